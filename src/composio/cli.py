@@ -1,0 +1,261 @@
+"""The ``composio`` command: ``demo``, ``dev-server``, ``tools ...``, ``plugins``.
+
+Errors print one line and exit 1 (``--debug`` shows the traceback). The API key is never
+printed: it comes from ``COMPOSIO_API_KEY`` (or ``--api-key``) and only goes on the wire.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = ["main"]
+
+
+def _client(args: argparse.Namespace, headers: dict[str, str] | None = None) -> Any:
+    from composio import Composio
+
+    return Composio(
+        api_key=getattr(args, "api_key", None),
+        base_url=getattr(args, "base_url", None),
+        default_headers=headers or None,
+    )
+
+
+def _parse_pairs(pairs: Sequence[str] | None, what: str) -> dict[str, str]:
+    from composio.errors import ValidationError
+
+    out: dict[str, str] = {}
+    for pair in pairs or ():
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise ValidationError(f"{what} {pair!r} must look like NAME=VALUE.")
+        out[name] = value
+    return out
+
+
+def _print_seed_headers(label: str, headers: dict[str, str]) -> None:
+    shown = {k: v for k, v in headers.items() if k.startswith("x-") and k != "x-api-key"}
+    print(f"  {label}: " + ", ".join(f"{k}={v}" for k, v in sorted(shown.items())))
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from composio import Composio
+    from composio.testing import LocalServer
+
+    print("composio demo: starting the embedded Composio API server on loopback ...")
+    with LocalServer() as server:
+        print(f"  server: {server.url}")
+        with Composio(api_key=server.api_key, base_url=server.url) as composio:
+            print("\n1. A session with request-tracking headers (seed: sessionWithHeaders)")
+            session = composio.create_session(
+                headers={
+                    "x-request-id": "1234567890",
+                    "x-correlation-id": "session-abc-123",
+                    "x-custom-header": "custom-value",
+                }
+            )
+            page = session.tools.list()
+            print(f"  tools.list(): {len(page.items)} tools on page 1 of {page.total_pages}")
+            _print_seed_headers("server saw", dict(server.requests[-1].headers))
+
+            print("\n2. Two sessions for user A and B, in parallel threads (seed: Promise.all)")
+            user_a = composio.create_session(
+                headers={"x-user-id": "user-a", "x-tenant-id": "tenant-1"}
+            )
+            user_b = composio.create_session(
+                headers={"x-user-id": "user-b", "x-tenant-id": "tenant-2"}
+            )
+            results: dict[str, Any] = {}
+
+            def run(name: str, fn: Any) -> None:
+                results[name] = fn()
+
+            threads = [
+                threading.Thread(target=run, args=("a", lambda: user_a.tools.get("a"))),
+                threading.Thread(target=run, args=("b", lambda: user_b.tools.list("b"))),
+            ]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            print(
+                f"  user A tools.get('a'): {len(results['a'])} tools wrapped for "
+                f"{composio.provider.name}"
+            )
+            print(f"  user B tools.list('b'): {len(results['b'].items)} tools (no toolkit 'b')")
+            for rec in server.requests[-2:]:
+                _print_seed_headers(f"{rec.method} {rec.path}", dict(rec.headers))
+
+            print("\n3. A tool execution")
+            result = user_a.tools.execute("TEXT_UPPERCASE", {"text": "hello"}, user_id="user-a")
+            print(f"  TEXT_UPPERCASE('hello') -> {result.data} (successful={result.successful})")
+
+            print("\n4. The composed middleware chain, outermost first")
+            print("  " + " -> ".join(m.name for m in composio.chain) + " -> transport")
+    print("\ndone.")
+    return 0
+
+
+def cmd_dev_server(args: argparse.Namespace) -> int:
+    from composio.testing import LocalServer
+
+    server = LocalServer(port=args.port, api_key=args.server_api_key).start()
+    print(f"Composio local API server on {server.url}")
+    print("Point a client at it with COMPOSIO_BASE_URL and the key below; Ctrl-C stops it.")
+    print(f"  COMPOSIO_BASE_URL={server.url}")
+    print(f"  COMPOSIO_API_KEY={server.api_key}  (a throw-away local key)")
+    sys.stdout.flush()
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    return 0
+
+
+def cmd_tools_list(args: argparse.Namespace) -> int:
+    client = _client(args, _parse_pairs(args.header, "--header"))
+    with client:
+        page = client.tools.list(args.toolkit, search=args.search, limit=args.limit)
+        if args.json:
+            print(json.dumps([_tool_json(t) for t in page.items], indent=2))
+        else:
+            for tool in page.items:
+                print(f"{tool.slug:<28} {tool.name or ''}")
+    return 0
+
+
+def _tool_json(tool: Any) -> dict[str, Any]:
+    return {
+        "slug": tool.slug,
+        "name": tool.name,
+        "description": tool.description,
+        "toolkit": tool.toolkit.slug if tool.toolkit else None,
+        "input_parameters": dict(tool.input_parameters or {}),
+    }
+
+
+def cmd_tools_get(args: argparse.Namespace) -> int:
+    with _client(args) as client:
+        print(json.dumps(_tool_json(client.tools.retrieve(args.slug)), indent=2))
+    return 0
+
+
+def cmd_tools_execute(args: argparse.Namespace) -> int:
+    arguments: dict[str, Any] = {}
+    for name, raw in _parse_pairs(args.arg, "--arg").items():
+        try:
+            arguments[name] = json.loads(raw)
+        except ValueError:
+            arguments[name] = raw
+    with _client(args) as client:
+        result = client.tools.execute(
+            args.slug, arguments, user_id=args.user_id, raise_on_error=False
+        )
+        print(
+            json.dumps(
+                {
+                    "successful": result.successful,
+                    "data": result.data,
+                    "error": result.error,
+                    "log_id": result.log_id,
+                },
+                indent=2,
+            )
+        )
+        return 0 if result.successful else 1
+
+
+def cmd_plugins(args: argparse.Namespace) -> int:
+    from composio import Composio
+
+    client = Composio(
+        api_key="plugins-listing", base_url="http://127.0.0.1:9", allow_tracking=False
+    )
+    with client:
+        print("plugins: " + (", ".join(client.plugin_names) or "(none)"))
+        print("chain, outermost first:")
+        for mw in client.chain:
+            print(
+                f"  {int(mw.stage)}:{mw.stage.name:<8} order={getattr(mw, 'order', 0):<5} "
+                f"{mw.name}  ({type(mw).__module__}.{type(mw).__qualname__})"
+            )
+        print("  -> transport")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="composio", description="Composio API from the shell.")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser(
+        "demo", help="run the session examples against the embedded server"
+    ).set_defaults(func=cmd_demo)
+
+    dev = sub.add_parser("dev-server", help="run the local Composio API server")
+    dev.add_argument("--port", type=int, default=8000)
+    dev.add_argument(
+        "--api-key",
+        dest="server_api_key",
+        default=None,
+        help="the key the server accepts (default: a random one)",
+    )
+    dev.set_defaults(func=cmd_dev_server)
+
+    def conn(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--api-key", default=None, help="default: $COMPOSIO_API_KEY")
+        p.add_argument("--base-url", default=None, help="default: $COMPOSIO_BASE_URL")
+
+    tools = sub.add_parser("tools", help="list, show and run tools")
+    tsub = tools.add_subparsers(dest="tools_command", required=True)
+    tl = tsub.add_parser("list", help="list tools")
+    tl.add_argument("toolkit", nargs="?", default=None)
+    tl.add_argument("--search", default=None)
+    tl.add_argument("--limit", type=int, default=None)
+    tl.add_argument("--header", action="append", metavar="K=V", help="extra header (repeatable)")
+    tl.add_argument("--json", action="store_true")
+    conn(tl)
+    tl.set_defaults(func=cmd_tools_list)
+    tg = tsub.add_parser("get", help="show one tool")
+    tg.add_argument("slug")
+    conn(tg)
+    tg.set_defaults(func=cmd_tools_get)
+    te = tsub.add_parser("execute", help="run a tool")
+    te.add_argument("slug")
+    te.add_argument("--arg", action="append", metavar="K=V", help="argument (JSON or text)")
+    te.add_argument("--user-id", default=None)
+    conn(te)
+    te.set_defaults(func=cmd_tools_execute)
+
+    sub.add_parser("plugins", help="show loaded plugins and the chain").set_defaults(
+        func=cmd_plugins
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        if args.debug:
+            raise
+        from composio.errors import ComposioError
+
+        kind = type(exc).__name__
+        text = str(exc) if isinstance(exc, ComposioError) else f"{exc}"
+        print(f"error: {kind}: {text}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,475 @@
+"""``Composio``: the client, its sessions and derived copies (SPEC §2, §4).
+
+Three layers of sharing, from widest to narrowest:
+
+* :class:`_Runtime` -- one per root client: the connection pool, the retry budget and the
+  telemetry sink. Every session and ``with_options`` copy shares it; only its owner closes it.
+* :class:`_Built` -- one per chain build (the root, and each ``with_options``): the resolved
+  config, the sorted chain and its composed handler.
+* the client itself -- a ``_Built``, a ``_Runtime`` and one folded session header layer.
+  ``create_session`` makes a new client that points at the same ``_Built`` and ``_Runtime`` with
+  one more layer folded in: no chain rebuild, no socket, no thread, no I/O.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+from composio._status_errors import status_error
+from composio.config import (
+    DEFAULT_BASE_URL,
+    ClientConfig,
+    Timeout,
+    env_flag,
+    validate_base_url,
+)
+from composio.errors import ComposioNoAPIKeyError, ValidationError
+from composio.headers import FrozenHeaders, Layer, build_layer, fold_layers
+from composio.middlewares._builtin import BuiltinPlugin
+from composio.pipeline import CallContext, Middleware, Request, Response, compose
+from composio.plugins import build_chain
+from composio.providers import OpenAIProvider, Provider
+from composio.resources import Toolkits, Tools
+from composio.resources._base import NOT_GIVEN, HeadersArg
+from composio.transport import RequestsTransport
+
+__all__ = ["Composio"]
+
+logger = logging.getLogger("composio")
+_EMPTY: Layer = {}
+_logged_hosts: set[str] = set()
+_logged_lock = threading.Lock()
+_METHOD_OK = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+def tracking_disabled_by_env() -> bool:
+    """``COMPOSIO_DISABLE_TELEMETRY`` (1/true/yes) or ``DO_NOT_TRACK`` (anything but ''/'0')."""
+    dnt = os.environ.get("DO_NOT_TRACK", "").strip()
+    return env_flag("COMPOSIO_DISABLE_TELEMETRY") or (dnt not in ("", "0"))
+
+
+class _Runtime:
+    """What a root client owns and its sessions share."""
+
+    __slots__ = ("retry_budget", "telemetry", "transport")
+
+    def __init__(self, transport: RequestsTransport) -> None:
+        self.transport = transport
+        self.retry_budget: Any = None
+        self.telemetry: Any = None
+
+    def telemetry_sink(self, config: ClientConfig) -> Any:
+        return None
+
+    def close(self) -> None:
+        self.transport.close()
+
+
+class _Built:
+    __slots__ = ("base_url", "chain", "config", "handler", "hook", "plugin_names")
+
+    def __init__(self, config: ClientConfig, runtime: _Runtime, transport: RequestsTransport):
+        build = build_chain(
+            config,
+            lambda metadata, hook: BuiltinPlugin(metadata, hook, runtime),
+            config.plugins,
+            config.middlewares,
+        )
+        self.config = config
+        self.chain: tuple[Middleware, ...] = build.chain
+        self.handler = compose(build.chain, transport)
+        self.hook = build.hook
+        self.plugin_names = build.plugin_names
+        self.base_url = config.base_url
+
+
+def _check_provider(provider: object) -> Provider:
+    if provider is None:
+        return OpenAIProvider()
+    name = getattr(provider, "name", None)
+    if not isinstance(name, str) or not callable(getattr(provider, "wrap_tools", None)):
+        raise ValidationError(
+            "provider must be a composio.Provider (a 'name' str and wrap_tool/wrap_tools)."
+        )
+    build_layer({"x-provider-name": name}, "provider.name", allow_none=False)
+    return provider  # type: ignore[return-value]
+
+
+def _check_api_key(api_key: object) -> str:
+    if api_key is None:
+        api_key = os.environ.get("COMPOSIO_API_KEY") or None
+    if api_key is None or api_key == "":
+        raise ComposioNoAPIKeyError()
+    if not isinstance(api_key, str):
+        raise ValidationError(f"api_key must be a str, not {type(api_key).__name__}.")
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in api_key) or api_key != api_key.strip():
+        raise ValidationError(
+            "api_key contains whitespace or control characters (is it quoted or has a "
+            "trailing newline?); the value is not shown."
+        )
+    return api_key
+
+
+def _check_max_retries(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValidationError("max_retries must be an int >= 0 (0 disables retries).")
+    return value
+
+
+def _check_verify(value: object) -> bool | str:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (str, os.PathLike)):
+        path = os.fspath(value)
+        if not os.path.exists(path):
+            raise ValidationError(f"verify={path!r}: no CA bundle at that path.")
+        return str(path)
+    raise ValidationError("verify must be True, False or the path of a CA bundle.")
+
+
+def _log_base_url(base_url: str) -> None:
+    if base_url == DEFAULT_BASE_URL:
+        return
+    host = urlsplit(base_url).hostname or "?"
+    with _logged_lock:
+        if host in _logged_hosts:
+            return
+        _logged_hosts.add(host)
+    logger.info("composio: using a non-default API host %s", host)
+
+
+class Composio:
+    """A client of the Composio API. Immutable: derive with ``create_session``/``with_options``."""
+
+    __slots__ = ("__weakref__", "_built", "_owns_runtime", "_runtime", "_session_layer")
+
+    _built: _Built
+    _runtime: _Runtime
+    _session_layer: Layer
+    _owns_runtime: bool
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        allow_tracking: bool = True,
+        allow_tracing: bool = True,
+        provider: Provider | None = None,
+        telemetry_transport: Any = None,
+        default_headers: Mapping[str, str] | None = None,
+        timeout: float | Timeout = 60.0,
+        max_retries: int = 2,
+        verify: bool | str = True,
+        tracer_provider: Any = None,
+        middlewares: Sequence[Middleware] = (),
+        plugins: Sequence[object] = (),
+        *,
+        blocked_plugins: Sequence[str] = (),
+        pool_maxsize: int = 32,
+    ) -> None:
+        config = ClientConfig(
+            api_key=_check_api_key(api_key),
+            base_url=validate_base_url(
+                base_url or os.environ.get("COMPOSIO_BASE_URL") or DEFAULT_BASE_URL
+            ),
+            allow_tracking=bool(allow_tracking) and not tracking_disabled_by_env(),
+            allow_tracing=bool(allow_tracing),
+            provider=_check_provider(provider),
+            telemetry_transport=telemetry_transport,
+            default_headers=build_layer(default_headers, "default_headers"),
+            timeout=Timeout.coerce(timeout),
+            max_retries=_check_max_retries(max_retries),
+            verify=_check_verify(verify),
+            tracer_provider=tracer_provider,
+            middlewares=tuple(middlewares),
+            plugins=tuple(plugins),
+            blocked_plugins=frozenset(blocked_plugins),
+        )
+        if isinstance(pool_maxsize, bool) or not isinstance(pool_maxsize, int) or pool_maxsize < 1:
+            raise ValidationError("pool_maxsize must be an int >= 1.")
+        transport = RequestsTransport(
+            config.base_url, verify=config.verify, pool_maxsize=pool_maxsize
+        )
+        runtime = _Runtime(transport)
+        try:
+            built = _Built(config, runtime, transport)
+        except BaseException:
+            transport.close()
+            raise
+        _log_base_url(config.base_url)
+        self._init(built, runtime, _EMPTY, owns=True)
+
+    def _init(self, built: _Built, runtime: _Runtime, layer: Layer, owns: bool) -> None:
+        setattr_ = object.__setattr__
+        setattr_(self, "_built", built)
+        setattr_(self, "_runtime", runtime)
+        setattr_(self, "_session_layer", layer)
+        setattr_(self, "_owns_runtime", owns)
+
+    # -- immutability --------------------------------------------------------------------
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(
+            f"Composio clients are immutable (tried to set {name!r}); derive a new one with "
+            "with_options(...) or create_session(headers=...)."
+        )
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError("Composio clients are immutable.")
+
+    # -- derivation ----------------------------------------------------------------------
+    def create_session(self, headers: Mapping[str, str | None] | None = None) -> Composio:
+        """A new client with every setting of this one plus one frozen header layer on top.
+
+        ``None`` as a value removes that header for the session. The mapping is copied.
+        """
+        layer = build_layer(headers, "create_session(headers=...)")
+        session = object.__new__(Composio)
+        session._init(
+            self._built, self._runtime, fold_layers(self._session_layer, layer), owns=False
+        )
+        return session
+
+    def with_options(
+        self,
+        api_key: Any = NOT_GIVEN,
+        base_url: Any = NOT_GIVEN,
+        allow_tracking: Any = NOT_GIVEN,
+        allow_tracing: Any = NOT_GIVEN,
+        provider: Any = NOT_GIVEN,
+        telemetry_transport: Any = NOT_GIVEN,
+        default_headers: Any = NOT_GIVEN,
+        timeout: Any = NOT_GIVEN,
+        max_retries: Any = NOT_GIVEN,
+        verify: Any = NOT_GIVEN,
+        tracer_provider: Any = NOT_GIVEN,
+        middlewares: Any = NOT_GIVEN,
+        plugins: Any = NOT_GIVEN,
+        *,
+        blocked_plugins: Any = NOT_GIVEN,
+    ) -> Composio:
+        """A derived client with some settings replaced; it shares the connection pool.
+
+        ``default_headers`` merges over this client's; session layers are kept.
+        """
+        old = self._built.config
+        new_base = old.base_url if base_url is NOT_GIVEN else validate_base_url(base_url)
+        new_verify = old.verify if verify is NOT_GIVEN else _check_verify(verify)
+        tracking = (
+            old.allow_tracking
+            if allow_tracking is NOT_GIVEN
+            else (bool(allow_tracking) and not tracking_disabled_by_env())
+        )
+        config = ClientConfig(
+            api_key=old.api_key if api_key is NOT_GIVEN else _check_api_key(api_key),
+            base_url=new_base,
+            allow_tracking=tracking,
+            allow_tracing=old.allow_tracing if allow_tracing is NOT_GIVEN else bool(allow_tracing),
+            provider=old.provider if provider is NOT_GIVEN else _check_provider(provider),
+            telemetry_transport=old.telemetry_transport
+            if telemetry_transport is NOT_GIVEN
+            else telemetry_transport,
+            default_headers=old.default_headers
+            if default_headers is NOT_GIVEN
+            else fold_layers(old.default_headers, build_layer(default_headers, "default_headers")),
+            timeout=old.timeout if timeout is NOT_GIVEN else Timeout.coerce(timeout),
+            max_retries=old.max_retries
+            if max_retries is NOT_GIVEN
+            else _check_max_retries(max_retries),
+            verify=new_verify,
+            tracer_provider=old.tracer_provider
+            if tracer_provider is NOT_GIVEN
+            else tracer_provider,
+            middlewares=old.middlewares if middlewares is NOT_GIVEN else tuple(middlewares),
+            plugins=old.plugins if plugins is NOT_GIVEN else tuple(plugins),
+            blocked_plugins=old.blocked_plugins
+            if blocked_plugins is NOT_GIVEN
+            else frozenset(blocked_plugins),
+        )
+        runtime = self._runtime
+        transport = runtime.transport
+        owns = False
+        if new_verify != old.verify:
+            # TLS settings belong to a pool: a different verify gets its own (owned) runtime.
+            transport = RequestsTransport(new_base, verify=new_verify)
+            runtime = _Runtime(transport)
+            owns = True
+        elif new_base != old.base_url:
+            transport = transport.for_base_url(new_base)
+        built = _Built(config, runtime, transport)
+        if new_base != old.base_url:
+            _log_base_url(new_base)
+        client = object.__new__(Composio)
+        client._init(built, runtime, self._session_layer, owns=owns)
+        return client
+
+    # -- readable settings ---------------------------------------------------------------
+    @property
+    def base_url(self) -> str:
+        return self._built.base_url
+
+    @property
+    def provider(self) -> Provider:
+        return self._built.config.provider
+
+    @property
+    def allow_tracking(self) -> bool:
+        return self._built.config.allow_tracking
+
+    @property
+    def allow_tracing(self) -> bool:
+        return self._built.config.allow_tracing
+
+    @property
+    def timeout(self) -> Timeout:
+        return self._built.config.timeout
+
+    @property
+    def max_retries(self) -> int:
+        return self._built.config.max_retries
+
+    @property
+    def headers(self) -> FrozenHeaders:
+        """The custom headers this client sends: default headers, then every session layer."""
+        return FrozenHeaders(fold_layers(self._built.config.default_headers, self._session_layer))
+
+    @property
+    def chain(self) -> tuple[Middleware, ...]:
+        """The composed middleware chain, outermost first."""
+        return self._built.chain
+
+    @property
+    def plugin_names(self) -> tuple[str, ...]:
+        return self._built.plugin_names
+
+    @property
+    def config(self) -> ClientConfig:
+        return self._built.config
+
+    # -- resources -----------------------------------------------------------------------
+    @property
+    def tools(self) -> Tools:
+        return Tools(self)
+
+    @property
+    def toolkits(self) -> Toolkits:
+        return Toolkits(self)
+
+    # -- requests ------------------------------------------------------------------------
+    def _call_builder(
+        self, operation: str, extra_headers: HeadersArg, timeout: Any
+    ) -> Callable[[str, str, Sequence[tuple[str, str]] | None, object], Response]:
+        """Validate per-call options once and return the function that sends one request."""
+        built = self._built
+        config = built.config
+        t = config.timeout if timeout is NOT_GIVEN else Timeout.coerce(timeout)
+        call_layer = build_layer(extra_headers, "extra_headers") if extra_headers else _EMPTY
+        session_layer = self._session_layer
+        handler = built.handler
+        base = built.base_url
+        max_retries = config.max_retries
+        secret = config.api_key
+        total = t.total
+
+        def call(
+            method: str, path: str, params: Sequence[tuple[str, str]] | None, json: object
+        ) -> Response:
+            ctx = CallContext(
+                operation, t, time.monotonic() + total, max_retries, session_layer, call_layer
+            )
+            response = handler(Request(method, base + path, context=ctx, params=params, json=json))
+            if response.status_code >= 400:
+                raise status_error(response, secret)
+            return response
+
+        return call
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        json: object = None,
+        extra_headers: HeadersArg = None,
+        timeout: Any = NOT_GIVEN,
+    ) -> Response:
+        """Send any request through the full chain (operation ``"request"``).
+
+        ``path`` is relative to ``base_url`` and must start with ``/``. 4xx/5xx raise.
+        """
+        if not isinstance(method, str) or method.upper() not in _METHOD_OK:
+            raise ValidationError(
+                f"request(): method must be one of {sorted(_METHOD_OK)}, got {method!r:.20}."
+            )
+        if not isinstance(path, str) or not path.startswith("/") or "://" in path:
+            raise ValidationError(
+                "request(): path must be relative to base_url and start with '/', "
+                "e.g. '/api/v3/tools'."
+            )
+        if any(ord(c) < 0x21 or ord(c) == 0x7F for c in path):
+            raise ValidationError("request(): path contains spaces or control characters.")
+        pairs = _query_pairs(params)
+        call = self._call_builder("request", extra_headers, timeout)
+        return call(method.upper(), path, pairs, json)
+
+    # -- lifecycle -----------------------------------------------------------------------
+    def close(self) -> None:
+        """Close the pool and flush telemetry -- only on the client that owns them."""
+        if self._owns_runtime:
+            self._runtime.close()
+
+    def __enter__(self) -> Composio:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        names = sorted(self.headers)
+        return (
+            f"Composio(api_key='***', base_url={self.base_url!r}, "
+            f"provider={self.provider.name!r}, headers={names!r})"
+        )
+
+    __str__ = __repr__
+
+    def __reduce__(self) -> Any:
+        raise TypeError("Composio clients hold a connection pool and cannot be pickled.")
+
+
+def _query_pairs(
+    params: Mapping[str, Any] | Sequence[tuple[str, Any]] | None,
+) -> list[tuple[str, str]] | None:
+    if params is None:
+        return None
+    items = params.items() if isinstance(params, Mapping) else params
+    out: list[tuple[str, str]] = []
+    for pair in items:
+        try:
+            key, value = pair
+        except (TypeError, ValueError):
+            raise ValidationError(
+                "request(params=...) must be a mapping or (name, value) pairs."
+            ) from None
+        if not isinstance(key, str):
+            raise ValidationError("request(params=...): names must be strings.")
+        values = value if isinstance(value, (list, tuple)) else [value]
+        for v in values:
+            if v is None:
+                continue
+            if isinstance(v, bool):
+                out.append((key, "true" if v else "false"))
+            elif isinstance(v, (str, int, float)):
+                out.append((key, str(v)))
+            else:
+                raise ValidationError(
+                    f"request(params=...): value of {key!r} must be str, int, float, bool, "
+                    "None or a list of those."
+                )
+    return out

@@ -1,0 +1,158 @@
+"""Resolved, validated client settings.
+
+A :class:`ClientConfig` is what plugins see in ``composio_middlewares(config)`` and what a
+derived client (session, ``with_options``) inherits. It is resolved once, from keywords and
+environment, when a root client is built; nothing here is re-read per request.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from composio.errors import ValidationError
+
+if TYPE_CHECKING:
+    from composio.headers import Layer
+    from composio.pipeline import Middleware
+    from composio.providers import Provider
+    from composio.telemetry import TelemetryTransport
+
+__all__ = ["DEFAULT_BASE_URL", "ClientConfig", "Timeout", "env_flag", "validate_base_url"]
+
+DEFAULT_BASE_URL = "https://backend.composio.dev"
+_CONTROL = re.compile(r"[\x00-\x20\x7f]")
+
+
+@dataclass(frozen=True, slots=True)
+class Timeout:
+    """Per-attempt ``connect``/``read`` limits and a ``total`` deadline for the whole call.
+
+    ``total`` covers every attempt and every wait between them; each attempt's connect and
+    read timeouts are clipped to what is left of it. ``None`` for connect/read means "only
+    ``total`` bounds it"; ``total`` must be finite, so no call can wait forever.
+    """
+
+    connect: float | None = 10.0
+    read: float | None = 60.0
+    total: float = 60.0
+
+    def __post_init__(self) -> None:
+        for name in ("connect", "read", "total"):
+            value = getattr(self, name)
+            if value is None and name != "total":
+                continue
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or not math.isfinite(value)
+                or value <= 0
+            ):
+                raise ValidationError(
+                    f"Timeout({name}=...) must be a positive, finite number of seconds."
+                )
+
+    @classmethod
+    def coerce(cls, value: object, where: str = "timeout") -> Timeout:
+        if isinstance(value, Timeout):
+            return value
+        if value is None:
+            raise ValidationError(
+                f"{where}=None is not allowed (a call must not wait forever): pass seconds "
+                "as a float, or composio.Timeout(connect=..., read=..., total=...)."
+            )
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValidationError(
+                f"{where} must be seconds (float) or composio.Timeout, not {type(value).__name__}."
+            )
+        if not math.isfinite(value) or value <= 0:
+            raise ValidationError(f"{where} must be a positive, finite number of seconds.")
+        seconds = float(value)
+        return cls(connect=min(seconds, 10.0), read=seconds, total=seconds)
+
+
+def env_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def validate_base_url(url: object) -> str:
+    """Check a base URL against SPEC §8 and return it without a trailing slash."""
+    if not isinstance(url, str) or not url:
+        raise ValidationError("base_url must be a non-empty string such as 'https://host'.")
+    if _CONTROL.search(url):
+        raise ValidationError(
+            "base_url contains whitespace or control characters; the value is not shown."
+        )
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise ValidationError(f"base_url is not a valid URL ({exc}).") from None
+    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
+        raise ValidationError(
+            "base_url must not carry credentials (user:password@); pass api_key= instead."
+        )
+    host = parts.hostname or ""
+    if not host:
+        raise ValidationError("base_url has no host; expected 'https://host[:port][/prefix]'.")
+    if parts.scheme == "http":
+        if not _is_loopback(host):
+            raise ValidationError(
+                "base_url must use https:// (plain http is allowed only for localhost, "
+                "127.0.0.0/8 and [::1])."
+            )
+    elif parts.scheme != "https":
+        raise ValidationError(
+            f"base_url scheme {parts.scheme!r} is not supported; use https:// "
+            "(or http:// for loopback)."
+        )
+    if parts.query or parts.fragment:
+        raise ValidationError("base_url must not contain a query string or fragment.")
+    netloc = f"[{host}]" if ":" in host else host
+    if port is not None:
+        netloc = f"{netloc}:{port}"
+    path = parts.path.rstrip("/")
+    return f"{parts.scheme}://{netloc}{path}"
+
+
+@dataclass(frozen=True, slots=True)
+class ClientConfig:
+    """Everything a root client was built with, resolved. Shared read-only by derived clients."""
+
+    api_key: str
+    base_url: str
+    allow_tracking: bool
+    allow_tracing: bool
+    provider: Provider
+    telemetry_transport: TelemetryTransport | None
+    default_headers: Layer
+    timeout: Timeout
+    max_retries: int
+    verify: bool | str
+    tracer_provider: Any
+    middlewares: Sequence[Middleware]
+    plugins: Sequence[object]
+    blocked_plugins: frozenset[str]
+
+    def __repr__(self) -> str:
+        return (
+            f"ClientConfig(api_key='***', base_url={self.base_url!r}, "
+            f"allow_tracking={self.allow_tracking}, allow_tracing={self.allow_tracing}, "
+            f"provider={self.provider!r}, max_retries={self.max_retries}, "
+            f"timeout={self.timeout!r})"
+        )

@@ -1,0 +1,144 @@
+"""What every resource shares: the client handle, slug checks and body parsing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import quote
+
+from composio.errors import APIError, ValidationError
+from composio.models import ShapeError
+from composio.pagination import Page
+from composio.transport import request_info
+
+if TYPE_CHECKING:
+    from composio.client import Composio
+    from composio.pipeline import Response
+
+T = TypeVar("T")
+HeadersArg = Mapping[str, "str | None"] | None
+
+__all__ = ["Resource", "body_excerpt", "parse", "parse_page", "q_bool", "q_list", "slug_path"]
+
+
+class NotGiven:
+    """Sentinel for 'use the client's setting' (``timeout`` per call)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "NOT_GIVEN"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+NOT_GIVEN: Any = NotGiven()
+
+
+class Resource:
+    __slots__ = ("_client",)
+
+    def __init__(self, client: Composio) -> None:
+        self._client = client
+
+
+def slug_path(value: object, what: str) -> str:
+    """A path segment for a slug: validated and percent-encoded (``/`` included)."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(f"{what} must be a non-empty string, got {value!r:.40}.")
+    return quote(value, safe="")
+
+
+def q_bool(value: bool | None, name: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, bool):
+        raise ValidationError(f"{name} must be True, False or None.")
+    return "true" if value else "false"
+
+
+def q_list(value: str | Sequence[str] | None, name: str) -> list[str] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return [value]
+    items = list(value)
+    if not all(isinstance(v, str) and v for v in items):
+        raise ValidationError(f"{name} must be a string or a sequence of non-empty strings.")
+    return items
+
+
+def q_limit(value: int | None) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValidationError(f"limit must be a positive int, got {value!r:.20}.")
+    return str(value)
+
+
+def params(*pairs: tuple[str, str | list[str] | None]) -> list[tuple[str, str]]:
+    """Query pairs in order; ``None`` dropped, lists repeated (``tags=a&tags=b``)."""
+    out: list[tuple[str, str]] = []
+    for name, value in pairs:
+        if value is None:
+            continue
+        if isinstance(value, list):
+            out.extend((name, v) for v in value)
+        else:
+            out.append((name, value))
+    return out
+
+
+def body_excerpt(response: Response, limit: int = 200) -> str:
+    text = response.content[:limit].decode("utf-8", "replace")
+    text = "".join(ch if ch.isprintable() else " " for ch in text).strip()
+    return text + ("..." if len(response.content) > limit else "")
+
+
+def _shape_error(response: Response, why: str) -> APIError:
+    req = response.request
+    return APIError(
+        f"{req.method} {request_info(req).url} -> {response.status_code}: the response "
+        f"{why}; body starts: {body_excerpt(response)!r}",
+        request=request_info(req),
+        request_id=response.request_id,
+    )
+
+
+def json_body(response: Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        raise _shape_error(response, "is not JSON") from None
+
+
+def parse(response: Response, factory: Callable[[Any], T]) -> T:
+    try:
+        return factory(json_body(response))
+    except (ShapeError, TypeError) as exc:
+        raise _shape_error(response, f"does not have the expected shape ({exc})") from None
+
+
+def parse_page(
+    response: Response, factory: Callable[[Any], T], fetch: Callable[[str], Page[T]]
+) -> Page[T]:
+    def build(data: Any) -> Page[T]:
+        if not isinstance(data, Mapping) or not isinstance(data.get("items"), list):
+            raise ShapeError("expected an object with an 'items' list")
+        cursor = data.get("next_cursor")
+
+        def num(key: str) -> int | None:
+            v = data.get(key)
+            return int(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+
+        return Page(
+            items=tuple(factory(item) for item in data["items"]),
+            next_cursor=cursor if isinstance(cursor, str) and cursor else None,
+            total_items=num("total_items"),
+            total_pages=num("total_pages"),
+            current_page=num("current_page"),
+            _fetch=fetch,
+        )
+
+    return parse(response, build)

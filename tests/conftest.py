@@ -1,0 +1,43 @@
+"""Shared fixtures. ``composio_server``/``composio_client`` come from the package's own pytest
+plugin (``composio.testing.pytest_plugin``, entry point ``pytest11``)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from composio import Composio
+from composio.testing import LocalServer
+
+#: A key nobody would type: tests search every output for it (SPEC §8).
+SENTINEL_KEY = "sk_live_SENTINEL_9f3b2c71d4e84a0c"
+
+
+@pytest.fixture
+def sentinel_server() -> Iterator[LocalServer]:
+    with LocalServer(api_key=SENTINEL_KEY) as server:
+        yield server
+
+
+@pytest.fixture
+def sentinel_client(sentinel_server: LocalServer) -> Iterator[Composio]:
+    client = Composio(api_key=SENTINEL_KEY, base_url=sentinel_server.url, allow_tracking=False)
+    yield client
+    client.close()
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests must not depend on the developer's environment."""
+    for name in ("COMPOSIO_API_KEY", "COMPOSIO_BASE_URL", "COMPOSIO_BLOCKED_PLUGINS"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def openapi_spec_path() -> Path:
+    env = os.environ.get("COMPOSIO_OPENAPI_SPEC")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[1].parent / "shared" / "composio-openapi.json"
