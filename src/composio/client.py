@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
+from composio._retry_budget import RetryBudget
 from composio._status_errors import status_error
 from composio.config import (
     DEFAULT_BASE_URL,
@@ -37,6 +38,7 @@ from composio.plugins import build_chain
 from composio.providers import OpenAIProvider, Provider
 from composio.resources import Toolkits, Tools
 from composio.resources._base import NOT_GIVEN, HeadersArg
+from composio.telemetry._hub import TelemetryHub
 from composio.transport import RequestsTransport
 
 __all__ = ["Composio"]
@@ -61,14 +63,17 @@ class _Runtime:
 
     def __init__(self, transport: RequestsTransport) -> None:
         self.transport = transport
-        self.retry_budget: Any = None
-        self.telemetry: Any = None
+        self.retry_budget = RetryBudget()
+        self.telemetry = TelemetryHub()
 
     def telemetry_sink(self, config: ClientConfig) -> Any:
-        return None
+        return self.telemetry.sink_for(config)
 
     def close(self) -> None:
-        self.transport.close()
+        try:
+            self.telemetry.close(timeout=1.0)
+        finally:
+            self.transport.close()
 
 
 class _Built:
