@@ -181,7 +181,9 @@ class Composio:
         config = ClientConfig(
             api_key=_check_api_key(api_key),
             base_url=validate_base_url(
-                base_url or os.environ.get("COMPOSIO_BASE_URL") or DEFAULT_BASE_URL
+                base_url
+                if base_url is not None
+                else os.environ.get("COMPOSIO_BASE_URL") or DEFAULT_BASE_URL
             ),
             allow_tracking=bool(allow_tracking) and not tracking_disabled_by_env(),
             allow_tracing=bool(allow_tracing),

@@ -191,6 +191,8 @@ def build_chain(
         )
 
     plugin_names = tuple(
-        n for n, _ in pm.list_name_plugin() if n is not None and n != BUILTINS_NAME
+        n
+        for n, plugin in pm.list_name_plugin()
+        if plugin is not None and n is not None and n != BUILTINS_NAME
     )
     return Build(sort_chain(middlewares), metadata, plugin_names, pm.hook)

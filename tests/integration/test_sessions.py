@@ -1,0 +1,124 @@
+"""Sessions under concurrency, over real loopback HTTP (SPEC §2, §4, issue 2)."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from composio import Composio
+from composio.testing import LocalServer
+
+
+def _client(server: LocalServer, **kw: object) -> Composio:
+    return Composio(api_key=server.api_key, base_url=server.url, allow_tracking=False, **kw)  # type: ignore[arg-type]
+
+
+def test_16_threads_x_50_sessions_no_cross_talk(composio_server: LocalServer) -> None:
+    composio_server.record = False  # the echo answers carry what arrived; keep memory flat
+    client = _client(composio_server, default_headers={"x-app": "demo"})
+    sessions = [
+        client.create_session(
+            headers={
+                "x-user-id": f"user-{t}-{i}",
+                "x-tenant-id": f"tenant-{t}",
+                "x-request-id": f"req-{t}-{i}",
+            }
+        )
+        for t in range(16)
+        for i in range(50)
+    ]
+    start = threading.Barrier(16)
+    mismatches: list[str] = []
+
+    def worker(t: int) -> int:
+        start.wait()
+        done = 0
+        for i in range(50):
+            session = sessions[t * 50 + i]
+            extra = {"x-call": f"{t}-{i}"}
+            seen = session.request("GET", "/echo", extra_headers=extra).json()["headers"]
+            want = {
+                "x-user-id": f"user-{t}-{i}",
+                "x-tenant-id": f"tenant-{t}",
+                "x-request-id": f"req-{t}-{i}",
+                "x-call": f"{t}-{i}",
+                "x-app": "demo",
+            }
+            got = {k: seen.get(k) for k in want}
+            if got != want:
+                mismatches.append(f"{t}-{i}: {got}")
+            done += 1
+        return done
+
+    with ThreadPoolExecutor(16) as pool:
+        total = sum(pool.map(worker, range(16)))
+    assert total == 800
+    assert mismatches == []
+    # one shared pool: at most one socket per concurrent thread, never one per session
+    assert composio_server.accepted_connections <= 16
+    client.close()
+
+
+def test_parent_unchanged_and_sessions_do_not_leak_into_each_other(
+    composio_server: LocalServer,
+) -> None:
+    client = _client(composio_server)
+    a = client.create_session(headers={"x-user-id": "a"})
+    b = a.create_session(headers={"x-user-id": None, "x-b": "b"})
+    client.request("GET", "/echo")
+    a.request("GET", "/echo")
+    b.request("GET", "/echo")
+    plain, via_a, via_b = composio_server.requests_to("/echo")
+    assert plain.header("x-user-id") is None and plain.header("x-b") is None
+    assert via_a.header("x-user-id") == "a" and via_a.header("x-b") is None
+    assert via_b.header("x-user-id") is None and via_b.header("x-b") == "b"
+    client.close()
+
+
+def test_extra_headers_top_the_precedence_and_none_removes(composio_server: LocalServer) -> None:
+    client = _client(composio_server, default_headers={"x-level": "default", "x-gone": "d"})
+    session = client.create_session(headers={"x-level": "session"})
+    session.tools.list(limit=1, extra_headers={"X-Level": "call", "x-gone": None})
+    seen = composio_server.requests[-1]
+    assert seen.header("x-level") == "call"
+    assert seen.header("x-gone") is None
+    client.close()
+
+
+def test_request_id_generated_per_operation_unless_a_layer_sets_it(
+    composio_server: LocalServer,
+) -> None:
+    client = _client(composio_server)
+    client.tools.list(limit=1)
+    client.tools.list(limit=1)
+    client.create_session(headers={"x-request-id": "fixed"}).tools.list(limit=1)
+    first, second, third = (r.header("x-request-id") for r in composio_server.requests)
+    assert first and second and first != second
+    assert len(first) == 32 and first[12] == "4"  # uuid4 hex
+    assert third == "fixed"
+    client.close()
+
+
+def test_10000_sessions_open_no_new_socket(composio_server: LocalServer) -> None:
+    client = _client(composio_server)
+    client.tools.list(limit=1)
+    before = composio_server.accepted_connections
+    threads_before = threading.active_count()
+    sessions = [client.create_session(headers={"x-user-id": f"u{i}"}) for i in range(10_000)]
+    assert composio_server.accepted_connections == before
+    assert threading.active_count() == threads_before
+    for s in sessions[::1000]:
+        s.tools.list(limit=1)
+    # sequential calls reuse the one pooled connection
+    assert composio_server.accepted_connections == before
+    client.close()
+
+
+def test_sessions_share_the_pool_after_parent_close_of_session(
+    composio_server: LocalServer,
+) -> None:
+    client = _client(composio_server)
+    session = client.create_session(headers={"x-a": "1"})
+    session.close()
+    assert client.tools.list(limit=1).items
+    client.close()
