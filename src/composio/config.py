@@ -7,7 +7,6 @@ environment, when a root client is built; nothing here is re-read per request.
 
 from __future__ import annotations
 
-import ipaddress
 import math
 import os
 import re
@@ -84,6 +83,8 @@ def env_flag(name: str) -> bool:
 def _is_loopback(host: str) -> bool:
     if host == "localhost" or host.endswith(".localhost"):
         return True
+    import ipaddress  # deferred: only a non-default base URL needs it
+
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:

@@ -7,7 +7,7 @@ per-request work is a handful of dict writes.
 from __future__ import annotations
 
 import os
-import platform
+import sys
 
 from composio._version import __version__
 from composio.headers import Layer
@@ -22,7 +22,7 @@ __all__ = [
     "new_request_id",
 ]
 
-_RUNTIME = f"python/{platform.python_version()}"
+_RUNTIME = "python/{}.{}.{}".format(*sys.version_info[:3])
 
 
 def new_request_id() -> str:
