@@ -253,7 +253,7 @@ class RequestsTransport:
         try:
             while True:
                 if time.monotonic() > deadline:
-                    stream.close()
+                    raw.close()  # closes the socket and gives its pool slot back
                     raise APITimeoutError(
                         f"{request.method} {redact_url(url)}: the call's total timeout of "
                         f"{request.context.timeout.total:g}s ran out while reading the body.",
@@ -266,10 +266,10 @@ class RequestsTransport:
                     break
                 chunks.append(chunk)
         except u3ex.ReadTimeoutError as exc:
-            stream.close()
+            raw.close()
             raise self._error(APITimeoutError, request, url, "read_timeout", True, exc) from None
         except (u3ex.HTTPError, OSError, rex.RequestException) as exc:
-            stream.close()
+            raw.close()
             kind = "truncated" if "IncompleteRead" in repr(exc) else "reset"
             raise self._error(APIConnectionError, request, url, kind, True, exc) from None
         content = b"".join(chunks)

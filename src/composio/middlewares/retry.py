@@ -1,25 +1,363 @@
-"""The ``retry`` slot (SPEC §5). First cut: one attempt, ``x-retry-count: 0``.
+"""The ``retry`` slot (SPEC §5): the only retry layer (urllib3/requests retries are off).
 
-The full rules (tenacity, idempotency classes, Retry-After, budget) land with the retry issue.
+Why the first attempt runs inline: almost every call succeeds, and a success must cost no
+more than a header write, a budget tick and a status check. tenacity is imported, and a
+``Retrying`` controller built, only after an attempt failed *and* the rules say retry. Each
+failing operation gets its own controller (tenacity keeps per-run state on it), so nothing is
+shared between threads.
+
+What is retried (the built-in rules, after ``composio_retry_decision`` plugins):
+
+* every method: connection errors that provably sent nothing (refused, DNS, connect
+  timeout) and 429 (the server declares it did not process the request);
+* idempotent requests only (GET, HEAD, PUT, DELETE, OPTIONS, or an ``Idempotency-Key``
+  header): 408, 5xx, resets/truncations after sending, read timeouts. A POST such as
+  ``tools.execute`` may have run on the server; running it twice could send an email twice;
+* never: TLS failures, the call's total deadline running out, anything that is not an
+  :class:`~composio.errors.APIConnectionError`.
+
+``x-should-retry: true|false`` on a response overrides the status rules. Waits come from
+``retry-after-ms``/``Retry-After`` (a hint over 60 s means "do not retry"), else
+``min(0.5 * 2**n, 8)`` s with full jitter; a wait that would cross the call's deadline, an
+exhausted retry budget or ``max_retries`` ends the retries and surfaces the last outcome.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import logging
+import random
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
+from composio._retry_after import parse_retry_after
 from composio.config import ClientConfig
+from composio.errors import APIConnectionError
 from composio.pipeline import CallNext, Request, Response, Stage
+from composio.retry_decision import RetryDecision
+
+if TYPE_CHECKING:
+    from composio._retry_budget import RetryBudget
+
+__all__ = ["IDEMPOTENT_METHODS", "MAX_RETRY_AFTER", "RetryMiddleware", "backoff_cap"]
+
+logger = logging.getLogger("composio")
+
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+#: A server hint longer than this means "do not retry now" (SPEC §5).
+MAX_RETRY_AFTER = 60.0
+_BACKOFF_BASE = 0.5
+_BACKOFF_CAP = 8.0
+#: Error kinds no rule (and no plugin) retries: a bad certificate stays bad, and a spent
+#: deadline leaves no time for another attempt.
+_NEVER_KINDS = frozenset({"tls", "deadline"})
+
+
+def backoff_cap(n: int) -> float:
+    """Upper bound of the jittered wait before retry number ``n + 1`` (``n`` from 0)."""
+    return min(_BACKOFF_BASE * 2.0 ** min(n, 32), _BACKOFF_CAP)
+
+
+def _idempotent(request: Request) -> bool:
+    return request.method in IDEMPOTENT_METHODS or "idempotency-key" in request.headers
+
+
+class _Verdict:
+    """One decision about one failed attempt: retry or not, the wait hint and why."""
+
+    __slots__ = ("hint", "reason", "retry")
+
+    def __init__(self, retry: bool, reason: str, hint: float | None = None) -> None:
+        self.retry = retry
+        self.reason = reason
+        self.hint = hint
 
 
 class RetryMiddleware:
+    """The ``retry`` middleware. ``sleep`` and ``random`` are instance attributes so tests
+    (and embedders with their own event loop policy) can replace them on one client's chain
+    without a public constructor knob."""
+
     name = "retry"
     stage = Stage.RETRY
     order = 0
 
-    def __init__(self, config: ClientConfig, hook: Any, budget: Any) -> None:
-        self._hook = hook
+    def __init__(self, config: ClientConfig, hook: Any, budget: RetryBudget) -> None:
         self._budget = budget
+        self._hook: Any = None
+        relay = getattr(hook, "composio_retry_decision", None)
+        if relay is not None and relay.get_hookimpls():
+            self._hook = relay
+        self.sleep: Callable[[float], None] = time.sleep
+        self.random: Callable[[], float] = random.random
 
+    # -- the success path ----------------------------------------------------------------
     def __call__(self, request: Request, call_next: CallNext) -> Response:
+        ctx = request.context
+        ctx.attempt = 0
         request.headers["x-retry-count"] = "0"
-        return call_next(request)
+        self._budget.record_request()
+        try:
+            response = call_next(request)
+        except APIConnectionError as exc:
+            if ctx.max_retries <= 0 or exc.kind in _NEVER_KINDS:
+                raise
+            verdict = self._decide(request, None, exc, 0)
+            if not verdict.retry:
+                _log_stop(request, 0, verdict.reason)
+                raise
+            return self._retry(request, call_next, verdict, None, exc)
+        if response.status_code < 400 or ctx.max_retries <= 0:
+            return response
+        verdict = self._decide(request, response, None, 0)
+        if not verdict.retry:
+            return response
+        return self._retry(request, call_next, verdict, response, None)
+
+    # -- the rules -------------------------------------------------------------------------
+    def _decide(
+        self,
+        request: Request,
+        response: Response | None,
+        error: BaseException | None,
+        attempt: int,
+    ) -> _Verdict:
+        if error is not None and (
+            not isinstance(error, APIConnectionError) or error.kind in _NEVER_KINDS
+        ):
+            return _Verdict(False, f"{type(error).__name__} is never retried")
+        if self._hook is not None:
+            decision = self._ask_plugins(request, response, error, attempt)
+            if decision is not None:
+                hint = None
+                if decision.wait is not None:
+                    hint = decision.wait
+                elif response is not None:
+                    server = parse_retry_after(response.headers)
+                    hint = server if server is not None and server <= MAX_RETRY_AFTER else None
+                return _Verdict(decision.retry, f"plugin: {decision.reason}", hint)
+        if error is not None:
+            return _error_verdict(request, error)
+        assert response is not None
+        return _status_verdict(request, response)
+
+    def _ask_plugins(
+        self,
+        request: Request,
+        response: Response | None,
+        error: BaseException | None,
+        attempt: int,
+    ) -> RetryDecision | None:
+        try:
+            decision = self._hook(request=request, response=response, error=error, attempt=attempt)
+        except Exception as exc:
+            # The call's own outcome (the 503, the reset) is what the caller must see; a
+            # broken plugin falls back to the built-in rules and says so.
+            logger.warning(
+                "composio: a composio_retry_decision plugin raised %s; using the built-in "
+                "retry rules",
+                type(exc).__name__,
+            )
+            return None
+        if decision is None or isinstance(decision, RetryDecision):
+            return decision
+        logger.warning(
+            "composio: a composio_retry_decision plugin returned %s, not a RetryDecision or "
+            "None; ignored",
+            type(decision).__name__,
+        )
+        return None
+
+    # -- the failure path ----------------------------------------------------------------
+    def _retry(
+        self,
+        request: Request,
+        call_next: CallNext,
+        first: _Verdict,
+        response: Response | None,
+        error: BaseException | None,
+    ) -> Response:
+        import tenacity  # only failing operations pay for it
+
+        ctl = _Controller(self, request, call_next, first, response, error)
+        retrying = tenacity.Retrying(
+            retry=ctl.should_retry,
+            wait=ctl.wait,
+            stop=ctl.stop,
+            before_sleep=ctl.before_sleep,
+            sleep=self.sleep,
+            retry_error_callback=_last_outcome,
+        )
+        result: Response = retrying(ctl.attempt)
+        return result
+
+
+def _last_outcome(state: Any) -> Any:
+    """On stop: the last response is returned (the client raises for it), or the last error
+    re-raised -- never tenacity's ``RetryError`` wrapper."""
+    return state.outcome.result()
+
+
+def _error_verdict(request: Request, error: BaseException) -> _Verdict:
+    assert isinstance(error, APIConnectionError)
+    kind = error.kind
+    if not error.sent:
+        return _Verdict(True, f"connection error ({kind}) before the request was sent")
+    if _idempotent(request):
+        return _Verdict(True, f"connection error ({kind})")
+    return _Verdict(
+        False,
+        f"connection error ({kind}) after a {request.method} was sent without an "
+        "Idempotency-Key; it may have been processed",
+    )
+
+
+def _status_verdict(request: Request, response: Response) -> _Verdict:
+    status = response.status_code
+    headers = response.headers
+    flag = headers.get("x-should-retry")
+    flag = flag.strip().lower() if isinstance(flag, str) else None
+    if flag == "false":
+        return _Verdict(False, f"status {status}; the server sent x-should-retry: false")
+    if flag == "true":
+        retry, reason = True, f"status {status}; the server sent x-should-retry: true"
+    elif status == 429:
+        retry, reason = True, "status 429"
+    elif status == 408 or status >= 500:
+        if not _idempotent(request):
+            return _Verdict(
+                False,
+                f"status {status} on a {request.method} without an Idempotency-Key; it may "
+                "have been processed",
+            )
+        retry, reason = True, f"status {status}"
+    else:
+        return _Verdict(False, f"status {status} is not retryable")
+    hint = parse_retry_after(headers)
+    if hint is not None and hint > MAX_RETRY_AFTER:
+        return _Verdict(
+            False, f"status {status}; the server asked to wait {hint:.0f}s (over 60s)", hint
+        )
+    return _Verdict(retry, reason, hint)
+
+
+def _log_stop(request: Request, attempt: int, reason: str) -> None:
+    if logger.isEnabledFor(logging.DEBUG):
+        logger.debug(
+            "composio: not retrying %s after attempt %d: %s",
+            request.context.operation,
+            attempt,
+            reason,
+        )
+
+
+class _Controller:
+    """The per-operation retry state tenacity's callbacks share (never crosses threads)."""
+
+    __slots__ = (
+        "call_next",
+        "first",
+        "first_error",
+        "first_response",
+        "last",
+        "mw",
+        "request",
+    )
+
+    def __init__(
+        self,
+        mw: RetryMiddleware,
+        request: Request,
+        call_next: CallNext,
+        first: _Verdict,
+        response: Response | None,
+        error: BaseException | None,
+    ) -> None:
+        self.mw = mw
+        self.request = request
+        self.call_next = call_next
+        self.first: _Verdict | None = first
+        self.first_response = response
+        self.first_error = error
+        self.last = first
+
+    def attempt(self) -> Response:
+        """tenacity's attempt 1 replays the outcome the inline first attempt already had."""
+        if self.first is not None:
+            response, error = self.first_response, self.first_error
+            self.first_response = self.first_error = None
+            if error is not None:
+                raise error
+            assert response is not None
+            return response
+        request = self.request
+        n = request.context.attempt
+        request.headers["x-retry-count"] = str(n)
+        return self.call_next(request)
+
+    def should_retry(self, state: Any) -> bool:
+        first = self.first
+        if first is not None:  # decided inline already; do not ask plugins twice
+            self.first = None
+            return True
+        outcome = state.outcome
+        attempt = state.attempt_number - 1
+        if outcome.failed:
+            error = outcome.exception()
+            if not isinstance(error, APIConnectionError):
+                return False
+            verdict = self.mw._decide(self.request, None, error, attempt)
+        else:
+            response = outcome.result()
+            if response.status_code < 400:
+                return False
+            verdict = self.mw._decide(self.request, response, None, attempt)
+        self.last = verdict
+        if not verdict.retry:
+            _log_stop(self.request, attempt, verdict.reason)
+        return verdict.retry
+
+    def wait(self, state: Any) -> float:
+        hint = self.last.hint
+        if hint is not None:
+            return float(hint)
+        return self.mw.random() * backoff_cap(state.attempt_number - 1)
+
+    def stop(self, state: Any) -> bool:
+        request = self.request
+        ctx = request.context
+        done = state.attempt_number  # attempts made so far, the first included
+        wait = float(state.upcoming_sleep)
+        if done > ctx.max_retries:
+            _log_stop(request, done - 1, f"{self.last.reason}; max_retries={ctx.max_retries} used")
+            return True
+        if time.monotonic() + wait >= ctx.deadline:
+            _log_stop(
+                request,
+                done - 1,
+                f"{self.last.reason}; waiting {wait:.3f}s would pass the call's total "
+                f"timeout of {ctx.timeout.total:g}s",
+            )
+            return True
+        if not self.mw._budget.try_spend():
+            _log_stop(request, done - 1, f"{self.last.reason}; the client's retry budget is spent")
+            return True
+        return False
+
+    def before_sleep(self, state: Any) -> None:
+        request = self.request
+        ctx = request.context
+        outcome = state.outcome
+        if not outcome.failed:
+            # Fully read by the transport; close() hands the connection back to the pool.
+            outcome.result().requests_response.close()
+        ctx.attempt = state.attempt_number
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "composio: retrying %s (retry %d of at most %d) after %s; waiting %.3fs",
+                ctx.operation,
+                ctx.attempt,
+                ctx.max_retries,
+                self.last.reason,
+                float(state.upcoming_sleep),
+            )

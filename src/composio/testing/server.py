@@ -283,6 +283,9 @@ class LocalServer:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; with Nagle on, the body waits for the client's
+    # delayed ACK (~40 ms per keep-alive request on Linux loopback).
+    disable_nagle_algorithm = True
     server: _Server
     server_version = "composio-local/1"
 
@@ -362,9 +365,13 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(declared))
             self.end_headers()
             if fault.action == "trickle":
+                self.close_connection = True
                 for i in range(len(raw)):
-                    self.wfile.write(raw[i : i + 1])
-                    self.wfile.flush()
+                    try:
+                        self.wfile.write(raw[i : i + 1])
+                        self.wfile.flush()
+                    except OSError:  # the client gave up (its deadline): the point of the fault
+                        return
                     if owner._stopping.wait(fault.interval):
                         break
                 return
