@@ -147,29 +147,40 @@ def cmd_tools_get(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_tools_execute(args: argparse.Namespace) -> int:
+def _arguments(pairs: Sequence[str] | None) -> dict[str, Any]:
+    """``--arg k=v``: ``v`` as JSON when it parses (numbers, true, objects), else as text."""
     arguments: dict[str, Any] = {}
-    for name, raw in _parse_pairs(args.arg, "--arg").items():
+    for name, raw in _parse_pairs(pairs, "--arg").items():
         try:
             arguments[name] = json.loads(raw)
         except ValueError:
             arguments[name] = raw
+    return arguments
+
+
+def cmd_tools_execute(args: argparse.Namespace) -> int:
+    arguments = _arguments(args.arg)
     with _client(args) as client:
         result = client.tools.execute(
             args.slug, arguments, user_id=args.user_id, raise_on_error=False
         )
-        print(
-            json.dumps(
-                {
-                    "successful": result.successful,
-                    "data": result.data,
-                    "error": result.error,
-                    "log_id": result.log_id,
-                },
-                indent=2,
-            )
+    print(
+        json.dumps(
+            {
+                "successful": result.successful,
+                "data": result.data,
+                "error": result.error,
+                "log_id": result.log_id,
+            },
+            indent=2,
         )
-        return 0 if result.successful else 1
+    )
+    if not result.successful:
+        print(
+            f"error: tool {args.slug} reported failure: {_one_line(result.error)}", file=sys.stderr
+        )
+        return 1
+    return 0
 
 
 def cmd_plugins(args: argparse.Namespace) -> int:
@@ -193,6 +204,11 @@ def cmd_plugins(args: argparse.Namespace) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="composio", description="Composio API from the shell.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    # Also accepted after a subcommand; SUPPRESS keeps the top-level value when absent there.
+    debug = argparse.ArgumentParser(add_help=False)
+    debug.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     sub.add_parser(
@@ -210,12 +226,12 @@ def _parser() -> argparse.ArgumentParser:
     dev.set_defaults(func=cmd_dev_server)
 
     def conn(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--api-key", default=None, help="default: $COMPOSIO_API_KEY")
+        p.add_argument("--api-key", default=None, help="default: $COMPOSIO_API_KEY (safer)")
         p.add_argument("--base-url", default=None, help="default: $COMPOSIO_BASE_URL")
 
     tools = sub.add_parser("tools", help="list, show and run tools")
     tsub = tools.add_subparsers(dest="tools_command", required=True)
-    tl = tsub.add_parser("list", help="list tools")
+    tl = tsub.add_parser("list", help="list tools", parents=[debug])
     tl.add_argument("toolkit", nargs="?", default=None)
     tl.add_argument("--search", default=None)
     tl.add_argument("--limit", type=int, default=None)
@@ -223,11 +239,11 @@ def _parser() -> argparse.ArgumentParser:
     tl.add_argument("--json", action="store_true")
     conn(tl)
     tl.set_defaults(func=cmd_tools_list)
-    tg = tsub.add_parser("get", help="show one tool")
+    tg = tsub.add_parser("get", help="show one tool", parents=[debug])
     tg.add_argument("slug")
     conn(tg)
     tg.set_defaults(func=cmd_tools_get)
-    te = tsub.add_parser("execute", help="run a tool")
+    te = tsub.add_parser("execute", help="run a tool", parents=[debug])
     te.add_argument("slug")
     te.add_argument("--arg", action="append", metavar="K=V", help="argument (JSON or text)")
     te.add_argument("--user-id", default=None)
@@ -240,6 +256,11 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _one_line(text: object, limit: int = 500) -> str:
+    flat = " ".join(str(text).split())
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -249,11 +270,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         if args.debug:
             raise
-        from composio.errors import ComposioError
-
-        kind = type(exc).__name__
-        text = str(exc) if isinstance(exc, ComposioError) else f"{exc}"
-        print(f"error: {kind}: {text}", file=sys.stderr)
+        print(f"error: {type(exc).__name__}: {_one_line(exc)}", file=sys.stderr)
         return 1
 
 

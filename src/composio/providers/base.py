@@ -10,9 +10,13 @@ __all__ = ["Provider"]
 
 
 class Provider:
-    """Subclass and set ``name`` (sent as ``x-framework``) and ``wrap_tool``.
+    """Turns tools into what an AI framework expects.
 
-    A provider is shared by every session of a client and across threads: keep it stateless.
+    Subclass, set ``name`` (sent as the ``x-framework`` header on every request of a client
+    using it, so it must be a valid header value) and implement ``wrap_tool``. ``wrap_tools``
+    exists so a framework that wants one combined object (a toolset) can override it.
+
+    One provider serves every session of a client, across threads: keep it stateless.
     """
 
     name: str = "base"

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import math
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
@@ -18,7 +19,18 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 HeadersArg = Mapping[str, "str | None"] | None
 
-__all__ = ["Resource", "body_excerpt", "parse", "parse_page", "q_bool", "q_list", "slug_path"]
+__all__ = [
+    "Resource",
+    "body_excerpt",
+    "params",
+    "parse",
+    "parse_page",
+    "q_bool",
+    "q_limit",
+    "q_list",
+    "q_str",
+    "slug_path",
+]
 
 
 class NotGiven:
@@ -44,32 +56,56 @@ class Resource:
 
 
 def slug_path(value: object, what: str) -> str:
-    """A path segment for a slug: validated and percent-encoded (``/`` included)."""
+    """A path segment for a slug: validated and percent-encoded (``/``, ``?``, ``#`` included).
+
+    ``.`` and ``..`` are encoded too: left alone, URL normalisation would turn
+    ``/tools/..`` into another endpoint.
+    """
     if not isinstance(value, str) or not value.strip():
         raise ValidationError(f"{what} must be a non-empty string, got {value!r:.40}.")
-    return quote(value, safe="")
+    segment = quote(value, safe="")
+    if segment in (".", ".."):
+        segment = segment.replace(".", "%2E")
+    return segment
 
 
-def q_bool(value: bool | None, name: str) -> str | None:
+def q_str(value: object, name: str) -> str | None:
+    """An optional string parameter: ``None`` omits it; anything else must be non-empty text."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value:
+        raise ValidationError(f"{name} must be a non-empty string, got {value!r:.40}.")
+    return value
+
+
+def q_bool(value: object, name: str) -> str | None:
+    """The spec types these flags as the strings ``"true"``/``"false"``."""
     if value is None:
         return None
     if not isinstance(value, bool):
-        raise ValidationError(f"{name} must be True, False or None.")
+        raise ValidationError(f"{name} must be True, False or None, got {value!r:.20}.")
     return "true" if value else "false"
 
 
-def q_list(value: str | Sequence[str] | None, name: str) -> list[str] | None:
+def q_list(value: object, name: str) -> list[str] | None:
+    """A string or a sequence of non-empty strings (not a bare iterator: it would be used up)."""
     if value is None:
         return None
     if isinstance(value, str):
-        return [value]
-    items = list(value)
+        items: list[object] = [value]
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        items = list(value)
+    else:
+        raise ValidationError(
+            f"{name} must be a string or a list of strings, not {type(value).__name__}."
+        )
     if not all(isinstance(v, str) and v for v in items):
-        raise ValidationError(f"{name} must be a string or a sequence of non-empty strings.")
-    return items
+        raise ValidationError(f"{name} must be a string or a list of non-empty strings.")
+    return items  # type: ignore[return-value]
 
 
-def q_limit(value: int | None) -> str | None:
+def q_limit(value: object) -> str | None:
+    """``limit`` is a JSON number in the spec; we accept whole numbers only (it counts items)."""
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -91,6 +127,7 @@ def params(*pairs: tuple[str, str | list[str] | None]) -> list[tuple[str, str]]:
 
 
 def body_excerpt(response: Response, limit: int = 200) -> str:
+    """The start of a body, printable characters only, for error messages."""
     text = response.content[:limit].decode("utf-8", "replace")
     text = "".join(ch if ch.isprintable() else " " for ch in text).strip()
     return text + ("..." if len(response.content) > limit else "")
@@ -98,12 +135,16 @@ def body_excerpt(response: Response, limit: int = 200) -> str:
 
 def _shape_error(response: Response, why: str) -> APIError:
     req = response.request
-    return APIError(
-        f"{req.method} {request_info(req).url} -> {response.status_code}: the response "
-        f"{why}; body starts: {body_excerpt(response)!r}",
-        request=request_info(req),
-        request_id=response.request_id,
+    info = request_info(req)
+    text = (
+        f"{req.context.operation}: {info.method} {info.url} -> {response.status_code}: the "
+        f"response {why}; body starts: {body_excerpt(response)!r}"
     )
+    # A misbehaving server or proxy may echo request headers back; the key never leaks.
+    secret = req.headers.get("x-api-key")
+    if secret and secret in text:
+        text = text.replace(secret, "***")
+    return APIError(text, request=info, request_id=response.request_id)
 
 
 def json_body(response: Response) -> Any:
@@ -116,7 +157,7 @@ def json_body(response: Response) -> Any:
 def parse(response: Response, factory: Callable[[Any], T]) -> T:
     try:
         return factory(json_body(response))
-    except (ShapeError, TypeError) as exc:
+    except (ShapeError, TypeError, ValueError) as exc:
         raise _shape_error(response, f"does not have the expected shape ({exc})") from None
 
 
@@ -130,7 +171,9 @@ def parse_page(
 
         def num(key: str) -> int | None:
             v = data.get(key)
-            return int(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+                return None
+            return int(v)
 
         return Page(
             items=tuple(factory(item) for item in data["items"]),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from composio.errors import ValidationError
 from composio.models import Toolkit
 from composio.pagination import Page
 from composio.resources._base import (
@@ -15,6 +14,7 @@ from composio.resources._base import (
     parse,
     parse_page,
     q_limit,
+    q_str,
     slug_path,
 )
 
@@ -33,25 +33,28 @@ class Toolkits(Resource):
         extra_headers: HeadersArg = None,
         timeout: Any = NOT_GIVEN,
     ) -> Page[Toolkit]:
-        for name, value in (("category", category), ("cursor", cursor)):
-            if value is not None and (not isinstance(value, str) or not value):
-                raise ValidationError(f"toolkits.list: {name} must be a non-empty string.")
-        query = params(("category", category), ("limit", q_limit(limit)))
+        query = params(
+            ("category", q_str(category, "toolkits.list: category")),
+            ("limit", q_limit(limit)),
+        )
+        first_cursor = q_str(cursor, "toolkits.list: cursor")
         call = self._client._call_builder("toolkits.list", extra_headers, timeout)
 
         def fetch(next_cursor: str | None) -> Page[Toolkit]:
             q = [*query, ("cursor", next_cursor)] if next_cursor else query
             return parse_page(call("GET", "/api/v3/toolkits", q, None), Toolkit.from_dict, fetch)
 
-        return fetch(cursor)
+        return fetch(first_cursor)
 
     def retrieve(
         self,
         slug: str,
         *,
+        version: str | None = None,
         extra_headers: HeadersArg = None,
         timeout: Any = NOT_GIVEN,
     ) -> Toolkit:
-        path = f"/api/v3/toolkits/{slug_path(slug, 'slug')}"
+        path = f"/api/v3/toolkits/{slug_path(slug, 'toolkits.retrieve: slug')}"
+        query = params(("version", q_str(version, "toolkits.retrieve: version")))
         call = self._client._call_builder("toolkits.retrieve", extra_headers, timeout)
-        return parse(call("GET", path, None, None), Toolkit.from_dict)
+        return parse(call("GET", path, query, None), Toolkit.from_dict)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -19,18 +20,15 @@ from composio.resources._base import (
     q_bool,
     q_limit,
     q_list,
+    q_str,
     slug_path,
 )
 
 __all__ = ["Tools"]
 
 
-def _opt_str(value: object, name: str) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str) or not value:
-        raise ValidationError(f"{name} must be a non-empty string.")
-    return value
+#: The API's largest page (``limit``: "max allowed is 1000").
+MAX_LIMIT = 1000
 
 
 class Tools(Resource):
@@ -50,16 +48,19 @@ class Tools(Resource):
         timeout: Any = NOT_GIVEN,
     ) -> Page[Tool]:
         """One page of tools; iterate the page to walk all of them."""
-        slugs = q_list(tool_slugs, "tool_slugs")
+        slugs = q_list(tool_slugs, "tools.list: tool_slugs")
         query = params(
-            ("toolkit_slug", _opt_str(toolkit_slug, "toolkit_slug")),
+            ("toolkit_slug", q_str(toolkit_slug, "tools.list: toolkit_slug")),
             # The spec types tool_slugs as one string: a comma-separated list.
             ("tool_slugs", ",".join(slugs) if slugs else None),
-            ("search", _opt_str(search, "search")),
-            ("tags", q_list(tags, "tags")),
-            ("important", q_bool(important, "important")),
+            ("search", q_str(search, "tools.list: search")),
+            # An array in the spec (form, explode): tags=a&tags=b.
+            ("tags", q_list(tags, "tools.list: tags")),
+            # The spec's enum is the strings "true"/"false".
+            ("important", q_bool(important, "tools.list: important")),
             ("limit", q_limit(limit)),
         )
+        first_cursor = q_str(cursor, "tools.list: cursor")
         call = self._client._call_builder("tools.list", extra_headers, timeout)
 
         def fetch(next_cursor: str | None) -> Page[Tool]:
@@ -67,54 +68,80 @@ class Tools(Resource):
             response = call("GET", "/api/v3/tools", q, None)
             return parse_page(response, Tool.from_dict, fetch)
 
-        return fetch(_opt_str(cursor, "cursor"))
+        return fetch(first_cursor)
 
     def retrieve(
         self,
         slug: str,
         *,
-        version: str | None = None,
         extra_headers: HeadersArg = None,
         timeout: Any = NOT_GIVEN,
     ) -> Tool:
-        path = f"/api/v3/tools/{slug_path(slug, 'slug')}"
+        # No ``version=``: the spec marks that query parameter deprecated for this operation.
+        path = f"/api/v3/tools/{slug_path(slug, 'tools.retrieve: slug')}"
         call = self._client._call_builder("tools.retrieve", extra_headers, timeout)
-        query = params(("version", _opt_str(version, "version")))
-        return parse(call("GET", path, query, None), Tool.from_dict)
+        return parse(call("GET", path, None, None), Tool.from_dict)
 
     def get(
         self,
         user_id: str,
         *,
         slug: str | None = None,
-        tools: Sequence[str] | None = None,
+        tools: str | Sequence[str] | None = None,
         toolkits: str | Sequence[str] | None = None,
         search: str | None = None,
         limit: int | None = None,
         extra_headers: HeadersArg = None,
         timeout: Any = NOT_GIVEN,
     ) -> builtins.list[object]:
-        """Tools for ``user_id``, wrapped by the client's provider.
+        """Tools for ``user_id``, wrapped by the client's provider (``client.provider``).
 
-        With ``slug`` it fetches that one tool; otherwise the first page of tools matching the
-        filters (all tools when none is given).
+        * ``slug``: that one tool (``NotFoundError`` if it does not exist);
+        * ``tools``: exactly those tools, however many pages they take;
+        * ``toolkits`` / ``search`` / ``limit``: the first page matching them;
+        * nothing: the first page of all tools (the seed's ``session.tools.get('a')``).
+
+        ``tools`` together with ``toolkits``/``search`` makes two requests, like the vendor's
+        SDK, because the API lets ``tool_slugs`` override every other filter.
         """
         if not isinstance(user_id, str) or not user_id:
             raise ValidationError("tools.get(user_id): user_id must be a non-empty string.")
         provider = self._client.provider
         if slug is not None:
+            if tools is not None or toolkits is not None or search is not None or limit:
+                raise ValidationError(
+                    "tools.get(slug=...) fetches one tool; it cannot be combined with "
+                    "tools=, toolkits=, search= or limit=."
+                )
             tool = self.retrieve(slug, extra_headers=extra_headers, timeout=timeout)
             return provider.wrap_tools([tool])
+        slugs = q_list(tools, "tools")
         kits = q_list(toolkits, "toolkits")
-        page = self.list(
-            ",".join(kits) if kits else None,
-            tool_slugs=tools,
-            search=search,
-            limit=limit,
-            extra_headers=extra_headers,
-            timeout=timeout,
-        )
-        return provider.wrap_tools(page.items)
+        for name, given in (("tools", slugs), ("toolkits", kits)):
+            if given is not None and not given:
+                raise ValidationError(f"tools.get: {name}= is empty; pass None for no filter.")
+        found: builtins.list[Tool] = []
+        if slugs:
+            first = self.list(
+                tool_slugs=slugs,
+                limit=min(len(slugs), MAX_LIMIT),
+                extra_headers=extra_headers,
+                timeout=timeout,
+            )
+            # Every page (the caller named each tool it wants), in the caller's order.
+            rank = {s.upper(): i for i, s in enumerate(slugs)}
+            found.extend(sorted(first, key=lambda t: rank.get(t.slug.upper(), len(rank))))
+        if kits or search is not None or not slugs:
+            page = self.list(
+                ",".join(kits) if kits else None,
+                search=search,
+                limit=limit,
+                extra_headers=extra_headers,
+                timeout=timeout,
+            )
+            seen = {t.slug for t in found}
+            found.extend(t for t in page.items if t.slug not in seen)
+        return provider.wrap_tools(found)
 
     def execute(
         self,
@@ -128,31 +155,56 @@ class Tools(Resource):
         extra_headers: HeadersArg = None,
         timeout: Any = NOT_GIVEN,
     ) -> ToolExecution:
-        """Run a tool. A POST: not retried after it may have reached the server, unless the
-        call carries an ``Idempotency-Key`` header (so a tool that sends an email sends one)."""
-        path = f"/api/v3/tools/execute/{slug_path(slug, 'slug')}"
-        if arguments is None:
-            arguments = {}
-        if not isinstance(arguments, Mapping):
-            raise ValidationError(
-                f"tools.execute({slug!r}): arguments must be a mapping (dict) of argument "
-                f"name to value, not {type(arguments).__name__}."
-            )
-        body: dict[str, Any] = {"arguments": dict(arguments)}
+        """Run a tool; ``successful: false`` raises :class:`ToolExecutionError` (with
+        ``.result``) unless ``raise_on_error=False``.
+
+        A POST: not retried after it may have reached the server, unless the call carries an
+        ``Idempotency-Key`` header (so a tool that sends an email sends one).
+        """
+        path = f"/api/v3/tools/execute/{slug_path(slug, 'tools.execute: slug')}"
+        body: dict[str, Any] = {"arguments": _arguments(slug, arguments)}
         for name, value in (
             ("user_id", user_id),
             ("connected_account_id", connected_account_id),
             ("version", version),
         ):
-            if _opt_str(value, name) is not None:
+            if q_str(value, f"tools.execute: {name}") is not None:
                 body[name] = value
+        if not isinstance(raise_on_error, bool):
+            raise ValidationError("tools.execute: raise_on_error must be True or False.")
         call = self._client._call_builder("tools.execute", extra_headers, timeout)
         result = parse(call("POST", path, None, body), ToolExecution.from_dict)
         if raise_on_error and not result.successful:
+            error = result.error or "no error message"
             raise ToolExecutionError(
-                f"Tool {slug!r} reported failure: {result.error or 'no error message'}"
+                f"tools.execute: tool {slug!r} reported failure: {error:.500}"
                 + (f" (log_id={result.log_id})" if result.log_id else ""),
                 result=result,
                 slug=slug,
             )
         return result
+
+
+def _arguments(slug: str, arguments: object) -> dict[str, Any]:
+    """Check ``arguments`` before anything is sent: a bad one must not become half a call."""
+    if arguments is None:
+        return {}
+    if not isinstance(arguments, Mapping):
+        raise ValidationError(
+            f"tools.execute({slug!r}): arguments must be a mapping (dict) of argument "
+            f"name to value, not {type(arguments).__name__}."
+        )
+    out = dict(arguments)
+    bad = next((k for k in out if not isinstance(k, str)), None)
+    if bad is not None:
+        raise ValidationError(
+            f"tools.execute({slug!r}): argument names must be strings, got {type(bad).__name__}."
+        )
+    try:
+        # allow_nan=False: NaN/Infinity are not JSON and the API would reject the body.
+        json.dumps(out, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise ValidationError(
+            f"tools.execute({slug!r}): arguments must be JSON-serialisable ({exc})."
+        ) from None
+    return out

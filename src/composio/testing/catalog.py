@@ -8,7 +8,7 @@ import zlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
-__all__ = ["EXECUTORS", "TOOLKITS", "TOOLS", "ToolFailure"]
+__all__ = ["EXECUTORS", "TOOLKITS", "TOOLS", "ToolFailure", "toolkit_detail"]
 
 _TS = "2025-01-15T09:30:00.000Z"
 
@@ -88,6 +88,31 @@ TOOLKITS: list[dict[str, Any]] = [
     _toolkit("text", "Text", "Deterministic text utilities (runnable locally).", "utilities", 4),
     _toolkit("math", "Math", "Deterministic arithmetic (runnable locally).", "utilities", 4),
 ]
+
+
+def toolkit_detail(kit: Mapping[str, Any]) -> dict[str, Any]:
+    """``GET /toolkits/{slug}`` answers with a richer shape than the list: categories carry a
+    ``slug`` (not an ``id``), ``deprecated`` has ``rawProxyInfoByAuthSchemes`` and the
+    per-scheme ``auth_config_details`` appear (the spec's two schemas differ)."""
+    meta = dict(kit["meta"])
+    meta["categories"] = [{"name": c["name"], "slug": c["id"]} for c in meta["categories"]]
+    detail = {k: v for k, v in kit.items() if k not in ("auth_schemes", "no_auth")}
+    detail["meta"] = meta
+    detail["deprecated"] = {**kit["deprecated"], "rawProxyInfoByAuthSchemes": []}
+    detail["base_url"] = f"https://api.{kit['slug']}.example.com"
+    detail["auth_config_details"] = [
+        {
+            "mode": scheme,
+            "name": scheme.upper(),
+            "fields": {
+                "auth_config_creation": {"required": [], "optional": []},
+                "connected_account_initiation": {"required": [], "optional": []},
+            },
+        }
+        for scheme in kit["auth_schemes"]
+    ]
+    return detail
+
 
 TOOLS: list[dict[str, Any]] = [
     _tool(

@@ -27,7 +27,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from composio.testing.catalog import EXECUTORS, TOOLKITS, TOOLS, ToolFailure
+from composio.testing.catalog import EXECUTORS, TOOLKITS, TOOLS, ToolFailure, toolkit_detail
 
 __all__ = ["Fault", "LocalServer", "RecordedRequest"]
 
@@ -454,6 +454,10 @@ class _Handler(BaseHTTPRequestHandler):
             send(status, {"redirect": target}, {"Location": target})
             return
         if method == "GET" and path == "/api/v3/tools":
+            important = query.get("important", ["true"])
+            if len(important) != 1 or important[0] not in ("true", "false"):
+                error(400, "important must be 'true' or 'false'")
+                return
             self._list(TOOLS, query, _tool_filter(query), send, error)
             return
         if method == "GET" and path == "/api/v3/toolkits":
@@ -470,8 +474,9 @@ class _Handler(BaseHTTPRequestHandler):
             except ValueError:
                 error(400, "Request body is not valid JSON")
                 return
-            if not isinstance(payload, dict) or not isinstance(payload.get("arguments", {}), dict):
-                error(400, "Body must be an object whose 'arguments' is an object")
+            problem = _execute_body_problem(payload)
+            if problem:
+                error(400, problem, "See POST /api/v3/tools/execute/{tool_slug} in the spec.")
                 return
             status, result = self.server.owner._execute(
                 slug, payload, headers.get("idempotency-key")
@@ -486,7 +491,7 @@ class _Handler(BaseHTTPRequestHandler):
                     what = "Tool" if items is TOOLS else "Toolkit"
                     error(404, f"{what} {slug} not found")
                 else:
-                    send(200, found)
+                    send(200, found if items is TOOLS else toolkit_detail(found))
                 return
         error(404, f"No route for {method} {path}")
 
@@ -530,6 +535,23 @@ class _Handler(BaseHTTPRequestHandler):
                 "total_items": len(matching),
             },
         )
+
+
+_EXECUTE_STRINGS = ("user_id", "connected_account_id", "version", "entity_id", "text")
+
+
+def _execute_body_problem(payload: object) -> str | None:
+    """Why an execute body breaks the spec's request schema, or ``None``."""
+    if not isinstance(payload, dict):
+        return "Body must be a JSON object"
+    if not isinstance(payload.get("arguments", {}), dict):
+        return "'arguments' must be an object"
+    if "arguments" in payload and "text" in payload:
+        return "'arguments' and 'text' are mutually exclusive"
+    for name in _EXECUTE_STRINGS:
+        if name in payload and not isinstance(payload[name], str):
+            return f"'{name}' must be a string"
+    return None
 
 
 def _csv(query: Mapping[str, list[str]], name: str) -> set[str]:
