@@ -59,12 +59,20 @@ def tracking_disabled_by_env() -> bool:
 class _Runtime:
     """What a root client owns and its sessions share."""
 
-    __slots__ = ("retry_budget", "telemetry", "transport")
+    __slots__ = ("__weakref__", "retry_budget", "telemetry", "transport")
 
     def __init__(self, transport: RequestsTransport) -> None:
+        from composio import _fork
+
         self.transport = transport
         self.retry_budget = RetryBudget()
         self.telemetry = TelemetryHub()
+        _fork.track(self)
+
+    def after_fork_in_child(self) -> None:
+        """Called in a forked child (``composio._fork``): fresh pool, fresh telemetry thread."""
+        self.transport.after_fork_in_child()
+        self.telemetry.after_fork_in_child()
 
     def telemetry_sink(self, config: ClientConfig) -> Any:
         return self.telemetry.sink_for(config)

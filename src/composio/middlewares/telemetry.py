@@ -1,12 +1,28 @@
-"""The ``telemetry`` slot (SPEC §7). First cut: pass-through; events land with the telemetry
-issue."""
+"""The ``telemetry`` slot (SPEC §7): one event per SDK operation.
+
+It is the outermost middleware, so ``durationMs`` covers every attempt and every retry wait.
+The client raises status errors *after* the chain returns, so a 4xx/5xx response is mapped to
+the error class the caller will see here, by status. On the caller's path it records a tuple
+and enqueues it; formatting and sending happen on the telemetry thread. Opted out (no sink),
+it is a plain pass-through.
+"""
 
 from __future__ import annotations
 
+import logging
+import time
 from typing import Any
 
 from composio.config import ClientConfig
+from composio.errors import status_error_class
 from composio.pipeline import CallNext, Request, Response, Stage
+from composio.telemetry._event import Record, to_event
+
+__all__ = ["TelemetryMiddleware"]
+
+logger = logging.getLogger("composio")
+_perf = time.perf_counter
+_wall = time.time
 
 
 class TelemetryMiddleware:
@@ -15,8 +31,60 @@ class TelemetryMiddleware:
     order = -100
 
     def __init__(self, config: ClientConfig, hook: Any, sink: Any) -> None:
-        self._hook = hook
         self._sink = sink
+        self._provider = config.provider.name
+        # Observers are looked up once, and only if some plugin implements the hook: building
+        # the dict on the caller's thread is then that plugin's price, not everyone's. Each is
+        # called on its own so one raising observer does not silence the others.
+        self._observers: tuple[Any, ...] = ()
+        if sink is not None and hook is not None:
+            relay = getattr(hook, "composio_telemetry_event", None)
+            impls = relay.get_hookimpls() if relay is not None else []
+            self._observers = tuple(
+                impl.function
+                for impl in reversed(impls)  # pluggy's call order
+                if not (getattr(impl, "hookwrapper", False) or getattr(impl, "wrapper", False))
+            )
 
     def __call__(self, request: Request, call_next: CallNext) -> Response:
-        return call_next(request)
+        if self._sink is None:
+            return call_next(request)
+        started = _wall()
+        t0 = _perf()
+        try:
+            response = call_next(request)
+        except BaseException as exc:
+            self._emit(request, started, t0, type(exc).__name__)
+            raise
+        status = response.status_code
+        self._emit(
+            request, started, t0, "ok" if status < 400 else status_error_class(status).__name__
+        )
+        return response
+
+    def _emit(self, request: Request, started: float, t0: float, status: str) -> None:
+        try:
+            ctx = request.context
+            record = Record(
+                ctx.operation,
+                (_perf() - t0) * 1000.0,
+                started,
+                status,
+                ctx.attempt + 1,
+                self._provider,
+            )
+            if self._observers:
+                event = to_event(record)
+                self._sink.put(event)
+                for observe in self._observers:
+                    try:
+                        observe(event=dict(event))
+                    except Exception as exc:
+                        logger.debug(
+                            "composio: composio_telemetry_event hook raised %s",
+                            type(exc).__name__,
+                        )
+            else:
+                self._sink.put(record)
+        except Exception as exc:  # telemetry never raises into the caller
+            logger.debug("composio: telemetry event dropped (%s)", type(exc).__name__)

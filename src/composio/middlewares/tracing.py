@@ -1,9 +1,44 @@
-"""The ``tracing`` slot (SPEC §6). First cut: pass-through; spans land with the tracing issue."""
+"""The ``tracing`` slot (SPEC §6): one OpenTelemetry CLIENT span per physical attempt.
+
+Why it sits at the ATTEMPT stage: a retried operation is several HTTP requests, and the HTTP
+semantic conventions want one span per request (``http.request.resend_count`` numbers them).
+
+Why HTTP instrumentation is suppressed around the transport call, traced or not: the
+transport calls ``HTTPAdapter.send`` directly, which the ``requests`` instrumentation (it
+wraps ``Session.send``) never sees -- but an older or newer instrumentation, or the
+``urllib3`` one, may wrap something below it. Setting OpenTelemetry's "suppress HTTP
+instrumentation" context key for the duration of the attempt makes every well-behaved HTTP
+instrumentation stand down, so the SDK's span is the only one, and ``allow_tracing=False``
+means no span at all, whatever is patched.
+
+OpenTelemetry is imported when a client with tracing on is built, never by
+``import composio``. Nothing is installed or patched globally. A failure anywhere in the
+tracing code is logged at DEBUG and the request goes on untraced.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import sys
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from composio._redact import redact_url
+from composio._version import __version__
 from composio.config import ClientConfig
 from composio.pipeline import CallNext, Request, Response, Stage
+
+__all__ = ["TracingMiddleware"]
+
+logger = logging.getLogger("composio")
+_SCHEMA_URL = "https://opentelemetry.io/schemas/1.26.0"
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _suppress_key(context_module: Any) -> Any:
+    """OpenTelemetry's (private, but shared by every HTTP instrumentation) suppression key."""
+    return getattr(context_module, "_SUPPRESS_HTTP_INSTRUMENTATION_KEY", None)
 
 
 class TracingMiddleware:
@@ -12,7 +47,173 @@ class TracingMiddleware:
     order = 0
 
     def __init__(self, config: ClientConfig) -> None:
-        self._enabled = config.allow_tracing
+        self._enabled = False
+        self._tracer: Any = None
+        self._otel: Any = None
+        if config.allow_tracing:
+            try:
+                self._setup(config.tracer_provider)
+                self._enabled = True
+            except Exception as exc:  # tracing must never break a client
+                logger.debug("composio: tracing disabled, setup failed (%s)", type(exc).__name__)
+
+    def _setup(self, tracer_provider: Any) -> None:
+        from opentelemetry import context, propagate, trace
+        from opentelemetry.trace import SpanKind, Status, StatusCode
+
+        self._tracer = trace.get_tracer(
+            "composio", __version__, tracer_provider=tracer_provider, schema_url=_SCHEMA_URL
+        )
+        self._otel = _Otel(
+            context,
+            propagate.inject,
+            trace.set_span_in_context,
+            SpanKind.CLIENT,
+            Status,
+            StatusCode,
+        )
 
     def __call__(self, request: Request, call_next: CallNext) -> Response:
+        if self._enabled:
+            return self._traced(request, call_next)
+        return _untraced(request, call_next)
+
+    # -- traced --------------------------------------------------------------------------
+    def _traced(self, request: Request, call_next: CallNext) -> Response:
+        otel = self._otel
+        span: Any = None
+        token: Any = None
+        try:
+            span = self._tracer.start_span(
+                request.method, kind=otel.client, attributes=_attributes(request)
+            )
+            ctx = otel.set_span_in_context(span)
+            otel.inject(request.headers, context=ctx)
+            key = otel.suppress_key
+            if key is not None:
+                ctx = otel.context.set_value(key, True, ctx)
+            token = otel.context.attach(ctx)
+        except Exception as exc:
+            logger.debug("composio: span not started (%s)", type(exc).__name__)
+            _end(span)
+            if token is not None:
+                _detach(otel, token)
+            return _untraced(request, call_next)
+        try:
+            response = call_next(request)
+        except BaseException as exc:
+            _detach(otel, token)
+            self._finish_error(span, type(exc).__name__)
+            raise
+        _detach(otel, token)
+        self._finish_response(span, response.status_code)
+        return response
+
+    def _finish_response(self, span: Any, status: int) -> None:
+        try:
+            span.set_attribute("http.response.status_code", status)
+            if status >= 400:
+                span.set_attribute("error.type", str(status))
+                span.set_status(self._otel.status(self._otel.error))
+        except Exception as exc:
+            logger.debug("composio: span attributes not set (%s)", type(exc).__name__)
+        _end(span)
+
+    def _finish_error(self, span: Any, error_type: str) -> None:
+        # Only the class name: an exception's message (ours are redacted, a plugin's may not
+        # be) never goes into a span.
+        try:
+            span.set_attribute("error.type", error_type)
+            span.set_status(self._otel.status(self._otel.error))
+        except Exception as exc:
+            logger.debug("composio: span attributes not set (%s)", type(exc).__name__)
+        _end(span)
+
+
+class _Otel:
+    """The OpenTelemetry names one traced attempt needs, resolved once per build."""
+
+    __slots__ = (
+        "client",
+        "context",
+        "error",
+        "inject",
+        "set_span_in_context",
+        "status",
+        "suppress_key",
+    )
+
+    def __init__(
+        self,
+        context: Any,
+        inject: Any,
+        set_span_in_context: Any,
+        client: Any,
+        status: Any,
+        status_code: Any,
+    ) -> None:
+        self.context = context
+        self.inject = inject
+        self.set_span_in_context = set_span_in_context
+        self.client = client
+        self.status = status
+        self.error = status_code.ERROR
+        self.suppress_key = _suppress_key(context)
+
+
+def _attributes(request: Request) -> dict[str, Any]:
+    """Stable HTTP client span attributes; the URL's query values are redacted, no headers."""
+    url = request.url
+    if request.params:
+        url = f"{url}?{urlencode(request.params)}"
+    parts = urlsplit(url)
+    if parts.query or parts.fragment or "@" in parts.netloc:
+        url = redact_url(url)
+    attributes: dict[str, Any] = {
+        "http.request.method": request.method,
+        "url.full": url,
+        "server.address": parts.hostname or "",
+        "server.port": parts.port or _DEFAULT_PORTS.get(parts.scheme, 0),
+        "composio.operation": request.context.operation,
+    }
+    attempt = request.context.attempt
+    if attempt >= 1:
+        attributes["http.request.resend_count"] = attempt
+    return attributes
+
+
+def _untraced(request: Request, call_next: CallNext) -> Response:
+    """Send with HTTP instrumentation suppressed, if OpenTelemetry is loaded at all.
+
+    If the application never imported OpenTelemetry, no instrumentation can be active, so the
+    check is one dict lookup.
+    """
+    context = sys.modules.get("opentelemetry.context")
+    key = _suppress_key(context) if context is not None else None
+    if key is None:
         return call_next(request)
+    try:
+        token = context.attach(context.set_value(key, True))  # type: ignore[union-attr]
+    except Exception:
+        return call_next(request)
+    try:
+        return call_next(request)
+    finally:
+        with contextlib.suppress(Exception):
+            context.detach(token)  # type: ignore[union-attr]
+
+
+def _detach(otel: _Otel, token: Any) -> None:
+    try:
+        otel.context.detach(token)
+    except Exception as exc:
+        logger.debug("composio: tracing context not detached (%s)", type(exc).__name__)
+
+
+def _end(span: Any) -> None:
+    if span is None:
+        return
+    try:
+        span.end()
+    except Exception as exc:
+        logger.debug("composio: span not ended (%s)", type(exc).__name__)

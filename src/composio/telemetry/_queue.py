@@ -1,0 +1,313 @@
+"""A bounded queue drained by one lazily started daemon thread (SPEC §7).
+
+Why a thread and a queue even for a custom transport: the caller's path must cost one enqueue
+and nothing else, whatever the transport does (raise, block for seconds, hang forever).
+
+* ``put`` is the only thing a caller runs: a ``SimpleQueue.put`` (C, lock-free under the GIL),
+  a size check, and -- the first time, or after the thread went idle -- starting the thread.
+* Bounded at ``maxsize``: when full, the oldest record is dropped and counted, so a dead
+  endpoint costs memory for at most ``maxsize`` events.
+* The thread sends a batch when it has ``batch_size`` records or ``linger`` seconds after the
+  first one of the batch, exits after ``idle`` seconds without events (a client that is
+  dropped without ``close()`` does not pin a thread forever) and is restarted by the next
+  ``put``.
+* ``close(timeout)`` sends what is queued and waits at most ``timeout``; a transport that hangs
+  is abandoned (the thread is a daemon).
+* After ``os.fork()`` the child gets a fresh queue, lock and thread (:meth:`after_fork_in_child`).
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import logging
+import queue
+import threading
+import time
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+from composio.telemetry._event import Record, to_event
+
+__all__ = ["THREAD_NAME", "EventQueue"]
+
+logger = logging.getLogger("composio")
+THREAD_NAME = "composio-telemetry"
+_EXIT_BUDGET = 1.0
+
+
+class _Stop:
+    __slots__ = ()
+
+
+class _Flush:
+    __slots__ = ("done",)
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+
+
+_STOP = _Stop()
+
+
+class EventQueue:
+    """The sink a ``telemetry`` middleware emits to; one per transport per root client."""
+
+    def __init__(
+        self,
+        transport_factory: Callable[[], Any],
+        *,
+        owns_transport_state: bool,
+        maxsize: int = 1000,
+        batch_size: int = 10,
+        linger: float = 0.2,
+        idle: float = 30.0,
+    ) -> None:
+        """``owns_transport_state``: the transport was made by the factory (the default HTTP
+        one) and may be rebuilt after a fork; a user's transport object is kept as is."""
+        self._factory = transport_factory
+        self._owns_transport_state = owns_transport_state
+        self._maxsize = maxsize
+        self._batch_size = batch_size
+        self._linger = linger
+        self._idle = idle
+        self._transport: Any = None
+        self._lock = threading.Lock()
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._closed = False
+        self.dropped = 0  #: records dropped because the queue was full
+        self.sent = 0  #: records handed to the transport without an exception
+        self.failed = 0  #: records whose ``send`` raised
+        self.threads_started = 0
+
+    # -- the caller's path ---------------------------------------------------------------
+    def put(self, record: Record | dict[str, Any]) -> None:
+        """Enqueue one record; never blocks on the transport, never raises."""
+        if self._closed:
+            return
+        q = self._queue
+        if q.qsize() >= self._maxsize:
+            self._drop_oldest(q)
+        q.put(record)
+        if self._thread is None:
+            self._start()
+
+    def _drop_oldest(self, q: queue.SimpleQueue[Any]) -> None:
+        try:
+            item = q.get_nowait()
+        except queue.Empty:
+            return
+        if isinstance(item, (_Stop, _Flush)):  # never lose a control message
+            q.put(item)
+            return
+        with self._lock:
+            self.dropped += 1
+
+    def _start(self) -> None:
+        with self._lock:
+            if self._thread is not None or self._closed:
+                return
+            thread = threading.Thread(
+                target=self._run, args=(self._queue,), name=THREAD_NAME, daemon=True
+            )
+            self._thread = thread
+            self.threads_started += 1
+            _live.add(self)
+            _register_atexit()
+        try:
+            thread.start()
+        except RuntimeError:  # interpreter shutting down: no new threads
+            with self._lock:
+                self._thread = None
+
+    # -- control -------------------------------------------------------------------------
+    @property
+    def thread(self) -> threading.Thread | None:
+        return self._thread
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def qsize(self) -> int:
+        return self._queue.qsize()
+
+    def flush(self, timeout: float = 1.0) -> bool:
+        """Wait until everything queued so far was handed to the transport (bounded)."""
+        thread = self._thread
+        if thread is None:
+            return self._queue.empty()
+        marker = _Flush()
+        self._queue.put(marker)
+        return marker.done.wait(max(0.0, timeout))
+
+    def close(self, timeout: float = 1.0) -> None:
+        """Send what is queued, close the transport; give up after ``timeout`` seconds."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            thread = self._thread
+        if thread is None:
+            if not self._queue.empty():  # a racing put: drain it on a short-lived thread
+                thread = threading.Thread(
+                    target=self._run, args=(self._queue,), name=THREAD_NAME, daemon=True
+                )
+                thread.start()
+            else:
+                self._close_transport()
+                return
+        self._queue.put(_STOP)
+        thread.join(max(0.0, timeout))
+
+    def after_fork_in_child(self) -> None:
+        """The parent's thread does not exist here and its lock/queue may be mid-use."""
+        self._lock = threading.Lock()
+        self._queue = queue.SimpleQueue()
+        self._thread = None
+        if self._owns_transport_state:
+            self._transport = None  # its sockets belong to the parent
+
+    # -- the telemetry thread ------------------------------------------------------------
+    def _run(self, q: queue.SimpleQueue[Any]) -> None:
+        _suppress_instrumentation()
+        while True:
+            try:
+                item = q.get(timeout=self._idle)
+            except queue.Empty:
+                if self._retire(q):
+                    return
+                continue
+            batch: list[Any] = []
+            stop = False
+            flushes: list[_Flush] = []
+            deadline = time.monotonic() + self._linger
+            while True:
+                if isinstance(item, _Stop):
+                    stop = True
+                    break
+                if isinstance(item, _Flush):
+                    flushes.append(item)
+                    break
+                batch.append(item)
+                if len(batch) >= self._batch_size:
+                    break
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                try:
+                    item = q.get(timeout=remaining)
+                except queue.Empty:
+                    break
+            if batch:
+                self._deliver(batch)
+            for marker in flushes:
+                self._flush_transport()
+                marker.done.set()
+            if stop:
+                self._drain(q)
+                self._close_transport()
+                return
+
+    def _retire(self, q: queue.SimpleQueue[Any]) -> bool:
+        """Idle: give up the thread slot; keep it if a ``put`` raced in. True = exit."""
+        me = threading.current_thread()
+        with self._lock:
+            if self._queue is not q or self._thread is not me:
+                return True
+            self._thread = None
+        # A put that read ``_thread`` before it became None saw a live thread and did not
+        # start one: its record is in ``q`` by now, so look again before leaving.
+        if q.empty():
+            return True
+        with self._lock:
+            if self._thread is None:
+                self._thread = me
+                return False
+        return True
+
+    def _drain(self, q: queue.SimpleQueue[Any]) -> None:
+        """Records that arrived after the stop marker was queued (a racing put)."""
+        batch: list[Any] = []
+        while True:
+            try:
+                item = q.get_nowait()
+            except queue.Empty:
+                break
+            if isinstance(item, _Flush):
+                item.done.set()
+            elif not isinstance(item, _Stop):
+                batch.append(item)
+        for i in range(0, len(batch), self._batch_size):
+            self._deliver(batch[i : i + self._batch_size])
+
+    def _get_transport(self) -> Any:
+        if self._transport is None:
+            self._transport = self._factory()
+        return self._transport
+
+    def _deliver(self, batch: list[Any]) -> None:
+        events = [to_event(r) if isinstance(r, Record) else r for r in batch]
+        try:
+            self._get_transport().send(events)
+        except Exception as exc:
+            self.failed += len(events)
+            logger.debug("composio: telemetry batch not sent (%s)", type(exc).__name__)
+        else:
+            self.sent += len(events)
+
+    def _flush_transport(self) -> None:
+        flush = getattr(self._transport, "flush", None)
+        if callable(flush):
+            try:
+                flush(1.0)
+            except Exception as exc:
+                logger.debug("composio: telemetry flush failed (%s)", type(exc).__name__)
+
+    def _close_transport(self) -> None:
+        transport = self._transport
+        if transport is None:
+            return
+        self._flush_transport()
+        try:
+            transport.close()
+        except Exception as exc:
+            logger.debug("composio: telemetry transport close failed (%s)", type(exc).__name__)
+
+
+def _suppress_instrumentation() -> None:
+    """This thread's own HTTP posts must never show up as application spans."""
+    try:
+        from opentelemetry import context
+    except ImportError:  # pragma: no cover - opentelemetry-api is a dependency
+        return
+    ctx = context.get_current()
+    for name in ("_SUPPRESS_HTTP_INSTRUMENTATION_KEY", "_SUPPRESS_INSTRUMENTATION_KEY"):
+        key = getattr(context, name, None)
+        if key is not None:
+            ctx = context.set_value(key, True, ctx)
+    context.attach(ctx)
+
+
+_live: weakref.WeakSet[EventQueue] = weakref.WeakSet()
+_atexit_registered = False
+
+
+def _register_atexit() -> None:
+    global _atexit_registered
+    if not _atexit_registered:
+        _atexit_registered = True
+        atexit.register(close_all, _EXIT_BUDGET)
+
+
+def close_all(timeout: float = _EXIT_BUDGET) -> None:
+    """Flush every live queue, all of them together within ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    for sink in list(_live):
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            break
+        with contextlib.suppress(Exception):  # close never raises by design; belt and braces
+            sink.close(remaining)

@@ -1,0 +1,335 @@
+"""Usage telemetry (SPEC §7) end to end: the default transport POSTs to the local server's
+``/v1/metrics/invocations`` (``COMPOSIO_TELEMETRY_URL``), over real loopback HTTP."""
+
+from __future__ import annotations
+
+import base64
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+
+from composio import APIConnectionError, Composio, NotFoundError, hookimpl
+from composio.telemetry import EVENT_FIELDS
+from composio.telemetry._queue import THREAD_NAME
+from composio.testing import LocalServer
+from tests.conftest import SENTINEL_KEY
+
+TOOLS = "/api/v3/tools"
+WAIT = 5.0
+
+
+@pytest.fixture
+def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalServer]:
+    monkeypatch.delenv("COMPOSIO_DISABLE_TELEMETRY", raising=False)
+    monkeypatch.delenv("DO_NOT_TRACK", raising=False)
+    with LocalServer(api_key=SENTINEL_KEY) as srv:
+        monkeypatch.setenv("COMPOSIO_TELEMETRY_URL", srv.url + "/v1/metrics/invocations")
+        yield srv
+
+
+def _client(server: LocalServer, **kw: Any) -> Composio:
+    kw.setdefault("allow_tracing", False)
+    return Composio(api_key=SENTINEL_KEY, base_url=server.url, **kw)
+
+
+def _telemetry_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == THREAD_NAME]
+
+
+def _wait_threads_gone(before: set[int]) -> None:
+    for t in _telemetry_threads():
+        if id(t) not in before:
+            t.join(WAIT)
+
+
+# -- the event --------------------------------------------------------------------------------
+def test_one_event_per_operation_with_exactly_the_spec_fields(server: LocalServer) -> None:
+    client = _client(server)
+    session = client.create_session(headers={"x-request-id": "r-1", "x-user-id": "user-42"})
+    session.tools.list(search="secret-search-term")
+    with pytest.raises(NotFoundError):
+        session.tools.retrieve("no-such-tool")
+    client.toolkits.list()
+    client.close()  # flushes
+
+    events = server.telemetry_events
+    assert [e["functionName"] for e in events] == ["tools.list", "tools.retrieve", "toolkits.list"]
+    for e in events:
+        assert tuple(e) == EVENT_FIELDS
+        assert e["source"] == "PYTHON_SDK"
+        assert e["provider"] == "openai"
+        assert e["attempts"] == 1
+        assert isinstance(e["durationMs"], (int, float)) and e["durationMs"] >= 0
+        assert e["timestamp"].endswith("Z")
+    assert [e["status"] for e in events] == ["ok", "NotFoundError", "ok"]
+    dumped = json.dumps(events)
+    forbidden = [
+        SENTINEL_KEY,
+        SENTINEL_KEY[:8],
+        quote(SENTINEL_KEY, safe=""),
+        base64.b64encode(SENTINEL_KEY.encode()).decode(),
+        "user-42",
+        "r-1",
+        "secret-search-term",
+        "no-such-tool",
+        "127.0.0.1",
+    ]
+    for word in forbidden:
+        assert word not in dumped
+    # the posts carried no credentials either
+    assert server.requests_to("/v1/metrics/invocations") == []  # not recorded as API calls
+
+
+def test_attempts_count_retries(server: LocalServer) -> None:
+    client = _client(server, max_retries=2)
+    server.fail_next(TOOLS, [503])
+    client.tools.list()
+    client.close()
+    if len(server.requests_to(TOOLS)) == 1:
+        pytest.skip("the retry middleware does not retry yet")
+    (event,) = server.telemetry_events
+    assert event["attempts"] == 2
+    assert event["status"] == "ok"
+
+
+def test_connection_error_status_is_the_exception_class(server: LocalServer) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    client = Composio(api_key=SENTINEL_KEY, base_url=f"http://127.0.0.1:{port}", max_retries=0)
+    with pytest.raises(APIConnectionError):
+        client.tools.list()
+    client.close()
+    (event,) = server.telemetry_events
+    assert event["status"] == "APIConnectionError"
+
+
+def test_hook_observes_each_event(server: LocalServer) -> None:
+    seen: list[Mapping[str, Any]] = []
+
+    class Observer:
+        @hookimpl
+        def composio_telemetry_event(self, event: Mapping[str, Any]) -> None:
+            seen.append(event)
+
+    client = _client(server, plugins=[Observer()])
+    client.tools.list()
+    client.close()
+    assert [e["functionName"] for e in seen] == ["tools.list"]
+    assert seen == server.telemetry_events
+
+
+# -- opt-out ----------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("how", "env"),
+    [
+        ("keyword", {}),
+        ("env", {"COMPOSIO_DISABLE_TELEMETRY": "1"}),
+        ("env", {"COMPOSIO_DISABLE_TELEMETRY": "true"}),
+        ("env", {"COMPOSIO_DISABLE_TELEMETRY": "YES"}),
+        ("env", {"DO_NOT_TRACK": "1"}),
+        ("env", {"DO_NOT_TRACK": "anything"}),
+    ],
+)
+def test_opted_out_means_no_thread_no_socket_no_event(
+    server: LocalServer, monkeypatch: pytest.MonkeyPatch, how: str, env: dict[str, str]
+) -> None:
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    before = {id(t) for t in _telemetry_threads()}
+    client = _client(server, allow_tracking=(how != "keyword"))
+    assert client.allow_tracking is False
+    session = client.create_session(headers={"x-request-id": "s"})
+    for _ in range(3):
+        session.tools.list()
+    with pytest.raises(NotFoundError):
+        client.tools.retrieve("missing")
+    assert {id(t) for t in _telemetry_threads()} - before == set()
+    assert client._runtime.telemetry.sinks == ()  # no queue was even created
+    client.close()
+    assert server.telemetry_events == []
+    assert server.accepted_connections == 1  # the API pool's one keep-alive connection
+
+
+@pytest.mark.parametrize("value", ["", "0"])
+def test_do_not_track_empty_or_zero_keeps_tracking_on(
+    server: LocalServer, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("DO_NOT_TRACK", value)
+    client = _client(server)
+    assert client.allow_tracking is True
+    client.tools.list()
+    client.close()
+    assert len(server.telemetry_events) == 1
+
+
+def test_a_session_of_an_opted_out_client_is_opted_out(server: LocalServer) -> None:
+    client = _client(server, allow_tracking=False)
+    session = client.create_session(headers={"x-request-id": "s"}).create_session()
+    assert session.allow_tracking is False
+    session.tools.list()
+    client.close()
+    assert server.telemetry_events == []
+
+
+def test_a_session_of_a_tracking_client_sends(server: LocalServer) -> None:
+    client = _client(server)
+    client.create_session(headers={"x-request-id": "s"}).tools.list()
+    client.close()
+    assert [e["functionName"] for e in server.telemetry_events] == ["tools.list"]
+
+
+def test_with_options_opts_one_client_out_while_the_parent_keeps_sending(
+    server: LocalServer,
+) -> None:
+    parent = _client(server)
+    quiet = parent.with_options(allow_tracking=False)
+    assert quiet.allow_tracking is False and parent.allow_tracking is True
+    quiet.toolkits.list()
+    quiet.create_session(headers={"x-request-id": "q"}).toolkits.list()
+    parent.tools.list()
+    parent.create_session(headers={"x-request-id": "p"}).tools.list()
+    quiet.close()  # not the owner: closes nothing
+    parent.close()
+    assert [e["functionName"] for e in server.telemetry_events] == ["tools.list", "tools.list"]
+
+
+def test_with_options_can_turn_tracking_back_on(server: LocalServer) -> None:
+    quiet = _client(server, allow_tracking=False)
+    loud = quiet.with_options(allow_tracking=True)
+    loud.tools.list()
+    quiet.tools.list()
+    quiet.close()
+    assert [e["functionName"] for e in server.telemetry_events] == ["tools.list"]
+
+
+# -- custom transports ------------------------------------------------------------------------
+class Recording:
+    def __init__(self) -> None:
+        self.events: list[Mapping[str, Any]] = []
+        self.threads: set[str] = set()
+        self.closed = False
+
+    def send(self, events: list[Mapping[str, Any]]) -> None:
+        self.threads.add(threading.current_thread().name)
+        self.events.extend(events)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_custom_transport_gets_events_on_the_telemetry_thread(server: LocalServer) -> None:
+    transport = Recording()
+    client = _client(server, telemetry_transport=transport)
+    client.tools.list()
+    client.close()
+    assert [e["functionName"] for e in transport.events] == ["tools.list"]
+    assert transport.threads == {THREAD_NAME}
+    assert transport.closed
+    assert server.telemetry_events == []  # the default transport was not used
+
+
+class Raising:
+    def send(self, events: list[Mapping[str, Any]]) -> None:
+        raise ConnectionError("telemetry endpoint is down")
+
+    def close(self) -> None:
+        raise RuntimeError("and close fails")
+
+
+class Hanging:
+    def __init__(self) -> None:
+        self.release = threading.Event()
+        self.entered = threading.Event()
+
+    def send(self, events: list[Mapping[str, Any]]) -> None:
+        self.entered.set()
+        self.release.wait(10.0)  # a transport that blocks for 10 s
+
+    def close(self) -> None:
+        self.release.wait(10.0)
+
+
+@pytest.mark.parametrize("kind", ["raising", "hanging"])
+def test_a_raising_or_hanging_transport_adds_no_latency(server: LocalServer, kind: str) -> None:
+    transport: Any = Raising() if kind == "raising" else Hanging()
+    client = _client(server, telemetry_transport=transport)
+    try:
+        started = time.monotonic()
+        for _ in range(20):
+            client.tools.list()
+        elapsed = time.monotonic() - started
+        assert elapsed < 3.0, elapsed
+        if isinstance(transport, Hanging):
+            assert transport.entered.wait(WAIT)  # it really is stuck in send
+        started = time.monotonic()
+        client.close()  # flush is bounded at 1 s
+        assert time.monotonic() - started < 2.5
+    finally:
+        if isinstance(transport, Hanging):
+            transport.release.set()
+
+
+def _hanging_endpoint() -> tuple[socket.socket, str]:
+    """Accepts connections (kernel backlog) and never answers."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(16)
+    return sock, f"http://127.0.0.1:{sock.getsockname()[1]}/v1/metrics/invocations"
+
+
+@pytest.mark.parametrize("mode", ["down", "hanging"])
+def test_default_transport_endpoint_down_or_hanging_adds_no_latency(
+    server: LocalServer, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    if mode == "hanging":
+        sock, url = _hanging_endpoint()
+    else:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            url = f"http://127.0.0.1:{s.getsockname()[1]}/v1/metrics/invocations"
+        sock = None
+    monkeypatch.setenv("COMPOSIO_TELEMETRY_URL", url)
+    try:
+        client = _client(server)
+        started = time.monotonic()
+        for _ in range(20):
+            client.tools.list()
+        assert time.monotonic() - started < 3.0
+        started = time.monotonic()
+        client.close()
+        assert time.monotonic() - started < 2.5
+        assert len(server.requests_to(TOOLS)) == 20
+    finally:
+        if sock is not None:
+            sock.close()
+
+
+def test_telemetry_url_is_read_when_the_client_is_built(
+    server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = _client(server)  # built while the env points at the server
+    monkeypatch.setenv("COMPOSIO_TELEMETRY_URL", "http://127.0.0.1:9/nowhere")
+    client.tools.list()
+    client.close()
+    assert len(server.telemetry_events) == 1
+
+
+def test_thread_starts_on_first_event_not_at_construction(server: LocalServer) -> None:
+    before = {id(t) for t in _telemetry_threads()}
+    client = _client(server)
+    session = client.create_session(headers={"x-request-id": "s"})
+    assert {id(t) for t in _telemetry_threads()} - before == set()
+    assert server.accepted_connections == 0
+    session.tools.list()
+    (sink,) = client._runtime.telemetry.sinks
+    assert sink.thread is not None and sink.thread.name == THREAD_NAME
+    client.close()
+    _wait_threads_gone(before)
+    assert {id(t) for t in _telemetry_threads() if t.is_alive()} - before == set()
