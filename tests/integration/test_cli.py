@@ -1,0 +1,157 @@
+"""The ``composio`` CLI in a real subprocess against a LocalServer (SPEC §10)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from urllib.parse import quote
+
+import pytest
+
+from composio.testing import LocalServer
+from tests.conftest import SENTINEL_KEY
+
+KEY_FORMS = (
+    SENTINEL_KEY,
+    quote(SENTINEL_KEY, safe=""),
+    base64.b64encode(SENTINEL_KEY.encode()).decode(),
+    SENTINEL_KEY[:8],
+)
+
+
+@pytest.fixture
+def server() -> Iterator[LocalServer]:
+    with LocalServer(api_key=SENTINEL_KEY) as srv:
+        yield srv
+
+
+def run(
+    server: LocalServer, *args: str, key: str | None = SENTINEL_KEY, **env_extra: str
+) -> subprocess.CompletedProcess[str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("COMPOSIO_", "DO_NOT_TRACK", "OTEL_"))
+    }
+    env.update(
+        COMPOSIO_BASE_URL=server.url,
+        COMPOSIO_TELEMETRY_URL=f"{server.url}/v1/metrics/invocations",
+        COMPOSIO_DISABLE_PLUGIN_AUTOLOAD="1",
+        **env_extra,
+    )
+    if key is not None:
+        env["COMPOSIO_API_KEY"] = key
+    proc = subprocess.run(
+        [sys.executable, "-m", "composio.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    for form in KEY_FORMS:
+        assert form not in proc.stdout and form not in proc.stderr, "API key leaked"
+    return proc
+
+
+def test_tools_list_prints_slugs_and_sends_headers(server: LocalServer) -> None:
+    proc = run(server, "tools", "list", "--header", "x-request-id=cli-1", "--header", "x-a=b=c")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+    lines = proc.stdout.splitlines()
+    assert len(lines) == 20 and lines[0].split()[0] == "GITHUB_CREATE_ISSUE"
+    req = server.requests_to("/api/v3/tools")[-1]
+    assert req.header("x-request-id") == "cli-1" and req.header("x-a") == "b=c"
+    assert req.header("x-api-key") == SENTINEL_KEY
+
+
+def test_tools_list_toolkit_as_json(server: LocalServer) -> None:
+    proc = run(server, "tools", "list", "math", "--json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert [t["slug"] for t in data] == [
+        "MATH_ADD",
+        "MATH_SUBTRACT",
+        "MATH_MULTIPLY",
+        "MATH_DIVIDE",
+    ]
+    assert data[0]["toolkit"] == "math" and data[0]["input_parameters"]["required"] == ["a", "b"]
+    assert server.requests_to("/api/v3/tools")[-1].query == {"toolkit_slug": ["math"]}
+
+
+def test_tools_get_shows_one_tool(server: LocalServer) -> None:
+    proc = run(server, "tools", "get", "TEXT_REVERSE")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["slug"] == "TEXT_REVERSE"
+
+
+def test_tools_get_unknown_slug_is_one_line_and_exit_1(server: LocalServer) -> None:
+    proc = run(server, "tools", "get", "NO_SUCH_TOOL")
+    assert proc.returncode == 1
+    assert proc.stdout == ""
+    assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+    assert proc.stderr.startswith("error: NotFoundError:") and "NO_SUCH_TOOL" in proc.stderr
+
+
+def test_tools_execute_with_args_and_user(server: LocalServer) -> None:
+    proc = run(
+        server, "tools", "execute", "MATH_ADD", "--arg", "a=2", "--arg", "b=3.5", "--user-id", "u1"
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["data"] == {"result": 5.5}
+    body = server.requests_to("/api/v3/tools/execute/MATH_ADD")[-1].json()
+    assert body == {"arguments": {"a": 2, "b": 3.5}, "user_id": "u1"}
+
+
+def test_tools_execute_text_arguments_stay_text(server: LocalServer) -> None:
+    proc = run(server, "tools", "execute", "TEXT_UPPERCASE", "--arg", "text=hello world")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["data"] == {"result": "HELLO WORLD"}
+
+
+def test_a_failing_tool_exits_1_with_the_result_and_one_error_line(server: LocalServer) -> None:
+    proc = run(server, "tools", "execute", "MATH_DIVIDE", "--arg", "a=1", "--arg", "b=0")
+    assert proc.returncode == 1
+    assert json.loads(proc.stdout)["successful"] is False
+    assert proc.stderr.count("\n") == 1 and "division by zero" in proc.stderr
+
+
+def test_bad_arg_syntax_is_a_one_line_error(server: LocalServer) -> None:
+    proc = run(server, "tools", "execute", "MATH_ADD", "--arg", "no-equals-sign")
+    assert proc.returncode == 1 and proc.stderr.count("\n") == 1
+    assert "ValidationError" in proc.stderr and server.requests == []
+
+
+def test_missing_api_key(server: LocalServer) -> None:
+    proc = run(server, "tools", "list", key=None)
+    assert proc.returncode == 1 and proc.stderr.startswith("error: ComposioNoAPIKeyError")
+    assert server.requests == []
+
+
+@pytest.mark.parametrize("debug", [[], ["--debug"], ["tools", "list", "--debug"]])
+def test_auth_failure_never_prints_the_key(debug: list[str]) -> None:
+    """The server knows another key: the sentinel is sent, rejected, and must not be echoed,
+    even in a ``--debug`` traceback."""
+    with LocalServer() as other:
+        args = debug if debug[:1] == ["tools"] else [*debug, "tools", "list"]
+        proc = run(other, *args)
+        assert other.requests[-1].header("x-api-key") == SENTINEL_KEY
+    assert proc.returncode == 1
+    assert "AuthenticationError" in proc.stderr and "401" in proc.stderr
+    if debug:
+        assert "Traceback" in proc.stderr
+    else:
+        assert "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1
+
+
+def test_telemetry_from_the_cli_carries_no_key(server: LocalServer) -> None:
+    proc = run(server, "tools", "list", "text")
+    assert proc.returncode == 0, proc.stderr
+    events = server.telemetry_events
+    assert [e["functionName"] for e in events] == ["tools.list"]  # flushed at exit
+    blob = json.dumps(events)
+    for form in KEY_FORMS:
+        assert form not in blob
