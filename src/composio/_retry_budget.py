@@ -100,6 +100,14 @@ class RetryBudget:
                 return True
             return False
 
+    def after_fork_in_child(self) -> None:
+        """A forked child starts with a fresh lock (the parent's may be held) and no history."""
+        self._lock = threading.Lock()
+        self._requests = [0] * self.window
+        self._retries = [0] * self.window
+        self._requests_total = self._retries_total = self._floor_used = 0
+        self._now = int(self.clock())
+
     def snapshot(self) -> dict[str, int]:
         """Requests and ratio-paid retries in the current window (for tests and debugging)."""
         now = int(self.clock())

@@ -132,6 +132,18 @@ def slow_headers(stall: float) -> Behaviour:
     return behaviour
 
 
+def redirect_to(location: str, status: int = 302) -> Behaviour:
+    """Answer every request with a redirect, whatever its headers (no key check)."""
+
+    def behaviour(conn: socket.socket, head: bytes, stop: threading.Event) -> None:
+        conn.sendall(
+            f"HTTP/1.1 {status} Found\r\nLocation: {location}\r\nContent-Length: 0\r\n"
+            "Connection: close\r\n\r\n".encode()
+        )
+
+    return behaviour
+
+
 def refused_port() -> int:
     """A loopback port nothing listens on (bound, then released)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -231,3 +243,36 @@ class AttemptLog:
 def raw_server(behaviour: Behaviour) -> Iterator[RawServer]:
     with RawServer(behaviour) as server:
         yield server
+
+
+@contextlib.contextmanager
+def blackhole() -> Iterator[str]:
+    """A base URL whose TCP handshakes never complete (a connect timeout on loopback).
+
+    A listener with a backlog of 0 that never accepts: once its queue holds a connection,
+    Linux drops further SYNs, which is what a firewalled or overloaded host looks like.
+    """
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    fillers: list[socket.socket] = []
+    try:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        port = listener.getsockname()[1]
+        for _ in range(8):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.settimeout(0.3)
+            fillers.append(s)
+            try:
+                s.connect(("127.0.0.1", port))
+            except OSError:
+                break  # a handshake timed out: the hole is in place
+        else:
+            import pytest
+
+            pytest.skip("this kernel completes handshakes beyond the backlog")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        for s in fillers:
+            with contextlib.suppress(OSError):
+                s.close()
+        listener.close()

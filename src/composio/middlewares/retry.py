@@ -74,9 +74,12 @@ class _Verdict:
 
 
 class RetryMiddleware:
-    """The ``retry`` middleware. ``sleep`` and ``random`` are instance attributes so tests
-    (and embedders with their own event loop policy) can replace them on one client's chain
-    without a public constructor knob."""
+    """The ``retry`` middleware.
+
+    ``sleep``, ``random`` and ``clock`` are instance attributes so that tests can replace them
+    on one client's chain (``next(m for m in client.chain if m.name == "retry")``) without a
+    public constructor knob on ``Composio``.
+    """
 
     name = "retry"
     stage = Stage.RETRY
@@ -90,6 +93,8 @@ class RetryMiddleware:
             self._hook = relay
         self.sleep: Callable[[float], None] = time.sleep
         self.random: Callable[[], float] = random.random
+        #: The clock ``CallContext.deadline`` is measured on (a test with a fake sleep moves it).
+        self.clock: Callable[[], float] = time.monotonic
 
     # -- the success path ----------------------------------------------------------------
     def __call__(self, request: Request, call_next: CallNext) -> Response:
@@ -331,7 +336,7 @@ class _Controller:
         if done > ctx.max_retries:
             _log_stop(request, done - 1, f"{self.last.reason}; max_retries={ctx.max_retries} used")
             return True
-        if time.monotonic() + wait >= ctx.deadline:
+        if self.mw.clock() + wait >= ctx.deadline:
             _log_stop(
                 request,
                 done - 1,

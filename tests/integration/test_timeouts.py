@@ -1,0 +1,142 @@
+"""Timeouts (SPEC §2, §5): float or ``Timeout(connect, read, total)``, per-call override, each
+attempt clipped to what is left of ``total``, ``None`` rejected. Real loopback servers."""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from composio import APITimeoutError, Composio, Timeout, ValidationError
+from composio.testing import LocalServer
+from composio.testing.server import Fault
+from tests.conftest import SENTINEL_KEY
+from tests.integration._raw_servers import (
+    AttemptLog,
+    assert_error_clean,
+    blackhole,
+    checked_out,
+    record_sleeps,
+)
+
+TOOLS = "/api/v3/tools"
+
+
+@pytest.fixture
+def client(sentinel_server: LocalServer) -> Iterator[Composio]:
+    c = Composio(api_key=SENTINEL_KEY, base_url=sentinel_server.url, allow_tracking=False)
+    yield c
+    c.close()
+
+
+def test_float_timeout_becomes_connect_read_total() -> None:
+    c = Composio(api_key="k", base_url="http://127.0.0.1:9", timeout=2.5, allow_tracking=False)
+    assert c.timeout == Timeout(connect=2.5, read=2.5, total=2.5)
+    c2 = c.with_options(timeout=30)
+    assert c2.timeout == Timeout(connect=10.0, read=30.0, total=30.0)
+    t = Timeout(connect=1, read=None, total=5)
+    assert c.with_options(timeout=t).timeout is t
+    assert c.create_session(headers={"x-a": "1"}).timeout == c.timeout
+    c.close()
+
+
+@pytest.mark.parametrize("bad", [None, 0, -1, math.nan, math.inf, True, "5", [1]])
+def test_bad_timeouts_are_rejected_everywhere(bad: Any) -> None:
+    with pytest.raises(ValidationError):
+        Composio(api_key="k", base_url="http://127.0.0.1:9", timeout=bad)
+    c = Composio(api_key="k", base_url="http://127.0.0.1:9", allow_tracking=False)
+    with pytest.raises(ValidationError):
+        c.with_options(timeout=bad)
+    with pytest.raises(ValidationError):
+        c.tools.list(timeout=bad)  # validated before anything is sent (nothing listens on :9)
+    c.close()
+
+
+def test_timeout_none_message_says_why() -> None:
+    with pytest.raises(ValidationError, match="must not wait forever"):
+        Composio(api_key="k", base_url="http://127.0.0.1:9", timeout=None)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [{"total": None}, {"connect": 0}, {"read": -1}, {"total": math.inf}, {"connect": "1"}],
+)
+def test_bad_timeout_objects(kw: dict[str, Any]) -> None:
+    with pytest.raises(ValidationError):
+        Timeout(**kw)
+
+
+def test_per_call_timeout_overrides_the_client(
+    client: Composio, sentinel_server: LocalServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="composio")
+    sentinel_server.fail_next(TOOLS, [Fault(status=200, delay=5.0)] * 3)
+    started = time.monotonic()
+    with pytest.raises(APITimeoutError) as info:
+        client.tools.list(timeout=0.3)  # the client's own timeout is 60 s
+    elapsed = time.monotonic() - started
+    assert 0.25 <= elapsed < 3.0
+    # total=0.3 covers every attempt: the first used it all, so no retry was started.
+    assert len(sentinel_server.requests_to(TOOLS)) == 1
+    assert "total timeout" in caplog.text
+    assert checked_out(client) == 0
+    assert_error_clean(SENTINEL_KEY, info.value, caplog.text)
+
+
+def test_read_timeout_is_clipped_to_what_is_left_of_total(
+    client: Composio, sentinel_server: LocalServer
+) -> None:
+    sentinel_server.fail_next(TOOLS, [Fault(status=200, delay=8.0)])
+    started = time.monotonic()
+    with pytest.raises(APITimeoutError) as info:
+        client.tools.list(timeout=Timeout(connect=5.0, read=10.0, total=0.5))
+    elapsed = time.monotonic() - started
+    assert info.value.kind == "read_timeout"
+    assert 0.4 <= elapsed < 3.0  # the total, not the 10 s read timeout
+    assert len(sentinel_server.requests_to(TOOLS)) == 1
+
+
+def test_total_spans_every_attempt_and_the_last_one_is_clipped(
+    client: Composio, sentinel_server: LocalServer
+) -> None:
+    retry = next(mw for mw in client.chain if mw.name == "retry")
+    retry.random = lambda: 0.0  # type: ignore[attr-defined]  # no backoff: time is all reads
+    sleeps = record_sleeps(client)
+    sentinel_server.fail_next(TOOLS, [Fault(status=200, delay=10.0)] * 3)
+    started = time.monotonic()
+    with pytest.raises(APITimeoutError):
+        client.tools.list(timeout=Timeout(connect=1.0, read=2.0, total=2.5))
+    elapsed = time.monotonic() - started
+    # Attempt 1 reads for 2.0 s, attempt 2 gets the 0.5 s left (unclipped it would be 4 s),
+    # and no third attempt starts after the deadline.
+    assert 2.4 <= elapsed < 3.5
+    assert len(sentinel_server.requests_to(TOOLS)) == 2
+    assert sleeps.waits == [0.0]
+
+
+def test_connect_timeout_is_retried_even_for_a_post(caplog: pytest.LogCaptureFixture) -> None:
+    attempts = AttemptLog()
+    with blackhole() as url:
+        c = Composio(
+            api_key=SENTINEL_KEY,
+            base_url=url,
+            allow_tracking=False,
+            timeout=Timeout(connect=0.2, read=1.0, total=20.0),
+            middlewares=[attempts],
+        )
+        sleeps = record_sleeps(c)
+        started = time.monotonic()
+        with pytest.raises(APITimeoutError) as info:
+            c.tools.execute("TEXT_UPPERCASE", {"text": "x"}, user_id="u")
+        elapsed = time.monotonic() - started
+        assert info.value.kind == "connect_timeout" and info.value.sent is False
+        assert attempts.counts == ["0", "1", "2"]  # nothing was sent: safe to retry a POST
+        assert len(sleeps.waits) == 2
+        assert elapsed < 10.0
+        assert checked_out(c) == 0
+        assert_error_clean(SENTINEL_KEY, info.value, caplog.text)
+        c.close()
