@@ -73,6 +73,7 @@ class _Runtime:
         """Called in a forked child (``composio._fork``): fresh pool, fresh telemetry thread."""
         self.transport.after_fork_in_child()
         self.telemetry.after_fork_in_child()
+        self.retry_budget.after_fork_in_child()
 
     def telemetry_sink(self, config: ClientConfig) -> Any:
         return self.telemetry.sink_for(config)
