@@ -91,8 +91,7 @@ def test_attempts_count_retries(server: LocalServer) -> None:
     server.fail_next(TOOLS, [503])
     client.tools.list()
     client.close()
-    if len(server.requests_to(TOOLS)) == 1:
-        pytest.skip("the retry middleware does not retry yet")
+    assert len(server.requests_to(TOOLS)) == 2
     (event,) = server.telemetry_events
     assert event["attempts"] == 2
     assert event["status"] == "ok"

@@ -3,14 +3,14 @@
 Why a thread and a queue even for a custom transport: the caller's path must cost one enqueue
 and nothing else, whatever the transport does (raise, block for seconds, hang forever).
 
-* ``put`` is the only thing a caller runs: a ``SimpleQueue.put`` (C, lock-free under the GIL),
-  a size check, and -- the first time, or after the thread went idle -- starting the thread.
+* ``put`` is all a caller runs: a ``deque.append`` and two length checks. The thread is woken
+  only when it sleeps idle or when a batch is full -- not per event: waking a thread costs
+  the caller a futex syscall and a GIL hand-off, far more than the append.
 * Bounded at ``maxsize``: when full, the oldest record is dropped and counted, so a dead
   endpoint costs memory for at most ``maxsize`` events.
-* The thread sends a batch when it has ``batch_size`` records or ``linger`` seconds after the
-  first one of the batch, exits after ``idle`` seconds without events (a client that is
-  dropped without ``close()`` does not pin a thread forever) and is restarted by the next
-  ``put``.
+* The thread sends a batch of up to ``batch_size`` records when that many are queued or
+  ``linger`` seconds after the first one, exits after ``idle`` seconds without events (a client
+  dropped without ``close()`` does not pin a thread forever) and the next ``put`` restarts it.
 * ``close(timeout)`` sends what is queued and waits at most ``timeout``; a transport that hangs
   is abandoned (the thread is a daemon).
 * After ``os.fork()`` the child gets a fresh queue, lock and thread (:meth:`after_fork_in_child`).
@@ -21,34 +21,20 @@ from __future__ import annotations
 import atexit
 import contextlib
 import logging
-import queue
 import threading
 import time
 import weakref
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
 from composio.telemetry._event import Record, to_event
 
-__all__ = ["THREAD_NAME", "EventQueue"]
+__all__ = ["THREAD_NAME", "EventQueue", "close_all"]
 
 logger = logging.getLogger("composio")
 THREAD_NAME = "composio-telemetry"
 _EXIT_BUDGET = 1.0
-
-
-class _Stop:
-    __slots__ = ()
-
-
-class _Flush:
-    __slots__ = ("done",)
-
-    def __init__(self) -> None:
-        self.done = threading.Event()
-
-
-_STOP = _Stop()
 
 
 class EventQueue:
@@ -65,7 +51,7 @@ class EventQueue:
         idle: float = 30.0,
     ) -> None:
         """``owns_transport_state``: the transport was made by the factory (the default HTTP
-        one) and may be rebuilt after a fork; a user's transport object is kept as is."""
+        one) and is rebuilt after a fork; a user's transport object is kept as is."""
         self._factory = transport_factory
         self._owns_transport_state = owns_transport_state
         self._maxsize = maxsize
@@ -73,35 +59,39 @@ class EventQueue:
         self._linger = linger
         self._idle = idle
         self._transport: Any = None
-        self._lock = threading.Lock()
-        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
         self._closed = False
         self.dropped = 0  #: records dropped because the queue was full
         self.sent = 0  #: records handed to the transport without an exception
         self.failed = 0  #: records whose ``send`` raised
         self.threads_started = 0
+        self._reset()
+
+    def _reset(self) -> None:
+        self._lock = threading.Lock()
+        self._dq: deque[Any] = deque(maxlen=self._maxsize)
+        self._wake = threading.Event()
+        self._sleeping = False  #: the thread waits for a first event (wake it on put)
+        self._flushes: list[threading.Event] = []
+        self._stop = False
+        self._thread: threading.Thread | None = None
 
     # -- the caller's path ---------------------------------------------------------------
     def put(self, record: Record | dict[str, Any]) -> None:
         """Enqueue one record; never blocks on the transport, never raises."""
         if self._closed:
             return
-        q = self._queue
-        if q.qsize() >= self._maxsize:
-            self._drop_oldest(q)
-        q.put(record)
+        dq = self._dq
+        if len(dq) >= self._maxsize:  # the append below pushes the oldest out
+            self._count_drop()
+        dq.append(record)
         if self._thread is None:
             self._start()
+        elif self._sleeping or len(dq) >= self._batch_size:
+            wake = self._wake
+            if not wake.is_set():
+                wake.set()
 
-    def _drop_oldest(self, q: queue.SimpleQueue[Any]) -> None:
-        try:
-            item = q.get_nowait()
-        except queue.Empty:
-            return
-        if isinstance(item, (_Stop, _Flush)):  # never lose a control message
-            q.put(item)
-            return
+    def _count_drop(self) -> None:
         with self._lock:
             self.dropped += 1
 
@@ -110,7 +100,7 @@ class EventQueue:
             if self._thread is not None or self._closed:
                 return
             thread = threading.Thread(
-                target=self._run, args=(self._queue,), name=THREAD_NAME, daemon=True
+                target=self._run, args=(self._dq,), name=THREAD_NAME, daemon=True
             )
             self._thread = thread
             self.threads_started += 1
@@ -132,16 +122,16 @@ class EventQueue:
         return self._closed
 
     def qsize(self) -> int:
-        return self._queue.qsize()
+        return len(self._dq)
 
     def flush(self, timeout: float = 1.0) -> bool:
         """Wait until everything queued so far was handed to the transport (bounded)."""
-        thread = self._thread
-        if thread is None:
-            return self._queue.empty()
-        marker = _Flush()
-        self._queue.put(marker)
-        return marker.done.wait(max(0.0, timeout))
+        if self._thread is None:
+            return not self._dq
+        done = threading.Event()
+        self._flushes.append(done)
+        self._wake.set()
+        return done.wait(max(0.0, timeout))
 
     def close(self, timeout: float = 1.0) -> None:
         """Send what is queued, close the transport; give up after ``timeout`` seconds."""
@@ -149,99 +139,83 @@ class EventQueue:
             if self._closed:
                 return
             self._closed = True
+            self._stop = True
             thread = self._thread
         if thread is None:
-            if not self._queue.empty():  # a racing put: drain it on a short-lived thread
-                thread = threading.Thread(
-                    target=self._run, args=(self._queue,), name=THREAD_NAME, daemon=True
-                )
-                thread.start()
-            else:
+            if not self._dq:
                 self._close_transport()
                 return
-        self._queue.put(_STOP)
+            # a put raced with close: drain on a short-lived thread, still bounded here
+            thread = threading.Thread(
+                target=self._run, args=(self._dq,), name=THREAD_NAME, daemon=True
+            )
+            thread.start()
+        self._wake.set()
         thread.join(max(0.0, timeout))
 
     def after_fork_in_child(self) -> None:
         """The parent's thread does not exist here and its lock/queue may be mid-use."""
-        self._lock = threading.Lock()
-        self._queue = queue.SimpleQueue()
-        self._thread = None
+        self._reset()
         if self._owns_transport_state:
             self._transport = None  # its sockets belong to the parent
 
     # -- the telemetry thread ------------------------------------------------------------
-    def _run(self, q: queue.SimpleQueue[Any]) -> None:
+    def _run(self, dq: deque[Any]) -> None:
         _suppress_instrumentation()
-        while True:
-            try:
-                item = q.get(timeout=self._idle)
-            except queue.Empty:
-                if self._retire(q):
-                    return
-                continue
-            batch: list[Any] = []
-            stop = False
-            flushes: list[_Flush] = []
-            deadline = time.monotonic() + self._linger
-            while True:
-                if isinstance(item, _Stop):
-                    stop = True
-                    break
-                if isinstance(item, _Flush):
-                    flushes.append(item)
-                    break
-                batch.append(item)
-                if len(batch) >= self._batch_size:
-                    break
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    break
-                try:
-                    item = q.get(timeout=remaining)
-                except queue.Empty:
-                    break
-            if batch:
-                self._deliver(batch)
-            for marker in flushes:
+        wake = self._wake
+        while self._dq is dq:  # after a fork reset this thread's generation is over
+            if not dq and not self._flushes and not self._stop:
+                wake.clear()  # before _sleeping: a put that sees _sleeping sets it again
+                self._sleeping = True
+                woke = bool(dq) or wake.wait(self._idle)
+                self._sleeping = False
+                if not woke and not dq and not self._flushes and not self._stop:
+                    if self._retire(dq):
+                        return
+                    continue
+            if dq and len(dq) < self._batch_size and not self._flushes and not self._stop:
+                deadline = time.monotonic() + self._linger
+                while len(dq) < self._batch_size and not self._flushes and not self._stop:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        break
+                    wake.clear()
+                    if len(dq) < self._batch_size:
+                        wake.wait(remaining)
+            self._send_queued(dq)
+            while self._flushes:
                 self._flush_transport()
-                marker.done.set()
-            if stop:
-                self._drain(q)
+                self._flushes.pop(0).set()
+            if self._stop:
+                self._send_queued(dq)
                 self._close_transport()
                 return
 
-    def _retire(self, q: queue.SimpleQueue[Any]) -> bool:
+    def _send_queued(self, dq: deque[Any]) -> None:
+        while dq:
+            batch: list[Any] = []
+            with contextlib.suppress(IndexError):
+                while len(batch) < self._batch_size:
+                    batch.append(dq.popleft())
+            if batch:
+                self._deliver(batch)
+
+    def _retire(self, dq: deque[Any]) -> bool:
         """Idle: give up the thread slot; keep it if a ``put`` raced in. True = exit."""
         me = threading.current_thread()
         with self._lock:
-            if self._queue is not q or self._thread is not me:
+            if self._dq is not dq or self._thread is not me:
                 return True
             self._thread = None
         # A put that read ``_thread`` before it became None saw a live thread and did not
-        # start one: its record is in ``q`` by now, so look again before leaving.
-        if q.empty():
+        # start one: its record is in ``dq`` by now, so look again before leaving.
+        if not dq:
             return True
         with self._lock:
             if self._thread is None:
                 self._thread = me
                 return False
         return True
-
-    def _drain(self, q: queue.SimpleQueue[Any]) -> None:
-        """Records that arrived after the stop marker was queued (a racing put)."""
-        batch: list[Any] = []
-        while True:
-            try:
-                item = q.get_nowait()
-            except queue.Empty:
-                break
-            if isinstance(item, _Flush):
-                item.done.set()
-            elif not isinstance(item, _Stop):
-                batch.append(item)
-        for i in range(0, len(batch), self._batch_size):
-            self._deliver(batch[i : i + self._batch_size])
 
     def _get_transport(self) -> Any:
         if self._transport is None:
