@@ -1,0 +1,133 @@
+"""The table on the terminal and the ``docs/benchmarks.md`` page."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import platform
+import subprocess
+import sys
+from collections.abc import Sequence
+from importlib import metadata
+from pathlib import Path
+
+from tests.benchmarks.figures import Figure
+
+__all__ = ["machine_facts", "markdown", "table"]
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _version(dist: str) -> str:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _commit() -> str:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+        return out.stdout.strip() or "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def machine_facts() -> dict[str, str]:
+    return {
+        "date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": f"{_cpu_model()}, {os.cpu_count()} cores, {platform.system()} "
+        f"{platform.release()}",
+        "python": f"{platform.python_implementation()} {platform.python_version()}",
+        "packages": ", ".join(
+            f"{d} {_version(d)}"
+            for d in ("composio-pipeline", "requests", "urllib3", "composio-client", "httpx")
+        ),
+        "commit": _commit(),
+        "command": "python -m tests.benchmarks" + ("".join(f" {a}" for a in sys.argv[1:])),
+    }
+
+
+def table(figures: Sequence[Figure]) -> str:
+    rows = [("figure", "value", "target", "result")]
+    rows += [(f.name, f.value, f.target, f.status) for f in figures]
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def markdown(figures: Sequence[Figure], facts: dict[str, str], seconds: float) -> str:
+    out = [
+        "# Benchmarks",
+        "",
+        "SPEC §9's performance figures, written by the last full run of the benchmark. Each",
+        "figure is a ratio or difference from **one run**: CPU time of the calling thread per",
+        "request (`time.thread_time()`), the API server (`LocalServer(record=False)`) in",
+        "another process on loopback, the compared variants interleaved in short rounds and",
+        "the median taken over rounds.",
+        "",
+        "```bash",
+        f"{facts['command']}        # or: tox -e bench",
+        "```",
+        "",
+        f"- Date: {facts['date']} (the run took {seconds:.0f} s)",
+        f"- Machine: {facts['machine']}",
+        f"- Python: {facts['python']}",
+        f"- Packages: {facts['packages']}",
+        f"- Commit: {facts['commit']}",
+        "",
+        "| figure | value | target | result |",
+        "|---|---|---|---|",
+    ]
+    out += [
+        f"| {_cell(f.name)} | {_cell(f.value)} | {_cell(f.target)} | **{f.status}** |"
+        for f in figures
+    ]
+    out += ["", "## Notes", ""]
+    out += [f"- **{_cell(f.name)}**: {f.note}" for f in figures if f.note]
+    out += [
+        "",
+        "## How each figure is measured",
+        "",
+        "- *tools.list vs requests / vendor*: the SDK call runs the full default chain",
+        "  (tracking on, tracing on with no OpenTelemetry SDK configured: the API's no-op",
+        "  provider) on a session with the seed's `x-request-id` header. The requests side",
+        "  reuses one `requests.Session` and sends the very headers the SDK sent (read back",
+        "  from the server's `/echo`), then parses the JSON; the SDK side also builds `Tool`",
+        "  models. The vendor's `composio-client` calls `/api/v3.1/tools`, mapped to the",
+        "  local server's `/api/v3/tools` by an httpx request hook.",
+        "- *SDK-added CPU*: `session.request('GET', '/api/v3/tools').json()` minus a bare",
+        "  `requests.Session.send(prepared).json()` of the same prepared request, per round.",
+        "- *create_session*: CPU per call of `parent.create_session(headers=...)`;",
+        "  `tracemalloc` for memory (the callers' header dicts are built before tracing",
+        "  starts); `/proc/self/fd`, `threading.active_count()` and live `ssl.SSLContext`",
+        "  objects before and after creating sessions of an https client.",
+        "- *telemetry*: two clients that differ only in `allow_tracking`, both with a no-op",
+        "  `telemetry_transport`, answered in memory by an innermost ATTEMPT middleware so",
+        "  that a few microseconds are not lost in the noise of a round trip.",
+        "- *import*: `time.process_time()` around the import in a fresh interpreter, median",
+        "  of several interpreters each, alternating.",
+        "",
+    ]
+    return "\n".join(out)

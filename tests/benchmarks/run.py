@@ -1,0 +1,83 @@
+"""Entry point: run every figure once, print the table, write ``docs/benchmarks.md``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from tests.benchmarks import figures as F
+from tests.benchmarks._report import REPO, machine_facts, markdown, table
+from tests.benchmarks._server import ServerProcess
+
+__all__ = ["main", "run"]
+
+DEFAULT_OUTPUT = REPO / "docs" / "benchmarks.md"
+#: Settings of the developer's shell that would change what is measured.
+_CLEARED_ENV = (
+    "COMPOSIO_DISABLE_TELEMETRY",
+    "DO_NOT_TRACK",
+    "COMPOSIO_API_KEY",
+    "COMPOSIO_BASE_URL",
+    "OTEL_SDK_DISABLED",
+    "OTEL_PYTHON_DISABLED_INSTRUMENTATIONS",
+)
+
+
+def run(scale: F.Scale, log: bool = True) -> list[F.Figure]:
+    """Measure every figure; the server process lives for the whole run."""
+    for name in _CLEARED_ENV:
+        os.environ.pop(name, None)
+    results: list[F.Figure] = []
+
+    last = [time.monotonic()]
+
+    def step(label: str) -> None:
+        now = time.monotonic()
+        if log:
+            print(f"… {label} (previous step: {now - last[0]:.1f} s)", flush=True)
+        last[0] = now
+
+    with ServerProcess() as server:
+        # The default telemetry transport posts here rather than to the internet.
+        os.environ["COMPOSIO_TELEMETRY_URL"] = server.url + "/v1/metrics/invocations"
+        step("tools.list vs requests / vendor client, SDK-added CPU")
+        results += F.http_figures(server, scale)
+        step("telemetry on the caller's path")
+        results += F.telemetry_figure(server, scale)
+    step("create_session")
+    results += F.create_session_figures(scale)
+    step("import time")
+    results += F.import_figure(scale)
+    step("done")
+    return results
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.benchmarks", description=__doc__)
+    parser.add_argument(
+        "--quick", action="store_true", help="tiny iteration counts (smoke test; no page)"
+    )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=None,
+        help=f"where to write the markdown page (default: {DEFAULT_OUTPUT} for a full run)",
+    )
+    args = parser.parse_args(argv)
+    scale = F.QUICK if args.quick else F.FULL
+    output = args.output if args.output is not None else (None if args.quick else DEFAULT_OUTPUT)
+
+    started = time.monotonic()
+    results = run(scale, log=not args.quick)
+    seconds = time.monotonic() - started
+    print(table(results))
+    missed = [f.name for f in results if f.passed is False]
+    print(f"\n{len(results) - len(missed)} of {len(results)} rows PASS/info; {seconds:.0f} s")
+    if output is not None:
+        output.write_text(markdown(results, machine_facts(), seconds), encoding="utf-8")
+        print(f"wrote {output}")
+    # A MISS is a finding to report, not a crash: the exit status stays 0.
+    return 0
