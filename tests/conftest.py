@@ -29,11 +29,18 @@ def sentinel_client(sentinel_server: LocalServer) -> Iterator[Composio]:
     client.close()
 
 
+#: Where telemetry goes unless a test points it at its own LocalServer: a closed loopback port.
+#: The test suite must never send a packet off this machine (the default telemetry URL is a
+#: public host).
+TELEMETRY_BLACKHOLE = "http://127.0.0.1:9/v1/metrics/invocations"
+
+
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests must not depend on the developer's environment."""
+    """Tests must not depend on the developer's environment, nor reach the internet."""
     for name in ("COMPOSIO_API_KEY", "COMPOSIO_BASE_URL", "COMPOSIO_BLOCKED_PLUGINS"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("COMPOSIO_TELEMETRY_URL", TELEMETRY_BLACKHOLE)
 
 
 def openapi_spec_path() -> Path:

@@ -44,60 +44,9 @@ def _print_seed_headers(label: str, headers: dict[str, str]) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from composio import Composio
-    from composio.testing import LocalServer
+    from composio._demo import run_demo
 
-    print("composio demo: starting the embedded Composio API server on loopback ...")
-    with LocalServer() as server:
-        print(f"  server: {server.url}")
-        with Composio(api_key=server.api_key, base_url=server.url) as composio:
-            print("\n1. A session with request-tracking headers (seed: sessionWithHeaders)")
-            session = composio.create_session(
-                headers={
-                    "x-request-id": "1234567890",
-                    "x-correlation-id": "session-abc-123",
-                    "x-custom-header": "custom-value",
-                }
-            )
-            page = session.tools.list()
-            print(f"  tools.list(): {len(page.items)} tools on page 1 of {page.total_pages}")
-            _print_seed_headers("server saw", dict(server.requests[-1].headers))
-
-            print("\n2. Two sessions for user A and B, in parallel threads (seed: Promise.all)")
-            user_a = composio.create_session(
-                headers={"x-user-id": "user-a", "x-tenant-id": "tenant-1"}
-            )
-            user_b = composio.create_session(
-                headers={"x-user-id": "user-b", "x-tenant-id": "tenant-2"}
-            )
-            results: dict[str, Any] = {}
-
-            def run(name: str, fn: Any) -> None:
-                results[name] = fn()
-
-            threads = [
-                threading.Thread(target=run, args=("a", lambda: user_a.tools.get("a"))),
-                threading.Thread(target=run, args=("b", lambda: user_b.tools.list("b"))),
-            ]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
-            print(
-                f"  user A tools.get('a'): {len(results['a'])} tools wrapped for "
-                f"{composio.provider.name}"
-            )
-            print(f"  user B tools.list('b'): {len(results['b'].items)} tools (no toolkit 'b')")
-            for rec in server.requests[-2:]:
-                _print_seed_headers(f"{rec.method} {rec.path}", dict(rec.headers))
-
-            print("\n3. A tool execution")
-            result = user_a.tools.execute("TEXT_UPPERCASE", {"text": "hello"}, user_id="user-a")
-            print(f"  TEXT_UPPERCASE('hello') -> {result.data} (successful={result.successful})")
-
-            print("\n4. The composed middleware chain, outermost first")
-            print("  " + " -> ".join(m.name for m in composio.chain) + " -> transport")
-    print("\ndone.")
+    run_demo()
     return 0
 
 

@@ -1,0 +1,160 @@
+"""``composio demo``: the seed document's examples, run against the embedded local server.
+
+Everything stays on loopback: the API calls go to a :class:`~composio.testing.LocalServer`, and
+so does the telemetry (``COMPOSIO_TELEMETRY_URL`` is pointed at the same server while the demo
+builds its clients), so the demo runs offline and shows what each part of the chain does.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from composio.client import Composio
+from composio.testing import LocalServer
+
+__all__ = ["run_demo"]
+
+Out = Callable[[str], None]
+
+
+def _shown(headers: Mapping[str, str]) -> str:
+    keep = {
+        k: v
+        for k, v in headers.items()
+        if k.startswith("x-") and k not in ("x-api-key", "x-sdk-version", "x-runtime")
+    }
+    return ", ".join(f"{k}={v}" for k, v in sorted(keep.items()))
+
+
+@contextmanager
+def _telemetry_to(url: str) -> Iterator[None]:
+    """Point the default telemetry transport at ``url`` while clients are built."""
+    old = os.environ.get("COMPOSIO_TELEMETRY_URL")
+    os.environ["COMPOSIO_TELEMETRY_URL"] = url
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("COMPOSIO_TELEMETRY_URL", None)
+        else:
+            os.environ["COMPOSIO_TELEMETRY_URL"] = old
+
+
+def _tracer_provider() -> tuple[Any, Any]:
+    """An OpenTelemetry SDK provider with an in-memory exporter, if the SDK is installed."""
+    try:
+        from opentelemetry.sdk.trace import TracerProvider
+        from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+        from opentelemetry.sdk.trace.export.in_memory_span_exporter import (
+            InMemorySpanExporter,
+        )
+    except ImportError:
+        return None, None
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    return provider, exporter
+
+
+def run_demo(out: Out = print) -> None:
+    out("composio demo: starting the embedded Composio API server on loopback ...")
+    with LocalServer() as server:
+        out(f"  server: {server.url}")
+        provider, exporter = _tracer_provider()
+        with _telemetry_to(server.url + "/v1/metrics/invocations"):
+            composio = Composio(
+                api_key=server.api_key, base_url=server.url, tracer_provider=provider
+            )
+        with composio:
+            _sessions(server, composio, out)
+            _retry_and_trace(server, composio, provider, exporter, out)
+            out("\n6. The composed middleware chain, outermost first")
+            out("  " + " -> ".join(m.name for m in composio.chain) + " -> transport")
+        # close() flushed the telemetry queue (bounded, 1 s) to the local server
+        events = server.telemetry_events
+        out(f"\n7. Telemetry: {len(events)} events arrived at /v1/metrics/invocations")
+        for event in events[-4:]:
+            out(f"  {event}")
+        if provider is not None:
+            provider.shutdown()
+    out("\ndone.")
+
+
+def _sessions(server: LocalServer, composio: Composio, out: Out) -> None:
+    out("\n1. A session with request-tracking headers (seed: sessionWithHeaders)")
+    session = composio.create_session(
+        headers={
+            "x-request-id": "1234567890",
+            "x-correlation-id": "session-abc-123",
+            "x-custom-header": "custom-value",
+        }
+    )
+    page = session.tools.list()
+    out(f"  tools.list(): {len(page.items)} tools on page 1 of {page.total_pages}")
+    out(f"  server saw: {_shown(server.requests[-1].headers)}")
+
+    out("\n2. Two sessions for user A and B, in parallel threads (seed: Promise.all)")
+    user_a = composio.create_session(headers={"x-user-id": "user-a", "x-tenant-id": "tenant-1"})
+    user_b = composio.create_session(headers={"x-user-id": "user-b", "x-tenant-id": "tenant-2"})
+    results: dict[str, Any] = {}
+    start = threading.Barrier(2)
+
+    def run(name: str, fn: Callable[[], Any]) -> None:
+        start.wait()
+        results[name] = fn()
+
+    threads = [
+        threading.Thread(target=run, args=("a", lambda: user_a.tools.get("a"))),
+        threading.Thread(target=run, args=("b", lambda: user_b.tools.list("b"))),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    out(f"  user A tools.get('a'): {len(results['a'])} tools, wrapped for {composio.provider.name}")
+    out(f"  user B tools.list('b'): {len(results['b'].items)} tools (the catalog has no 'b')")
+    for rec in server.requests[-2:]:
+        query = "&".join(f"{k}={v[0]}" for k, v in rec.query.items())
+        out(f"  {rec.method} {rec.path}{'?' + query if query else ''} -> {_shown(rec.headers)}")
+
+    out("\n3. A tool execution")
+    result = user_a.tools.execute("TEXT_UPPERCASE", {"text": "hello"}, user_id="user-a")
+    out(f"  TEXT_UPPERCASE('hello') -> {dict(result.data or {})} (successful={result.successful})")
+
+
+def _retry_and_trace(
+    server: LocalServer, composio: Composio, provider: Any, exporter: Any, out: Out
+) -> None:
+    out("\n4. A retry after a 503 (the server is told to fail the next call once)")
+    server.fail_next("/api/v3/tools", [503])
+    session = composio.create_session(headers={"x-request-id": "demo-retry"})
+    if provider is not None:
+        with provider.get_tracer("composio.demo").start_as_current_span("demo.handle_request"):
+            session.tools.list(limit=3)
+    else:
+        session.tools.list(limit=3)
+    attempts = server.requests_to("/api/v3/tools")[-2:]
+    for rec in attempts:
+        out(
+            f"  attempt x-retry-count={rec.header('x-retry-count')} "
+            f"x-request-id={rec.header('x-request-id')} traceparent={rec.header('traceparent')}"
+        )
+
+    out("\n5. Spans of this run: one CLIENT span per attempt (the retried call's two attempts")
+    out("   are children of the application's demo.handle_request span)")
+    if exporter is None:
+        out("  (install the OpenTelemetry SDK to see them: pip install 'composio-pipeline[otel]')")
+        return
+    for span in sorted(exporter.get_finished_spans(), key=lambda s: s.start_time or 0):
+        attrs = dict(span.attributes or {})
+        ctx = span.get_span_context()
+        out(
+            f"  {span.name:<20} span={ctx.span_id:016x} "
+            f"status={attrs.get('http.response.status_code', '-')} "
+            f"resend={attrs.get('http.request.resend_count', 0)} "
+            f"op={attrs.get('composio.operation', '-')}"
+        )

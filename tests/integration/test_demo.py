@@ -1,0 +1,31 @@
+"""``composio demo`` runs offline on the embedded server and shows every part of the chain."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+
+def test_demo_shows_sessions_retry_spans_and_telemetry() -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("DO_NOT_TRACK",)}
+    env.pop("COMPOSIO_DISABLE_TELEMETRY", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "composio.cli", "demo"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=True,
+    )
+    out = done.stdout
+    assert "x-request-id=1234567890" in out and "x-correlation-id=session-abc-123" in out
+    a_line = next(line for line in out.splitlines() if "x-user-id=user-a" in line)
+    b_line = next(line for line in out.splitlines() if "x-user-id=user-b" in line)
+    assert "tenant-1" in a_line and "tenant-2" not in a_line
+    assert "tenant-2" in b_line and "toolkit_slug=b" in b_line
+    assert "x-retry-count=0" in out and "x-retry-count=1" in out
+    assert "status=503 resend=0" in out and "status=200 resend=1" in out
+    assert "retry -> tracing -> transport" in out
+    assert "'functionName': 'tools.list'" in out and "'attempts': 2" in out
+    assert done.stderr == ""
