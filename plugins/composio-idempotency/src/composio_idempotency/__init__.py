@@ -1,0 +1,65 @@
+"""An ``Idempotency-Key`` for every ``tools.execute`` call, so that its retries are safe.
+
+``tools.execute`` is a POST: the SDK does not retry a 5xx or a lost answer on it, because the
+tool may already have run (an email sent twice is worse than an error). With a key, the server
+runs the tool once per key and replays the stored result for a repeat, so the retry middleware
+may retry. The key is set in the CALL stage, which runs once per operation, *outside* the
+retry stage: every attempt of one call carries the same key, and two calls never share one.
+
+A key the caller already set (``extra_headers``, a session, ``default_headers``) is kept. A call
+that passes ``extra_headers={"Idempotency-Key": None}`` opts out: it gets no key.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+
+from composio import CallNext, ClientConfig, Middleware, Request, Response, Stage, hookimpl
+
+__all__ = [
+    "DEFAULT_OPERATIONS",
+    "HEADER",
+    "IdempotencyKeyMiddleware",
+    "composio_middlewares",
+]
+
+#: The name this plugin is registered and blocked under (``COMPOSIO_BLOCKED_PLUGINS``).
+composio_plugin_name = "composio-idempotency"
+HEADER = "Idempotency-Key"
+_LOWER = HEADER.lower()
+#: Operations that change the world and are POSTs: only these get a key.
+DEFAULT_OPERATIONS: frozenset[str] = frozenset({"tools.execute"})
+
+
+class IdempotencyKeyMiddleware:
+    """CALL stage, after ``call-headers`` (500): it sees every header layer and sets the key
+    only where none of them did."""
+
+    name = "idempotency-key"
+    stage = Stage.CALL
+    order = 600
+    __slots__ = ("_operations",)
+
+    def __init__(self, operations: Iterable[str] = DEFAULT_OPERATIONS) -> None:
+        self._operations = frozenset(operations)
+
+    def __call__(self, request: Request, call_next: CallNext) -> Response:
+        ctx = request.context
+        # ``_LOWER in call_layer`` with no header on the request means the call removed it
+        # (``None``): an explicit opt-out.
+        if (
+            ctx.operation in self._operations
+            and _LOWER not in request.headers
+            and _LOWER not in ctx.call_layer
+        ):
+            request.headers[HEADER] = str(uuid.uuid4())
+        return call_next(request)
+
+    def __repr__(self) -> str:
+        return f"IdempotencyKeyMiddleware(operations={sorted(self._operations)!r})"
+
+
+@hookimpl
+def composio_middlewares(config: ClientConfig) -> Sequence[Middleware]:
+    return [IdempotencyKeyMiddleware()]

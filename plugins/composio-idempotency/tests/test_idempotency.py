@@ -1,0 +1,118 @@
+"""composio-idempotency against the local server, over loopback."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from importlib.metadata import entry_points
+
+import composio_idempotency
+import pytest
+from composio_idempotency import IdempotencyKeyMiddleware
+
+from composio import Composio, InternalServerError, Stage
+from composio.testing import Fault, LocalServer
+
+EXECUTE = "/api/v3/tools/execute/GITHUB_CREATE_ISSUE"
+ARGS = {"owner": "acme", "repo": "api", "title": "flaky"}
+
+
+def _client(server: LocalServer, **kw: object) -> Composio:
+    client = Composio(
+        api_key=server.api_key,
+        base_url=server.url,
+        allow_tracking=False,
+        plugins=[composio_idempotency],
+        **kw,  # type: ignore[arg-type]
+    )
+    # No real backoff in tests: record the waits instead of sleeping them.
+    retry = next(m for m in client.chain if m.name == "retry")
+    retry.sleep = lambda seconds: None  # type: ignore[attr-defined]
+    return client
+
+
+@pytest.fixture
+def client(composio_server: LocalServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[Composio]:
+    # Only this plugin, whatever else is installed next to it.
+    monkeypatch.setenv("COMPOSIO_DISABLE_PLUGIN_AUTOLOAD", "1")
+    c = _client(composio_server)
+    yield c
+    c.close()
+
+
+def test_a_lost_answer_is_retried_and_the_tool_runs_once(
+    client: Composio, composio_server: LocalServer
+) -> None:
+    # The server runs the tool, then answers 500: the "work done, answer lost" case.
+    composio_server.fail_next(EXECUTE, [Fault(status=500, passthrough=True)])
+
+    result = client.tools.execute("GITHUB_CREATE_ISSUE", ARGS)
+
+    assert result.successful
+    assert composio_server.execution_count("GITHUB_CREATE_ISSUE") == 1
+    attempts = composio_server.requests_to(EXECUTE)
+    assert [r.header("x-retry-count") for r in attempts] == ["0", "1"]
+    keys = {r.header("idempotency-key") for r in attempts}
+    assert len(keys) == 1 and None not in keys
+
+
+def test_without_the_plugin_the_same_fault_is_not_retried(
+    composio_server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COMPOSIO_DISABLE_PLUGIN_AUTOLOAD", "1")
+    composio_server.fail_next(EXECUTE, [Fault(status=500, passthrough=True)])
+    with (
+        Composio(
+            api_key=composio_server.api_key, base_url=composio_server.url, allow_tracking=False
+        ) as bare,
+        pytest.raises(InternalServerError),
+    ):
+        bare.tools.execute("GITHUB_CREATE_ISSUE", ARGS)
+    assert len(composio_server.requests_to(EXECUTE)) == 1
+    assert composio_server.execution_count() == 1
+
+
+def test_each_operation_gets_its_own_key(client: Composio, composio_server: LocalServer) -> None:
+    client.tools.execute("GITHUB_CREATE_ISSUE", ARGS)
+    client.create_session(headers={"x-user": "b"}).tools.execute("GITHUB_CREATE_ISSUE", ARGS)
+    keys = [r.header("idempotency-key") for r in composio_server.requests_to(EXECUTE)]
+    assert len(keys) == 2 and None not in keys and keys[0] != keys[1]
+    assert composio_server.execution_count() == 2  # two calls, two executions
+
+
+def test_a_callers_key_is_kept_and_none_opts_out(
+    client: Composio, composio_server: LocalServer
+) -> None:
+    client.tools.execute("GITHUB_CREATE_ISSUE", ARGS, extra_headers={"Idempotency-Key": "mine"})
+    client.tools.execute("GITHUB_CREATE_ISSUE", ARGS, extra_headers={"Idempotency-Key": None})
+    mine, none = composio_server.requests_to(EXECUTE)
+    assert mine.header("idempotency-key") == "mine"
+    assert none.header("idempotency-key") is None
+
+
+def test_reads_get_no_key(client: Composio, composio_server: LocalServer) -> None:
+    client.tools.list()
+    assert composio_server.requests_to("/api/v3/tools")[0].header("idempotency-key") is None
+
+
+def test_it_sits_after_the_call_headers_in_the_call_stage(client: Composio) -> None:
+    names = [m.name for m in client.chain]
+    assert names.index("call-headers") < names.index("idempotency-key") < names.index("retry")
+    mw = client.chain[names.index("idempotency-key")]
+    assert isinstance(mw, IdempotencyKeyMiddleware) and mw.stage is Stage.CALL
+
+
+def test_the_package_registers_its_entry_point(
+    composio_server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    eps = {ep.name: ep.value for ep in entry_points(group="composio")}
+    assert eps.get("composio-idempotency") == "composio_idempotency"
+    monkeypatch.delenv("COMPOSIO_DISABLE_PLUGIN_AUTOLOAD", raising=False)
+    with Composio(api_key=composio_server.api_key, base_url=composio_server.url) as c:
+        assert "composio-idempotency" in c.plugin_names
+        assert "idempotency-key" in [m.name for m in c.chain]
+    with Composio(
+        api_key=composio_server.api_key,
+        base_url=composio_server.url,
+        blocked_plugins=["composio-idempotency"],
+    ) as blocked:
+        assert "idempotency-key" not in [m.name for m in blocked.chain]
