@@ -11,7 +11,14 @@ import statistics
 import time
 from collections.abc import Callable, Mapping
 
-__all__ = ["cpu_per_call", "diff_of_rounds", "interleaved", "median", "ratio_of_medians"]
+__all__ = [
+    "cpu_per_call",
+    "diff_of_rounds",
+    "interleaved",
+    "median",
+    "ratio_of_medians",
+    "spread",
+]
 
 
 def cpu_per_call(fn: Callable[[], object], n: int) -> float:
@@ -46,6 +53,15 @@ def median(values: list[float]) -> float:
 def ratio_of_medians(samples: Mapping[str, list[float]], num: str, den: str) -> float:
     """Median over rounds of the per-round ratio: both sides of each ratio share a round."""
     return statistics.median(a / b for a, b in zip(samples[num], samples[den], strict=True))
+
+
+def spread(samples: Mapping[str, list[float]], num: str, den: str) -> tuple[float, float]:
+    """First and third quartile of the per-round ratios: how much the rounds disagreed."""
+    ratios = sorted(a / b for a, b in zip(samples[num], samples[den], strict=True))
+    if len(ratios) < 2:
+        return ratios[0], ratios[0]
+    q = statistics.quantiles(ratios, n=4)
+    return q[0], q[2]
 
 
 def diff_of_rounds(samples: Mapping[str, list[float]], a: str, b: str) -> float:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from tests.benchmarks.figures import Figure
 
-__all__ = ["machine_facts", "markdown", "table"]
+__all__ = ["load_average", "machine_facts", "markdown", "table"]
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -49,8 +49,17 @@ def _commit() -> str:
         return "unknown"
 
 
-def machine_facts() -> dict[str, str]:
+def load_average() -> str:
+    try:
+        return "{:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
+def machine_facts(load_before: str = "") -> dict[str, str]:
     return {
+        "load": f"{load_before or '?'} at the start, {load_average()} at the end "
+        "(1/5/15-minute load averages: other work on the machine adds noise)",
         "date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": f"{_cpu_model()}, {os.cpu_count()} cores, {platform.system()} "
         f"{platform.release()}",
@@ -96,6 +105,7 @@ def markdown(figures: Sequence[Figure], facts: dict[str, str], seconds: float) -
         f"- Python: {facts['python']}",
         f"- Packages: {facts['packages']}",
         f"- Commit: {facts['commit']}",
+        f"- Load: {facts['load']}",
         "",
         "| figure | value | target | result |",
         "|---|---|---|---|",

@@ -57,6 +57,8 @@ def test_ratios_pair_samples_from_the_same_round() -> None:
     samples = {"a": [2.0, 30.0, 4.0], "b": [1.0, 10.0, 4.0]}
     assert _measure.ratio_of_medians(samples, "a", "b") == 2.0
     assert _measure.diff_of_rounds(samples, "a", "b") == 1.0
+    low, high = _measure.spread(samples, "a", "b")
+    assert 1.0 <= low <= 2.0 <= high <= 3.0
     calls: list[str] = []
     out = _measure.interleaved(
         {"x": lambda: calls.append("x"), "y": lambda: calls.append("y")},
