@@ -13,8 +13,8 @@ be handed to JSON encoders and AI frameworks as is; treat it as read-only.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import MISSING, dataclass, field, fields
 from types import MappingProxyType
 from typing import Any, TypeVar
 
@@ -24,86 +24,129 @@ _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 M = TypeVar("M")
 
-#: Returned by a converter for a value of the wrong JSON type.
+#: Returned for a value of the wrong JSON type.
 _BAD: Any = object()
-Converter = Callable[[Any], Any]
+#: Field kinds: ``str``, ``bool``, ``dict`` (any JSON object), ``STRS`` (a list of strings, kept
+#: as a tuple), ``ANY`` (kept as is), or a model class with ``from_dict`` (nested object).
+STRS: Any = object()
+ANY: Any = object()
+Kinds = Mapping[str, Any]
 
 
 class ShapeError(ValueError):
     """A response body did not have the shape a model needs (turned into APIError upstream)."""
 
 
-def _str(v: Any) -> Any:
-    return v if isinstance(v, str) else _BAD
-
-
-def _bool(v: Any) -> Any:
-    return v if isinstance(v, bool) else _BAD
-
-
-def _map(v: Any) -> Any:
-    return v if isinstance(v, Mapping) else _BAD
-
-
-def _strs(v: Any) -> Any:
-    if isinstance(v, list) and all(isinstance(x, str) for x in v):
-        return tuple(v)
-    return _BAD
-
-
-def _any(v: Any) -> Any:
-    return v
-
-
-def _nested(cls: Any) -> Converter:
-    def convert(v: Any) -> Any:
-        try:
-            return cls.from_dict(v)
-        except ShapeError:
-            return _BAD
-
-    return convert
-
-
-_KIND: dict[Converter, str] = {
-    _str: "a string",
-    _bool: "a boolean",
-    _map: "an object",
-    _strs: "a list of strings",
+_KIND_NAME: dict[Any, str] = {
+    str: "a string",
+    bool: "a boolean",
+    dict: "an object",
+    STRS: "a list of strings",
 }
+
+
+def _convert(kind: Any, value: Any) -> Any:
+    """The slow path of :func:`parse_model`: anything but an exact JSON type match."""
+    if kind is str:
+        return value if isinstance(value, str) else _BAD
+    if kind is bool:
+        return value if isinstance(value, bool) else _BAD
+    if kind is dict:
+        return value if isinstance(value, Mapping) else _BAD
+    if kind is STRS:
+        if isinstance(value, list) and all(isinstance(x, str) for x in value):
+            return tuple(value)
+        return _BAD
+    try:
+        return kind.from_dict(value)
+    except ShapeError:
+        return _BAD
+
+
+class _Plan:
+    """How to build one model class fast: per field, its kind, its slot setter and default.
+
+    ``parse_model`` runs for every item of every page, and a frozen dataclass's ``__init__``
+    (one ``object.__setattr__`` per field, keyword parsing) cost more than the checks
+    themselves; writing the slots directly is ~3x cheaper and needs no code generation.
+    """
+
+    __slots__ = ("fields", "known", "required")
+
+    def __init__(self, cls: type, kinds: Kinds, required: tuple[str, ...]) -> None:
+        plan = []
+        for f in fields(cls):
+            if f.name == "extra":
+                continue
+            default = None if f.default is MISSING else f.default
+            plan.append((f.name, kinds.get(f.name, ANY), cls.__dict__[f.name].__set__, default))
+        self.fields = tuple(plan)
+        self.known = frozenset(name for name, _, _, _ in plan)
+        self.required = required
+
+
+_PLANS: dict[type, _Plan] = {}
 
 
 def parse_model(
     cls: type[M],
     data: object,
-    converters: Mapping[str, Converter],
+    kinds: Kinds,
     required: tuple[str, ...] = (),
 ) -> M:
-    """Build ``cls`` from a JSON object: known keys converted to fields, the rest to ``extra``."""
-    if not isinstance(data, Mapping):
-        raise ShapeError(f"expected a JSON object for {cls.__name__}, got {type(data).__name__}")
-    kwargs: dict[str, Any] = {}
-    extra: dict[str, Any] = {}
-    for key, value in data.items():
-        convert = converters.get(key)
-        if convert is None:
-            extra[key] = value
-            continue
+    """Build ``cls`` from a JSON object: known keys checked into fields, the rest to ``extra``.
+
+    The common case -- a value whose exact type is the field's kind, as ``json.loads``
+    produces -- is one type comparison and one slot write.
+    """
+    if type(data) is not dict:
+        if not isinstance(data, Mapping):
+            raise ShapeError(
+                f"expected a JSON object for {cls.__name__}, got {type(data).__name__}"
+            )
+        data = dict(data)
+    plan = _PLANS.get(cls)
+    if plan is None:
+        plan = _PLANS[cls] = _Plan(cls, kinds, required)
+    obj = object.__new__(cls)
+    get = data.get
+    extra: dict[str, Any] | None = None
+    for name, kind, put, default in plan.fields:
+        value = get(name)
         if value is None:
-            continue
-        out = convert(value)
-        if out is _BAD:
-            if key in required:
-                kind = _KIND.get(convert, "a valid object")
-                raise ShapeError(f"{cls.__name__}.{key} must be {kind}, got {type(value).__name__}")
-            extra[key] = value
+            if name in plan.required:
+                raise ShapeError(f"{cls.__name__} is missing required field {name!r}")
+            put(obj, default)
+        elif type(value) is kind or kind is ANY:
+            put(obj, value)
         else:
-            kwargs[key] = out
-    for name in required:
-        if name not in kwargs:
-            raise ShapeError(f"{cls.__name__} is missing required field {name!r}")
-    kwargs["extra"] = MappingProxyType(extra) if extra else _EMPTY
-    return cls(**kwargs)
+            out = _convert(kind, value)
+            if out is not _BAD:
+                put(obj, out)
+            elif name in plan.required:
+                what = _KIND_NAME.get(kind, "a valid object")
+                raise ShapeError(
+                    f"{cls.__name__}.{name} must be {what}, got {type(value).__name__}"
+                )
+            else:
+                put(obj, default)
+                if extra is None:
+                    extra = {}
+                extra[name] = value
+    unknown = data.keys() - plan.known
+    if unknown:
+        if extra is None:
+            extra = {}
+        for key in unknown:
+            extra[key] = data[key]
+    put_extra = _EXTRA_SETTERS.get(cls)
+    if put_extra is None:
+        put_extra = _EXTRA_SETTERS[cls] = cls.__dict__["extra"].__set__
+    put_extra(obj, MappingProxyType(extra) if extra else _EMPTY)
+    return obj
+
+
+_EXTRA_SETTERS: dict[type, Any] = {}
 
 
 def _extra() -> Any:
@@ -124,7 +167,7 @@ class ToolkitRef:
         return parse_model(cls, data, _TOOLKIT_REF, ("slug",))
 
 
-_TOOLKIT_REF: dict[str, Converter] = {"slug": _str, "name": _str, "logo": _str}
+_TOOLKIT_REF: dict[str, Any] = {"slug": str, "name": str, "logo": str}
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,20 +194,20 @@ class Tool:
         return parse_model(cls, data, _TOOL, ("slug",))
 
 
-_TOOL: dict[str, Converter] = {
-    "slug": _str,
-    "name": _str,
-    "description": _str,
-    "toolkit": _nested(ToolkitRef),
-    "input_parameters": _map,
-    "output_parameters": _map,
-    "version": _str,
-    "available_versions": _strs,
-    "no_auth": _bool,
-    "scopes": _strs,
-    "tags": _strs,
-    "is_deprecated": _bool,
-    "deprecated": _map,
+_TOOL: dict[str, Any] = {
+    "slug": str,
+    "name": str,
+    "description": str,
+    "toolkit": ToolkitRef,
+    "input_parameters": dict,
+    "output_parameters": dict,
+    "version": str,
+    "available_versions": STRS,
+    "no_auth": bool,
+    "scopes": STRS,
+    "tags": STRS,
+    "is_deprecated": bool,
+    "deprecated": dict,
 }
 
 
@@ -196,16 +239,16 @@ class Toolkit:
         return value if isinstance(value, str) else None
 
 
-_TOOLKIT: dict[str, Converter] = {
-    "slug": _str,
-    "name": _str,
-    "meta": _map,
-    "enabled": _bool,
-    "no_auth": _bool,
-    "auth_schemes": _strs,
-    "composio_managed_auth_schemes": _strs,
-    "is_local_toolkit": _bool,
-    "deprecated": _map,
+_TOOLKIT: dict[str, Any] = {
+    "slug": str,
+    "name": str,
+    "meta": dict,
+    "enabled": bool,
+    "no_auth": bool,
+    "auth_schemes": STRS,
+    "composio_managed_auth_schemes": STRS,
+    "is_local_toolkit": bool,
+    "deprecated": dict,
 }
 
 
@@ -225,10 +268,10 @@ class ToolExecution:
         return parse_model(cls, data, _EXECUTION, ("successful",))
 
 
-_EXECUTION: dict[str, Converter] = {
-    "successful": _bool,
-    "data": _map,
-    "error": _str,
-    "log_id": _str,
-    "session_info": _any,
+_EXECUTION: dict[str, Any] = {
+    "successful": bool,
+    "data": dict,
+    "error": str,
+    "log_id": str,
+    "session_info": ANY,
 }
