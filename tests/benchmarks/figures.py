@@ -179,6 +179,8 @@ def http_figures(server: ServerProcess, scale: Scale) -> list[Figure]:
     """``session.tools.list()`` vs plain requests and the vendor client; SDK-added CPU."""
     client = Composio(api_key=server.api_key, base_url=server.url)
     session = client.create_session(headers=SEED_HEADERS)
+    # The same, opted out of telemetry: splits out what delivering events costs the caller.
+    untracked = session.with_options(allow_tracking=False)
     # The exact headers the SDK sends, as the server received them.
     echoed = session.request("GET", "/echo").json()["headers"]
     same = {k: v for k, v in echoed.items() if k not in ("host", "content-length", "connection")}
@@ -193,6 +195,7 @@ def http_figures(server: ServerProcess, scale: Scale) -> list[Figure]:
 
     variants: dict[str, Callable[[], object]] = {
         "sdk_tools_list": session.tools.list,
+        "sdk_tools_list_untracked": untracked.tools.list,
         "requests_get": lambda: plain.get(url, headers=same).json(),
         "vendor_tools_list": vendor.tools.list,
         "sdk_request": lambda: session.request("GET", "/api/v3/tools").json(),
@@ -209,6 +212,8 @@ def http_figures(server: ServerProcess, scale: Scale) -> list[Figure]:
     r_req = ratio_of_medians(samples, "sdk_tools_list", "requests_get")
     r_vendor = ratio_of_medians(samples, "sdk_tools_list", "vendor_tools_list")
     added = diff_of_rounds(samples, "sdk_request", "bare_send")
+    r_untracked = ratio_of_medians(samples, "sdk_tools_list_untracked", "requests_get")
+    delivery = diff_of_rounds(samples, "sdk_tools_list", "sdk_tools_list_untracked")
     iqr_req = "{:.2f}-{:.2f}".format(*spread(samples, "sdk_tools_list", "requests_get"))
     iqr_vendor = "{:.2f}-{:.2f}".format(*spread(samples, "sdk_tools_list", "vendor_tools_list"))
     raw = {f"{k}_us": v * US for k, v in med.items()}
@@ -221,6 +226,16 @@ def http_figures(server: ServerProcess, scale: Scale) -> list[Figure]:
             f"SDK {_fmt_us(med['sdk_tools_list'])}, requests {_fmt_us(med['requests_get'])}"
             f" per call (SDK parses the page into Tool models too); per-round ratios' IQR "
             f"{iqr_req}",
+            raw,
+        ),
+        Figure(
+            "  same tools.list with allow_tracking=False, vs requests",
+            _fmt_ratio(r_untracked),
+            "—",
+            None,
+            f"tracking on - off: {_fmt_us(delivery)} per call. With tracking on, the default "
+            "transport posts each batch to the local server from a thread of this process; "
+            "that thread's HTTP work competes with the caller for the GIL",
             raw,
         ),
         Figure(
