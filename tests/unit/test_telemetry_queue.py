@@ -94,6 +94,25 @@ def test_batches_hold_at_most_ten_events() -> None:
     q.close()
 
 
+def test_steady_load_keeps_batches_full() -> None:
+    """Events arriving during a slow POST wait for a full batch instead of going one by one."""
+    t = Collect(block_first=True)
+    q = _queue(t, linger=60.0)  # no timer-driven partial batch within this test
+    for i in range(10):
+        q.put(_record(i))
+    assert t.entered.wait(WAIT)  # a full batch went out at once; that send is blocked
+    for i in range(10, 25):
+        q.put(_record(i))
+    t.release.set()
+    assert t.wait_for(20)
+    assert q.qsize() == 5  # the remainder waits for a full batch (or the linger timer)
+    for i in range(25, 30):
+        q.put(_record(i))
+    assert t.wait_for(30)
+    assert [len(b) for b in t.batches] == [10, 10, 10]
+    q.close()
+
+
 def test_overflow_drops_the_oldest_and_counts() -> None:
     t = Collect(block_first=True)
     q = _queue(t)

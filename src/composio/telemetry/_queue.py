@@ -187,12 +187,21 @@ class EventQueue:
                 self._flush_transport()
                 self._flushes.pop(0).set()
             if self._stop:
-                self._send_queued(dq)
+                self._send_queued(dq, drain=True)
                 self._close_transport()
                 return
 
-    def _send_queued(self, dq: deque[Any]) -> None:
-        while dq:
+    def _send_queued(self, dq: deque[Any], drain: bool = False) -> None:
+        """Send one batch, then only full batches (everything when draining, flushing or
+        stopping).
+
+        Under steady load an event arrives during every POST; draining to empty would send
+        those one by one (one POST per event). A partial remainder waits for the next
+        ``linger`` instead, so batches stay full.
+        """
+        first = True
+        while dq and (first or drain or self._flushes or self._stop or len(dq) >= self._batch_size):
+            first = False
             batch: list[Any] = []
             with contextlib.suppress(IndexError):
                 while len(batch) < self._batch_size:
