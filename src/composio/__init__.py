@@ -10,6 +10,8 @@ Quick start::
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from composio._version import __version__
 from composio.client import Composio
 from composio.config import ClientConfig, Timeout
@@ -33,13 +35,47 @@ from composio.errors import (
     ValidationError,
 )
 from composio.headers import FrozenHeaders, Headers
-from composio.hookspecs import hookimpl, hookspec
-from composio.models import Tool, ToolExecution, Toolkit, ToolkitRef
-from composio.pagination import Page
 from composio.pipeline import CallContext, CallNext, Middleware, Request, Response, Stage
-from composio.plugins import PluginError
-from composio.providers import OpenAIProvider, Provider
 from composio.retry_decision import RetryDecision
+
+if TYPE_CHECKING:
+    from composio.hookspecs import hookimpl, hookspec
+    from composio.models import Tool, ToolExecution, Toolkit, ToolkitRef
+    from composio.pagination import Page
+    from composio.plugins import PluginError
+    from composio.providers import OpenAIProvider, Provider
+
+#: Public names whose modules load on first use: pluggy (behind the hook markers and
+#: PluginError) and the models are not needed to construct a client, and ``import composio``
+#: should cost little more than ``import requests`` (SPEC §9).
+_LAZY = {
+    "hookimpl": "composio.hookspecs",
+    "hookspec": "composio.hookspecs",
+    "PluginError": "composio.plugins",
+    "Tool": "composio.models",
+    "ToolExecution": "composio.models",
+    "Toolkit": "composio.models",
+    "ToolkitRef": "composio.models",
+    "Page": "composio.pagination",
+    "OpenAIProvider": "composio.providers",
+    "Provider": "composio.providers",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'composio' has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "APIConnectionError",

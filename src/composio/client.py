@@ -18,10 +18,11 @@ import os
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from composio._retry_budget import RetryBudget
+from composio._sentinel import NOT_GIVEN, HeadersArg
 from composio._status_errors import status_error
 from composio.config import (
     DEFAULT_BASE_URL,
@@ -32,14 +33,12 @@ from composio.config import (
 )
 from composio.errors import ComposioNoAPIKeyError, ValidationError
 from composio.headers import FrozenHeaders, Layer, build_layer, fold_layers
-from composio.middlewares._builtin import BuiltinPlugin
 from composio.pipeline import CallContext, Middleware, Request, Response, compose
-from composio.plugins import build_chain
-from composio.providers import OpenAIProvider, Provider
-from composio.resources import Toolkits, Tools
-from composio.resources._base import NOT_GIVEN, HeadersArg
-from composio.telemetry._hub import TelemetryHub
 from composio.transport import RequestsTransport
+
+if TYPE_CHECKING:
+    from composio.providers import Provider
+    from composio.resources import Toolkits, Tools
 
 __all__ = ["Composio"]
 
@@ -65,6 +64,8 @@ class _Runtime:
         from composio import _fork
 
         self.transport = transport
+        from composio.telemetry._hub import TelemetryHub
+
         self.retry_budget = RetryBudget()
         self.telemetry = TelemetryHub()
         _fork.track(self)
@@ -89,6 +90,11 @@ class _Built:
     __slots__ = ("base_url", "chain", "config", "handler", "hook", "plugin_names")
 
     def __init__(self, config: ClientConfig, runtime: _Runtime, transport: RequestsTransport):
+        # Deferred to the first build: pluggy, the plugin scan and the built-in middlewares
+        # are not needed by ``import composio`` (SPEC §9).
+        from composio.middlewares._builtin import BuiltinPlugin
+        from composio.plugins import build_chain
+
         build = build_chain(
             config,
             lambda metadata, hook: BuiltinPlugin(metadata, hook, runtime),
@@ -105,6 +111,8 @@ class _Built:
 
 def _check_provider(provider: object) -> Provider:
     if provider is None:
+        from composio.providers import OpenAIProvider
+
         return OpenAIProvider()
     name = getattr(provider, "name", None)
     if not isinstance(name, str) or not callable(getattr(provider, "wrap_tools", None)):
@@ -370,10 +378,14 @@ class Composio:
     # -- resources -----------------------------------------------------------------------
     @property
     def tools(self) -> Tools:
+        from composio.resources.tools import Tools
+
         return Tools(self)
 
     @property
     def toolkits(self) -> Toolkits:
+        from composio.resources.toolkits import Toolkits
+
         return Toolkits(self)
 
     # -- requests ------------------------------------------------------------------------

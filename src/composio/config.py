@@ -11,10 +11,10 @@ import math
 import os
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from composio._value import Value
 from composio.errors import ValidationError
 
 if TYPE_CHECKING:
@@ -29,8 +29,7 @@ DEFAULT_BASE_URL = "https://backend.composio.dev"
 _CONTROL = re.compile(r"[\x00-\x20\x7f]")
 
 
-@dataclass(frozen=True, slots=True)
-class Timeout:
+class Timeout(Value):
     """Per-attempt ``connect``/``read`` limits and a ``total`` deadline for the whole call.
 
     ``total`` covers every attempt and every wait between them; each attempt's connect and
@@ -38,14 +37,17 @@ class Timeout:
     ``total`` bounds it"; ``total`` must be finite, so no call can wait forever.
     """
 
-    connect: float | None = 10.0
-    read: float | None = 60.0
-    total: float = 60.0
+    __slots__ = ("connect", "read", "total")
+    connect: float | None
+    read: float | None
+    total: float
 
-    def __post_init__(self) -> None:
-        for name in ("connect", "read", "total"):
-            value = getattr(self, name)
+    def __init__(
+        self, connect: float | None = 10.0, read: float | None = 60.0, total: float = 60.0
+    ) -> None:
+        for name, value in (("connect", connect), ("read", read), ("total", total)):
             if value is None and name != "total":
+                object.__setattr__(self, name, None)
                 continue
             if (
                 isinstance(value, bool)
@@ -56,6 +58,7 @@ class Timeout:
                 raise ValidationError(
                     f"Timeout({name}=...) must be a positive, finite number of seconds."
                 )
+            object.__setattr__(self, name, float(value))
 
     @classmethod
     def coerce(cls, value: object, where: str = "timeout") -> Timeout:
@@ -131,10 +134,25 @@ def validate_base_url(url: object) -> str:
     return f"{parts.scheme}://{netloc}{path}"
 
 
-@dataclass(frozen=True, slots=True)
-class ClientConfig:
+class ClientConfig(Value):
     """Everything a root client was built with, resolved. Shared read-only by derived clients."""
 
+    __slots__ = (
+        "allow_tracing",
+        "allow_tracking",
+        "api_key",
+        "base_url",
+        "blocked_plugins",
+        "default_headers",
+        "max_retries",
+        "middlewares",
+        "plugins",
+        "provider",
+        "telemetry_transport",
+        "timeout",
+        "tracer_provider",
+        "verify",
+    )
     api_key: str
     base_url: str
     allow_tracking: bool
@@ -149,6 +167,33 @@ class ClientConfig:
     middlewares: Sequence[Middleware]
     plugins: Sequence[object]
     blocked_plugins: frozenset[str]
+
+    def __init__(
+        self,
+        api_key: str,
+        base_url: str,
+        allow_tracking: bool,
+        allow_tracing: bool,
+        provider: Provider,
+        telemetry_transport: TelemetryTransport | None,
+        default_headers: Layer,
+        timeout: Timeout,
+        max_retries: int,
+        verify: bool | str,
+        tracer_provider: Any,
+        middlewares: Sequence[Middleware],
+        plugins: Sequence[object],
+        blocked_plugins: frozenset[str],
+    ) -> None:
+        values = locals()
+        for name in self.__slots__:
+            object.__setattr__(self, name, values[name])
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __reduce__(self) -> Any:
+        raise TypeError("ClientConfig holds the API key and live objects; it is not picklable.")
 
     def __repr__(self) -> str:
         return (

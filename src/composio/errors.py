@@ -9,8 +9,9 @@ material: :class:`RequestInfo` holds headers already filtered through the allow-
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from composio._value import Value
 
 if TYPE_CHECKING:
     from composio.models import ToolExecution
@@ -38,13 +39,21 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class RequestInfo:
+class RequestInfo(Value):
     """What an error may say about the request that caused it: already redacted."""
 
+    __slots__ = ("headers", "method", "url")
     method: str
     url: str
-    headers: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str]
+
+    def __init__(self, method: str, url: str, headers: Mapping[str, str] | None = None) -> None:
+        object.__setattr__(self, "method", method)
+        object.__setattr__(self, "url", url)
+        object.__setattr__(self, "headers", dict(headers or {}))
+
+    def __hash__(self) -> int:
+        return hash((self.method, self.url))
 
     def __str__(self) -> str:
         return f"{self.method} {self.url}"

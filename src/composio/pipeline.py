@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json as _json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, runtime_checkable
 
@@ -44,18 +43,48 @@ class Stage(IntEnum):
     ATTEMPT = 2  #: once per physical attempt, just before the transport
 
 
-@dataclass(slots=True)
 class CallContext:
-    """Per-operation data shared by every attempt of one call."""
+    """Per-operation data shared by every attempt of one call (mutable: ``attempt``, ``state``)."""
 
-    operation: str
-    timeout: Timeout
-    deadline: float  #: ``time.monotonic()`` value after which no attempt may run
-    max_retries: int
-    session_layer: Layer = field(default_factory=dict)
-    call_layer: Layer = field(default_factory=dict)
-    attempt: int = 0  #: 0 for the first attempt, n for the n-th retry
-    state: dict[str, Any] = field(default_factory=dict)
+    __slots__ = (
+        "attempt",
+        "call_layer",
+        "deadline",
+        "max_retries",
+        "operation",
+        "session_layer",
+        "state",
+        "timeout",
+    )
+
+    def __init__(
+        self,
+        operation: str,
+        timeout: Timeout,
+        deadline: float,
+        max_retries: int,
+        session_layer: Layer | None = None,
+        call_layer: Layer | None = None,
+        attempt: int = 0,
+        state: dict[str, Any] | None = None,
+    ) -> None:
+        self.operation = operation
+        self.timeout = timeout
+        #: ``time.monotonic()`` value after which no attempt may run
+        self.deadline = deadline
+        self.max_retries = max_retries
+        self.session_layer: Layer = session_layer if session_layer is not None else {}
+        self.call_layer: Layer = call_layer if call_layer is not None else {}
+        #: 0 for the first attempt, n for the n-th retry
+        self.attempt = attempt
+        #: survives retries: a middleware's per-call scratch space
+        self.state: dict[str, Any] = state if state is not None else {}
+
+    def __repr__(self) -> str:
+        return (
+            f"CallContext(operation={self.operation!r}, attempt={self.attempt}, "
+            f"max_retries={self.max_retries}, timeout={self.timeout!r})"
+        )
 
 
 class Request:

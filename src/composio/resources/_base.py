@@ -17,7 +17,6 @@ if TYPE_CHECKING:
     from composio.pipeline import Response
 
 T = TypeVar("T")
-HeadersArg = Mapping[str, "str | None"] | None
 
 __all__ = [
     "Resource",
@@ -31,21 +30,6 @@ __all__ = [
     "q_str",
     "slug_path",
 ]
-
-
-class NotGiven:
-    """Sentinel for 'use the client's setting' (``timeout`` per call)."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "NOT_GIVEN"
-
-    def __bool__(self) -> bool:
-        return False
-
-
-NOT_GIVEN: Any = NotGiven()
 
 
 class Resource:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from composio._sentinel import NOT_GIVEN, HeadersArg
 from composio.models import Toolkit
 from composio.pagination import Page
 from composio.resources._base import (
-    NOT_GIVEN,
-    HeadersArg,
     Resource,
     params,
     parse,

@@ -7,12 +7,11 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from composio._sentinel import NOT_GIVEN, HeadersArg
 from composio.errors import ToolExecutionError, ValidationError
 from composio.models import Tool, ToolExecution
 from composio.pagination import Page
 from composio.resources._base import (
-    NOT_GIVEN,
-    HeadersArg,
     Resource,
     params,
     parse,
