@@ -95,21 +95,25 @@ def test_batches_hold_at_most_ten_events() -> None:
 
 
 def test_steady_load_keeps_batches_full() -> None:
-    """Events arriving during a slow POST wait for a full batch instead of going one by one."""
+    """Events arriving during slow POSTs wait for the next wake-up instead of going one by one,
+    and callers wake the thread once per ten batches, not per event."""
     t = Collect(block_first=True)
     q = _queue(t, linger=60.0)  # no timer-driven partial batch within this test
-    for i in range(10):
+    for i in range(99):
         q.put(_record(i))
-    assert t.entered.wait(WAIT)  # a full batch went out at once; that send is blocked
-    for i in range(10, 25):
+    assert not t.entered.is_set()  # 99 waiting: no caller has woken the lingering thread
+    q.put(_record(99))
+    assert t.entered.wait(WAIT)  # the 100th woke it; its first send is blocked
+    for i in range(100, 125):
         q.put(_record(i))
     t.release.set()
-    assert t.wait_for(20)
-    assert q.qsize() == 5  # the remainder waits for a full batch (or the linger timer)
-    for i in range(25, 30):
+    assert t.wait_for(100)
+    assert q.qsize() == 25  # the stragglers wait for the next wake-up
+    for i in range(125, 200):
         q.put(_record(i))
-    assert t.wait_for(30)
-    assert [len(b) for b in t.batches] == [10, 10, 10]
+    assert t.wait_for(200)
+    assert [len(b) for b in t.batches] == [10] * 20
+    assert [e["functionName"] for b in t.batches for e in b] == [f"op{i}" for i in range(200)]
     q.close()
 
 

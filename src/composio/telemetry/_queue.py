@@ -4,12 +4,12 @@ Why a thread and a queue even for a custom transport: the caller's path must cos
 and nothing else, whatever the transport does (raise, block for seconds, hang forever).
 
 * ``put`` is all a caller runs: a ``deque.append`` and two length checks. The thread is woken
-  only when it sleeps idle or when a batch is full -- not per event: waking a thread costs
-  the caller a futex syscall and a GIL hand-off, far more than the append.
+  only when it sleeps idle or when ten batches wait -- not per event nor per batch: waking a
+  thread costs the caller a futex syscall and a GIL hand-off, far more than the append.
 * Bounded at ``maxsize``: when full, the oldest record is dropped and counted, so a dead
   endpoint costs memory for at most ``maxsize`` events.
-* The thread sends a batch of up to ``batch_size`` records when that many are queued or
-  ``linger`` seconds after the first one, exits after ``idle`` seconds without events (a client
+* The thread sends batches of up to ``batch_size`` records when ten batches are queued or
+  ``linger`` seconds after the first record, exits after ``idle`` seconds without events (a client
   dropped without ``close()`` does not pin a thread forever) and the next ``put`` restarts it.
 * ``close(timeout)`` sends what is queued and waits at most ``timeout``; a transport that hangs
   is abandoned (the thread is a daemon).
@@ -49,6 +49,7 @@ class EventQueue:
         batch_size: int = 10,
         linger: float = 0.2,
         idle: float = 30.0,
+        wake_batches: int = 10,
     ) -> None:
         """``owns_transport_state``: the transport was made by the factory (the default HTTP
         one) and is rebuilt after a fork; a user's transport object is kept as is."""
@@ -56,6 +57,9 @@ class EventQueue:
         self._owns_transport_state = owns_transport_state
         self._maxsize = maxsize
         self._batch_size = batch_size
+        #: a caller wakes the busy thread only once this many records wait (or it idles):
+        #: every wake is a GIL hand-off the caller pays for, so wake per ten batches, not one.
+        self._wake_at = batch_size * wake_batches
         self._linger = linger
         self._idle = idle
         self._transport: Any = None
@@ -86,7 +90,7 @@ class EventQueue:
         dq.append(record)
         if self._thread is None:
             self._start()
-        elif self._sleeping or len(dq) >= self._batch_size:
+        elif self._sleeping or len(dq) >= self._wake_at:
             wake = self._wake
             if not wake.is_set():
                 wake.set()
@@ -173,14 +177,14 @@ class EventQueue:
                     if self._retire(dq):
                         return
                     continue
-            if dq and len(dq) < self._batch_size and not self._flushes and not self._stop:
+            if dq and len(dq) < self._wake_at and not self._flushes and not self._stop:
                 deadline = time.monotonic() + self._linger
-                while len(dq) < self._batch_size and not self._flushes and not self._stop:
+                while len(dq) < self._wake_at and not self._flushes and not self._stop:
                     remaining = deadline - time.monotonic()
                     if remaining <= 0:
                         break
                     wake.clear()
-                    if len(dq) < self._batch_size:
+                    if len(dq) < self._wake_at:
                         wake.wait(remaining)
             self._send_queued(dq)
             while self._flushes:
@@ -192,20 +196,19 @@ class EventQueue:
                 return
 
     def _send_queued(self, dq: deque[Any], drain: bool = False) -> None:
-        """Send one batch, then only full batches (everything when draining, flushing or
-        stopping).
+        """Send what was queued when this drain began, in batches of ``batch_size``
+        (everything, including later arrivals, when draining, flushing or stopping).
 
-        Under steady load an event arrives during every POST; draining to empty would send
-        those one by one (one POST per event). A partial remainder waits for the next
-        ``linger`` instead, so batches stay full.
+        Under steady load events keep arriving during the POSTs; draining to empty would send
+        the stragglers one by one. They wait for the next wake-up instead, so batches stay full.
         """
-        first = True
-        while dq and (first or drain or self._flushes or self._stop or len(dq) >= self._batch_size):
-            first = False
+        budget = len(dq)
+        while dq and (budget > 0 or drain or self._flushes or self._stop):
             batch: list[Any] = []
             with contextlib.suppress(IndexError):
                 while len(batch) < self._batch_size:
                     batch.append(dq.popleft())
+            budget -= len(batch)
             if batch:
                 self._deliver(batch)
 
