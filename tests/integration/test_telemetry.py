@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 import pytest
 
-from composio import APIConnectionError, Composio, NotFoundError, hookimpl
+from composio import APIConnectionError, Composio, NotFoundError, ToolExecutionError, hookimpl
 from composio.telemetry import EVENT_FIELDS
 from composio.telemetry._queue import THREAD_NAME
 from composio.testing import LocalServer
@@ -107,6 +107,23 @@ def test_connection_error_status_is_the_exception_class(server: LocalServer) -> 
     client.close()
     (event,) = server.telemetry_events
     assert event["status"] == "APIConnectionError"
+
+
+def test_failed_tool_execution_is_reported_as_tool_execution_error(server: LocalServer) -> None:
+    client = _client(server)
+    with pytest.raises(ToolExecutionError):
+        client.tools.execute("MATH_DIVIDE", {"a": 1, "b": 0})
+    ok = client.tools.execute("MATH_DIVIDE", {"a": 1, "b": 0}, raise_on_error=False)
+    assert ok.successful is False
+    client.tools.execute("MATH_ADD", {"a": 1, "b": 2})
+    client.close()
+    statuses = [(e["functionName"], e["status"]) for e in server.telemetry_events]
+    # the event names what the operation's outcome was, whatever the caller chose to raise
+    assert statuses == [
+        ("tools.execute", "ToolExecutionError"),
+        ("tools.execute", "ToolExecutionError"),
+        ("tools.execute", "ok"),
+    ]
 
 
 def test_hook_observes_each_event(server: LocalServer) -> None:

@@ -2,9 +2,10 @@
 
 It is the outermost middleware, so ``durationMs`` covers every attempt and every retry wait.
 The client raises status errors *after* the chain returns, so a 4xx/5xx response is mapped to
-the error class the caller will see here, by status. On the caller's path it records a tuple
-and enqueues it; formatting and sending happen on the telemetry thread. Opted out (no sink),
-it is a plain pass-through.
+the error class the caller will see here, by status (and a 200 ``tools.execute`` answer with
+``successful: false`` to ``ToolExecutionError``, which the resource raises). On the caller's
+path it records a tuple and enqueues it; formatting and sending happen on the telemetry thread.
+Opted out (no sink), it is a plain pass-through.
 """
 
 from __future__ import annotations
@@ -23,6 +24,16 @@ __all__ = ["TelemetryMiddleware"]
 logger = logging.getLogger("composio")
 _perf = time.perf_counter
 _wall = time.time
+
+
+def _tool_failed(response: Response) -> bool:
+    """``successful: false`` in a 200 answer to ``tools.execute`` (the JSON is parsed once and
+    cached on the response, so the resource's own parse costs nothing more)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    return isinstance(body, dict) and body.get("successful") is False
 
 
 class TelemetryMiddleware:
@@ -57,9 +68,13 @@ class TelemetryMiddleware:
             self._emit(request, started, t0, type(exc).__name__)
             raise
         status = response.status_code
-        self._emit(
-            request, started, t0, "ok" if status < 400 else status_error_class(status).__name__
-        )
+        if status >= 400:
+            outcome = status_error_class(status).__name__
+        elif request.context.operation == "tools.execute" and _tool_failed(response):
+            outcome = "ToolExecutionError"  # what tools.execute will raise after the chain
+        else:
+            outcome = "ok"
+        self._emit(request, started, t0, outcome)
         return response
 
     def _emit(self, request: Request, started: float, t0: float, status: str) -> None:
