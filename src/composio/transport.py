@@ -87,6 +87,8 @@ class RequestsTransport:
         session: requests.Session | None = None,
     ) -> None:
         self._base_url = base_url
+        # With the slash, "http://h:80" does not claim "http://h:8000/..." as its own.
+        self._base_prefix = base_url + "/"
         self._pool_maxsize = pool_maxsize
         self._lock = threading.Lock()
         self._pid = os.getpid()
@@ -213,11 +215,10 @@ class RequestsTransport:
         prepared.url = url
         prepared.headers = wire  # type: ignore[assignment]
         prepared.body = body
-        adapter = (
-            self._adapter if url.startswith(self._base_url) else self._session.get_adapter(url)
-        )
-        proxies = self._proxies
-        if adapter is not self._adapter or not url.startswith(self._base_url):
+        if url.startswith(self._base_prefix):
+            adapter, proxies = self._adapter, self._proxies
+        else:  # a redirect hop elsewhere: resolve its adapter and proxies (rare path)
+            adapter = self._session.get_adapter(url)
             proxies = dict(
                 self._session.merge_environment_settings(url, {}, False, None, None).get("proxies")
                 or {}
