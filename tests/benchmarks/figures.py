@@ -527,6 +527,70 @@ def telemetry_figure(server: ServerProcess, scale: Scale) -> list[Figure]:
     return rows
 
 
+# -- figure 5b: tracing per attempt ----------------------------------------------------------
+
+
+def tracing_figure(server: ServerProcess, scale: Scale) -> list[Figure]:
+    """Per-call CPU of the tracing middleware: off, on with the API's no-op provider (no SDK
+    configured: what most installs run), and on with the SDK and an in-memory exporter.
+
+    In memory like the telemetry figure (no socket), tracking off on all three so that only
+    tracing differs; spans are cleared each round so the exporter's list stays small.
+    """
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    body = _tools_page_body(server)
+    exporter = InMemorySpanExporter()
+    sdk = TracerProvider()
+    sdk.add_span_processor(SimpleSpanProcessor(exporter))
+    mws: list[Middleware] = [_ShortCircuit(body)]
+
+    def make(tracing: bool, provider: Any = None) -> Composio:
+        return Composio(
+            api_key="bench-key",
+            base_url="https://api.bench.invalid",
+            allow_tracking=False,
+            allow_tracing=tracing,
+            tracer_provider=provider,
+            middlewares=mws,
+        )
+
+    off, noop, with_sdk = make(False), make(True), make(True, sdk)
+
+    def sdk_call() -> object:
+        response = with_sdk.request("GET", "/api/v3/tools")
+        if len(exporter.get_finished_spans()) > 1000:
+            exporter.clear()
+        return response
+
+    variants: dict[str, Callable[[], object]] = {
+        "tracing_off": lambda: off.request("GET", "/api/v3/tools"),
+        "tracing_noop": lambda: noop.request("GET", "/api/v3/tools"),
+        "tracing_sdk": sdk_call,
+    }
+    try:
+        samples = interleaved(variants, scale.chain_rounds, scale.chain_per_round)
+    finally:
+        for client in (off, noop, with_sdk):
+            client.close()
+        sdk.shutdown()
+    noop_cost = diff_of_rounds(samples, "tracing_noop", "tracing_off")
+    sdk_cost = diff_of_rounds(samples, "tracing_sdk", "tracing_off")
+    return [
+        Figure(
+            "tracing per attempt: on (no SDK configured) / on (SDK + in-memory exporter), - off",
+            f"{_fmt_us(noop_cost)} / {_fmt_us(sdk_cost)}",
+            "—",
+            None,
+            f"request() in memory with tracing off: {_fmt_us(median(samples['tracing_off']))}; "
+            "the SDK figure is mostly the OpenTelemetry SDK's own span bookkeeping",
+            {"tracing_noop_us": noop_cost * US, "tracing_sdk_us": sdk_cost * US},
+        )
+    ]
+
+
 # -- figure 6: import time -------------------------------------------------------------------
 
 # ``composio.Composio`` is touched so that a lazy ``__getattr__`` in the package could not make

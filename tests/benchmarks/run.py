@@ -47,6 +47,8 @@ def run(scale: F.Scale, log: bool = True) -> list[F.Figure]:
         results += F.http_figures(server, scale)
         step("telemetry on the caller's path")
         results += F.telemetry_figure(server, scale)
+        step("tracing per attempt")
+        results += F.tracing_figure(server, scale)
     step("create_session")
     results += F.create_session_figures(scale)
     step("import time")

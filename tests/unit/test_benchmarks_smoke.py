@@ -26,6 +26,7 @@ def test_quick_run_produces_every_figure_and_the_page(
         "sockets / fds / threads / SSL contexts",
         "memory flat",
         "telemetry on the caller's path",
+        "tracing per attempt",
         "import composio vs import requests",
     ):
         assert figure in out, figure
