@@ -17,7 +17,9 @@ import base64
 import contextlib
 import json
 import socket
+import ssl
 import struct
+import sys
 import threading
 import uuid
 from collections import defaultdict, deque
@@ -111,6 +113,12 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 128
     owner: LocalServer
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up or rejects the certificate is normal here: no traceback."""
+        if isinstance(sys.exc_info()[1], OSError):
+            return
+        super().handle_error(request, client_address)
+
     def process_request(self, request: Any, client_address: Any) -> None:
         self.owner._count_connection()
         super().process_request(request, client_address)
@@ -127,8 +135,12 @@ class LocalServer:
         port: int = 0,
         page_size: int = DEFAULT_PAGE_SIZE,
         record: bool = True,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
+        """``ssl_context`` (a server-side context with a certificate loaded) serves HTTPS, for
+        testing TLS verification; ``url`` then starts with ``https://``."""
         self.api_key = api_key or f"test_{uuid.uuid4().hex}"
+        self._ssl_context = ssl_context
         self._host = host
         self._port = port
         self.page_size = page_size
@@ -149,6 +161,12 @@ class LocalServer:
         if self._server is not None:
             return self
         server = _Server((self._host, self._port), _Handler)
+        if self._ssl_context is not None:
+            # The handshake happens on the handler thread's first read, so a client that
+            # rejects the certificate never stalls the accept loop.
+            server.socket = self._ssl_context.wrap_socket(
+                server.socket, server_side=True, do_handshake_on_connect=False
+            )
         server.owner = self
         self._server = server
         self._thread = threading.Thread(
@@ -183,7 +201,8 @@ class LocalServer:
 
     @property
     def url(self) -> str:
-        return f"http://{self._host}:{self.port}"
+        scheme = "https" if self._ssl_context is not None else "http"
+        return f"{scheme}://{self._host}:{self.port}"
 
     # -- inspection ----------------------------------------------------------------------
     @property

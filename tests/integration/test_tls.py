@@ -1,0 +1,109 @@
+"""TLS verification (SPEC §8) against a real HTTPS LocalServer with a throw-away certificate,
+and the one-time INFO log of a non-default base URL."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import ssl
+import subprocess
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from composio import APIConnectionError, Composio, ValidationError
+from composio.testing import LocalServer
+from tests.conftest import SENTINEL_KEY
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("the openssl command is needed to make a test certificate")
+    d = tmp_path_factory.mktemp("tls")
+    cert, key = d / "cert.pem", d / "key.pem"
+    subprocess.run(
+        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    return cert, key
+
+
+@pytest.fixture
+def https_server(certificate: tuple[Path, Path]) -> Iterator[LocalServer]:
+    cert, key = certificate
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    with LocalServer(api_key=SENTINEL_KEY, ssl_context=context) as server:
+        yield server
+
+
+def _no_sleep(client: Composio) -> list[float]:
+    waits: list[float] = []
+    retry = next(m for m in client.chain if m.name == "retry")
+    retry.sleep = waits.append  # type: ignore[attr-defined]
+    return waits
+
+
+def test_untrusted_certificate_fails_fast_and_is_not_retried(https_server: LocalServer) -> None:
+    assert https_server.url.startswith("https://127.0.0.1:")
+    client = Composio(api_key=SENTINEL_KEY, base_url=https_server.url, allow_tracking=False)
+    waits = _no_sleep(client)
+    with pytest.raises(APIConnectionError) as info:
+        client.tools.list()
+    err = info.value
+    assert err.kind == "tls" and err.sent is False
+    assert "TLS" in str(err)
+    assert waits == []  # a bad certificate stays bad: no retry
+    assert https_server.accepted_connections == 1
+    assert https_server.requests == []  # nothing, the API key included, crossed the wire
+    assert SENTINEL_KEY not in str(err) and SENTINEL_KEY not in repr(err.request)
+    client.close()
+
+
+def test_ca_bundle_path_makes_it_trusted(
+    https_server: LocalServer, certificate: tuple[Path, Path]
+) -> None:
+    cert, _ = certificate
+    client = Composio(
+        api_key=SENTINEL_KEY, base_url=https_server.url, verify=str(cert), allow_tracking=False
+    )
+    assert len(client.tools.list().items) == 20
+    assert https_server.requests[-1].header("x-api-key") == SENTINEL_KEY
+    client.close()
+
+
+def test_verify_false_is_honoured_and_per_client(https_server: LocalServer) -> None:
+    strict = Composio(api_key=SENTINEL_KEY, base_url=https_server.url, allow_tracking=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # urllib3's InsecureRequestWarning is the point here
+        lax = strict.with_options(verify=False)
+        assert len(lax.tools.list().items) == 20
+    # the derived client got its own pool; the strict one still refuses
+    with pytest.raises(APIConnectionError):
+        strict.with_options(max_retries=0).tools.list()
+    lax.close()
+    strict.close()
+
+
+def test_missing_ca_bundle_is_a_validation_error(tmp_path: Path) -> None:
+    with pytest.raises(ValidationError, match="CA bundle"):
+        Composio(api_key=SENTINEL_KEY, verify=str(tmp_path / "nope.pem"))
+
+
+def test_non_default_base_url_logged_once_at_info_with_host_only(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="composio")
+    url = "http://127.0.0.77:9/some/prefix"
+    Composio(api_key=SENTINEL_KEY, base_url=url).close()
+    Composio(api_key=SENTINEL_KEY, base_url=url).close()
+    lines = [r.getMessage() for r in caplog.records if "non-default" in r.getMessage()]
+    assert lines == ["composio: using a non-default API host 127.0.0.77"]
+    assert all(r.levelno == logging.INFO for r in caplog.records if "non-default" in r.message)
+    assert "prefix" not in caplog.text and SENTINEL_KEY not in caplog.text
