@@ -127,3 +127,48 @@ def test_sessions_share_the_pool_after_parent_close_of_session(
     session.close()
     assert client.tools.list(limit=1).items
     client.close()
+
+
+def test_16_threads_x_50_sessions_keep_their_headers_during_retries(
+    composio_server: LocalServer,
+) -> None:
+    from composio._retry_budget import RetryBudget
+    from composio.testing import Fault
+
+    # A thread may meet several faults in a row: allow enough retries that every call ends ok.
+    client = _client(composio_server, max_retries=100)
+    retry = next(m for m in client.chain if m.name == "retry")
+    retry.sleep = lambda seconds: None  # type: ignore[attr-defined]
+    # The 100 faults hit the first 100 calls at once: a burst the default retry budget would
+    # (rightly) refuse to amplify. This test is about header isolation, so lift the budget.
+    retry._budget = RetryBudget(ratio=1.0, per_second=1000.0)  # type: ignore[attr-defined]
+    # 100 of the 800 calls hit a 503 first (whichever arrive first), then are retried
+    composio_server.fail_next("/echo", [Fault(status=503)] * 100)
+    sessions = [
+        client.create_session(headers={"x-user-id": f"u-{t}-{i}", "x-tenant-id": f"t-{t}"})
+        for t in range(16)
+        for i in range(50)
+    ]
+    start = threading.Barrier(16)
+
+    def worker(t: int) -> None:
+        start.wait()
+        for i in range(50):
+            sessions[t * 50 + i].request("GET", "/echo", extra_headers={"x-call": f"{t}-{i}"})
+
+    with ThreadPoolExecutor(16) as pool:
+        list(pool.map(worker, range(16)))
+    seen = composio_server.requests_to("/echo")
+    assert len(seen) == 900  # 800 calls + 100 retries, no amplification
+    retried = [r for r in seen if r.header("x-retry-count") != "0"]
+    assert len(retried) == 100
+    by_request_id: dict[str, set[str]] = {}
+    for rec in seen:  # failed attempts and their retries alike
+        t, i = (rec.header("x-call") or "?-?").split("-")
+        assert rec.header("x-user-id") == f"u-{t}-{i}"
+        assert rec.header("x-tenant-id") == f"t-{t}"
+        by_request_id.setdefault(rec.header("x-request-id") or "", set()).add(f"{t}-{i}")
+    # every retry reused its own operation's x-request-id, never another call's
+    assert all(len(calls) == 1 for calls in by_request_id.values())
+    assert len(by_request_id) == 800
+    client.close()
