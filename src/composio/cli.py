@@ -57,7 +57,10 @@ def cmd_dev_server(args: argparse.Namespace) -> int:
     print(f"Composio local API server on {server.url}")
     print("Point a client at it with COMPOSIO_BASE_URL and the key below; Ctrl-C stops it.")
     print(f"  COMPOSIO_BASE_URL={server.url}")
-    print(f"  COMPOSIO_API_KEY={server.api_key}  (a throw-away local key)")
+    if args.server_api_key is None:
+        print(f"  COMPOSIO_API_KEY={server.api_key}  (a throw-away local key)")
+    else:  # a key the user chose is never echoed (SPEC §8), whatever it is
+        print("  COMPOSIO_API_KEY=<the key given with --api-key>")
     sys.stdout.flush()
     try:
         threading.Event().wait()
