@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from composio._redact import body_excerpt, scrub_key
 from composio._retry_after import parse_retry_after
 from composio.errors import APIStatusError, RateLimitError, status_error_class
 from composio.pipeline import Response
 from composio.transport import request_info
 
 __all__ = ["status_error"]
-
-_EXCERPT = 200
 
 
 def _server_error(body: Any) -> Mapping[str, Any]:
@@ -27,8 +26,8 @@ def _server_error(body: Any) -> Mapping[str, Any]:
     return {}
 
 
-def status_error(response: Response, secret: str) -> APIStatusError:
-    """Build the error for ``response``; ``secret`` (the API key) is scrubbed from the text."""
+def status_error(response: Response) -> APIStatusError:
+    """Build the error for ``response``; the API key is scrubbed from its text."""
     request = response.request
     info = request_info(request)
     status = response.status_code
@@ -45,17 +44,14 @@ def status_error(response: Response, secret: str) -> APIStatusError:
     code = err.get("code") if isinstance(err.get("code"), (int, str)) else None
     reason = response.requests_response.reason or ""
     if message is None:
-        excerpt = "".join(
-            ch if ch.isprintable() else " " for ch in response.text[:_EXCERPT]
-        ).strip()
+        excerpt = body_excerpt(response.content)
         message = f"non-JSON or unexpected error body: {excerpt!r}" if excerpt else "empty body"
     text = f"{request.context.operation}: {info.method} {info.url} -> {status} {reason}: {message}"
     if fix:
         text += f" Suggested fix: {fix}"
     if request_id:
         text += f" (request_id={request_id})"
-    if secret and secret in text:
-        text = text.replace(secret, "***")
+    text = scrub_key(text, request.headers)
     cls = status_error_class(status)
     kwargs: dict[str, Any] = dict(
         request=info,

@@ -401,7 +401,6 @@ class Composio:
         handler = built.handler
         base = built.base_url
         max_retries = config.max_retries
-        secret = config.api_key
         total = t.total
 
         def call(
@@ -412,7 +411,7 @@ class Composio:
             )
             response = handler(Request(method, base + path, context=ctx, params=params, json=json))
             if response.status_code >= 400:
-                raise status_error(response, secret)
+                raise status_error(response)
             return response
 
         return call

@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
+from composio._redact import body_excerpt, scrub_key
 from composio.errors import APIError, ValidationError
 from composio.models import ShapeError
 from composio.pagination import Page
@@ -20,7 +21,6 @@ T = TypeVar("T")
 
 __all__ = [
     "Resource",
-    "body_excerpt",
     "params",
     "parse",
     "parse_page",
@@ -110,25 +110,14 @@ def params(*pairs: tuple[str, str | list[str] | None]) -> list[tuple[str, str]]:
     return out
 
 
-def body_excerpt(response: Response, limit: int = 200) -> str:
-    """The start of a body, printable characters only, for error messages."""
-    text = response.content[:limit].decode("utf-8", "replace")
-    text = "".join(ch if ch.isprintable() else " " for ch in text).strip()
-    return text + ("..." if len(response.content) > limit else "")
-
-
 def _shape_error(response: Response, why: str) -> APIError:
     req = response.request
     info = request_info(req)
     text = (
         f"{req.context.operation}: {info.method} {info.url} -> {response.status_code}: the "
-        f"response {why}; body starts: {body_excerpt(response)!r}"
+        f"response {why}; body starts: {body_excerpt(response.content)!r}"
     )
-    # A misbehaving server or proxy may echo request headers back; the key never leaks.
-    secret = req.headers.get("x-api-key")
-    if secret and secret in text:
-        text = text.replace(secret, "***")
-    return APIError(text, request=info, request_id=response.request_id)
+    return APIError(scrub_key(text, req.headers), request=info, request_id=response.request_id)
 
 
 def json_body(response: Response) -> Any:
