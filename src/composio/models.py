@@ -71,7 +71,7 @@ class _Plan:
     themselves; writing the slots directly is ~3x cheaper and needs no code generation.
     """
 
-    __slots__ = ("fields", "known", "required")
+    __slots__ = ("fields", "known", "put_extra", "required")
 
     def __init__(self, cls: type, kinds: Kinds, required: tuple[str, ...]) -> None:
         plan = []
@@ -82,6 +82,7 @@ class _Plan:
             plan.append((f.name, kinds.get(f.name, ANY), cls.__dict__[f.name].__set__, default))
         self.fields = tuple(plan)
         self.known = frozenset(name for name, _, _, _ in plan)
+        self.put_extra = cls.__dict__["extra"].__set__
         self.required = required
 
 
@@ -139,14 +140,8 @@ def parse_model(
             extra = {}
         for key in unknown:
             extra[key] = data[key]
-    put_extra = _EXTRA_SETTERS.get(cls)
-    if put_extra is None:
-        put_extra = _EXTRA_SETTERS[cls] = cls.__dict__["extra"].__set__
-    put_extra(obj, MappingProxyType(extra) if extra else _EMPTY)
+    plan.put_extra(obj, MappingProxyType(extra) if extra else _EMPTY)
     return obj
-
-
-_EXTRA_SETTERS: dict[type, Any] = {}
 
 
 def _extra() -> Any:

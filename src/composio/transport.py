@@ -134,15 +134,6 @@ class RequestsTransport:
         """The underlying ``requests.Session`` (its adapters hold the pool)."""
         return self._session
 
-    def pool_stats(self) -> dict[str, int]:
-        """Connections idle in each pool and how many the pools have opened (for tests)."""
-        idle = opened = 0
-        manager = self._adapter.poolmanager  # type: ignore[attr-defined]
-        for pool in list(manager.pools._container.values()):
-            idle += pool.pool.qsize() if pool.pool is not None else 0
-            opened += pool.num_connections
-        return {"idle": idle, "opened": opened}
-
     # -- sending -------------------------------------------------------------------------
     def __call__(self, request: Request) -> Response:
         if self._pid != os.getpid():  # pragma: no cover - exercised by the fork test
