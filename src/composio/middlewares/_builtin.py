@@ -32,11 +32,12 @@ class BuiltinPlugin:
 
     @hookimpl
     def composio_middlewares(self, config: ClientConfig) -> Sequence[Middleware]:
+        defaults = fold_layers(self._metadata, config.default_headers)
         return [
             TelemetryMiddleware(config, self._hook, self._runtime.telemetry_sink(config)),
             AuthMiddleware(config.api_key),
-            IdentityMiddleware(config.provider.name),
-            DefaultHeadersMiddleware(fold_layers(self._metadata, config.default_headers)),
+            IdentityMiddleware(config.provider.name, "x-request-id" in defaults),
+            DefaultHeadersMiddleware(defaults),
             SessionHeadersMiddleware(),
             CallHeadersMiddleware(),
             RetryMiddleware(config, self._hook, self._runtime.retry_budget),

@@ -22,6 +22,7 @@ __all__ = [
     "new_request_id",
 ]
 
+_REQUEST_ID = "x-request-id"
 _RUNTIME = "python/{}.{}.{}".format(*sys.version_info[:3])
 
 
@@ -58,9 +59,12 @@ class IdentityMiddleware:
     name = "identity"
     stage = Stage.CALL
     order = 200
-    __slots__ = ("_layer",)
+    __slots__ = ("_generate", "_layer")
 
-    def __init__(self, framework: str) -> None:
+    def __init__(self, framework: str, defaults_set_request_id: bool = False) -> None:
+        #: False when the default headers (or plugin metadata) always set x-request-id: then
+        #: a generated one would only be overwritten
+        self._generate = not defaults_set_request_id
         self._layer: Layer = {
             k.lower(): (k, v)
             for k, v in (
@@ -77,7 +81,13 @@ class IdentityMiddleware:
     def __call__(self, request: Request, call_next: CallNext) -> Response:
         headers = request.headers
         headers.apply(self._layer)
-        headers["x-request-id"] = new_request_id()
+        ctx = request.context
+        if (
+            self._generate
+            and _REQUEST_ID not in ctx.session_layer
+            and _REQUEST_ID not in ctx.call_layer
+        ):
+            headers["x-request-id"] = new_request_id()
         return call_next(request)
 
 
