@@ -22,6 +22,7 @@ from composio.errors import (
     APITimeoutError,
     AuthenticationError,
     BadRequestError,
+    ClientClosedError,
     ComposioError,
     ComposioNoAPIKeyError,
     ConflictError,
@@ -39,9 +40,10 @@ from composio.pipeline import CallContext, CallNext, Middleware, Request, Respon
 from composio.retry_decision import RetryDecision
 
 if TYPE_CHECKING:
+    from composio.async_client import AsyncComposio
     from composio.hookspecs import hookimpl, hookspec
     from composio.models import Tool, ToolExecution, Toolkit, ToolkitRef
-    from composio.pagination import Page
+    from composio.pagination import AsyncPage, Page
     from composio.plugins import PluginError
     from composio.providers import OpenAIProvider, Provider
 
@@ -57,6 +59,8 @@ _LAZY = {
     "Toolkit": "composio.models",
     "ToolkitRef": "composio.models",
     "Page": "composio.pagination",
+    "AsyncComposio": "composio.async_client",
+    "AsyncPage": "composio.pagination",
     "OpenAIProvider": "composio.providers",
     "Provider": "composio.providers",
 }
@@ -82,10 +86,13 @@ __all__ = [
     "APIError",
     "APIStatusError",
     "APITimeoutError",
+    "AsyncComposio",
+    "AsyncPage",
     "AuthenticationError",
     "BadRequestError",
     "CallContext",
     "CallNext",
+    "ClientClosedError",
     "ClientConfig",
     "Composio",
     "ComposioError",

@@ -231,3 +231,8 @@ def status_error_class(status: int) -> type[APIStatusError]:
     if status >= 500:
         return InternalServerError
     return _BY_STATUS.get(status, APIStatusError)
+
+
+class ClientClosedError(ComposioError):
+    """A call on a client whose connection pool was closed (the client itself, or the root
+    client it shares the pool with); the message says which. Nothing is reopened silently."""

@@ -32,28 +32,15 @@ import urllib3.exceptions as u3ex
 from requests.models import PreparedRequest
 
 from composio._redact import redact_headers, redact_url
+from composio._wire import CROSS_ORIGIN_SAFE as _CROSS_ORIGIN_SAFE
+from composio._wire import MAX_REDIRECTS as _MAX_REDIRECTS
+from composio._wire import REDIRECTS as _REDIRECTS
+from composio._wire import _origin
 from composio.errors import APIConnectionError, APITimeoutError, RequestInfo
 from composio.pipeline import Request, Response
 
 __all__ = ["RequestsTransport", "request_info"]
 
-_REDIRECTS = frozenset({301, 302, 303, 307, 308})
-_MAX_REDIRECTS = 5
-#: Headers that may follow a redirect to another origin: nothing that identifies a user.
-_CROSS_ORIGIN_SAFE = frozenset(
-    {
-        "user-agent",
-        "accept",
-        "accept-encoding",
-        "x-source",
-        "x-sdk-version",
-        "x-runtime",
-        "x-framework",
-        "x-retry-count",
-        "traceparent",
-        "tracestate",
-    }
-)
 _READ_SLICE = 65536
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
@@ -65,12 +52,6 @@ def request_info(request: Request, url: str | None = None) -> RequestInfo:
         url=redact_url(url or request.url),
         headers=redact_headers(request.headers.to_wire()),
     )
-
-
-def _origin(url: str) -> tuple[str, str, int | None]:
-    parts = urlsplit(url)
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    return (parts.scheme, (parts.hostname or "").lower(), port)
 
 
 class RequestsTransport:
@@ -110,6 +91,10 @@ class RequestsTransport:
         session.mount("https://", adapter)
         session.mount("http://", adapter)
         return session
+
+    @property
+    def pool_maxsize(self) -> int:
+        return self._pool_maxsize
 
     def for_base_url(self, base_url: str) -> RequestsTransport:
         """A transport for another base URL over the same pool (``with_options(base_url=)``)."""

@@ -16,7 +16,7 @@ from typing import Any
 
 from composio.config import ClientConfig
 from composio.errors import status_error_class
-from composio.pipeline import CallNext, Request, Response, Stage
+from composio.pipeline import AsyncCallNext, CallNext, Request, Response, Stage
 from composio.telemetry._event import Record, to_event
 
 __all__ = ["TelemetryMiddleware"]
@@ -34,6 +34,16 @@ def _tool_failed(response: Response) -> bool:
     except ValueError:
         return False
     return isinstance(body, dict) and body.get("successful") is False
+
+
+def _outcome(request: Request, response: Response) -> str:
+    """The event's status: the error class the caller is about to see, or ``ok``."""
+    status = response.status_code
+    if status >= 400:
+        return status_error_class(status).__name__
+    if request.context.operation == "tools.execute" and _tool_failed(response):
+        return "ToolExecutionError"  # what tools.execute will raise after the chain
+    return "ok"
 
 
 class TelemetryMiddleware:
@@ -67,14 +77,23 @@ class TelemetryMiddleware:
         except BaseException as exc:
             self._emit(request, started, t0, type(exc).__name__)
             raise
-        status = response.status_code
-        if status >= 400:
-            outcome = status_error_class(status).__name__
-        elif request.context.operation == "tools.execute" and _tool_failed(response):
-            outcome = "ToolExecutionError"  # what tools.execute will raise after the chain
-        else:
-            outcome = "ok"
-        self._emit(request, started, t0, outcome)
+        self._emit(request, started, t0, _outcome(request, response))
+        return response
+
+    async def acall(self, request: Request, call_next: AsyncCallNext) -> Response:
+        """The same record around an awaited call; the enqueue never blocks the loop.
+
+        A cancelled call is reported as ``CancelledError`` (it is a ``BaseException``)."""
+        if self._sink is None:
+            return await call_next(request)
+        started = _wall()
+        t0 = _perf()
+        try:
+            response = await call_next(request)
+        except BaseException as exc:
+            self._emit(request, started, t0, type(exc).__name__)
+            raise
+        self._emit(request, started, t0, _outcome(request, response))
         return response
 
     def _emit(self, request: Request, started: float, t0: float, status: str) -> None:

@@ -1,160 +1,19 @@
-"""What every resource shares: the client handle, slug checks and body parsing."""
+"""The base of every resource facade: a handle on the client that runs its operations."""
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import quote
+from typing import Generic, TypeVar
 
-from composio._redact import body_excerpt, scrub_key
-from composio.errors import APIError, ValidationError
-from composio.models import ShapeError
-from composio.pagination import Page
-from composio.transport import request_info
+__all__ = ["Resource"]
 
-if TYPE_CHECKING:
-    from composio.client import Composio
-    from composio.pipeline import Response
-
-T = TypeVar("T")
-
-__all__ = [
-    "Resource",
-    "params",
-    "parse",
-    "parse_page",
-    "q_bool",
-    "q_limit",
-    "q_list",
-    "q_str",
-    "slug_path",
-]
+C = TypeVar("C")
 
 
-class Resource:
+class Resource(Generic[C]):
+    """A thin typed facade: each method builds an operation (``composio._ops``) and hands it
+    to its client's driver, ``_run`` (``Composio``) or ``_arun`` (``AsyncComposio``)."""
+
     __slots__ = ("_client",)
 
-    def __init__(self, client: Composio) -> None:
+    def __init__(self, client: C) -> None:
         self._client = client
-
-
-def slug_path(value: object, what: str) -> str:
-    """A path segment for a slug: validated and percent-encoded (``/``, ``?``, ``#`` included).
-
-    ``.`` and ``..`` are encoded too: left alone, URL normalisation would turn
-    ``/tools/..`` into another endpoint.
-    """
-    if not isinstance(value, str) or not value.strip():
-        raise ValidationError(f"{what} must be a non-empty string, got {value!r:.40}.")
-    segment = quote(value, safe="")
-    if segment in (".", ".."):
-        segment = segment.replace(".", "%2E")
-    return segment
-
-
-def q_str(value: object, name: str) -> str | None:
-    """An optional string parameter: ``None`` omits it; anything else must be non-empty text."""
-    if value is None:
-        return None
-    if not isinstance(value, str) or not value:
-        raise ValidationError(f"{name} must be a non-empty string, got {value!r:.40}.")
-    return value
-
-
-def q_bool(value: object, name: str) -> str | None:
-    """The spec types these flags as the strings ``"true"``/``"false"``."""
-    if value is None:
-        return None
-    if not isinstance(value, bool):
-        raise ValidationError(f"{name} must be True, False or None, got {value!r:.20}.")
-    return "true" if value else "false"
-
-
-def q_list(value: object, name: str) -> list[str] | None:
-    """A string or a sequence of non-empty strings (not a bare iterator: it would be used up)."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        items: list[object] = [value]
-    elif isinstance(value, (list, tuple, set, frozenset)):
-        items = list(value)
-    else:
-        raise ValidationError(
-            f"{name} must be a string or a list of strings, not {type(value).__name__}."
-        )
-    if not all(isinstance(v, str) and v for v in items):
-        raise ValidationError(f"{name} must be a string or a list of non-empty strings.")
-    return items  # type: ignore[return-value]
-
-
-def q_limit(value: object) -> str | None:
-    """``limit`` is a JSON number in the spec; we accept whole numbers only (it counts items)."""
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValidationError(f"limit must be a positive int, got {value!r:.20}.")
-    return str(value)
-
-
-def params(*pairs: tuple[str, str | list[str] | None]) -> list[tuple[str, str]]:
-    """Query pairs in order; ``None`` dropped, lists repeated (``tags=a&tags=b``)."""
-    out: list[tuple[str, str]] = []
-    for name, value in pairs:
-        if value is None:
-            continue
-        if isinstance(value, list):
-            out.extend((name, v) for v in value)
-        else:
-            out.append((name, value))
-    return out
-
-
-def _shape_error(response: Response, why: str) -> APIError:
-    req = response.request
-    info = request_info(req)
-    text = (
-        f"{req.context.operation}: {info.method} {info.url} -> {response.status_code}: the "
-        f"response {why}; body starts: {body_excerpt(response.content)!r}"
-    )
-    return APIError(scrub_key(text, req.headers), request=info, request_id=response.request_id)
-
-
-def json_body(response: Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        raise _shape_error(response, "is not JSON") from None
-
-
-def parse(response: Response, factory: Callable[[Any], T]) -> T:
-    try:
-        return factory(json_body(response))
-    except (ShapeError, TypeError, ValueError) as exc:
-        raise _shape_error(response, f"does not have the expected shape ({exc})") from None
-
-
-def parse_page(
-    response: Response, factory: Callable[[Any], T], fetch: Callable[[str], Page[T]]
-) -> Page[T]:
-    def build(data: Any) -> Page[T]:
-        if not isinstance(data, Mapping) or not isinstance(data.get("items"), list):
-            raise ShapeError("expected an object with an 'items' list")
-        cursor = data.get("next_cursor")
-
-        def num(key: str) -> int | None:
-            v = data.get(key)
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-                return None
-            return int(v)
-
-        return Page(
-            items=tuple(factory(item) for item in data["items"]),
-            next_cursor=cursor if isinstance(cursor, str) and cursor else None,
-            total_items=num("total_items"),
-            total_pages=num("total_pages"),
-            current_page=num("current_page"),
-            _fetch=fetch,
-        )
-
-    return parse(response, build)

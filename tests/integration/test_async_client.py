@@ -1,0 +1,219 @@
+"""``AsyncComposio`` over real loopback HTTP (SPEC §13): what only the async client has.
+
+The semantics it shares with ``Composio`` (sessions, precedence, retry, deadline, redirects,
+tracing, telemetry, errors, redaction) are tested by running the sync tests on both clients
+(the ``driver`` fixture); this file covers the async-only parts: ``async for`` over pages,
+the chain's middleware shapes, cancellation, the event loop's ownership and its lag.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Any
+
+import pytest
+
+from composio import (
+    AsyncComposio,
+    AsyncPage,
+    ClientClosedError,
+    ComposioError,
+    PluginError,
+    Request,
+    Response,
+    Stage,
+    Tool,
+)
+from composio.pipeline import AsyncCallNext, CallNext
+from composio.testing import Fault, LocalServer
+
+
+def _client(server: LocalServer, **kw: Any) -> AsyncComposio:
+    return AsyncComposio(api_key=server.api_key, base_url=server.url, allow_tracking=False, **kw)
+
+
+@pytest.mark.asyncio
+async def test_tools_list_is_an_async_page_and_async_for_walks_every_page_lazily(
+    composio_server: LocalServer, composio_async_client: AsyncComposio
+) -> None:
+    session = composio_async_client.create_session(headers={"x-user-id": "a"})
+    page = await session.tools.list(limit=5)
+    assert isinstance(page, AsyncPage) and len(page) == 5 and page.has_next_page()
+    assert all(isinstance(t, Tool) for t in page.items)
+    assert len(composio_server.requests_to("/api/v3/tools")) == 1  # nothing fetched ahead
+    slugs = [tool.slug async for tool in page]
+    every = (await session.tools.list(limit=1000)).items
+    assert slugs == [t.slug for t in every] and len(slugs) > 5
+    pages = composio_server.requests_to("/api/v3/tools")
+    # the first page, the walk's further pages (it reuses the first), the full-list check
+    assert len(pages) == 1 + (-(-len(slugs) // 5) - 1) + 1
+    assert {r.header("x-user-id") for r in pages} == {"a"}
+
+
+@pytest.mark.asyncio
+async def test_every_resource_method_and_request(
+    composio_server: LocalServer, composio_async_client: AsyncComposio
+) -> None:
+    client = composio_async_client
+    tool = await client.tools.retrieve("TEXT_UPPERCASE")
+    assert tool.slug == "TEXT_UPPERCASE"
+    wrapped = await client.tools.get("a", slug="TEXT_UPPERCASE")
+    assert wrapped[0]["function"]["name"] == "TEXT_UPPERCASE"  # type: ignore[index]
+    result = await client.tools.execute("TEXT_UPPERCASE", {"text": "hi"}, user_id="a")
+    assert result.successful and result.data == {"result": "HI"}
+    kits = await client.toolkits.list(limit=2)
+    assert isinstance(kits, AsyncPage) and len(kits) == 2
+    kit = await client.toolkits.retrieve(kits.items[0].slug)
+    assert kit.slug == kits.items[0].slug
+    response = await client.request("GET", "/api/v3/tools", params={"limit": 1})
+    assert response.status_code == 200 and len(response.json()["items"]) == 1
+    assert composio_server.execution_count("TEXT_UPPERCASE") == 1
+
+
+@pytest.mark.asyncio
+async def test_create_session_and_with_options_do_no_io_and_keep_the_kind(
+    composio_server: LocalServer,
+) -> None:
+    client = _client(composio_server)
+    session = client.create_session(headers={"x-tenant": "t"})
+    copy = session.with_options(max_retries=0)
+    assert type(session) is AsyncComposio and type(copy) is AsyncComposio
+    assert composio_server.accepted_connections == 0  # nothing was opened
+    await copy.request("GET", "/echo")
+    assert composio_server.requests_to("/echo")[0].header("x-tenant") == "t"
+    await client.close()
+
+
+# -- middleware shapes ------------------------------------------------------------------------
+
+
+class _WrapOnlySync:
+    name = "legacy-wrap"
+    stage = Stage.CALL
+
+    def __call__(self, request: Request, call_next: CallNext) -> Response:
+        return call_next(request)
+
+
+class _Policy:
+    """Sans-I/O: runs unchanged in both chains."""
+
+    name = "stamp"
+    stage = Stage.CALL
+    order = 450
+
+    def __init__(self) -> None:
+        self.statuses: list[int] = []
+
+    def on_request(self, request: Request) -> None:
+        request.headers["x-stamp"] = request.context.operation
+
+    def on_response(self, response: Response) -> None:
+        self.statuses.append(response.status_code)
+
+
+class _AsyncWrap:
+    name = "async-wrap"
+    stage = Stage.ATTEMPT
+    order = -1
+
+    def __init__(self) -> None:
+        self.attempts = 0
+
+    async def acall(self, request: Request, call_next: AsyncCallNext) -> Response:
+        self.attempts += 1
+        await asyncio.sleep(0)
+        return await call_next(request)
+
+
+def test_a_middleware_without_on_request_or_acall_fails_the_async_build_naming_it(
+    composio_server: LocalServer,
+) -> None:
+    class Plugin:
+        composio_plugin_name = "acme-legacy"
+
+        from composio.hookspecs import hookimpl
+
+        @hookimpl
+        def composio_middlewares(self, config: object) -> list[object]:
+            return [_WrapOnlySync()]
+
+    with pytest.raises(PluginError) as info:
+        _client(composio_server, plugins=[Plugin()])
+    text = str(info.value)
+    assert "legacy-wrap" in text and "acme-legacy" in text and "acall" in text
+    with pytest.raises(PluginError, match="legacy-wrap"):
+        _client(composio_server, middlewares=[_WrapOnlySync()])
+    # The same middleware is fine for the sync client, and the async one builds without it.
+    from composio import Composio
+
+    Composio(api_key="k", base_url=composio_server.url, middlewares=[_WrapOnlySync()]).close()
+
+
+@pytest.mark.asyncio
+async def test_policies_and_acall_middlewares_run_in_the_async_chain(
+    composio_server: LocalServer,
+) -> None:
+    policy, wrap = _Policy(), _AsyncWrap()
+    client = _client(composio_server, middlewares=[policy, wrap], max_retries=1)
+    composio_server.fail_next("/echo", [Fault(503, headers={"retry-after-ms": "1"})])
+    response = await client.request("GET", "/echo")
+    assert response.status_code == 200
+    assert [r.header("x-stamp") for r in composio_server.requests_to("/echo")] == [
+        "request",
+        "request",
+    ]
+    assert policy.statuses == [200]  # a CALL-stage policy sees the final answer once
+    assert wrap.attempts == 2  # an ATTEMPT-stage acall sees each attempt
+    await client.close()
+
+
+# -- lifecycle and loops ----------------------------------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_closed_means_closed_for_the_client_and_its_sessions(
+    composio_server: LocalServer,
+) -> None:
+    client = _client(composio_server)
+    session = client.create_session(headers={"x-user-id": "a"})
+    await session.tools.list()
+    await session.close()  # a session does not own the pool
+    await session.tools.list()
+    await client.close()
+    for who in (client, session, client.with_options(timeout=5.0)):
+        with pytest.raises(ClientClosedError, match="closed"):
+            await who.tools.list()
+    before = composio_server.accepted_connections
+    assert composio_server.accepted_connections == before  # nothing reopened
+
+
+@pytest.mark.asyncio
+async def test_async_with_closes_the_pool(composio_server: LocalServer) -> None:
+    async with _client(composio_server) as client:
+        await client.tools.list()
+        transport = client._runtime.transport
+        assert not transport.closed
+    assert transport.closed
+    with pytest.raises(ClientClosedError):
+        await client.request("GET", "/echo")
+
+
+def test_the_pool_belongs_to_the_loop_it_first_ran_on(composio_server: LocalServer) -> None:
+    client = _client(composio_server)
+    assert asyncio.run(client.request("GET", "/echo")).status_code == 200
+    errors: list[BaseException] = []
+
+    def elsewhere() -> None:
+        try:
+            asyncio.run(client.request("GET", "/echo"))
+        except BaseException as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=elsewhere)
+    thread.start()
+    thread.join(10)
+    assert len(errors) == 1 and isinstance(errors[0], ComposioError)
+    assert "event loop" in str(errors[0]) and "one AsyncComposio per event loop" in str(errors[0])
+    assert len(composio_server.requests_to("/echo")) == 1
