@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -89,12 +90,11 @@ def cmd_triggers_listen(args: argparse.Namespace) -> int:
 
     handler = _handler(secret, tolerance, say)
     try:
-        server = ThreadingHTTPServer((args.host, args.port), handler)
+        server = _Server((args.host, args.port), handler)
     except OSError as exc:
         raise ValidationError(
             f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}"
         ) from None
-    server.daemon_threads = True
     host, port = args.host, server.server_address[1]
     source = "--secret" if args.secret is not None else f"${SECRET_ENV}"
     say(f"Listening for webhook deliveries on http://{host}:{port}/ (secret from {source})")
@@ -108,6 +108,15 @@ def cmd_triggers_listen(args: argparse.Namespace) -> int:
         server.server_close()
     say("stopped")
     return 0
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """One line instead of socketserver's traceback (a client hanging up mid-body)."""
+        exc = sys.exc_info()[1]
+        print(f"error: {type(exc).__name__} while reading a delivery", file=sys.stderr)
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -132,28 +141,30 @@ def _handler(secret: str, tolerance: float | None, say: Any) -> type[BaseHTTPReq
         protocol_version = "HTTP/1.1"
 
         def do_POST(self) -> None:
-            length = self.headers.get("content-length")
-            if length is None or not length.isdigit():
+            # Each outcome is printed before it is answered, so a sender that has its answer
+            # can rely on the line being out (the tests do).
+            length = self.headers.get("content-length", "")
+            if not (length.isascii() and length.isdigit()):
+                say("rejected: length_required: the delivery had no valid Content-Length")
                 self._answer(411, "a Content-Length is required", close=True)
-                say("rejected: length_required: the delivery had no Content-Length")
                 return
             if int(length) > MAX_BODY:
+                say(f"rejected: too_large: {int(length)} bytes (limit {MAX_BODY})")
                 self._answer(413, "body too large", close=True)
-                say(f"rejected: too_large: {length} bytes (limit {MAX_BODY})")
                 return
             body = self.rfile.read(int(length))
             try:
                 event = verify_webhook(body, self.headers, secret, tolerance=tolerance)
             except WebhookVerificationError as exc:
-                self._answer(400, exc.reason)
                 say(f"rejected: {exc.reason}: {exc}")
+                self._answer(400, exc.reason)
                 return
-            self._answer(204, None)
             say(
                 f"event {_printable(event.id)} {_printable(event.trigger_slug)} "
                 f"user={_printable(event.user_id)} "
                 f"account={_printable(event.connected_account_id)}"
             )
+            self._answer(204, None)
 
         def do_GET(self) -> None:
             self._answer(405, "POST webhook deliveries here", allow="POST")
