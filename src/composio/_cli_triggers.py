@@ -36,7 +36,7 @@ def add_triggers_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> Non
         parents=parents,
         help="receive webhook deliveries locally, verify each and print one line per event",
     )
-    listen.add_argument("--port", type=int, default=8787, help="0 picks a free port")
+    listen.add_argument("--port", type=_port, default=8787, help="0 picks a free port")
     listen.add_argument("--host", default="127.0.0.1", help="default: loopback only")
     listen.add_argument(
         "--secret", default=None, help=f"the webhook secret (default: ${SECRET_ENV}, safer)"
@@ -48,6 +48,12 @@ def add_triggers_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> Non
         help="seconds a delivery's timestamp may be from now (default 300; 'none' disables)",
     )
     listen.set_defaults(func=cmd_triggers_listen)
+
+
+def _port(text: str) -> int:
+    if not (text.isascii() and text.isdigit() and int(text) <= 65535):
+        raise argparse.ArgumentTypeError(f"must be a port number 0-65535, got {text!r}")
+    return int(text)
 
 
 def _tolerance(text: str) -> float | None:

@@ -42,8 +42,8 @@ __all__ = [
 
 #: Every ``WebhookVerificationError.reason``, in the order the checks run.
 FAILURE_REASONS: Final = (
-    "missing_header",
     "duplicate_header",
+    "missing_header",
     "bad_timestamp",
     "timestamp_too_old",
     "timestamp_too_new",

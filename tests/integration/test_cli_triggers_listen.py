@@ -220,9 +220,15 @@ def test_a_missing_or_unusable_secret_is_one_line_and_exit_1(
         assert secret not in proc.stderr and secret[6:] not in proc.stderr
 
 
-def test_a_bad_tolerance_is_a_usage_error() -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "composio.cli", "triggers", "listen", "--tolerance", "-3"],
-        capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
-    assert proc.returncode == 2 and "seconds >= 0 or 'none'" in proc.stderr
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [(["--tolerance", "-3"], "seconds >= 0 or 'none'"), (["--port", "70000"], "0-65535")],
+)
+def test_bad_options_are_usage_errors(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from composio.cli import main
+
+    with pytest.raises(SystemExit) as info:
+        main(["triggers", "listen", *args])
+    assert info.value.code == 2 and message in capsys.readouterr().err

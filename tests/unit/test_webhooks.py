@@ -67,7 +67,7 @@ json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
-    max_leaves=12,
+    max_leaves=6,
 )  # fmt: skip
 json_objects = st.dictionaries(st.text(), json_values, max_size=6)
 secrets_ = st.one_of(
