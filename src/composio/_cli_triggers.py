@@ -103,15 +103,17 @@ def cmd_triggers_listen(args: argparse.Namespace) -> int:
         ) from None
     host, port = args.host, server.server_address[1]
     source = "--secret" if args.secret is not None else f"${SECRET_ENV}"
-    say(f"Listening for webhook deliveries on http://{host}:{port}/ (secret from {source})")
-    say("Ctrl-C stops.")
-    _stop_on_signals()
+    previous = _stop_on_signals()  # before the first line: a reader may signal right after it
     try:
+        say(f"Listening for webhook deliveries on http://{host}:{port}/ (secret from {source})")
+        say("Ctrl-C stops.")
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:
         pass
     finally:
         server.server_close()
+        for signum, handler_was in previous.items():
+            signal.signal(signum, handler_was)
     say("stopped")
     return 0
 
@@ -129,13 +131,13 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def _stop_on_signals() -> None:
+def _stop_on_signals() -> dict[int, Any]:
     """SIGINT and SIGTERM both stop cleanly, even when SIGINT was inherited as ignored (a
-    shell's background job): a receiver that cannot be stopped is worse than one that can."""
+    shell's background job): a receiver that cannot be stopped is worse than one that can.
+    Returns the handlers replaced, to put back."""
     if threading.current_thread() is not threading.main_thread():
-        return  # signal handlers can only be set there; embedders handle their own
-    signal.signal(signal.SIGINT, _interrupt)
-    signal.signal(signal.SIGTERM, _interrupt)
+        return {}  # signal handlers can only be set there; embedders handle their own
+    return {signum: signal.signal(signum, _interrupt) for signum in (signal.SIGINT, signal.SIGTERM)}
 
 
 def _handler(secret: str, tolerance: float | None, say: Any) -> type[BaseHTTPRequestHandler]:

@@ -67,7 +67,11 @@ class Listener:
         return code, "\n".join(self.seen + rest), self.child.stderr.read()
 
 
-def start(*args: str, secret: str | None = SECRET) -> Listener:
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # as a shell does for a background job
+
+
+def start(*args: str, secret: str | None = SECRET, sigint_ignored: bool = False) -> Listener:
     env = {k: v for k, v in os.environ.items() if not k.startswith("COMPOSIO_")}
     env["COMPOSIO_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     if secret is not None:
@@ -75,6 +79,7 @@ def start(*args: str, secret: str | None = SECRET) -> Listener:
     child = subprocess.Popen(
         [sys.executable, "-m", "composio.cli", "triggers", "listen", "--port", "0", *args],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        preexec_fn=_ignore_sigint if sigint_ignored else None,
     )  # fmt: skip
     listener = Listener(child)
 
@@ -198,6 +203,15 @@ def test_secret_from_the_command_line_is_not_printed_either() -> None:
         running.child.kill()
     assert code == 0 and out.endswith("stopped")
     assert not any(value in out + err for value in FORBIDDEN)
+
+
+def test_sigint_stops_it_even_when_inherited_as_ignored() -> None:
+    running = start(sigint_ignored=True)
+    try:
+        code, out, _ = running.stop(signal.SIGINT)
+    finally:
+        running.child.kill()
+    assert code == 0 and out.endswith("stopped")
 
 
 @pytest.mark.parametrize(
