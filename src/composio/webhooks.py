@@ -389,7 +389,7 @@ _V2_ID_KEYS: Final = frozenset(
 class TriggerEvent:
     """One verified trigger delivery, the same whatever payload version Composio sent.
 
-    ``id`` is the ``webhook-id`` header: Composio keeps it across retries of one delivery, so
+    ``id`` is the ``webhook-id`` header, which Standard Webhooks keep across retries, so
     it is the key to deduplicate on. ``raw`` is the whole parsed body; ``data`` the trigger's
     own payload. The other fields are ``None`` when the payload version does not carry them or
     carries a value of the wrong JSON type (tolerant parsing, as in :mod:`composio.models`).
@@ -397,7 +397,7 @@ class TriggerEvent:
 
     Shapes, as the vendor SDKs define them (``python/composio/core/models/triggers.py``
     ``WebhookPayloadV1/V2/V3`` and ``ts/packages/core/src/types/triggers.types.ts``
-    ``WebhookPayloadV*Schema`` in ComposioHQ/composio):
+    ``WebhookPayloadV*Schema`` in ComposioHQ/composio, read at 3e989ec of January 2026):
 
     - V3 (current): ``{"id", "timestamp", "type": "composio.trigger.message", "metadata":
       {"log_id", "trigger_slug", "trigger_id", "connected_account_id", "auth_config_id",
