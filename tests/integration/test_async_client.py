@@ -343,3 +343,36 @@ async def test_200_gathered_calls_keep_the_loop_responsive(
     assert probe.lags  # the probe woke during the calls
     assert max(probe.lags) < 1.0, sorted(probe.lags)[-5:]
     await client.close()
+
+
+@pytest.mark.asyncio
+async def test_gathered_calls_enter_the_chain_at_most_pool_size_at_a_time(
+    composio_server: LocalServer,
+) -> None:
+    """1,000 calls gathered at once must not all run their chain in the loop's first turn: a
+    pool-size gate admits them (and the pool opens at most that many sockets)."""
+
+    class InFlight:
+        name = "in-flight"
+        stage = Stage.CALL
+        order = -1000
+
+        def __init__(self) -> None:
+            self.now = self.peak = 0
+
+        async def acall(self, request: Request, call_next: AsyncCallNext) -> Response:
+            self.now += 1
+            self.peak = max(self.peak, self.now)
+            try:
+                return await call_next(request)
+            finally:
+                self.now -= 1
+
+    probe = InFlight()
+    client = _client(composio_server, middlewares=[probe], pool_maxsize=4)
+    sessions = [client.create_session(headers={"x-user-id": f"u{i}"}) for i in range(100)]
+    answers = await asyncio.gather(*(s.request("GET", "/echo") for s in sessions))
+    assert [a.json()["headers"]["x-user-id"] for a in answers] == [f"u{i}" for i in range(100)]
+    assert probe.peak == 4
+    assert composio_server.accepted_connections <= 4
+    await client.close()
