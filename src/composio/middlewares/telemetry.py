@@ -6,6 +6,10 @@ the error class the caller will see here, by status (and a 200 ``tools.execute``
 ``successful: false`` to ``ToolExecutionError``, which the resource raises). On the caller's
 path it records a tuple and enqueues it; formatting and sending happen on the telemetry thread.
 Opted out (no sink), it is a plain pass-through.
+
+Inside a public operation (:mod:`composio.telemetry._scope`) the middleware does not emit:
+it adds each call's attempts and outcome to the operation's scope, which emits one event
+under the public method's name, with the error the caller really got (SPEC §12.11).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from composio.config import ClientConfig
 from composio.errors import status_error_class
 from composio.pipeline import CallNext, Request, Response, Stage
 from composio.telemetry._event import Record, to_event
+from composio.telemetry._scope import current_scope
 
 __all__ = ["TelemetryMiddleware"]
 
@@ -60,6 +65,15 @@ class TelemetryMiddleware:
     def __call__(self, request: Request, call_next: CallNext) -> Response:
         if self._sink is None:
             return call_next(request)
+        scope = current_scope()
+        if scope is not None and scope.claim(self):
+            try:
+                response = call_next(request)
+            except BaseException as exc:
+                scope.note(request.context.attempt + 1, type(exc).__name__)
+                raise
+            scope.note(request.context.attempt + 1, _outcome(request, response))
+            return response
         started = _wall()
         t0 = _perf()
         try:
@@ -67,20 +81,17 @@ class TelemetryMiddleware:
         except BaseException as exc:
             self._emit(request, started, t0, type(exc).__name__)
             raise
-        status = response.status_code
-        if status >= 400:
-            outcome = status_error_class(status).__name__
-        elif request.context.operation == "tools.execute" and _tool_failed(response):
-            outcome = "ToolExecutionError"  # what tools.execute will raise after the chain
-        else:
-            outcome = "ok"
-        self._emit(request, started, t0, outcome)
+        self._emit(request, started, t0, _outcome(request, response))
         return response
 
+    def emit(self, name: str, started: float, t0: float, status: str, attempts: int) -> None:
+        """Report one public operation (called by its scope when it ends)."""
+        self._put(Record(name, (_perf() - t0) * 1000.0, started, status, attempts, self._provider))
+
     def _emit(self, request: Request, started: float, t0: float, status: str) -> None:
-        try:
-            ctx = request.context
-            record = Record(
+        ctx = request.context
+        self._put(
+            Record(
                 ctx.operation,
                 (_perf() - t0) * 1000.0,
                 started,
@@ -88,6 +99,10 @@ class TelemetryMiddleware:
                 ctx.attempt + 1,
                 self._provider,
             )
+        )
+
+    def _put(self, record: Record) -> None:
+        try:
             if self._observers:
                 event = to_event(record)
                 self._sink.put(event)
@@ -103,3 +118,16 @@ class TelemetryMiddleware:
                 self._sink.put(record)
         except Exception as exc:  # telemetry never raises into the caller
             logger.debug("composio: telemetry event dropped (%s)", type(exc).__name__)
+
+
+def _outcome(request: Request, response: Response) -> str:
+    """The error class the caller will see for this response, by status (the client raises
+    status errors after the chain returns), or ``ToolExecutionError`` for a 200 answer to
+    ``tools.execute`` with ``successful: false`` -- reported even with
+    ``raise_on_error=False``: the event says what the tool did, not what the caller chose."""
+    status = response.status_code
+    if status >= 400:
+        return status_error_class(status).__name__
+    if request.context.operation == "tools.execute" and _tool_failed(response):
+        return "ToolExecutionError"
+    return "ok"

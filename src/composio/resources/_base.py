@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from urllib.parse import quote
 
 from composio._redact import body_excerpt, scrub_key
 from composio.errors import APIError, ValidationError
 from composio.models import ShapeError
 from composio.pagination import Page
+from composio.telemetry._scope import operation, public_operation
 from composio.transport import request_info
 
 if TYPE_CHECKING:
@@ -24,6 +25,7 @@ __all__ = [
     "params",
     "parse",
     "parse_page",
+    "public_operation",
     "q_bool",
     "q_limit",
     "q_list",
@@ -154,7 +156,24 @@ def parse_page(
             total_items=num("total_items"),
             total_pages=num("total_pages"),
             current_page=num("current_page"),
-            _fetch=fetch,
+            _fetch=next_page,
         )
 
+    next_page = _NextPage(response.request.context.operation, fetch)
     return parse(response, build)
+
+
+class _NextPage(Generic[T]):
+    """``page.next_page()`` is a public operation of its own (one telemetry event, named
+    after the list method, with the outcome of fetching *and* parsing the page); inside
+    another operation (``tools.get`` walking pages) it is part of that one."""
+
+    __slots__ = ("fetch", "name")
+
+    def __init__(self, name: str, fetch: Callable[[str], Page[T]]) -> None:
+        self.name = name
+        self.fetch = fetch
+
+    def __call__(self, cursor: str) -> Page[T]:
+        with operation(self.name):
+            return self.fetch(cursor)

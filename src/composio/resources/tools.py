@@ -16,6 +16,7 @@ from composio.resources._base import (
     params,
     parse,
     parse_page,
+    public_operation,
     q_bool,
     q_limit,
     q_list,
@@ -33,6 +34,7 @@ MAX_LIMIT = 1000
 class Tools(Resource):
     __slots__ = ()
 
+    @public_operation("tools.list")
     def list(
         self,
         toolkit_slug: str | None = None,
@@ -69,6 +71,7 @@ class Tools(Resource):
 
         return fetch(first_cursor)
 
+    @public_operation("tools.retrieve")
     def retrieve(
         self,
         slug: str,
@@ -81,6 +84,7 @@ class Tools(Resource):
         call = self._client._call_builder("tools.retrieve", extra_headers, timeout)
         return parse(call("GET", path, None, None), Tool.from_dict)
 
+    @public_operation("tools.get")
     def get(
         self,
         user_id: str,
@@ -142,6 +146,7 @@ class Tools(Resource):
             found.extend(t for t in page.items if t.slug not in seen)
         return provider.wrap_tools(found)
 
+    @public_operation("tools.execute")
     def execute(
         self,
         slug: str,
