@@ -30,6 +30,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from composio._redact import scrub
 from composio._retry_after import parse_retry_after
 from composio.config import ClientConfig
 from composio.errors import APIConnectionError
@@ -140,7 +141,9 @@ class RetryMiddleware:
                 elif response is not None:
                     server = parse_retry_after(response.headers)
                     hint = server if server is not None and server <= MAX_RETRY_AFTER else None
-                return _Verdict(decision.retry, f"plugin: {decision.reason}", hint)
+                return _Verdict(
+                    decision.retry, f"plugin: {scrub(str(decision.reason), request.headers)}", hint
+                )
         if error is not None:
             return _error_verdict(request, error)
         assert response is not None

@@ -36,7 +36,7 @@ def _tool_failed(response: Response) -> bool:
     cached on the response, so the resource's own parse costs nothing more)."""
     try:
         body = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
     return isinstance(body, dict) and body.get("successful") is False
 

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from composio._sentinel import NOT_GIVEN, HeadersArg
-from composio.errors import ToolExecutionError, ValidationError
+from composio.errors import ValidationError
 from composio.models import Tool, ToolExecution
 from composio.pagination import Page
 from composio.resources._base import (
@@ -22,6 +22,7 @@ from composio.resources._base import (
     q_list,
     q_str,
     slug_path,
+    tool_failure,
 )
 
 __all__ = ["Tools"]
@@ -177,15 +178,10 @@ class Tools(Resource):
         if not isinstance(raise_on_error, bool):
             raise ValidationError("tools.execute: raise_on_error must be True or False.")
         call = self._client._call_builder("tools.execute", extra_headers, timeout)
-        result = parse(call("POST", path, None, body), ToolExecution.from_dict)
+        response = call("POST", path, None, body)
+        result = parse(response, ToolExecution.from_dict)
         if raise_on_error and not result.successful:
-            error = result.error or "no error message"
-            raise ToolExecutionError(
-                f"tools.execute: tool {slug!r} reported failure: {error:.500}"
-                + (f" (log_id={result.log_id})" if result.log_id else ""),
-                result=result,
-                slug=slug,
-            )
+            raise tool_failure(response, result, slug)
         return result
 
 
