@@ -29,6 +29,8 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any, Protocol, TypeVar, cast
 
+_perf = time.perf_counter
+
 __all__ = ["Scope", "current_scope", "operation", "public_operation"]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -41,14 +43,17 @@ class Reporter(Protocol):
 
 
 class Scope:
-    """The telemetry state of one public operation in flight."""
+    """The telemetry state of one public operation in flight.
 
-    __slots__ = ("attempts", "name", "outcome", "reporter", "started", "t0")
+    Built on every public call, tracking on or off, so it does the least it can: one clock
+    read; the wall-clock start is derived from it only when an event is emitted.
+    """
+
+    __slots__ = ("attempts", "name", "outcome", "reporter", "t0")
 
     def __init__(self, name: str) -> None:
         self.name = name
-        self.started = time.time()
-        self.t0 = time.perf_counter()
+        self.t0 = _perf()
         self.reporter: Reporter | None = None
         self.attempts = 0
         self.outcome = "ok"
@@ -70,7 +75,8 @@ class Scope:
             return
         status = self.outcome if error is None else type(error).__name__
         with contextlib.suppress(Exception):  # telemetry never replaces the caller's outcome
-            reporter.emit(self.name, self.started, self.t0, status, self.attempts)
+            started = time.time() - (_perf() - self.t0)
+            reporter.emit(self.name, started, self.t0, status, self.attempts)
 
 
 _current: ContextVar[Scope | None] = ContextVar("composio_operation", default=None)
@@ -104,7 +110,11 @@ class operation:  # lower-case: used like a function, ``with operation("tools.li
 
 
 def public_operation(name: str) -> Callable[[F], F]:
-    """Mark a public method as one operation named ``name`` for telemetry (sync or async)."""
+    """Mark a public method as one operation named ``name`` for telemetry (sync or async).
+
+    The sync wrapper is written out rather than built on :class:`operation`: it runs on every
+    public call, and a context-manager object costs about as much again as the scope itself.
+    """
 
     def decorate(func: F) -> F:
         if inspect.iscoroutinefunction(func):
@@ -116,10 +126,24 @@ def public_operation(name: str) -> Callable[[F], F]:
 
             return cast(F, run_async)
 
+        get, set_, reset = _current.get, _current.set, _current.reset
+
         @functools.wraps(func)
         def run(*args: Any, **kwargs: Any) -> Any:
-            with operation(name):
+            if get() is not None:
                 return func(*args, **kwargs)
+            scope = Scope(name)
+            token = set_(scope)
+            try:
+                result = func(*args, **kwargs)
+            except BaseException as exc:
+                reset(token)
+                scope.finish(exc)
+                raise
+            reset(token)
+            if scope.reporter is not None:
+                scope.finish(None)
+            return result
 
         return cast(F, run)
 
