@@ -508,6 +508,12 @@ def test_providers_are_named_for_the_x_framework_header() -> None:
     assert [p.name for p in PROVIDERS] == ["openai", "openai_responses", "anthropic"]
 
 
+def _run_python(code: str) -> None:
+    """Import checks need a fresh interpreter: this one has imported everything already."""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr + done.stdout
+
+
 def test_importing_the_providers_does_not_import_the_frameworks() -> None:
     code = (
         "import sys, composio, composio.providers;"
@@ -518,5 +524,21 @@ def test_importing_the_providers_does_not_import_the_frameworks() -> None:
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in top);"
         "print(bad); assert not bad, bad"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr + done.stdout
+    _run_python(code)
+
+
+def test_the_tool_layer_loads_lazily_and_every_new_name_resolves() -> None:
+    code = (
+        "import sys, composio\n"
+        "layer = ('composio.providers', 'composio.modifiers', 'composio.custom_tools',"
+        " 'composio._annotation_schema', 'composio._tool_calls', 'pluggy')\n"
+        "early = [m for m in layer if m in sys.modules]\n"
+        "assert not early, early\n"
+        "names = ['ToolCall', 'OpenAIResponsesProvider', 'AnthropicProvider', 'before_execute',"
+        " 'after_execute', 'schema_modifier', 'custom_tool', 'CustomTool', 'ExecuteRequest',"
+        " 'ToolProxy']\n"
+        "missing = [n for n in names if n not in composio.__all__ or n not in dir(composio)]\n"
+        "assert not missing, missing\n"
+        "assert all(getattr(composio, n) is not None for n in composio.__all__)\n"
+    )
+    _run_python(code)
