@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sys
 import threading
-from typing import Annotated, Any, Literal, NotRequired, Optional, Required, TypedDict, Union
+from typing import Annotated, Any, Literal, Optional, Union
 
 import pytest
 from hypothesis import given
@@ -25,6 +26,11 @@ from composio import (
     schema_modifier,
 )
 from composio.modifiers import apply_schema
+
+if sys.version_info >= (3, 11):
+    from typing import NotRequired, Required, TypedDict
+else:  # typing's TypedDict learned Required/NotRequired in 3.11
+    from typing_extensions import NotRequired, Required, TypedDict
 
 
 class Address(BaseModel):
