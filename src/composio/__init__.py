@@ -33,6 +33,7 @@ from composio.errors import (
     ToolExecutionError,
     UnprocessableEntityError,
     ValidationError,
+    WebhookVerificationError,
 )
 from composio.headers import FrozenHeaders, Headers
 from composio.pipeline import CallContext, CallNext, Middleware, Request, Response, Stage
@@ -52,6 +53,7 @@ if TYPE_CHECKING:
         Provider,
         ToolCall,
     )
+    from composio.webhooks import TriggerEvent
 
 #: Public names whose modules load on first use: pluggy (behind the hook markers and
 #: PluginError) and the models are not needed to construct a client, and ``import composio``
@@ -77,6 +79,7 @@ _LAZY = {
     "custom_tool": "composio.custom_tools",
     "CustomTool": "composio.custom_tools",
     "ToolProxy": "composio.custom_tools",
+    "TriggerEvent": "composio.webhooks",
 }
 
 
@@ -137,8 +140,10 @@ __all__ = [
     "ToolProxy",
     "Toolkit",
     "ToolkitRef",
+    "TriggerEvent",
     "UnprocessableEntityError",
     "ValidationError",
+    "WebhookVerificationError",
     "__version__",
     "after_execute",
     "before_execute",
