@@ -111,7 +111,7 @@ def make_mw(
         random=random.random if jitter is None else (lambda: jitter),
         clock=clock,
     )
-    mw = RetryMiddleware(config, pm.hook, budget or RetryBudget(ratio=1e9), seams=seams)
+    mw = RetryMiddleware(config, pm, budget or RetryBudget(ratio=1e9), seams=seams)
     return mw, waits
 
 

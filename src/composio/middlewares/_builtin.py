@@ -23,7 +23,7 @@ from composio.pipeline import Middleware
 
 class BuiltinPlugin:
     """Holds what the built-in middlewares need beyond the config: the folded metadata, the
-    hook relay, and the root client's shared runtime (retry budget, telemetry sink)."""
+    build's plugin manager, and the root client's shared runtime (retry budget, telemetry sink)."""
 
     def __init__(self, metadata: Layer, hook: Any, runtime: Any) -> None:
         self._metadata = metadata

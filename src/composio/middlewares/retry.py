@@ -38,6 +38,8 @@ from composio.pipeline import CallNext, Request, Response, Stage
 from composio.retry_decision import RetryDecision
 
 if TYPE_CHECKING:
+    import pluggy
+
     from composio._retry_budget import RetryBudget
 
 __all__ = [
@@ -115,16 +117,18 @@ class RetryMiddleware:
     def __init__(
         self,
         config: ClientConfig,
-        hook: Any,
+        hook: pluggy.PluginManager | None,
         budget: RetryBudget,
         *,
         seams: RetrySeams = DEFAULT_SEAMS,
     ) -> None:
         self._budget = budget
+        #: pluggy's hook caller (firstresult; each impl gets only the arguments it declares),
+        #: or None when no plugin implements the hook: then a failure costs no hook call.
         self._hook: Any = None
-        relay = getattr(hook, "composio_retry_decision", None)
-        if relay is not None and relay.get_hookimpls():
-            self._hook = relay
+        caller = hook.hook.composio_retry_decision if hook is not None else None
+        if caller is not None and caller.get_hookimpls():
+            self._hook = caller
         self._seams = seams
 
     # -- the success path ----------------------------------------------------------------
