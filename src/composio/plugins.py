@@ -44,12 +44,6 @@ ENTRY_POINT_GROUP = "composio"
 BUILTINS_NAME = "composio.builtins"
 _AUTOLOAD_OFF = "COMPOSIO_DISABLE_PLUGIN_AUTOLOAD"
 _BLOCKED_ENV = "COMPOSIO_BLOCKED_PLUGINS"
-_HOOKS = (
-    "composio_middlewares",
-    "composio_request_metadata",
-    "composio_retry_decision",
-    "composio_telemetry_event",
-)
 
 _lock = _fork.module_lock("composio.plugins")
 #: The entry points of group ``composio`` (first distribution wins a name), listed once.
@@ -171,12 +165,12 @@ def _register(pm: pluggy.PluginManager, plugin: object, name: str) -> None:
         pm.register(plugin, name=name)
     except (ValueError, pluggy.PluginValidationError) as exc:
         raise PluginError(f"Plugin {name!r} could not be registered: {exc}") from None
-    for hook_name in _HOOKS:
-        for impl in getattr(pm.hook, hook_name).get_hookimpls():
+    for caller in pm.get_hookcallers(plugin) or ():  # every composio hook it implements
+        for impl in caller.get_hookimpls():
             if impl.plugin is plugin and (impl.wrapper or impl.hookwrapper):
                 kind = "wrapper=True" if impl.wrapper else "hookwrapper=True"
                 raise PluginError(
-                    f"Plugin {name!r}: {hook_name} is a {kind} hookimpl; composio hooks take "
+                    f"Plugin {name!r}: {caller.name} is a {kind} hookimpl; composio hooks take "
                     "plain hookimpls only (results are checked per plugin, and a wrapper of a "
                     "per-request hook would run on every request). Drop the wrapper option."
                 )

@@ -115,6 +115,9 @@ def _wrapper_plugin(hook: str, option: str) -> object:
         "composio_request_metadata",
         "composio_retry_decision",
         "composio_telemetry_event",
+        "composio_before_execute",
+        "composio_after_execute",
+        "composio_tool_schema",
     ],
 )
 def test_wrapper_hookimpls_are_refused_naming_the_plugin(hook: str, option: str) -> None:
