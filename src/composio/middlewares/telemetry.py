@@ -16,13 +16,16 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from composio.config import ClientConfig
 from composio.errors import status_error_class
 from composio.pipeline import CallNext, Request, Response, Stage
 from composio.telemetry._event import Record, to_event
 from composio.telemetry._scope import current_scope
+
+if TYPE_CHECKING:
+    import pluggy
 
 __all__ = ["TelemetryMiddleware"]
 
@@ -46,21 +49,18 @@ class TelemetryMiddleware:
     stage = Stage.CALL
     order = -100
 
-    def __init__(self, config: ClientConfig, hook: Any, sink: Any) -> None:
+    def __init__(self, config: ClientConfig, hook: pluggy.PluginManager | None, sink: Any) -> None:
         self._sink = sink
         self._provider = config.provider.name
-        # Observers are looked up once, and only if some plugin implements the hook: building
-        # the dict on the caller's thread is then that plugin's price, not everyone's. Each is
-        # called on its own so one raising observer does not silence the others.
-        self._observers: tuple[Any, ...] = ()
+        # One pluggy hook caller per implementing plugin, made once, and only if some plugin
+        # implements the hook: building the event dict on the caller's thread is then that
+        # plugin's price, not everyone's. Each plugin is called on its own so one raising
+        # observer does not silence the others; pluggy passes each only what it declares.
+        self._observers: tuple[tuple[str, Any], ...] = ()
         if sink is not None and hook is not None:
-            relay = getattr(hook, "composio_telemetry_event", None)
-            impls = relay.get_hookimpls() if relay is not None else []
-            self._observers = tuple(
-                impl.function
-                for impl in reversed(impls)  # pluggy's call order
-                if not (getattr(impl, "hookwrapper", False) or getattr(impl, "wrapper", False))
-            )
+            from composio.plugins import per_plugin_callers
+
+            self._observers = per_plugin_callers(hook, "composio_telemetry_event")
 
     def __call__(self, request: Request, call_next: CallNext) -> Response:
         if self._sink is None:
@@ -106,12 +106,13 @@ class TelemetryMiddleware:
             if self._observers:
                 event = to_event(record)
                 self._sink.put(event)
-                for observe in self._observers:
+                for plugin, observe in self._observers:
                     try:
                         observe(event=dict(event))
                     except Exception as exc:
                         logger.debug(
-                            "composio: composio_telemetry_event hook raised %s",
+                            "composio: composio_telemetry_event of plugin %r raised %s",
+                            plugin,
                             type(exc).__name__,
                         )
             else:
