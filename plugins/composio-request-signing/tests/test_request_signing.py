@@ -363,3 +363,52 @@ def test_async_client_signs_every_attempt(composio_server: LocalServer) -> None:
     assert len(recs) == 3
     for rec in recs:
         check(rec, verifier)
+
+
+def test_the_wire_format_is_pinned_by_a_vector_computed_without_the_plugin() -> None:
+    """For receivers in other languages: the string to sign and the HMAC, from first
+    principles (hashlib/hmac here, not the plugin's helpers)."""
+    import hashlib
+    import hmac
+
+    from composio_request_signing._canonical import canonical_query, string_to_sign
+
+    assert canonical_query([("b", "x y"), ("a", "é"), ("a", "1"), ("c", "")]) == (
+        "a=%C3%A9&a=1&b=x%20y&c="  # sorted after encoding, by byte
+    )
+    body = b'{"text":"hi"}'
+    message = string_to_sign(
+        "post",
+        "/api/v3/tools/execute/TEXT_UPPERCASE",
+        "version=1",
+        hashlib.sha256(body).hexdigest(),
+        "1800000000",
+        "0123456789abcdef0123456789abcdef",
+        "k1",
+        [("x-request-id", " r-1 ")],
+    )
+    expected = (
+        "COMPOSIO-HMAC-SHA256/v1\nPOST\n/api/v3/tools/execute/TEXT_UPPERCASE\nversion=1\n"
+        f"{hashlib.sha256(body).hexdigest()}\n1800000000\n0123456789abcdef0123456789abcdef\n"
+        "k1\nx-request-id\nx-request-id:r-1"
+    ).encode()
+    assert message == expected
+    headers = {
+        "X-Composio-Signature": "v1="
+        + hmac.new(KEY.encode(), expected, hashlib.sha256).hexdigest(),
+        "X-Composio-Timestamp": "1800000000",
+        "X-Composio-Nonce": "0123456789abcdef0123456789abcdef",
+        "X-Composio-Key-Id": "k1",
+        "X-Composio-Signed-Headers": "x-request-id",
+        "X-Request-Id": "r-1",
+    }
+    verify(
+        "POST",
+        "/api/v3/tools/execute/TEXT_UPPERCASE",
+        "version=1",
+        body,
+        headers,
+        key={"k1": KEY},
+        nonces=NonceCache(),
+        now=1_800_000_100,
+    )

@@ -5,7 +5,7 @@ The string to sign is one field per line::
     COMPOSIO-HMAC-SHA256/v1
     <METHOD>
     <path, as sent: percent-encoded, without the query>
-    <canonical query: pairs sorted, RFC 3986-encoded, joined by &>
+    <canonical query: pairs RFC 3986-encoded, then sorted by name and value, joined by &>
     <hex SHA-256 of the body bytes as sent (of b"" when there is none)>
     <timestamp: integer Unix seconds>
     <nonce: 32 lower-case hex digits>
@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Iterable, Sequence
 from urllib.parse import quote
 
@@ -50,6 +51,7 @@ CONTENT_HEADER = "x-composio-content-sha256"
 KEY_ID_HEADER = "x-composio-key-id"
 SIGNED_HEADERS_HEADER = "x-composio-signed-headers"
 _SAFE = "-_.~"
+_UNRESERVED = re.compile(r"[A-Za-z0-9\-_.~]*\Z")  # RFC 3986 unreserved characters
 
 
 def json_body(value: object) -> bytes:
@@ -68,8 +70,13 @@ def body_digest(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
+def _encode(text: str) -> str:
+    # Most names and values (slugs, numbers, ids) need no escaping: skip quote() for them.
+    return text if _UNRESERVED.match(text) else quote(text, safe=_SAFE)
+
+
 def canonical_query(pairs: Iterable[tuple[str, str]]) -> str:
-    encoded = sorted((quote(k, safe=_SAFE), quote(v, safe=_SAFE)) for k, v in pairs)
+    encoded = sorted((_encode(k), _encode(v)) for k, v in pairs)
     return "&".join(f"{k}={v}" for k, v in encoded)
 
 
@@ -100,4 +107,4 @@ def string_to_sign(
 
 def signature(key: bytes, message: bytes) -> str:
     """``v1=`` and the hex HMAC-SHA256 of ``message``."""
-    return "v1=" + hmac.new(key, message, hashlib.sha256).hexdigest()
+    return "v1=" + hmac.digest(key, message, "sha256").hex()  # the one-shot C path
