@@ -6,7 +6,7 @@ import asyncio
 import pickle
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from importlib.metadata import entry_points
 
 import composio_circuit_breaker as cb
@@ -16,7 +16,6 @@ from composio_circuit_breaker import (
     CircuitBreakerMiddleware,
     CircuitOpenError,
 )
-from composio_circuit_breaker._circuit import Circuit
 
 import composio
 from composio import (
@@ -54,6 +53,31 @@ class FakeClock:
 def failing(n: int, status: int = 503) -> list[Fault]:
     # retry-after-ms: 0 -> a retry, when the SDK makes one, waits nothing.
     return [Fault(status=status, headers={"retry-after-ms": "0"})] * n
+
+
+def together(n: int, fn: Callable[[], object]) -> list[object]:
+    """Run ``fn`` on ``n`` threads released at once by a barrier; each one's result or
+    exception, in no particular order."""
+    start = threading.Barrier(n)
+    out: list[object] = []
+    lock = threading.Lock()
+
+    def run() -> None:
+        start.wait(10)
+        try:
+            result: object = fn()
+        except BaseException as exc:
+            result = exc
+        with lock:
+            out.append(result)
+
+    threads = [threading.Thread(target=run) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert len(out) == n, "a thread did not finish"
+    return out
 
 
 @pytest.fixture(autouse=True)
@@ -279,27 +303,11 @@ def test_sixteen_threads_half_open_lets_exactly_one_probe_through(
         prober.start()
         assert probe_inside.wait(10)
 
-        barrier = threading.Barrier(15)
-        errors: list[BaseException] = []
-        lock = threading.Lock()
-
-        def other() -> None:
-            barrier.wait(10)
-            try:
-                c.tools.list()
-            except BaseException as exc:
-                with lock:
-                    errors.append(exc)
-
-        others = [threading.Thread(target=other) for _ in range(15)]
-        for t in others:
-            t.start()
-        for t in others:
-            t.join(10)
+        errors = together(15, c.tools.list)
         release.set()
         prober.join(10)
 
-    assert len(errors) == 15 and all(isinstance(e, CircuitOpenError) for e in errors)
+    assert all(isinstance(e, CircuitOpenError) for e in errors), errors
     assert all(e.state == "half-open" and "probe" in str(e) for e in errors)  # type: ignore[attr-defined]
     assert results["probe"]
     assert len(composio_server.requests) == 3 + 1  # only the probe reached the server
@@ -308,18 +316,12 @@ def test_sixteen_threads_half_open_lets_exactly_one_probe_through(
 def test_sixteen_threads_count_every_failure_and_race_for_one_probe(clock: FakeClock) -> None:
     mw = CircuitBreakerMiddleware(failure_threshold=10**9, cooldown=1, clock=clock)
     circuit = mw.circuit("http://h:1/x")
-    barrier = threading.Barrier(16)
 
     def hammer() -> None:
-        barrier.wait(10)
         for _ in range(2000):
             circuit.failure(False)
 
-    threads = [threading.Thread(target=hammer) for _ in range(16)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    together(16, hammer)
     assert circuit.failures == 16 * 2000  # no lost update
 
     racer = CircuitBreakerMiddleware(failure_threshold=1, cooldown=1, clock=clock).circuit(
@@ -330,33 +332,12 @@ def test_sixteen_threads_count_every_failure_and_race_for_one_probe(clock: FakeC
         if racer.state != "open":
             racer.failure(True)
         clock.advance(1)
-        granted = _race_to_admit(racer, 16)
+        outcomes = together(16, lambda: racer.admit("GET", "http://h:1/x"))
+        granted = [o is True for o in outcomes]
+        assert all(o is True or isinstance(o, CircuitOpenError) for o in outcomes)
         assert sorted(granted) == [False] * 15 + [True]
         racer.failure(True)  # the probe failed: open again
         assert racer.state == "open"
-
-
-def _race_to_admit(circuit: Circuit, n: int) -> list[bool]:
-    """``n`` threads released together ask ``circuit`` to admit a request."""
-    start = threading.Barrier(n)
-    granted: list[bool] = []
-    lock = threading.Lock()
-
-    def race() -> None:
-        start.wait(10)
-        try:
-            got = circuit.admit("GET", "http://h:1/x")
-        except CircuitOpenError:
-            got = False
-        with lock:
-            granted.append(got)
-
-    threads = [threading.Thread(target=race) for _ in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(10)
-    return granted
 
 
 def test_the_clock_is_injected_not_a_writable_attribute(clock: FakeClock) -> None:
