@@ -369,6 +369,29 @@ def test_bad_settings_are_clear_errors(
             c.tools.list()
 
 
+def test_a_refused_attempt_makes_no_http_span(
+    composio_server: LocalServer, clock: FakeClock
+) -> None:
+    """The breaker sits before ``tracing``: what was not sent is not traced as a request."""
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    breaker = CircuitBreaker(failure_threshold=1, cooldown=30, clock=clock)
+    with _client(composio_server, breaker, tracer_provider=provider) as c:
+        composio_server.fail_next(TOOLS, failing(1))
+        with pytest.raises(InternalServerError):
+            c.tools.list()
+        traced = len(exporter.get_finished_spans())
+        assert traced >= 1  # the sent attempt was traced
+        with pytest.raises(CircuitOpenError):
+            c.tools.list()
+    assert len(exporter.get_finished_spans()) == traced
+
+
 def test_the_error_pickles(client: Composio, composio_server: LocalServer) -> None:
     _open(client, composio_server)
     with pytest.raises(CircuitOpenError) as info:
