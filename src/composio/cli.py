@@ -190,6 +190,10 @@ def _parser() -> argparse.ArgumentParser:
     conn(te)
     te.set_defaults(func=cmd_tools_execute)
 
+    from composio._cli_triggers import add_triggers_parser
+
+    add_triggers_parser(sub, [debug])
+
     pl = sub.add_parser("plugins", help="show installed plugins and the chain", parents=[debug])
     pl.add_argument("--json", action="store_true", help="machine-readable output")
     pl.set_defaults(func=cmd_plugins)
