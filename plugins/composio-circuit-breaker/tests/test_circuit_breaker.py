@@ -231,6 +231,38 @@ def test_the_sdk_stops_retrying_when_an_attempt_opens_the_circuit(
         assert [r.header("x-retry-count") for r in attempts] == ["0", "1"]
 
 
+def test_a_retry_refused_because_other_calls_opened_the_circuit_fails_fast(
+    composio_server: LocalServer, clock: FakeClock
+) -> None:
+    """Between this call's attempts, other calls open the circuit: the retry is refused with
+    CircuitOpenError (not sent), and the SDK does not retry that."""
+
+    class OthersFailMeanwhile:
+        """Before the breaker: on this call's first retry, two other calls' failures land."""
+
+        name = "others"
+        stage = Stage.ATTEMPT
+        order = -200
+
+        def __call__(self, request: Request, call_next: CallNext) -> Response:
+            attempts.append(request.headers.get("x-retry-count"))
+            if request.headers.get("x-retry-count") == "1":
+                breaker_mw = next(m for m in c.chain if m.name == "circuit-breaker")
+                circuit = breaker_mw.circuit(request.url)  # type: ignore[attr-defined]
+                circuit.failure(False)
+                circuit.failure(False)
+            return call_next(request)
+
+    attempts: list[str | None] = []
+    breaker = CircuitBreaker(failure_threshold=3, cooldown=30, clock=clock)
+    with _client(composio_server, breaker, middlewares=[OthersFailMeanwhile()], max_retries=3) as c:
+        composio_server.fail_next(TOOLS, failing(1))
+        with pytest.raises(CircuitOpenError, match="after 3 consecutive failures"):
+            c.tools.list()
+    assert len(composio_server.requests_to(TOOLS)) == 1  # the refused retry was not sent
+    assert attempts == ["0", "1"]  # and the refusal itself was not retried
+
+
 def test_connection_errors_count(clock: FakeClock) -> None:
     with socket.socket() as s:  # a port nobody listens on: connection refused
         s.bind(("127.0.0.1", 0))
