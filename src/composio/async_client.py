@@ -17,6 +17,7 @@ from composio._ops.raw import request_operation
 from composio._sentinel import NOT_GIVEN, HeadersArg
 from composio.client import BaseClient
 from composio.pipeline import Response
+from composio.telemetry._scope import operation
 
 if TYPE_CHECKING:
     from composio.pagination import AsyncPage
@@ -65,7 +66,10 @@ class AsyncComposio(BaseClient):
         # the pool is busy, and keeps the work per turn bounded by the pool size (SPEC §13:
         # p99 loop lag). A retry's wait keeps its slot: the budget bounds those.
         async with self._runtime.transport.gate:
-            return self._finish(op, await self._built.handler(self._prepare(op)))
+            if op.raw:  # client.request: reported by the telemetry middleware itself
+                return self._finish(op, await self._built.handler(self._prepare(op)))
+            with operation(op.name):  # a context variable: one scope per task
+                return self._finish(op, await self._built.handler(self._prepare(op)))
 
     async def _arun_page(self, op: Operation[PageData[T]]) -> AsyncPage[T]:
         from composio.pagination import AsyncPage
@@ -82,10 +86,14 @@ class AsyncComposio(BaseClient):
     async def _arun_flow(self, flow: Flow[T]) -> T:
         try:
             op = next(flow)
-            while True:
-                op = flow.send(await self._arun(op))
         except StopIteration as done:
             return done.value  # type: ignore[no-any-return]
+        with operation(op.name):  # every request of the flow joins one public operation
+            try:
+                while True:
+                    op = flow.send(await self._arun(op))
+            except StopIteration as done:
+                return done.value  # type: ignore[no-any-return]
 
     async def request(
         self,

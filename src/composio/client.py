@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from urllib.parse import urlsplit
 
+from composio._fork import module_lock
 from composio._operation import API_PREFIX, Flow, Operation, PageData
 from composio._ops.raw import request_operation
 from composio._retry_budget import RetryBudget
@@ -42,6 +42,7 @@ from composio.config import (
 from composio.errors import ComposioNoAPIKeyError, ValidationError
 from composio.headers import FrozenHeaders, Layer, build_layer, fold_layers
 from composio.pipeline import CallContext, Middleware, Request, Response, acompose, compose
+from composio.telemetry._scope import operation
 from composio.transport import RequestsTransport
 
 if TYPE_CHECKING:
@@ -54,7 +55,7 @@ __all__ = ["BaseClient", "Composio"]
 logger = logging.getLogger("composio")
 _EMPTY: Layer = {}
 _logged_hosts: set[str] = set()
-_logged_lock = threading.Lock()
+_logged_lock = module_lock("composio.client._logged_lock")
 T = TypeVar("T")
 _C = TypeVar("_C", bound="BaseClient")
 
@@ -475,7 +476,11 @@ class Composio(BaseClient):
 
     # -- the driver ----------------------------------------------------------------------
     def _run(self, op: Operation[T]) -> T:
-        return self._finish(op, self._built.handler(self._prepare(op)))
+        if op.raw:  # client.request: reported by the telemetry middleware itself
+            return self._finish(op, self._built.handler(self._prepare(op)))
+        # One telemetry event per public operation, with the error the caller gets (§12.11).
+        with operation(op.name):
+            return self._finish(op, self._built.handler(self._prepare(op)))
 
     def _run_page(self, op: Operation[PageData[T]]) -> Page[T]:
         from composio.pagination import Page
@@ -492,10 +497,14 @@ class Composio(BaseClient):
     def _run_flow(self, flow: Flow[T]) -> T:
         try:
             op = next(flow)
-            while True:
-                op = flow.send(self._run(op))
         except StopIteration as done:
             return done.value  # type: ignore[no-any-return]
+        with operation(op.name):  # every request of the flow joins one public operation
+            try:
+                while True:
+                    op = flow.send(self._run(op))
+            except StopIteration as done:
+                return done.value  # type: ignore[no-any-return]
 
     def request(
         self,

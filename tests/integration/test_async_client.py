@@ -27,6 +27,7 @@ from composio import (
     Stage,
     Tool,
 )
+from composio.middlewares.retry import RetrySeams
 from composio.pipeline import AsyncCallNext, CallNext
 from composio.testing import Fault, LocalServer
 from tests.benchmarks.async_transports import LagProbe
@@ -281,15 +282,13 @@ async def test_cancelling_the_awaiting_task_mid_response_frees_the_connection() 
 
 @pytest.mark.asyncio
 async def test_cancelling_during_a_retry_wait_stops_the_call(composio_server: LocalServer) -> None:
-    client = _client(composio_server, max_retries=2)
     waiting = asyncio.Event()
-    retry = next(m for m in client.chain if m.name == "retry")
 
     async def long_wait(seconds: float) -> None:
         waiting.set()
         await asyncio.sleep(30)
 
-    retry.asleep = long_wait
+    client = _client(composio_server, max_retries=2, plugins=[RetrySeams(asleep=long_wait)])
     composio_server.fail_next("/api/v3/tools", [503, 503, 503])
     task = asyncio.ensure_future(client.tools.list())
     await asyncio.wait_for(waiting.wait(), 10)
@@ -341,7 +340,10 @@ async def test_200_gathered_calls_keep_the_loop_responsive(
         seen = response.json()["headers"]
         assert (seen["x-user-id"], seen["x-call"]) == (f"u{i}", str(i))  # no cross-talk
     assert probe.lags  # the probe woke during the calls
-    assert max(probe.lags) < 1.0, sorted(probe.lags)[-5:]
+    # Generous (a loaded CI box): a loop blocked per call (a DNS lookup, a CA file read, a
+    # lock) would push the typical wake-up far past this, as the control test shows.
+    lags = sorted(probe.lags)
+    assert lags[len(lags) // 2] < 0.25 and lags[-1] < 2.0, lags[-5:]
     await client.close()
 
 
