@@ -383,8 +383,11 @@ HTML = b"<html><body>502 Bad Gateway (but sent as 200)</body></html>"
 
 
 @pytest.fixture
-def client(server: LocalServer) -> Iterator[Composio]:
-    c = Composio(api_key=SENTINEL_KEY, base_url=server.url, allow_tracing=False, max_retries=0)
+def client(server: LocalServer, driver: Driver) -> Iterator[Composio]:
+    """``Composio`` or ``AsyncComposio`` (``driver``): §12.11 holds for both clients."""
+    c: Composio = driver.client(
+        api_key=SENTINEL_KEY, base_url=server.url, allow_tracing=False, max_retries=0
+    )
     yield c
     c.close()
 
