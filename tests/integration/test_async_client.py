@@ -30,6 +30,7 @@ from composio import (
 from composio.middlewares.retry import RetrySeams
 from composio.pipeline import AsyncCallNext, CallNext
 from composio.testing import Fault, LocalServer
+from tests._drivers import Driver
 from tests.benchmarks.async_transports import LagProbe
 from tests.integration._raw_servers import raw_server
 
@@ -378,3 +379,32 @@ async def test_gathered_calls_enter_the_chain_at_most_pool_size_at_a_time(
     assert probe.peak == 4
     assert composio_server.accepted_connections <= 4
     await client.close()
+
+
+# -- environment settings, resolved once ------------------------------------------------------
+
+
+def _proxy_answer(conn: socket.socket, head: bytes, stop: threading.Event) -> None:
+    body = b'{"via": "proxy"}'
+    conn.sendall(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+        + str(len(body)).encode()
+        + b"\r\nConnection: close\r\n\r\n"
+        + body
+    )
+
+
+def test_env_proxy_is_resolved_once_when_the_client_is_built(
+    driver: Driver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SPEC §3/§13: environment proxies are read when the client is built, never per call."""
+    with raw_server(_proxy_answer) as proxy, raw_server(_proxy_answer) as later:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        client = driver.client(api_key="k", base_url="http://127.0.0.1:9", allow_tracking=False)
+        monkeypatch.setenv("HTTP_PROXY", later.url)  # changed afterwards: not seen
+        assert client.request("GET", "/echo").json() == {"via": "proxy"}
+        (line, *_) = proxy.requests[0].split(b"\r\n")
+        assert line == b"GET http://127.0.0.1:9/echo HTTP/1.1"  # absolute form: a proxy hop
+        assert later.requests == []
