@@ -56,6 +56,21 @@ def require_aiohttp() -> Any:
     return aiohttp
 
 
+class _Lib:
+    """aiohttp's names the hot path uses, imported once (the first pool start)."""
+
+    __slots__ = ("aiohttp", "timeout", "url")
+
+    def load(self) -> None:
+        aiohttp = require_aiohttp()
+        from yarl import URL
+
+        self.aiohttp, self.url, self.timeout = aiohttp, URL, aiohttp.ClientTimeout
+
+
+_LIB = _Lib()
+
+
 def _environment(base_url: str, verify: bool | str) -> tuple[dict[str, str], bool | str]:
     """Env proxies and CA bundle for ``base_url``, resolved the way the sync transport does
     (``requests``' rules: ``HTTPS_PROXY``/``NO_PROXY``, ``REQUESTS_CA_BUNDLE``...)."""
@@ -142,7 +157,8 @@ class _Pool:
             return self.session
         self.starting = loop.create_future()
         try:
-            aiohttp = require_aiohttp()
+            _LIB.load()
+            aiohttp = _LIB.aiohttp
             self.ssl = await asyncio.to_thread(_ssl_context, self.verify)
             connector = aiohttp.TCPConnector(
                 limit=self.maxsize, limit_per_host=0, ssl=self.ssl, ttl_dns_cache=300
@@ -241,8 +257,7 @@ class AiohttpTransport:
                 "this one and its sessions cannot reopen the pool."
             )
         session = await pool.get(request.context.operation)
-        aiohttp = require_aiohttp()
-        from yarl import URL
+        aiohttp, URL, timeout_cls = _LIB.aiohttp, _LIB.url, _LIB.timeout
 
         ctx = request.context
         started = time.monotonic()
@@ -258,7 +273,7 @@ class AiohttpTransport:
                     when = "before the attempt could start" if hops == 0 else "during redirects"
                     raise deadline_error(request, url, when)
                 t = ctx.timeout
-                timeout = aiohttp.ClientTimeout(
+                timeout = timeout_cls(
                     # A hair over what is left, so that a connect or read timeout clipped to
                     # the deadline is reported as such (as the sync transport does); the total
                     # still ends a trickling body within SPEC §12.6's half second.
