@@ -131,4 +131,5 @@ class AsyncComposio(BaseClient):
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        await self.close()
+        if self._owns_runtime:
+            await self._runtime.aclose("the exit of its 'async with' block")

@@ -96,7 +96,7 @@ class _Runtime:
         finally:
             self.transport.close()
 
-    async def aclose(self) -> None:
+    async def aclose(self, how: str = "close()") -> None:
         """The async client's close: the telemetry flush (a bounded thread join) runs in a
         worker thread so the event loop is never blocked by it."""
         import asyncio
@@ -104,7 +104,7 @@ class _Runtime:
         try:
             await asyncio.to_thread(self.telemetry.close, timeout=1.0)
         finally:
-            await self.transport.aclose()
+            await self.transport.aclose(how)
 
 
 class _Built:
