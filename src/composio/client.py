@@ -79,11 +79,11 @@ class _Runtime:
     def telemetry_sink(self, config: ClientConfig) -> Any:
         return self.telemetry.sink_for(config)
 
-    def close(self) -> None:
+    def close(self, how: str = "close()") -> None:
         try:
             self.telemetry.close(timeout=1.0)
         finally:
-            self.transport.close()
+            self.transport.close(how)
 
 
 class _Built:
@@ -447,7 +447,11 @@ class Composio:
 
     # -- lifecycle -----------------------------------------------------------------------
     def close(self) -> None:
-        """Close the pool and flush telemetry -- only on the client that owns them."""
+        """Close the pool and flush telemetry -- only on the client that owns them.
+
+        Afterwards every call on this client, its sessions and the ``with_options`` copies
+        sharing its pool raises :class:`~composio.errors.ClientClosedError`. Idempotent.
+        """
         if self._owns_runtime:
             self._runtime.close()
 
@@ -455,7 +459,8 @@ class Composio:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.close()
+        if self._owns_runtime:
+            self._runtime.close("the exit of its 'with' block")
 
     def __repr__(self) -> str:
         names = sorted(self.headers)

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import json as _json
 import os
-import threading
 import time
 from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urlencode, urljoin, urlsplit
 
 import requests
@@ -32,7 +32,7 @@ import urllib3.exceptions as u3ex
 from requests.models import PreparedRequest
 
 from composio._redact import redact_headers, redact_url
-from composio.errors import APIConnectionError, APITimeoutError, RequestInfo
+from composio.errors import APIConnectionError, APITimeoutError, ClientClosedError, RequestInfo
 from composio.pipeline import Request, Response
 
 __all__ = ["RequestsTransport", "request_info"]
@@ -73,6 +73,81 @@ def _origin(url: str) -> tuple[str, str, int | None]:
     return (parts.scheme, (parts.hostname or "").lower(), port)
 
 
+def _close_pool(pool: Any) -> None:
+    pool.close()
+
+
+class _Adapter(requests.adapters.HTTPAdapter):
+    """``HTTPAdapter`` whose ``close()`` really closes the pooled sockets.
+
+    urllib3 2.x's ``PoolManager.clear()`` only forgets its pools (its container has no
+    dispose function, unlike 1.26): their idle sockets stay open for as long as anything
+    -- a ``Response`` the caller still holds, say -- keeps a pool alive. Giving the
+    containers ``pool.close()`` as dispose function closes them on ``clear()`` (and on LRU
+    eviction); connections still checked out are closed when they come back.
+    """
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pools.dispose_func = _close_pool
+
+    def proxy_manager_for(self, proxy: Any, **proxy_kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        manager.pools.dispose_func = _close_pool
+        return manager
+
+
+class _Pool:
+    """One root client's ``requests`` session, shared by every transport over it, and whether
+    (and how) it was closed.
+
+    Why the closed state lives here and not on a transport: ``with_options(base_url=...)``
+    makes a second transport over the same pool, and closing the root must close that one
+    too. ``requests`` itself would quietly open new sockets on a closed session; every send
+    checks :attr:`closed_by` first and raises :class:`ClientClosedError` instead.
+    """
+
+    __slots__ = ("adapter", "base_url", "closed_by", "maxsize", "pid", "session")
+
+    def __init__(self, base_url: str, maxsize: int) -> None:
+        self.base_url = base_url  #: the root client's, named in ClientClosedError
+        self.maxsize = maxsize
+        self.closed_by: str | None = None
+        self.pid = os.getpid()
+        self.session, self.adapter = self._new_session()
+
+    def _new_session(self) -> tuple[requests.Session, requests.adapters.HTTPAdapter]:
+        session = requests.Session()
+        adapter = _Adapter(pool_connections=4, pool_maxsize=self.maxsize, max_retries=0)
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
+        return session, adapter
+
+    def close(self, how: str) -> None:
+        # The flag first, the sockets second: a send that raced past the check and opened a
+        # socket after ``session.close()`` sees the flag when it ends and sweeps again.
+        if self.closed_by is None:
+            self.closed_by = how
+        self.session.close()
+
+    def sweep(self) -> None:
+        """Close whatever a send that raced with :meth:`close` opened (idempotent)."""
+        self.session.close()
+
+    def after_fork_in_child(self) -> None:
+        # The parent's sockets are not ours; a closed pool stays closed in the child.
+        self.session, self.adapter = self._new_session()
+        self.pid = os.getpid()
+
+    def closed_error(self, method: str, url: str) -> ClientClosedError:
+        return ClientClosedError(
+            f"{method} {redact_url(url)}: the Composio client for {self.base_url} was closed "
+            f"by {self.closed_by}; its sessions and with_options copies share its connection "
+            "pool and are closed with it. Create a new Composio(...) to make more calls.",
+            base_url=self.base_url,
+        )
+
+
 class RequestsTransport:
     """Sends a :class:`Request` over a shared ``requests`` pool and reads the whole body."""
 
@@ -84,60 +159,56 @@ class RequestsTransport:
         *,
         verify: bool | str = True,
         pool_maxsize: int = 32,
-        session: requests.Session | None = None,
+        pool: _Pool | None = None,
     ) -> None:
         self._base_url = base_url
         # With the slash, "http://h:80" does not claim "http://h:8000/..." as its own.
         self._base_prefix = base_url + "/"
-        self._pool_maxsize = pool_maxsize
-        self._lock = threading.Lock()
-        self._pid = os.getpid()
-        self._session = session if session is not None else self._new_session()
+        self._pool = pool if pool is not None else _Pool(base_url, pool_maxsize)
         # Resolved once (SPEC §3): env proxies and CA bundle for the base URL's host.
-        env = self._session.merge_environment_settings(base_url, {}, False, verify, None)
+        env = self._pool.session.merge_environment_settings(base_url, {}, False, verify, None)
         self._proxies: dict[str, str] = dict(env.get("proxies") or {})
         resolved = env.get("verify", verify)
         self._verify: bool | str = verify if resolved is None else resolved
         self._cert = env.get("cert")
-        self._adapter = self._session.get_adapter(base_url)
-        self.closed = False
-
-    def _new_session(self) -> requests.Session:
-        session = requests.Session()
-        adapter = requests.adapters.HTTPAdapter(
-            pool_connections=4, pool_maxsize=self._pool_maxsize, max_retries=0
-        )
-        session.mount("https://", adapter)
-        session.mount("http://", adapter)
-        return session
 
     def for_base_url(self, base_url: str) -> RequestsTransport:
         """A transport for another base URL over the same pool (``with_options(base_url=)``)."""
-        return RequestsTransport(
-            base_url, verify=self._verify, pool_maxsize=self._pool_maxsize, session=self._session
-        )
+        return RequestsTransport(base_url, verify=self._verify, pool=self._pool)
 
     # -- lifecycle -----------------------------------------------------------------------
-    def close(self) -> None:
-        self.closed = True
-        self._session.close()
+    @property
+    def pool_maxsize(self) -> int:
+        return self._pool.maxsize
+
+    @property
+    def closed(self) -> bool:
+        return self._pool.closed_by is not None
+
+    def close(self, how: str = "close()") -> None:
+        """Close the pool for every transport sharing it; later calls raise ClientClosedError.
+
+        ``how`` ends up in that error's message ("close()", "the exit of its 'with' block").
+        Idempotent: the first ``how`` is kept.
+        """
+        self._pool.close(how)
 
     def after_fork_in_child(self) -> None:
         """A forked child must not share the parent's sockets: start a fresh pool."""
-        self._lock = threading.Lock()
-        self._session = self._new_session()
-        self._adapter = self._session.get_adapter(self._base_url)
-        self._pid = os.getpid()
+        self._pool.after_fork_in_child()
 
     @property
     def session(self) -> requests.Session:
         """The underlying ``requests.Session`` (its adapters hold the pool)."""
-        return self._session
+        return self._pool.session
 
     # -- sending -------------------------------------------------------------------------
     def __call__(self, request: Request) -> Response:
-        if self._pid != os.getpid():  # pragma: no cover - exercised by the fork test
-            self.after_fork_in_child()
+        pool = self._pool
+        if pool.closed_by is not None:
+            raise pool.closed_error(request.method, request.url)
+        if pool.pid != os.getpid():  # pragma: no cover - exercised by the fork test
+            pool.after_fork_in_child()
         ctx = request.context
         started = time.monotonic()
         remaining = ctx.deadline - started
@@ -171,25 +242,29 @@ class RequestsTransport:
 
         method = request.method
         hops = 0
-        while True:
-            raw = self._send_once(request, method, url, wire, body, (connect, read))
-            status = raw.status_code
-            if status not in _REDIRECTS or method not in ("GET", "HEAD"):
-                break
-            location = raw.headers.get("location")
-            if not location or hops >= _MAX_REDIRECTS:
-                break
-            next_url = urljoin(url, location)
-            if urlsplit(next_url).scheme not in ("http", "https"):
-                break
-            raw.close()
-            hops += 1
-            if _origin(next_url) != _origin(url):
-                # SPEC §8: credentials and user headers never cross origins, and once
-                # dropped they are not re-added on later hops.
-                wire = {k: v for k, v in wire.items() if k.lower() in _CROSS_ORIGIN_SAFE}
-            url = next_url
-        content = self._read_body(request, raw, ctx.deadline, url)
+        try:
+            while True:
+                raw = self._send_once(request, method, url, wire, body, (connect, read))
+                status = raw.status_code
+                if status not in _REDIRECTS or method not in ("GET", "HEAD"):
+                    break
+                location = raw.headers.get("location")
+                if not location or hops >= _MAX_REDIRECTS:
+                    break
+                next_url = urljoin(url, location)
+                if urlsplit(next_url).scheme not in ("http", "https"):
+                    break
+                raw.close()
+                hops += 1
+                if _origin(next_url) != _origin(url):
+                    # SPEC §8: credentials and user headers never cross origins, and once
+                    # dropped they are not re-added on later hops.
+                    wire = {k: v for k, v in wire.items() if k.lower() in _CROSS_ORIGIN_SAFE}
+                url = next_url
+            content = self._read_body(request, raw, ctx.deadline, url)
+        finally:
+            if pool.closed_by is not None:  # closed while this call was on the wire
+                pool.sweep()
         return Response(request, raw, content, time.monotonic() - started)
 
     def _send_once(
@@ -206,14 +281,15 @@ class RequestsTransport:
         prepared.url = url
         prepared.headers = wire  # type: ignore[assignment]
         prepared.body = body
+        pool = self._pool
+        if pool.closed_by is not None:  # closed between attempts or redirect hops
+            raise pool.closed_error(method, url)
+        adapter = pool.adapter
         if url.startswith(self._base_prefix):
-            adapter, proxies = self._adapter, self._proxies
-        else:  # a redirect hop elsewhere: resolve its adapter and proxies (rare path)
-            adapter = self._session.get_adapter(url)
-            proxies = dict(
-                self._session.merge_environment_settings(url, {}, False, None, None).get("proxies")
-                or {}
-            )
+            proxies = self._proxies
+        else:  # a redirect hop elsewhere: resolve its proxies (rare path)
+            settings = pool.session.merge_environment_settings(url, {}, False, None, None)
+            proxies = dict(settings.get("proxies") or {})
         try:
             return adapter.send(
                 prepared,
