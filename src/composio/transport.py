@@ -11,9 +11,11 @@ Why the adapter is called directly instead of ``Session.request``:
 * Redirects are followed here, by SPEC §8's rules, not by ``requests`` (which strips only
   ``Authorization`` on a cross-origin hop).
 
-The body is read here, in ``read1`` slices, so that the call's total deadline bounds a body
-that trickles in a byte at a time (each slice is one socket read, bounded by the read timeout
-that was clipped to the deadline).
+The body is read here, in ``read1`` slices. The call's total deadline bounds all of it: every
+socket read of the response (status line, headers, chunk sizes, reads the gzip decoder asks
+for) waits at most what is left of the total (:mod:`composio._deadline_http`), and each
+exchange -- attempt or redirect hop -- gets connect/read timeouts clipped to what is left when
+it starts.
 """
 
 from __future__ import annotations
@@ -28,9 +30,11 @@ from urllib.parse import urlencode, urljoin, urlsplit
 import requests
 import requests.adapters
 import requests.exceptions as rex
+import urllib3
 import urllib3.exceptions as u3ex
 from requests.models import PreparedRequest
 
+from composio._deadline_http import POOL_CLASSES, read_limits
 from composio._redact import redact_headers, redact_url
 from composio.errors import APIConnectionError, APITimeoutError, ClientClosedError, RequestInfo
 from composio.pipeline import Request, Response
@@ -90,10 +94,13 @@ class _Adapter(requests.adapters.HTTPAdapter):
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
         self.poolmanager.pools.dispose_func = _close_pool
+        self.poolmanager.pool_classes_by_scheme = POOL_CLASSES  # deadline-bounded reads
 
     def proxy_manager_for(self, proxy: Any, **proxy_kwargs: Any) -> Any:
         manager = super().proxy_manager_for(proxy, **proxy_kwargs)
         manager.pools.dispose_func = _close_pool
+        if type(manager) is urllib3.ProxyManager:  # SOCKS managers keep their own classes
+            manager.pool_classes_by_scheme = POOL_CLASSES
         return manager
 
 
@@ -211,19 +218,6 @@ class RequestsTransport:
             pool.after_fork_in_child()
         ctx = request.context
         started = time.monotonic()
-        remaining = ctx.deadline - started
-        if remaining <= 0:
-            raise APITimeoutError(
-                f"{request.method} {redact_url(request.url)}: the call's total timeout of "
-                f"{ctx.timeout.total:g}s ran out before the attempt could start.",
-                request=request_info(request),
-                sent=False,
-                kind="deadline",
-            )
-        timeout = ctx.timeout
-        connect = remaining if timeout.connect is None else min(timeout.connect, remaining)
-        read = remaining if timeout.read is None else min(timeout.read, remaining)
-
         url = request.url
         if request.params:
             url = f"{url}?{urlencode(request.params)}"
@@ -242,9 +236,11 @@ class RequestsTransport:
 
         method = request.method
         hops = 0
+        # Every socket read of this call, headers and body, stops at its deadline.
+        limits = read_limits.set((ctx.deadline, ctx.timeout.read))
         try:
             while True:
-                raw = self._send_once(request, method, url, wire, body, (connect, read))
+                raw = self._send_once(request, method, url, wire, body)
                 status = raw.status_code
                 if status not in _REDIRECTS or method not in ("GET", "HEAD"):
                     break
@@ -263,6 +259,7 @@ class RequestsTransport:
                 url = next_url
             content = self._read_body(request, raw, ctx.deadline, url)
         finally:
+            read_limits.reset(limits)
             if pool.closed_by is not None:  # closed while this call was on the wire
                 pool.sweep()
         return Response(request, raw, content, time.monotonic() - started)
@@ -274,8 +271,26 @@ class RequestsTransport:
         url: str,
         wire: Mapping[str, str],
         body: bytes | None,
-        timeout: tuple[float, float],
     ) -> requests.Response:
+        """One HTTP exchange (one attempt or one redirect hop) up to the response headers.
+
+        Its connect and read timeouts are clipped to what is left of the call's total now,
+        not when the call began: a slow first hop leaves less for the next.
+        """
+        ctx = request.context
+        remaining = ctx.deadline - time.monotonic()
+        if remaining <= 0:
+            raise APITimeoutError(
+                f"{method} {redact_url(url)}: the call's total timeout of "
+                f"{ctx.timeout.total:g}s ran out before the "
+                f"{'attempt' if url == request.url else 'next redirect hop'} could start.",
+                request=request_info(request, url),
+                sent=False,
+                kind="deadline",
+            )
+        limit = ctx.timeout
+        connect = remaining if limit.connect is None else min(limit.connect, remaining)
+        read = remaining if limit.read is None else min(limit.read, remaining)
         prepared = PreparedRequest()
         prepared.method = method
         prepared.url = url
@@ -294,7 +309,7 @@ class RequestsTransport:
             return adapter.send(
                 prepared,
                 stream=True,
-                timeout=timeout,
+                timeout=(connect, read),
                 verify=self._verify,
                 cert=self._cert,
                 proxies=proxies,
@@ -304,7 +319,7 @@ class RequestsTransport:
                 APITimeoutError, request, url, "connect_timeout", False, exc
             ) from None
         except rex.ReadTimeout as exc:
-            raise self._error(APITimeoutError, request, url, "read_timeout", True, exc) from None
+            raise _read_timeout(request, url, "waiting for the response", exc) from None
         except rex.SSLError as exc:
             raise self._error(APIConnectionError, request, url, "tls", False, exc) from None
         except rex.ConnectionError as exc:
@@ -322,20 +337,14 @@ class RequestsTransport:
             while True:
                 if time.monotonic() > deadline:
                     raw.close()  # closes the socket and gives its pool slot back
-                    raise APITimeoutError(
-                        f"{request.method} {redact_url(url)}: the call's total timeout of "
-                        f"{request.context.timeout.total:g}s ran out while reading the body.",
-                        request=request_info(request, url),
-                        sent=True,
-                        kind="deadline",
-                    )
+                    raise _read_timeout(request, url, "reading the body", None)
                 chunk = stream.read1(_READ_SLICE, decode_content=True)
                 if not chunk:
                     break
                 chunks.append(chunk)
         except u3ex.ReadTimeoutError as exc:
-            raw.close()
-            raise self._error(APITimeoutError, request, url, "read_timeout", True, exc) from None
+            raw.close()  # half-read: never back into the pool as it is
+            raise _read_timeout(request, url, "reading the body", exc) from None
         except (u3ex.HTTPError, OSError, rex.RequestException) as exc:
             raw.close()
             kind = "truncated" if "IncompleteRead" in repr(exc) else "reset"
@@ -370,6 +379,24 @@ class RequestsTransport:
             sent=sent,
             kind=kind,
         )
+
+
+def _read_timeout(
+    request: Request, url: str, during: str, exc: BaseException | None
+) -> APITimeoutError:
+    """A read that timed out: ``deadline`` when the call's total ran out (never retried),
+    else ``read_timeout`` (one read waited longer than ``Timeout.read``)."""
+    if exc is None or time.monotonic() >= request.context.deadline:
+        return APITimeoutError(
+            f"{request.method} {redact_url(url)}: the call's total timeout of "
+            f"{request.context.timeout.total:g}s ran out while {during}.",
+            request=request_info(request, url),
+            sent=True,
+            kind="deadline",
+        )
+    error = RequestsTransport._error(APITimeoutError, request, url, "read_timeout", True, exc)
+    assert isinstance(error, APITimeoutError)
+    return error
 
 
 def _classify_connection_error(exc: BaseException) -> tuple[str, bool]:

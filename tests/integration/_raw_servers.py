@@ -155,10 +155,12 @@ def slow_headers(stall: float) -> Behaviour:
     return behaviour
 
 
-def redirect_to(location: str, status: int = 302) -> Behaviour:
-    """Answer every request with a redirect, whatever its headers (no key check)."""
+def redirect_to(location: str, status: int = 302, delay: float = 0.0) -> Behaviour:
+    """Answer every request with a redirect (after ``delay`` s), whatever its headers."""
 
     def behaviour(conn: socket.socket, head: bytes, stop: threading.Event) -> None:
+        if delay:
+            stop.wait(delay)
         conn.sendall(
             f"HTTP/1.1 {status} Found\r\nLocation: {location}\r\nContent-Length: 0\r\n"
             "Connection: close\r\n\r\n".encode()
@@ -194,6 +196,42 @@ def answer(
             + body
         )
         return True
+
+    return behaviour
+
+
+def trickle(mode: str, every: float = 0.2) -> Behaviour:
+    """Answer slowly, forever, one byte each ``every`` seconds, until the client hangs up.
+
+    ``mode`` says where the trickle is: ``headers`` (a header line that never ends),
+    ``length`` (a body under a large Content-Length), ``close`` (no length: the body ends
+    with the connection), ``chunked`` (one-byte chunks), ``chunk-size`` (a chunk-size line
+    that never ends), ``gzip`` (a gzip header whose file name never ends: bytes that decode
+    to nothing), ``stall`` (a few body bytes, then silence).
+    """
+    heads = {
+        "headers": b"HTTP/1.1 200 OK\r\nX-Slow: ",
+        "length": b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n",
+        "close": b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n",
+        "chunked": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
+        "chunk-size": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
+        "gzip": b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 100000\r\n\r\n"
+        # magic, deflate, FNAME set, mtime, xfl, os: then a file name that never ends
+        + b"\x1f\x8b\x08\x08\x00\x00\x00\x00\x00\x03",
+        "stall": b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n",
+    }
+    piece = {"chunked": b"1\r\nx\r\n", "chunk-size": b"0"}.get(mode, b"a")
+    head = heads[mode]
+
+    def behaviour(conn: socket.socket, _: bytes, stop: threading.Event) -> None:
+        conn.sendall(head)
+        sent = 0
+        while not stop.wait(every):
+            if mode == "stall" and sent >= 3:
+                conn.recv(1)  # a little body, then silence until the client hangs up
+                return
+            conn.sendall(piece)  # raises once the client has closed: the handler ends
+            sent += 1
 
     return behaviour
 
