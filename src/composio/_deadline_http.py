@@ -33,6 +33,10 @@ read_limits: ContextVar[tuple[float, float | None] | None] = ContextVar(
 )
 
 
+#: How far past the deadline one ``recv`` may wait before the timeout is shrunk for it.
+_SLACK = 0.02
+
+
 class _DeadlineReader(io.RawIOBase):
     """The response's raw socket file, clipping every ``recv`` to the call's deadline."""
 
@@ -51,7 +55,14 @@ class _DeadlineReader(io.RawIOBase):
         if left <= 0:
             raise TimeoutError("the call's total timeout ran out while reading the response")
         per_read = self._per_read
-        self._sock.settimeout(left if per_read is None or left < per_read else per_read)
+        wait = left if per_read is None or left < per_read else per_read
+        sock = self._sock
+        current = sock.gettimeout()
+        # Only shrink it, and only when it matters: ``settimeout`` is a syscall, and early in a
+        # call the timeout urllib3 set (already clipped when the exchange began) is within
+        # _SLACK of what is left.
+        if current is None or current - wait > _SLACK:
+            sock.settimeout(wait)
         result: int | None = self._raw.readinto(buffer)
         return result
 

@@ -20,6 +20,7 @@ it starts.
 
 from __future__ import annotations
 
+import contextlib
 import json as _json
 import os
 import time
@@ -33,10 +34,17 @@ import requests.exceptions as rex
 import urllib3
 import urllib3.exceptions as u3ex
 from requests.models import PreparedRequest
+from requests.utils import requote_uri
 
 from composio._deadline_http import POOL_CLASSES, read_limits
 from composio._redact import redact_headers, redact_url
-from composio.errors import APIConnectionError, APITimeoutError, ClientClosedError, RequestInfo
+from composio.errors import (
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    ClientClosedError,
+    RequestInfo,
+)
 from composio.pipeline import Request, Response
 
 __all__ = ["RequestsTransport", "request_info"]
@@ -59,6 +67,8 @@ _CROSS_ORIGIN_SAFE = frozenset(
     }
 )
 _READ_SLICE = 65536
+#: A redirect body up to this size is read so its connection can be reused; larger: closed.
+_DRAIN_LIMIT = 65536
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
@@ -245,12 +255,18 @@ class RequestsTransport:
                 if status not in _REDIRECTS or method not in ("GET", "HEAD"):
                     break
                 location = raw.headers.get("location")
-                if not location or hops >= _MAX_REDIRECTS:
-                    break
-                next_url = urljoin(url, location)
-                if urlsplit(next_url).scheme not in ("http", "https"):
-                    break
-                raw.close()
+                if location is None:
+                    break  # nothing to follow: the 3xx is the answer
+                try:
+                    next_url = _redirect_target(url, location, hops)
+                except _RedirectRefused as refused:
+                    self._release(request, raw, url)
+                    raise APIError(
+                        f"{method} {redact_url(url)}: {refused} (HTTP {status}).",
+                        request=request_info(request, url),
+                        request_id=raw.headers.get("x-request-id"),
+                    ) from None
+                self._release(request, raw, url)
                 hops += 1
                 if _origin(next_url) != _origin(url):
                     # SPEC §8: credentials and user headers never cross origins, and once
@@ -354,6 +370,17 @@ class RequestsTransport:
         raw._content_consumed = True  # type: ignore[attr-defined]
         return content
 
+    def _release(self, request: Request, raw: requests.Response, url: str) -> None:
+        """Hand a redirect's connection back to the pool: drain a small body (so the
+        connection can be reused), else close it. Never raises: the caller has its own error."""
+        length = raw.headers.get("content-length", "")
+        if length.isdigit() and int(length) <= _DRAIN_LIMIT:
+            try:
+                self._read_body(request, raw, request.context.deadline, url)
+            except APIConnectionError:
+                return  # _read_body closed it
+        raw.close()  # consumed: gives the connection back; unconsumed: closes it first
+
     @staticmethod
     def _error(
         cls: type[APIConnectionError],
@@ -379,6 +406,37 @@ class RequestsTransport:
             sent=sent,
             kind=kind,
         )
+
+
+class _RedirectRefused(Exception):
+    """Why a redirect is not followed; becomes an ``APIError`` with the request attached."""
+
+
+def _redirect_target(url: str, location: str, hops: int) -> str:
+    """The absolute URL a ``Location`` points to, checked the way a first URL would be.
+
+    Raises :class:`_RedirectRefused` for a sixth hop, a ``Location`` that does not parse (a bad
+    port, an unclosed IPv6 bracket, empty), a scheme other than http(s), and https -> http
+    (SPEC §8's https-only rule must not be bypassed by a redirect).
+    """
+    if hops >= _MAX_REDIRECTS:
+        raise _RedirectRefused(f"too many redirects (more than {_MAX_REDIRECTS})")
+    if not location.strip():
+        raise _RedirectRefused("the redirect's Location header is empty")
+    # as requests does: http.client decoded the header as latin-1; servers send UTF-8
+    with contextlib.suppress(UnicodeError):
+        location = location.encode("latin-1").decode("utf-8")
+    try:
+        target = urljoin(url, requote_uri(location.strip()))
+        parts = urlsplit(target)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
+    except ValueError:
+        raise _RedirectRefused("the redirect's Location header is not a valid URL") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise _RedirectRefused("the redirect's Location is not an http(s) URL with a host")
+    if parts.scheme == "http" and urlsplit(url).scheme == "https":
+        raise _RedirectRefused("refused a redirect from https to plain http")
+    return target
 
 
 def _read_timeout(
