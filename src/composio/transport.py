@@ -37,17 +37,17 @@ from requests.models import PreparedRequest
 from requests.utils import requote_uri
 
 from composio._deadline_http import POOL_CLASSES, read_limits
-from composio._redact import redact_headers, redact_url
+from composio._redact import redact_url
+from composio._request_info import request_info
 from composio.errors import (
     APIConnectionError,
     APIError,
     APITimeoutError,
     ClientClosedError,
-    RequestInfo,
 )
 from composio.pipeline import Request, Response
 
-__all__ = ["RequestsTransport", "request_info"]
+__all__ = ["RequestsTransport"]
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _MAX_REDIRECTS = 5
@@ -70,15 +70,6 @@ _READ_SLICE = 65536
 #: A redirect body up to this size is read so its connection can be reused; larger: closed.
 _DRAIN_LIMIT = 65536
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
-
-
-def request_info(request: Request, url: str | None = None) -> RequestInfo:
-    """The redacted description of a request that errors carry."""
-    return RequestInfo(
-        method=request.method,
-        url=redact_url(url or request.url),
-        headers=redact_headers(request.headers.to_wire()),
-    )
 
 
 def _origin(url: str) -> tuple[str, str, int | None]:

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
 from composio._redact import body_excerpt, scrub_key
+from composio._request_info import request_info
 from composio.errors import APIError, ValidationError
 from composio.models import ShapeError
 from composio.pagination import Page
-from composio.transport import request_info
 
 if TYPE_CHECKING:
     from composio.client import Composio
