@@ -22,10 +22,12 @@ import time
 from contextvars import ContextVar
 from typing import Any
 
+import requests.adapters
+import urllib3
 import urllib3.connection
 import urllib3.connectionpool
 
-__all__ = ["POOL_CLASSES", "read_limits"]
+__all__ = ["POOL_CLASSES", "DeadlineAdapter", "read_limits"]
 
 #: (deadline on ``time.monotonic()``, per-read timeout or None) for the call in progress.
 read_limits: ContextVar[tuple[float, float | None] | None] = ContextVar(
@@ -104,3 +106,31 @@ POOL_CLASSES: dict[str, type[urllib3.connectionpool.HTTPConnectionPool]] = {
     "http": _HTTPConnectionPool,
     "https": _HTTPSConnectionPool,
 }
+
+
+def _close_pool(pool: Any) -> None:
+    pool.close()
+
+
+class DeadlineAdapter(requests.adapters.HTTPAdapter):
+    """``HTTPAdapter`` whose reads honour :data:`read_limits` and whose ``close()`` really
+    closes the pooled sockets.
+
+    urllib3 2.x's ``PoolManager.clear()`` only forgets its pools (its container has no
+    dispose function, unlike 1.26): their idle sockets stay open for as long as anything
+    -- a ``Response`` the caller still holds, say -- keeps a pool alive. Giving the
+    containers ``pool.close()`` as dispose function closes them on ``clear()`` (and on LRU
+    eviction); connections still checked out are closed when they come back.
+    """
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pools.dispose_func = _close_pool
+        self.poolmanager.pool_classes_by_scheme = POOL_CLASSES  # deadline-bounded reads
+
+    def proxy_manager_for(self, proxy: Any, **proxy_kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        manager.pools.dispose_func = _close_pool
+        if type(manager) is urllib3.ProxyManager:  # SOCKS managers keep their own classes
+            manager.pool_classes_by_scheme = POOL_CLASSES
+        return manager

@@ -25,18 +25,16 @@ import json as _json
 import os
 import time
 from collections.abc import Mapping
-from typing import Any
 from urllib.parse import urlencode, urljoin, urlsplit
 
 import requests
 import requests.adapters
 import requests.exceptions as rex
-import urllib3
 import urllib3.exceptions as u3ex
 from requests.models import PreparedRequest
 from requests.utils import requote_uri
 
-from composio._deadline_http import POOL_CLASSES, read_limits
+from composio._deadline_http import DeadlineAdapter, read_limits
 from composio._redact import redact_url
 from composio._request_info import request_info
 from composio.errors import (
@@ -78,33 +76,6 @@ def _origin(url: str) -> tuple[str, str, int | None]:
     return (parts.scheme, (parts.hostname or "").lower(), port)
 
 
-def _close_pool(pool: Any) -> None:
-    pool.close()
-
-
-class _Adapter(requests.adapters.HTTPAdapter):
-    """``HTTPAdapter`` whose ``close()`` really closes the pooled sockets.
-
-    urllib3 2.x's ``PoolManager.clear()`` only forgets its pools (its container has no
-    dispose function, unlike 1.26): their idle sockets stay open for as long as anything
-    -- a ``Response`` the caller still holds, say -- keeps a pool alive. Giving the
-    containers ``pool.close()`` as dispose function closes them on ``clear()`` (and on LRU
-    eviction); connections still checked out are closed when they come back.
-    """
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pools.dispose_func = _close_pool
-        self.poolmanager.pool_classes_by_scheme = POOL_CLASSES  # deadline-bounded reads
-
-    def proxy_manager_for(self, proxy: Any, **proxy_kwargs: Any) -> Any:
-        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
-        manager.pools.dispose_func = _close_pool
-        if type(manager) is urllib3.ProxyManager:  # SOCKS managers keep their own classes
-            manager.pool_classes_by_scheme = POOL_CLASSES
-        return manager
-
-
 class _Pool:
     """One root client's ``requests`` session, shared by every transport over it, and whether
     (and how) it was closed.
@@ -126,7 +97,7 @@ class _Pool:
 
     def _new_session(self) -> tuple[requests.Session, requests.adapters.HTTPAdapter]:
         session = requests.Session()
-        adapter = _Adapter(pool_connections=4, pool_maxsize=self.maxsize, max_retries=0)
+        adapter = DeadlineAdapter(pool_connections=4, pool_maxsize=self.maxsize, max_retries=0)
         session.mount("https://", adapter)
         session.mount("http://", adapter)
         return session, adapter
