@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from composio._redact import redact_headers, redact_url
+from composio._redact import redact_headers, redact_url, scrub
 from composio.errors import RequestInfo
 
 if TYPE_CHECKING:
@@ -22,6 +22,6 @@ def request_info(request: Request, url: str | None = None) -> RequestInfo:
     """What an error may say about ``request``: method, redacted URL, allow-listed headers."""
     return RequestInfo(
         method=request.method,
-        url=redact_url(url or request.url),
+        url=scrub(redact_url(url or request.url), request.headers),  # a redirect echo (§12.5)
         headers=redact_headers(request.headers.to_wire()),
     )

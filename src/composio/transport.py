@@ -35,7 +35,7 @@ from requests.models import PreparedRequest
 from requests.utils import requote_uri
 
 from composio._deadline_http import DeadlineAdapter, read_limits
-from composio._redact import redact_url
+from composio._redact import redact_url, scrub
 from composio._request_info import request_info
 from composio.errors import (
     APIConnectionError,
@@ -212,7 +212,7 @@ class RequestsTransport:
         limits = read_limits.set((ctx.deadline, ctx.timeout.read))
         try:
             while True:
-                raw = self._send_once(request, method, url, wire, body)
+                raw = self._send_once(request, method, url, wire, body, hops)
                 status = raw.status_code
                 if status not in _REDIRECTS or method not in ("GET", "HEAD"):
                     break
@@ -224,7 +224,10 @@ class RequestsTransport:
                 except _RedirectRefused as refused:
                     self._release(request, raw, url)
                     raise APIError(
-                        f"{method} {redact_url(url)}: {refused} (HTTP {status}).",
+                        scrub(
+                            f"{method} {redact_url(url)}: {refused} (HTTP {status}).",
+                            request.headers,
+                        ),
                         request=request_info(request, url),
                         request_id=raw.headers.get("x-request-id"),
                     ) from None
@@ -249,6 +252,7 @@ class RequestsTransport:
         url: str,
         wire: Mapping[str, str],
         body: bytes | None,
+        hop: int = 0,
     ) -> requests.Response:
         """One HTTP exchange (one attempt or one redirect hop) up to the response headers.
 
@@ -259,9 +263,12 @@ class RequestsTransport:
         remaining = ctx.deadline - time.monotonic()
         if remaining <= 0:
             raise APITimeoutError(
-                f"{method} {redact_url(url)}: the call's total timeout of "
-                f"{ctx.timeout.total:g}s ran out before the "
-                f"{'attempt' if url == request.url else 'next redirect hop'} could start.",
+                scrub(
+                    f"{method} {redact_url(url)}: the call's total timeout of "
+                    f"{ctx.timeout.total:g}s ran out before the "
+                    f"{'next redirect hop' if hop else 'attempt'} could start.",
+                    request.headers,
+                ),
                 request=request_info(request, url),
                 sent=False,
                 kind="deadline",
@@ -363,7 +370,10 @@ class RequestsTransport:
             "protocol": "the server broke the HTTP protocol",
         }.get(kind, kind)
         return cls(
-            f"{request.method} {redact_url(url)}: {what} ({type(exc).__name__}).",
+            scrub(
+                f"{request.method} {redact_url(url)}: {what} ({type(exc).__name__}).",
+                request.headers,
+            ),
             request=request_info(request, url),
             sent=sent,
             kind=kind,
@@ -408,8 +418,11 @@ def _read_timeout(
     else ``read_timeout`` (one read waited longer than ``Timeout.read``)."""
     if exc is None or time.monotonic() >= request.context.deadline:
         return APITimeoutError(
-            f"{request.method} {redact_url(url)}: the call's total timeout of "
-            f"{request.context.timeout.total:g}s ran out while {during}.",
+            scrub(
+                f"{request.method} {redact_url(url)}: the call's total timeout of "
+                f"{request.context.timeout.total:g}s ran out while {during}.",
+                request.headers,
+            ),
             request=request_info(request, url),
             sent=True,
             kind="deadline",
