@@ -5,6 +5,7 @@ at the server). A copy with its own pool (another ``verify``) is closed by closi
 
 from __future__ import annotations
 
+import os
 import pickle
 import threading
 from collections.abc import Iterator
@@ -137,3 +138,26 @@ def test_close_while_a_call_is_on_the_wire(status: int) -> None:
         assert slow.wait_open_connections(0), "the in-flight connection was not closed"
         assert slow.connections == 1  # the retry did not reopen a socket
         assert len(slow.requests) == 1
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_closed_client_stays_closed_in_a_forked_child(server: RawServer) -> None:
+    """The after-fork reset gives a child a fresh pool; it must not reopen a closed client."""
+    client = _client(server.url)
+    _call(client)
+    client.close()
+    assert server.wait_open_connections(0)
+    pid = os.fork()
+    if pid == 0:  # the child: exit code 0 only for ClientClosedError
+        code = 3
+        try:
+            _call(client)
+            code = 1
+        except ClientClosedError:
+            code = 0
+        except BaseException:
+            code = 2
+        os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert server.connections == 1  # the child opened nothing
