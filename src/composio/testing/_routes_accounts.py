@@ -26,7 +26,7 @@ from composio.testing._routing import (
     paginate,
     required_text,
 )
-from composio.testing._state import Account, AuthConfig, Store, nano, now_iso
+from composio.testing._state import Account, AuthConfig, Store, nano, touch
 
 __all__ = ["complete_connection", "router", "set_connection_status"]
 
@@ -105,8 +105,8 @@ for _scheme in ("NO_AUTH", "CALCOM_AUTH", "SAML"):
     _STATE_FIELDS[_scheme] = dict(_ALL_STATES)
 
 USE_LINK_MESSAGE = (
-    "POST /api/v3/connected_accounts does not accept Composio-managed OAuth auth configs: "
-    "use POST /api/v3/connected_accounts/link"
+    "POST {prefix}/connected_accounts does not accept Composio-managed OAuth auth configs: "
+    "use POST {prefix}/connected_accounts/link"
 )
 USE_LINK_FIX = "Call connected_accounts.link(user_id, auth_config_id) (or toolkits.authorize)."
 
@@ -292,7 +292,7 @@ def _apply_options(cfg: AuthConfig, options: Mapping[str, Any]) -> None:
         if not isinstance(proxy, dict) or not isinstance(proxy.get("proxy_url"), str):
             raise ApiError(400, "'proxy_config' must be an object with a string 'proxy_url'")
         cfg.proxy_config = dict(proxy)
-    cfg.updated_at = now_iso()
+    touch(cfg)
 
 
 @router.route("GET", "/api/v3/auth_configs")
@@ -367,7 +367,7 @@ def set_auth_config_status(ctx: Ctx) -> Reply:
     with store.lock:
         cfg = _auth_config(store, ctx.params["nanoid"])
         cfg.status = status
-        cfg.updated_at = now_iso()
+        touch(cfg)
     return Reply(200, {})
 
 
@@ -415,7 +415,8 @@ def initiate(ctx: Ctx) -> Reply:
     with store.lock:
         cfg = _usable_auth_config(store, auth_config.get("id"))
         if cfg.is_composio_managed and cfg.auth_scheme in OAUTH_SCHEMES:
-            raise ApiError(400, USE_LINK_MESSAGE, USE_LINK_FIX)
+            prefix = "/api/v3" if ctx.api_version == "v3" else "/api/v3.1"
+            raise ApiError(400, USE_LINK_MESSAGE.format(prefix=prefix), USE_LINK_FIX)
         account = _new_account(store, cfg, user_id, callback)
         account.credentials = given
         # No user step needed: no auth at all, or the credentials came with the request.
@@ -476,7 +477,7 @@ def list_accounts(ctx: Ctx) -> Reply:
     configs, ids = set(ctx.many("auth_config_ids")), set(ctx.many("connected_account_ids"))
     store = ctx.owner._store
     with store.lock:
-        key = (lambda a: a.seq) if order_by == "created_at" else (lambda a: (a.updated_at, a.seq))
+        key = (lambda a: a.seq) if order_by == "created_at" else (lambda a: a.changed)
         items = [
             a
             for a in sorted(store.accounts.values(), key=key, reverse=direction == "desc")
@@ -527,7 +528,7 @@ def set_account_enabled(ctx: Ctx) -> Reply:
     with store.lock:
         account = _account(store, ctx.params["nanoId"])
         account.is_disabled = not body["enabled"]
-        account.updated_at = now_iso()
+        touch(account)
     return Reply(200, {"success": True})
 
 
@@ -542,7 +543,7 @@ def refresh(ctx: Ctx) -> Reply:
         if account.auth_scheme in OAUTH_SCHEMES:
             account.status, account.status_reason = "INITIATED", None
             account.token = secrets.token_urlsafe(16)
-            account.updated_at = now_iso()
+            touch(account)
             if callback:
                 account.callback_url = callback
         return Reply(
@@ -563,7 +564,7 @@ def _finish(account: Account, error: str | None) -> None:
         account.credentials = {**fresh, **account.credentials}
     else:
         account.status, account.status_reason = "FAILED", error
-    account.updated_at = now_iso()
+    touch(account)
 
 
 def complete_connection(store: Store, account_id: str, error: str | None) -> str:
@@ -585,7 +586,7 @@ def set_connection_status(store: Store, account_id: str, status: str) -> None:
         if account is None:
             raise KeyError(f"no connected account {account_id!r} on this server")
         account.status = status
-        account.updated_at = now_iso()
+        touch(account)
 
 
 @router.route("GET", "/_local/connect/{token}")

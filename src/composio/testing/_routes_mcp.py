@@ -19,7 +19,7 @@ from composio.testing._routing import (
     require_string_list,
     required_text,
 )
-from composio.testing._state import McpInstance, McpServer, Store, now_iso
+from composio.testing._state import McpInstance, McpServer, Store, touch
 from composio.testing.catalog import TOOLS
 
 __all__ = ["router"]
@@ -145,14 +145,16 @@ def create(ctx: Ctx) -> Reply:
     if "auth_config_ids" not in body:
         raise ApiError(400, "'auth_config_ids' is required (an array of auth config ids)")
     server = _new_server(ctx, body, require_string_list(body, "no_auth_apps"), custom=False)
-    return Reply(201, render_server(ctx, server, detail=False))
+    with ctx.owner._store.lock:
+        return Reply(201, render_server(ctx, server, detail=False))
 
 
 @router.route("POST", "/api/v3/mcp/servers/custom")
 def create_custom(ctx: Ctx) -> Reply:
     body = ctx.json()
     server = _new_server(ctx, body, require_string_list(body, "toolkits"), custom=True)
-    full = render_server(ctx, server, detail=False)
+    with ctx.owner._store.lock:
+        full = render_server(ctx, server, detail=False)
     keep = ("id", "name", "auth_config_ids", "allowed_tools", "mcp_url", "commands")
     return Reply(201, {k: full[k] for k in keep})
 
@@ -200,7 +202,7 @@ def _ordered(ctx: Ctx, servers: Sequence[McpServer]) -> list[McpServer]:
     if order_by not in ("created_at", "updated_at") or direction not in ("asc", "desc"):
         raise ApiError(400, "order_by is created_at|updated_at, order_direction asc|desc")
     key: Callable[[McpServer], Any] = (
-        (lambda s: s.seq) if order_by == "created_at" else (lambda s: (s.updated_at, s.seq))
+        (lambda s: s.seq) if order_by == "created_at" else (lambda s: s.changed)
     )
     return sorted(servers, key=key, reverse=direction == "desc")
 
@@ -268,7 +270,7 @@ def update(ctx: Ctx) -> Reply:
             server.name = name
         if "managed_auth_via_composio" in body:
             server.managed_auth_via_composio = _flag(body, "managed_auth_via_composio", True)
-        server.updated_at = now_iso()
+        touch(server)
         return Reply(200, render_server(ctx, server, detail=True))
 
 
@@ -323,7 +325,7 @@ def create_instance(ctx: Ctx) -> Reply:
             raise ApiError(409, f"User {user_id} already has an instance of MCP server {server.id}")
         instance = McpInstance(str(uuid.uuid4()), user_id, server.id)
         server.instances[user_id] = instance
-        server.updated_at = now_iso()
+        touch(server)
     return Reply(201, _render_instance(instance))
 
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from composio.testing._routing import ApiError, Ctx, Reply, Router, lookup, paginate
-from composio.testing._state import Store, TriggerInstance, nano, now_iso
+from composio.testing._state import Store, TriggerInstance, nano, now_iso, touch
 from composio.testing.catalog import TRIGGER_TYPES
 
 __all__ = ["router"]
@@ -121,7 +121,7 @@ def upsert(ctx: Ctx) -> Reply:
             )
             store.triggers[trigger.id] = trigger
         trigger.config = dict(config)
-        trigger.updated_at = now_iso()
+        touch(trigger)
         return Reply(200, {"trigger_id": trigger.id, "deprecated": {"uuid": trigger.uuid}})
 
 
@@ -170,7 +170,7 @@ def set_trigger_status(ctx: Ctx) -> Reply:
             trigger.disabled_at = None
         elif trigger.disabled_at is None:
             trigger.disabled_at = now_iso()
-        trigger.updated_at = now_iso()
+        touch(trigger)
     return Reply(200, {"status": "success"})
 
 

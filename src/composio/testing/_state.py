@@ -27,6 +27,7 @@ __all__ = [
     "StoredFile",
     "TriggerInstance",
     "now_iso",
+    "touch",
 ]
 
 _ALPHABET = string.ascii_letters + string.digits
@@ -39,6 +40,17 @@ def nano(prefix: str, length: int = 12) -> str:
 
 def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+#: Change order across the store: timestamps tie within a millisecond, this never does.
+_CHANGES = itertools.count(1)
+
+
+def touch(record: Any) -> None:
+    """Mark a record changed: a new ``updated_at`` and a later ``changed`` than any before
+    (what "order by updated_at" sorts on)."""
+    record.updated_at = now_iso()
+    record.changed = next(_CHANGES)
 
 
 @dataclass
@@ -58,6 +70,7 @@ class AuthConfig:
     uuid: str = field(default_factory=lambda: str(uuid.uuid4()))
     created_at: str = field(default_factory=now_iso)
     updated_at: str = field(default_factory=now_iso)
+    changed: int = field(default_factory=lambda: next(_CHANGES))
 
 
 @dataclass
@@ -78,6 +91,7 @@ class Account:
     uuid: str = field(default_factory=lambda: str(uuid.uuid4()))
     created_at: str = field(default_factory=now_iso)
     updated_at: str = field(default_factory=now_iso)
+    changed: int = field(default_factory=lambda: next(_CHANGES))
 
 
 @dataclass
@@ -93,6 +107,7 @@ class TriggerInstance:
     uuid: str = field(default_factory=lambda: str(uuid.uuid4()))
     created_at: str = field(default_factory=now_iso)
     updated_at: str = field(default_factory=now_iso)
+    changed: int = field(default_factory=lambda: next(_CHANGES))
 
 
 @dataclass
@@ -111,6 +126,7 @@ class McpInstance:
     server_id: str
     created_at: str = field(default_factory=now_iso)
     updated_at: str = field(default_factory=now_iso)
+    changed: int = field(default_factory=lambda: next(_CHANGES))
 
 
 @dataclass
@@ -126,6 +142,7 @@ class McpServer:
     instances: dict[str, McpInstance] = field(default_factory=dict)  #: by user id
     created_at: str = field(default_factory=now_iso)
     updated_at: str = field(default_factory=now_iso)
+    changed: int = field(default_factory=lambda: next(_CHANGES))
 
 
 @dataclass
