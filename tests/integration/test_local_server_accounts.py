@@ -122,17 +122,19 @@ def test_api_key_credentials_given_make_the_account_active_at_once(api: Api) -> 
             "auth_config": {"type": "use_custom_auth", "authScheme": "API_KEY"},
         },
     )
+    config_id = made["auth_config"]["id"]
+
+    def initiate(connection: dict[str, object]) -> dict[str, object]:
+        body = {"auth_config": {"id": config_id}, "connection": connection}
+        return dict(api("POST", "/connected_accounts", 201, json=body))
+
     state = {"authScheme": "API_KEY", "val": {"status": "ACTIVE", "api_key": "k-1"}}
-    started = api(
-        "POST",
-        "/connected_accounts",
-        201,
-        json={
-            "auth_config": {"id": made["auth_config"]["id"]},
-            "connection": {"user_id": "erin", "state": state},
-        },
-    )
+    started = initiate({"user_id": "erin", "state": state})
     assert (started["status"], started["redirect_url"]) == ("ACTIVE", None)
+    legacy = initiate({"user_id": "erin", "data": {"api_key": "k-2"}})
+    assert legacy["status"] == "ACTIVE"  # the deprecated ``data`` still carries credentials
+    waiting = initiate({"user_id": "e"})
+    assert waiting["status"] == "INITIATED" and waiting["redirect_url"]  # no key yet: a form
 
 
 def test_complete_connection_helper(server: LocalServer, api: Api) -> None:

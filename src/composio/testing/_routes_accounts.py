@@ -407,10 +407,12 @@ def initiate(ctx: Ctx) -> Reply:
         raise ApiError(400, "'connection' must be an object")
     user_id = optional_text(connection, "user_id") or "default"
     callback = optional_text(connection, "callback_url")
-    given: dict[str, Any] = {}
+    # Credentials: the current place (``state.val``) or the deprecated one (``data``).
     state = connection.get("state")
-    if isinstance(state, dict) and isinstance(state.get("val"), dict):
-        given = {k: v for k, v in state["val"].items() if k != "status"}
+    val = state.get("val") if isinstance(state, dict) else None
+    data = connection.get("data")
+    source = val if isinstance(val, dict) else data if isinstance(data, dict) else {}
+    given = {k: v for k, v in source.items() if k != "status"}
     store = ctx.owner._store
     with store.lock:
         cfg = _usable_auth_config(store, auth_config.get("id"))
