@@ -33,17 +33,27 @@ from composio.errors import (
     ToolExecutionError,
     UnprocessableEntityError,
     ValidationError,
+    WebhookVerificationError,
 )
 from composio.headers import FrozenHeaders, Headers
 from composio.pipeline import CallContext, CallNext, Middleware, Request, Response, Stage
 from composio.retry_decision import RetryDecision
 
 if TYPE_CHECKING:
+    from composio.custom_tools import CustomTool, ToolProxy, custom_tool
     from composio.hookspecs import hookimpl, hookspec
     from composio.models import Tool, ToolExecution, Toolkit, ToolkitRef
+    from composio.modifiers import ExecuteRequest, after_execute, before_execute, schema_modifier
     from composio.pagination import Page
     from composio.plugins import PluginError
-    from composio.providers import OpenAIProvider, Provider
+    from composio.providers import (
+        AnthropicProvider,
+        OpenAIProvider,
+        OpenAIResponsesProvider,
+        Provider,
+        ToolCall,
+    )
+    from composio.webhooks import TriggerEvent
 
 #: Public names whose modules load on first use: pluggy (behind the hook markers and
 #: PluginError) and the models are not needed to construct a client, and ``import composio``
@@ -59,6 +69,17 @@ _LAZY = {
     "Page": "composio.pagination",
     "OpenAIProvider": "composio.providers",
     "Provider": "composio.providers",
+    "ToolCall": "composio.providers",
+    "OpenAIResponsesProvider": "composio.providers",
+    "AnthropicProvider": "composio.providers",
+    "before_execute": "composio.modifiers",
+    "after_execute": "composio.modifiers",
+    "schema_modifier": "composio.modifiers",
+    "ExecuteRequest": "composio.modifiers",
+    "custom_tool": "composio.custom_tools",
+    "CustomTool": "composio.custom_tools",
+    "ToolProxy": "composio.custom_tools",
+    "TriggerEvent": "composio.webhooks",
 }
 
 
@@ -82,6 +103,7 @@ __all__ = [
     "APIError",
     "APIStatusError",
     "APITimeoutError",
+    "AnthropicProvider",
     "AuthenticationError",
     "BadRequestError",
     "CallContext",
@@ -91,12 +113,15 @@ __all__ = [
     "ComposioError",
     "ComposioNoAPIKeyError",
     "ConflictError",
+    "CustomTool",
+    "ExecuteRequest",
     "FrozenHeaders",
     "Headers",
     "InternalServerError",
     "Middleware",
     "NotFoundError",
     "OpenAIProvider",
+    "OpenAIResponsesProvider",
     "Page",
     "PermissionDeniedError",
     "PluginError",
@@ -109,13 +134,21 @@ __all__ = [
     "Stage",
     "Timeout",
     "Tool",
+    "ToolCall",
     "ToolExecution",
     "ToolExecutionError",
+    "ToolProxy",
     "Toolkit",
     "ToolkitRef",
+    "TriggerEvent",
     "UnprocessableEntityError",
     "ValidationError",
+    "WebhookVerificationError",
     "__version__",
+    "after_execute",
+    "before_execute",
+    "custom_tool",
     "hookimpl",
     "hookspec",
+    "schema_modifier",
 ]
