@@ -48,3 +48,13 @@ def openapi_spec_path() -> Path:
     if env:
         return Path(env)
     return Path(__file__).resolve().parents[1].parent / "shared" / "composio-openapi.json"
+
+
+@pytest.fixture
+def telemetry_sink(monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalServer]:
+    """A ``LocalServer`` receiving the default transport's telemetry, tracking forced on."""
+    monkeypatch.delenv("COMPOSIO_DISABLE_TELEMETRY", raising=False)
+    monkeypatch.delenv("DO_NOT_TRACK", raising=False)
+    with LocalServer() as srv:
+        monkeypatch.setenv("COMPOSIO_TELEMETRY_URL", srv.url + "/v1/metrics/invocations")
+        yield srv

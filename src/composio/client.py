@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from composio._fork import module_lock
 from composio._retry_budget import RetryBudget
 from composio._sentinel import NOT_GIVEN, HeadersArg
 from composio._status_errors import status_error
@@ -45,7 +45,7 @@ __all__ = ["Composio"]
 logger = logging.getLogger("composio")
 _EMPTY: Layer = {}
 _logged_hosts: set[str] = set()
-_logged_lock = threading.Lock()
+_logged_lock = module_lock("composio.client._logged_lock")
 _METHOD_OK = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 

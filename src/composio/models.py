@@ -148,8 +148,34 @@ def _extra() -> Any:
     return field(default_factory=lambda: _EMPTY, repr=False, compare=False)
 
 
+class _Model:
+    """Pickling for the models (SPEC §12.1).
+
+    ``extra`` is a read-only ``MappingProxyType``, which ``pickle`` refuses; the dataclass's
+    own slot pickling would therefore fail for every model. The state crosses as a plain dict
+    and the view is rebuilt on the other side, so an unpickled model is as read-only as the
+    original. ``copy.copy``/``deepcopy`` go through the same path.
+    """
+
+    __slots__ = ()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        state = {f.name: getattr(self, f.name) for f in fields(self)}  # type: ignore[arg-type]
+        state["extra"] = dict(state["extra"])
+        return (_restore, (type(self), state))
+
+
+def _restore(cls: type[M], state: dict[str, Any]) -> M:
+    obj = object.__new__(cls)
+    extra = state.pop("extra", None)
+    for name, value in state.items():
+        object.__setattr__(obj, name, value)
+    object.__setattr__(obj, "extra", MappingProxyType(dict(extra)) if extra else _EMPTY)
+    return obj
+
+
 @dataclass(frozen=True, slots=True)
-class ToolkitRef:
+class ToolkitRef(_Model):
     """The short form of a toolkit embedded in a tool."""
 
     slug: str
@@ -166,7 +192,7 @@ _TOOLKIT_REF: dict[str, Any] = {"slug": str, "name": str, "logo": str}
 
 
 @dataclass(frozen=True, slots=True)
-class Tool:
+class Tool(_Model):
     """A tool as ``GET /api/v3/tools`` and ``/tools/{slug}`` describe it."""
 
     slug: str
@@ -207,7 +233,7 @@ _TOOL: dict[str, Any] = {
 
 
 @dataclass(frozen=True, slots=True)
-class Toolkit:
+class Toolkit(_Model):
     """A toolkit from ``GET /api/v3/toolkits`` (list) or ``/toolkits/{slug}`` (detail).
 
     Detail-only fields (``auth_config_details``, ``base_url``, ...) are in ``.extra``.
@@ -248,7 +274,7 @@ _TOOLKIT: dict[str, Any] = {
 
 
 @dataclass(frozen=True, slots=True)
-class ToolExecution:
+class ToolExecution(_Model):
     """The result of ``tools.execute``: ``successful`` says whether the tool itself worked."""
 
     successful: bool

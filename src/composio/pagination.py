@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 __all__ = ["Page"]
 
@@ -43,3 +43,36 @@ class Page(Generic[T]):
     def __len__(self) -> int:
         """Items on *this* page (``total_items`` has the server's total)."""
         return len(self.items)
+
+    def __copy__(self) -> Page[T]:
+        return self  # immutable: a shallow copy may share the client
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle the data, not the client: the fetch function holds the live client.
+
+        An unpickled page keeps its items and ``next_cursor``; asking it for the next page
+        raises a clear error instead of silently ending the iteration early, which would look
+        like the last page and lose data (SPEC §12.1).
+        """
+        data = (self.items, self.next_cursor, self.total_items, self.total_pages)
+        return (_restore, (type(self), *data, self.current_page))
+
+
+def _detached(cursor: str) -> Page[Any]:
+    from composio.errors import ComposioError
+
+    raise ComposioError(
+        "This Page was unpickled (or deep-copied), so it has no client to fetch the next page "
+        "with; call the list method again with cursor=page.next_cursor on a client."
+    )
+
+
+def _restore(
+    cls: type[Page[Any]],
+    items: tuple[Any, ...],
+    next_cursor: str | None,
+    total_items: int | None,
+    total_pages: int | None,
+    current_page: int | None,
+) -> Page[Any]:
+    return cls(items, next_cursor, total_items, total_pages, current_page, _detached)

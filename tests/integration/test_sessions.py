@@ -133,12 +133,15 @@ def test_16_threads_x_50_sessions_keep_their_headers_during_retries(
     composio_server: LocalServer,
 ) -> None:
     from composio._retry_budget import RetryBudget
-    from composio.testing import Fault
 
     # A thread may meet several faults in a row: allow enough retries that every call ends ok.
-    client = _client(composio_server, max_retries=100)
+    from composio.middlewares.retry import RetrySeams
+    from composio.testing import Fault
+
+    client = _client(
+        composio_server, max_retries=100, plugins=[RetrySeams(sleep=lambda seconds: None)]
+    )
     retry = next(m for m in client.chain if m.name == "retry")
-    retry.sleep = lambda seconds: None  # type: ignore[attr-defined]
     # The 100 faults hit the first 100 calls at once: a burst the default retry budget would
     # (rightly) refuse to amplify. This test is about header isolation, so lift the budget.
     retry._budget = RetryBudget(ratio=1.0, per_second=1000.0)  # type: ignore[attr-defined]

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from composio import APIConnectionError, Composio, ValidationError
+from composio.middlewares.retry import RetrySeams
 from composio.testing import LocalServer
 from tests.conftest import SENTINEL_KEY
 
@@ -43,17 +44,15 @@ def https_server(certificate: tuple[Path, Path]) -> Iterator[LocalServer]:
         yield server
 
 
-def _no_sleep(client: Composio) -> list[float]:
-    waits: list[float] = []
-    retry = next(m for m in client.chain if m.name == "retry")
-    retry.sleep = waits.append  # type: ignore[attr-defined]
-    return waits
-
-
 def test_untrusted_certificate_fails_fast_and_is_not_retried(https_server: LocalServer) -> None:
     assert https_server.url.startswith("https://127.0.0.1:")
-    client = Composio(api_key=SENTINEL_KEY, base_url=https_server.url, allow_tracking=False)
-    waits = _no_sleep(client)
+    waits: list[float] = []
+    client = Composio(
+        api_key=SENTINEL_KEY,
+        base_url=https_server.url,
+        allow_tracking=False,
+        plugins=[RetrySeams(sleep=waits.append)],
+    )
     with pytest.raises(APIConnectionError) as info:
         client.tools.list()
     err = info.value

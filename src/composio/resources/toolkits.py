@@ -12,6 +12,7 @@ from composio.resources._base import (
     params,
     parse,
     parse_page,
+    public_operation,
     q_limit,
     q_str,
     slug_path,
@@ -23,6 +24,7 @@ __all__ = ["Toolkits"]
 class Toolkits(Resource):
     __slots__ = ()
 
+    @public_operation("toolkits.list")
     def list(
         self,
         *,
@@ -45,6 +47,7 @@ class Toolkits(Resource):
 
         return fetch(first_cursor)
 
+    @public_operation("toolkits.retrieve")
     def retrieve(
         self,
         slug: str,

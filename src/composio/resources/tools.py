@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from composio._sentinel import NOT_GIVEN, HeadersArg
-from composio.errors import ToolExecutionError, ValidationError
+from composio.errors import ValidationError
 from composio.models import Tool, ToolExecution
 from composio.pagination import Page
 from composio.resources._base import (
@@ -16,11 +16,13 @@ from composio.resources._base import (
     params,
     parse,
     parse_page,
+    public_operation,
     q_bool,
     q_limit,
     q_list,
     q_str,
     slug_path,
+    tool_failure,
 )
 
 __all__ = ["Tools"]
@@ -33,6 +35,7 @@ MAX_LIMIT = 1000
 class Tools(Resource):
     __slots__ = ()
 
+    @public_operation("tools.list")
     def list(
         self,
         toolkit_slug: str | None = None,
@@ -69,6 +72,7 @@ class Tools(Resource):
 
         return fetch(first_cursor)
 
+    @public_operation("tools.retrieve")
     def retrieve(
         self,
         slug: str,
@@ -81,6 +85,7 @@ class Tools(Resource):
         call = self._client._call_builder("tools.retrieve", extra_headers, timeout)
         return parse(call("GET", path, None, None), Tool.from_dict)
 
+    @public_operation("tools.get")
     def get(
         self,
         user_id: str,
@@ -142,6 +147,7 @@ class Tools(Resource):
             found.extend(t for t in page.items if t.slug not in seen)
         return provider.wrap_tools(found)
 
+    @public_operation("tools.execute")
     def execute(
         self,
         slug: str,
@@ -172,15 +178,10 @@ class Tools(Resource):
         if not isinstance(raise_on_error, bool):
             raise ValidationError("tools.execute: raise_on_error must be True or False.")
         call = self._client._call_builder("tools.execute", extra_headers, timeout)
-        result = parse(call("POST", path, None, body), ToolExecution.from_dict)
+        response = call("POST", path, None, body)
+        result = parse(response, ToolExecution.from_dict)
         if raise_on_error and not result.successful:
-            error = result.error or "no error message"
-            raise ToolExecutionError(
-                f"tools.execute: tool {slug!r} reported failure: {error:.500}"
-                + (f" (log_id={result.log_id})" if result.log_id else ""),
-                result=result,
-                slug=slug,
-            )
+            raise tool_failure(response, result, slug)
         return result
 
 
