@@ -159,11 +159,6 @@ def test_a_broken_plugin_is_listed_and_the_build_error_names_it(site: Path) -> N
     assert text.stderr.startswith("error: building a client failed: PluginError")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="SPEC §12.2: a blocked entry point must never be imported; plugins.py still imports "
-    "every entry point before it checks the block list (remove this mark with that fix)",
-)
 def test_blocking_the_broken_plugin_as_the_error_suggests_makes_it_succeed(site: Path) -> None:
     _install_fake_dist(site, "acme_broken", BROKEN)
     fixed = run(site, "--json", COMPOSIO_BLOCKED_PLUGINS="acme_broken")
