@@ -192,7 +192,8 @@ class RequestsTransport:
         started = time.monotonic()
         url = request.url
         if request.params:
-            url = f"{url}?{urlencode(request.params)}"
+            # A path may carry its own query (client.request("GET", "/p?x=1", params=...)).
+            url = f"{url}{'&' if '?' in url else '?'}{urlencode(request.params)}"
         headers = request.headers
         body: bytes | None = None
         if request.json is not None:
