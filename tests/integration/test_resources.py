@@ -346,12 +346,9 @@ def test_toolkits_list_retrieve_and_paginate(
 
 
 def test_request_path_with_its_own_query_merges_params(
-    composio_server: LocalServer,
+    composio_server: LocalServer, composio_client: Composio
 ) -> None:
     """``request("GET", "/p?x=1", params=...)`` sends one query string, not ``?x=1?limit=``."""
-    from composio import Composio
-
-    with Composio(api_key="k", base_url=composio_server.url, allow_tracking=False) as client:
-        client.request("GET", "/api/v3/tools?toolkit_slug=text", params={"limit": 2})
+    composio_client.request("GET", "/api/v3/tools?toolkit_slug=text", params={"limit": 2})
     sent = composio_server.requests[-1]
     assert sent.query == {"toolkit_slug": ["text"], "limit": ["2"]}
