@@ -17,7 +17,6 @@ from composio._ops.raw import request_operation
 from composio._sentinel import NOT_GIVEN, HeadersArg
 from composio.client import BaseClient
 from composio.pipeline import Response
-from composio.telemetry._scope import operation
 
 if TYPE_CHECKING:
     from composio.pagination import AsyncPage
@@ -68,7 +67,7 @@ class AsyncComposio(BaseClient):
         async with self._runtime.transport.gate:
             if op.raw:  # client.request: reported by the telemetry middleware itself
                 return self._finish(op, await self._built.handler(self._prepare(op)))
-            with operation(op.name):  # a context variable: one scope per task
+            with self._built.operation(op.name):  # a context variable: one scope per task
                 return self._finish(op, await self._built.handler(self._prepare(op)))
 
     async def _arun_page(self, op: Operation[PageData[T]]) -> AsyncPage[T]:
@@ -88,7 +87,7 @@ class AsyncComposio(BaseClient):
             op = next(flow)
         except StopIteration as done:
             return done.value  # type: ignore[no-any-return]
-        with operation(op.name):  # every request of the flow joins one public operation
+        with self._built.operation(op.name):  # the flow's requests join one operation
             try:
                 while True:
                     op = flow.send(await self._arun(op))
