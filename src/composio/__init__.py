@@ -34,6 +34,7 @@ from composio.errors import (
     ToolExecutionError,
     UnprocessableEntityError,
     ValidationError,
+    WebhookVerificationError,
 )
 from composio.headers import FrozenHeaders, Headers
 from composio.pipeline import CallContext, CallNext, Middleware, Request, Response, Stage
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
     from composio.pagination import AsyncPage, Page
     from composio.plugins import PluginError
     from composio.providers import OpenAIProvider, Provider
+    from composio.webhooks import TriggerEvent
 
 #: Public names whose modules load on first use: pluggy (behind the hook markers and
 #: PluginError) and the models are not needed to construct a client, and ``import composio``
@@ -63,6 +65,7 @@ _LAZY = {
     "AsyncPage": "composio.pagination",
     "OpenAIProvider": "composio.providers",
     "Provider": "composio.providers",
+    "TriggerEvent": "composio.webhooks",
 }
 
 
@@ -120,8 +123,10 @@ __all__ = [
     "ToolExecutionError",
     "Toolkit",
     "ToolkitRef",
+    "TriggerEvent",
     "UnprocessableEntityError",
     "ValidationError",
+    "WebhookVerificationError",
     "__version__",
     "hookimpl",
     "hookspec",

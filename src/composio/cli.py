@@ -202,6 +202,10 @@ def _parser() -> argparse.ArgumentParser:
     conn(te)
     te.set_defaults(func=cmd_tools_execute)
 
+    from composio._cli_triggers import add_triggers_parser
+
+    add_triggers_parser(sub, [debug])
+
     sub.add_parser("plugins", help="show loaded plugins and the chain").set_defaults(
         func=cmd_plugins
     )

@@ -35,6 +35,7 @@ __all__ = [
     "ToolExecutionError",
     "UnprocessableEntityError",
     "ValidationError",
+    "WebhookVerificationError",
     "status_error_class",
 ]
 
@@ -236,3 +237,21 @@ def status_error_class(status: int) -> type[APIStatusError]:
 class ClientClosedError(ComposioError):
     """A call on a client whose connection pool was closed (the client itself, or the root
     client it shares the pool with); the message says which. Nothing is reopened silently."""
+
+
+class WebhookVerificationError(ComposioError):
+    """A webhook delivery failed verification; ``.reason`` names the check that failed.
+
+    ``reason`` is one of :data:`composio.webhooks.FAILURE_REASONS` (``missing_header``,
+    ``duplicate_header``, ``bad_timestamp``, ``timestamp_too_old``, ``timestamp_too_new``,
+    ``no_valid_signature``, ``not_json``, ``not_object``) so a receiver can count or alert on
+    it without parsing text; ``header`` names the header concerned, when there is one. The
+    message is built from the names of checks and derived numbers only: never the secret, the
+    expected signature, a header's value or the body, all of which may be attacker-chosen or
+    secret.
+    """
+
+    def __init__(self, message: str, *, reason: str, header: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.header = header
