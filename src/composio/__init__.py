@@ -42,11 +42,19 @@ from composio.retry_decision import RetryDecision
 
 if TYPE_CHECKING:
     from composio.async_client import AsyncComposio
+    from composio.custom_tools import CustomTool, ToolProxy, custom_tool
     from composio.hookspecs import hookimpl, hookspec
     from composio.models import Tool, ToolExecution, Toolkit, ToolkitRef
+    from composio.modifiers import ExecuteRequest, after_execute, before_execute, schema_modifier
     from composio.pagination import AsyncPage, Page
     from composio.plugins import PluginError
-    from composio.providers import OpenAIProvider, Provider
+    from composio.providers import (
+        AnthropicProvider,
+        OpenAIProvider,
+        OpenAIResponsesProvider,
+        Provider,
+        ToolCall,
+    )
     from composio.webhooks import TriggerEvent
 
 #: Public names whose modules load on first use: pluggy (behind the hook markers and
@@ -65,6 +73,16 @@ _LAZY = {
     "AsyncPage": "composio.pagination",
     "OpenAIProvider": "composio.providers",
     "Provider": "composio.providers",
+    "ToolCall": "composio.providers",
+    "OpenAIResponsesProvider": "composio.providers",
+    "AnthropicProvider": "composio.providers",
+    "before_execute": "composio.modifiers",
+    "after_execute": "composio.modifiers",
+    "schema_modifier": "composio.modifiers",
+    "ExecuteRequest": "composio.modifiers",
+    "custom_tool": "composio.custom_tools",
+    "CustomTool": "composio.custom_tools",
+    "ToolProxy": "composio.custom_tools",
     "TriggerEvent": "composio.webhooks",
 }
 
@@ -89,6 +107,7 @@ __all__ = [
     "APIError",
     "APIStatusError",
     "APITimeoutError",
+    "AnthropicProvider",
     "AsyncComposio",
     "AsyncPage",
     "AuthenticationError",
@@ -101,12 +120,15 @@ __all__ = [
     "ComposioError",
     "ComposioNoAPIKeyError",
     "ConflictError",
+    "CustomTool",
+    "ExecuteRequest",
     "FrozenHeaders",
     "Headers",
     "InternalServerError",
     "Middleware",
     "NotFoundError",
     "OpenAIProvider",
+    "OpenAIResponsesProvider",
     "Page",
     "PermissionDeniedError",
     "PluginError",
@@ -119,8 +141,10 @@ __all__ = [
     "Stage",
     "Timeout",
     "Tool",
+    "ToolCall",
     "ToolExecution",
     "ToolExecutionError",
+    "ToolProxy",
     "Toolkit",
     "ToolkitRef",
     "TriggerEvent",
@@ -128,6 +152,10 @@ __all__ = [
     "ValidationError",
     "WebhookVerificationError",
     "__version__",
+    "after_execute",
+    "before_execute",
+    "custom_tool",
     "hookimpl",
     "hookspec",
+    "schema_modifier",
 ]
