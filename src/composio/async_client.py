@@ -21,6 +21,7 @@ from composio.pipeline import Response
 if TYPE_CHECKING:
     from composio.pagination import AsyncPage
     from composio.resources import AsyncToolkits, AsyncTools
+    from composio.resources.triggers import AsyncTriggers
 
 __all__ = ["AsyncComposio"]
 
@@ -44,6 +45,12 @@ class AsyncComposio(BaseClient):
         return AiohttpTransport(base_url, verify=verify, pool_maxsize=pool_maxsize)
 
     # -- resources -----------------------------------------------------------------------
+    @property
+    def triggers(self) -> AsyncTriggers:
+        from composio.resources.triggers import AsyncTriggers
+
+        return AsyncTriggers(self)
+
     @property
     def tools(self) -> AsyncTools:
         from composio.resources.tools import AsyncTools

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from composio.pagination import Page
     from composio.providers import Provider
     from composio.resources import Toolkits, Tools
+    from composio.resources.triggers import Triggers
 
 __all__ = ["BaseClient", "Composio"]
 
@@ -461,6 +462,12 @@ class Composio(BaseClient):
         return RequestsTransport(base_url, verify=verify, pool_maxsize=pool_maxsize)
 
     # -- resources -----------------------------------------------------------------------
+    @property
+    def triggers(self) -> Triggers:
+        from composio.resources.triggers import Triggers
+
+        return Triggers(self)
+
     @property
     def tools(self) -> Tools:
         from composio.resources.tools import Tools

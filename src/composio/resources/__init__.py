@@ -2,3 +2,6 @@ from composio.resources.toolkits import AsyncToolkits, Toolkits
 from composio.resources.tools import AsyncTools, Tools
 
 __all__ = ["AsyncToolkits", "AsyncTools", "Toolkits", "Tools"]
+from composio.resources.triggers import AsyncTriggers, Triggers
+
+__all__ += ["AsyncTriggers", "Triggers"]
