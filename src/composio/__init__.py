@@ -26,7 +26,9 @@ from composio.errors import (
     ComposioError,
     ComposioNoAPIKeyError,
     ConflictError,
+    ConnectionFailedError,
     InternalServerError,
+    MultipleConnectedAccountsError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
@@ -43,7 +45,20 @@ from composio.retry_decision import RetryDecision
 if TYPE_CHECKING:
     from composio.async_client import AsyncComposio
     from composio.hookspecs import hookimpl, hookspec
-    from composio.models import Tool, ToolExecution, Toolkit, ToolkitRef
+    from composio.models import (
+        AsyncConnectionRequest,
+        AuthConfig,
+        ConnectedAccount,
+        ConnectionRequest,
+        ProxyResponse,
+        Tool,
+        ToolExecution,
+        ToolInput,
+        Toolkit,
+        ToolkitCategory,
+        ToolkitChangelog,
+        ToolkitRef,
+    )
     from composio.pagination import AsyncPage, Page
     from composio.plugins import PluginError
     from composio.providers import OpenAIProvider, Provider
@@ -66,6 +81,14 @@ _LAZY = {
     "OpenAIProvider": "composio.providers",
     "Provider": "composio.providers",
     "TriggerEvent": "composio.webhooks",
+    "AsyncConnectionRequest": "composio.models",
+    "AuthConfig": "composio.models",
+    "ConnectedAccount": "composio.models",
+    "ConnectionRequest": "composio.models",
+    "ProxyResponse": "composio.models",
+    "ToolInput": "composio.models",
+    "ToolkitCategory": "composio.models",
+    "ToolkitChangelog": "composio.models",
 }
 
 
@@ -90,7 +113,9 @@ __all__ = [
     "APIStatusError",
     "APITimeoutError",
     "AsyncComposio",
+    "AsyncConnectionRequest",
     "AsyncPage",
+    "AuthConfig",
     "AuthenticationError",
     "BadRequestError",
     "CallContext",
@@ -101,16 +126,21 @@ __all__ = [
     "ComposioError",
     "ComposioNoAPIKeyError",
     "ConflictError",
+    "ConnectedAccount",
+    "ConnectionFailedError",
+    "ConnectionRequest",
     "FrozenHeaders",
     "Headers",
     "InternalServerError",
     "Middleware",
+    "MultipleConnectedAccountsError",
     "NotFoundError",
     "OpenAIProvider",
     "Page",
     "PermissionDeniedError",
     "PluginError",
     "Provider",
+    "ProxyResponse",
     "RateLimitError",
     "Request",
     "RequestInfo",
@@ -121,7 +151,10 @@ __all__ = [
     "Tool",
     "ToolExecution",
     "ToolExecutionError",
+    "ToolInput",
     "Toolkit",
+    "ToolkitCategory",
+    "ToolkitChangelog",
     "ToolkitRef",
     "TriggerEvent",
     "UnprocessableEntityError",

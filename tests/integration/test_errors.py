@@ -69,7 +69,7 @@ def test_status_maps_to_class_with_server_details(
         }
     }
     sentinel_server.fail_next(
-        "/api/v3/tools", [Fault(status=status, body=body, headers={"Retry-After": "1"})]
+        "/api/v3.1/tools", [Fault(status=status, body=body, headers={"Retry-After": "1"})]
     )
     with pytest.raises(cls) as info:
         session.tools.list()
@@ -81,7 +81,7 @@ def test_status_maps_to_class_with_server_details(
     for part in (
         "tools.list",
         "GET",
-        "/api/v3/tools",
+        "/api/v3.1/tools",
         str(status),
         f"the server says {status}",
         "req-abc",
@@ -121,7 +121,7 @@ def test_wrong_key_is_authentication_error_without_the_key(sentinel_server: Loca
 def test_server_echoing_the_key_is_scrubbed(sentinel_server: LocalServer) -> None:
     client = Composio(api_key=SENTINEL_KEY, base_url=sentinel_server.url, allow_tracking=False)
     sentinel_server.fail_next(
-        "/api/v3/tools",
+        "/api/v3.1/tools",
         [
             Fault(
                 status=400,
@@ -156,7 +156,7 @@ def test_client_stays_usable_after_errors(composio_server: LocalServer) -> None:
         allow_tracking=False,
         max_retries=0,
     )
-    composio_server.fail_next("/api/v3/tools", [500])
+    composio_server.fail_next("/api/v3.1/tools", [500])
     with pytest.raises(InternalServerError):
         client.tools.list()
     assert len(client.tools.list().items) == 20
@@ -201,7 +201,7 @@ def test_gateway_prefix_is_kept(composio_server: LocalServer) -> None:
     )
     with pytest.raises(NotFoundError):
         client.tools.list()
-    assert composio_server.requests[-1].path == "/gw/api/v3/tools"
+    assert composio_server.requests[-1].path == "/gw/api/v3.1/tools"
     client.close()
 
 
@@ -211,7 +211,7 @@ def test_no_key_in_debug_logs(
     caplog.set_level(logging.DEBUG)
     client = Composio(api_key=SENTINEL_KEY, base_url=sentinel_server.url, allow_tracking=False)
     client.tools.list()
-    sentinel_server.fail_next("/api/v3/tools", [503, 503, 503])
+    sentinel_server.fail_next("/api/v3.1/tools", [503, 503, 503])
     with pytest.raises(InternalServerError):
         client.tools.list(timeout=5)
     assert not _leaks(caplog.text)
