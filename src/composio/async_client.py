@@ -76,7 +76,14 @@ class AsyncComposio(BaseClient):
 
     # -- the driver ----------------------------------------------------------------------
     async def _arun(self, op: Operation[T]) -> T:
-        return self._finish(op, await self._built.handler(self._prepare(op)))
+        # Why a gate of pool size in front of the chain: 1,000 calls gathered at once would
+        # otherwise all run their first step -- chain, request set-up, up to aiohttp's
+        # connector queue -- in one turn of the loop, starving every other task for as long.
+        # Waiting here costs a call nothing (a semaphore's fast path does not yield) until
+        # the pool is busy, and keeps the work per turn bounded by the pool size (SPEC §13:
+        # p99 loop lag). A retry's wait keeps its slot: the budget bounds those.
+        async with self._runtime.transport.gate:
+            return self._finish(op, await self._built.handler(self._prepare(op)))
 
     async def _arun_page(self, op: Operation[PageData[T]]) -> AsyncPage[T]:
         from composio.pagination import AsyncPage

@@ -236,11 +236,6 @@ def status_error_class(status: int) -> type[APIStatusError]:
     return _BY_STATUS.get(status, APIStatusError)
 
 
-class ClientClosedError(ComposioError):
-    """A call on a client whose connection pool was closed (the client itself, or the root
-    client it shares the pool with); the message says which. Nothing is reopened silently."""
-
-
 class WebhookVerificationError(ComposioError):
     """A webhook delivery failed verification; ``.reason`` names the check that failed.
 
@@ -257,6 +252,11 @@ class WebhookVerificationError(ComposioError):
         super().__init__(message)
         self.reason = reason
         self.header = header
+
+
+class ClientClosedError(ComposioError):
+    """A call on a client whose connection pool was closed (the client itself, or the root
+    client it shares the pool with); the message says which. Nothing is reopened silently."""
 
 
 class ConnectionFailedError(ComposioError):
