@@ -91,6 +91,7 @@ class _Pool:
     __slots__ = (
         "closed",
         "closed_by",
+        "gate",
         "loop",
         "maxsize",
         "pid",
@@ -111,6 +112,8 @@ class _Pool:
         self.closed = False
         self.closed_by = ""
         self.pid = os.getpid()
+        #: Admission to the pool, held for a whole call (see ``AsyncComposio._arun``).
+        self.gate = asyncio.Semaphore(maxsize)
 
     async def get(self, who: str) -> aiohttp.ClientSession:
         """The session, created on the first call inside the running loop."""
@@ -204,6 +207,11 @@ class AiohttpTransport:
     @property
     def closed(self) -> bool:
         return self._pool.closed
+
+    @property
+    def gate(self) -> asyncio.Semaphore:
+        """One slot per pooled connection; ``AsyncComposio._arun`` holds one per call."""
+        return self._pool.gate
 
     def for_base_url(self, base_url: str) -> AiohttpTransport:
         """A transport for another base URL over the same pool (``with_options(base_url=)``)."""

@@ -1,7 +1,18 @@
+from composio.resources.auth_configs import AsyncAuthConfigs, AuthConfigs
+from composio.resources.connected_accounts import AsyncConnectedAccounts, ConnectedAccounts
 from composio.resources.toolkits import AsyncToolkits, Toolkits
 from composio.resources.tools import AsyncTools, Tools
-
-__all__ = ["AsyncToolkits", "AsyncTools", "Toolkits", "Tools"]
 from composio.resources.triggers import AsyncTriggers, Triggers
 
-__all__ += ["AsyncTriggers", "Triggers"]
+__all__ = [
+    "AsyncAuthConfigs",
+    "AsyncConnectedAccounts",
+    "AsyncToolkits",
+    "AsyncTools",
+    "AsyncTriggers",
+    "AuthConfigs",
+    "ConnectedAccounts",
+    "Toolkits",
+    "Tools",
+    "Triggers",
+]
