@@ -215,3 +215,35 @@ def _count(data: Mapping[str, Any], key: str) -> int | None:
     if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
         return None
     return int(v)
+
+
+class ExternalOperation(Operation[T]):
+    """A request to ANOTHER origin (``files.upload``'s PUT to a presigned storage URL).
+
+    ``path`` is the absolute URL. The driver hands it straight to the client's transport --
+    the same pool, bounded by ``options`` (its deadline included) -- and NOT to the middleware
+    chain: none of the SDK's credentials, default, session or extra headers, no telemetry,
+    tracing or retries, only ``headers`` as given. The body is ``content``, raw bytes.
+    """
+
+    __slots__ = ("content", "headers")
+
+    def __init__(
+        self,
+        name: str,
+        method: str,
+        url: str,
+        parse: Callable[[Response], T],
+        *,
+        content: bytes,
+        headers: Mapping[str, str],
+        options: CallOptions = _DEFAULT_OPTIONS,
+    ) -> None:
+        super().__init__(name, method, url, parse, options=options)
+        self.content = content
+        self.headers = dict(headers)
+
+    def __repr__(self) -> str:
+        from composio._redact import redact_url
+
+        return f"<ExternalOperation {self.name} {self.method} {redact_url(self.path)}>"
