@@ -592,7 +592,7 @@ _TOOL_INPUT: dict[str, Any] = {"arguments": dict, "error": str}
 
 
 @dataclass(frozen=True, slots=True)
-class TriggerType:
+class TriggerType(_Model):
     """A kind of event a toolkit can send (``GET /triggers_types``, ``/triggers_types/{slug}``).
 
     ``config`` is the JSON schema of the ``trigger_config`` that ``triggers.create`` needs;
@@ -629,7 +629,7 @@ _TRIGGER_TYPE: dict[str, Any] = {
 
 
 @dataclass(frozen=True, slots=True)
-class TriggerInstance:
+class TriggerInstance(_Model):
     """A trigger set up on one connected account (``GET /trigger_instances/active``).
 
     ``disabled_at`` is ``None`` while the trigger is enabled. The API's camelCase duplicates
@@ -674,7 +674,7 @@ _TRIGGER_INSTANCE: dict[str, Any] = {
 
 
 @dataclass(frozen=True, slots=True)
-class ToolRouterSession:
+class ToolRouterSession(_Model):
     """A tool-router session: a user's view of the catalog, served as one MCP endpoint."""
 
     session_id: str
@@ -703,7 +703,7 @@ _ROUTER_SESSION: dict[str, Any] = {
 
 
 @dataclass(frozen=True, slots=True)
-class ToolRouterExecution:
+class ToolRouterExecution(_Model):
     """What a tool (or a meta tool) run in a tool-router session returned.
 
     The API reports a tool's own failure as ``error`` in a 200 answer; ``successful`` is
@@ -728,7 +728,7 @@ _ROUTER_EXECUTION: dict[str, Any] = {"data": dict, "error": str, "log_id": str}
 
 
 @dataclass(frozen=True, slots=True)
-class ToolRouterLink:
+class ToolRouterLink(_Model):
     """A connection link made in a session: send the user to ``redirect_url``."""
 
     redirect_url: str
@@ -749,7 +749,7 @@ _ROUTER_LINK: dict[str, Any] = {
 
 
 @dataclass(frozen=True, slots=True)
-class ToolRouterToolkit:
+class ToolRouterToolkit(_Model):
     """A toolkit as a session sees it: enabled or not, connected or not."""
 
     slug: str
@@ -778,7 +778,7 @@ _ROUTER_TOOLKIT: dict[str, Any] = {
 
 
 @dataclass(frozen=True, slots=True)
-class McpServer:
+class McpServer(_Model):
     """An MCP server configuration (``/mcp/servers``, ``/mcp/{id}``).
 
     ``server_instance_count`` is kept as the JSON number the API sent.
@@ -822,7 +822,7 @@ _MCP_SERVER: dict[str, Any] = {
 
 
 @dataclass(frozen=True, slots=True)
-class McpUrls:
+class McpUrls(_Model):
     """``mcp.generate``: the server's URL, and one per user id / connected account asked for."""
 
     mcp_url: str
@@ -843,7 +843,7 @@ _MCP_URLS: dict[str, Any] = {
 
 
 @dataclass(frozen=True, slots=True)
-class McpInstance:
+class McpInstance(_Model):
     """One user's instance of an MCP server; ``instance_id`` is that user's id."""
 
     id: str
@@ -868,7 +868,7 @@ _MCP_INSTANCE: dict[str, Any] = {
 
 
 @dataclass(frozen=True, slots=True)
-class FileRef:
+class FileRef(_Model):
     """A file stored for a tool: listed by ``files.list``, returned by ``files.upload``.
 
     ``key`` (the storage key a tool argument refers to) is known after an upload; the list
