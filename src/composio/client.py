@@ -32,6 +32,7 @@ from composio._ops.raw import request_operation
 from composio._retry_budget import RetryBudget
 from composio._sentinel import NOT_GIVEN, HeadersArg
 from composio._status_errors import status_error
+from composio._toolkit_versions import ToolkitCache, resolve_toolkit_versions
 from composio.config import (
     DEFAULT_BASE_URL,
     ClientConfig,
@@ -68,12 +69,15 @@ def tracking_disabled_by_env() -> bool:
 class _Runtime:
     """What a root client owns and its sessions share."""
 
-    __slots__ = ("__weakref__", "retry_budget", "telemetry", "transport")
+    __slots__ = ("__weakref__", "retry_budget", "telemetry", "toolkit_of", "transport")
 
     def __init__(self, transport: Any) -> None:
         from composio import _fork
 
         self.transport = transport
+        #: tool slug -> its toolkit's slug, learnt from tool schemas (SPEC §14: version pins
+        #: are matched by the tool's toolkit; one root client asks once per tool)
+        self.toolkit_of = ToolkitCache()
         from composio.telemetry._hub import TelemetryHub
 
         self.retry_budget = RetryBudget()
@@ -227,6 +231,7 @@ class BaseClient:
         *,
         blocked_plugins: Sequence[str] = (),
         pool_maxsize: int = 32,
+        toolkit_versions: Mapping[str, str] | str | None = None,
     ) -> None:
         config = ClientConfig(
             api_key=_check_api_key(api_key),
@@ -247,6 +252,7 @@ class BaseClient:
             middlewares=tuple(middlewares),
             plugins=tuple(plugins),
             blocked_plugins=frozenset(blocked_plugins),
+            toolkit_versions=resolve_toolkit_versions(toolkit_versions),
         )
         if isinstance(pool_maxsize, bool) or not isinstance(pool_maxsize, int) or pool_maxsize < 1:
             raise ValidationError("pool_maxsize must be an int >= 1.")
@@ -312,6 +318,7 @@ class BaseClient:
         plugins: Any = NOT_GIVEN,
         *,
         blocked_plugins: Any = NOT_GIVEN,
+        toolkit_versions: Any = NOT_GIVEN,
     ) -> _C:
         """A derived client with some settings replaced; it shares the connection pool.
 
@@ -350,6 +357,9 @@ class BaseClient:
             blocked_plugins=old.blocked_plugins
             if blocked_plugins is NOT_GIVEN
             else frozenset(blocked_plugins),
+            toolkit_versions=old.toolkit_versions
+            if toolkit_versions is NOT_GIVEN
+            else resolve_toolkit_versions(toolkit_versions),
         )
         runtime = self._runtime
         transport = runtime.transport
