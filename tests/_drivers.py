@@ -16,7 +16,7 @@ import contextlib
 import contextvars
 import inspect
 import threading
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Coroutine, Iterator
 from typing import Any, TypeVar
 
 from composio import AsyncComposio, AsyncPage, Composio
@@ -160,17 +160,6 @@ class Driver:
             client = SyncView(AsyncComposio(**kw), self.loop)
         self._made.append(client)
         return client
-
-    def set_sleep(self, client: Any, sleep: Callable[[float], object]) -> None:
-        """Replace the retry wait on one client's chain (both drivers' seams)."""
-        target = client.target if isinstance(client, SyncView) else client
-        retry = next(m for m in target.chain if m.name == "retry")
-        retry.sleep = sleep
-
-        async def asleep(seconds: float) -> None:
-            sleep(seconds)
-
-        retry.asleep = asleep
 
     def close(self) -> None:
         for client in self._made:

@@ -44,6 +44,7 @@ from composio.retry_decision import RetryDecision
 
 if TYPE_CHECKING:
     from composio.async_client import AsyncComposio
+    from composio.custom_tools import CustomTool, ToolProxy, custom_tool
     from composio.hookspecs import hookimpl, hookspec
     from composio.models import (
         AsyncConnectionRequest,
@@ -59,9 +60,16 @@ if TYPE_CHECKING:
         ToolkitChangelog,
         ToolkitRef,
     )
+    from composio.modifiers import ExecuteRequest, after_execute, before_execute, schema_modifier
     from composio.pagination import AsyncPage, Page
     from composio.plugins import PluginError
-    from composio.providers import OpenAIProvider, Provider
+    from composio.providers import (
+        AnthropicProvider,
+        OpenAIProvider,
+        OpenAIResponsesProvider,
+        Provider,
+        ToolCall,
+    )
     from composio.webhooks import TriggerEvent
 
 #: Public names whose modules load on first use: pluggy (behind the hook markers and
@@ -80,6 +88,16 @@ _LAZY = {
     "AsyncPage": "composio.pagination",
     "OpenAIProvider": "composio.providers",
     "Provider": "composio.providers",
+    "ToolCall": "composio.providers",
+    "OpenAIResponsesProvider": "composio.providers",
+    "AnthropicProvider": "composio.providers",
+    "before_execute": "composio.modifiers",
+    "after_execute": "composio.modifiers",
+    "schema_modifier": "composio.modifiers",
+    "ExecuteRequest": "composio.modifiers",
+    "custom_tool": "composio.custom_tools",
+    "CustomTool": "composio.custom_tools",
+    "ToolProxy": "composio.custom_tools",
     "TriggerEvent": "composio.webhooks",
     "AsyncConnectionRequest": "composio.models",
     "AuthConfig": "composio.models",
@@ -112,6 +130,7 @@ __all__ = [
     "APIError",
     "APIStatusError",
     "APITimeoutError",
+    "AnthropicProvider",
     "AsyncComposio",
     "AsyncConnectionRequest",
     "AsyncPage",
@@ -129,6 +148,8 @@ __all__ = [
     "ConnectedAccount",
     "ConnectionFailedError",
     "ConnectionRequest",
+    "CustomTool",
+    "ExecuteRequest",
     "FrozenHeaders",
     "Headers",
     "InternalServerError",
@@ -136,6 +157,7 @@ __all__ = [
     "MultipleConnectedAccountsError",
     "NotFoundError",
     "OpenAIProvider",
+    "OpenAIResponsesProvider",
     "Page",
     "PermissionDeniedError",
     "PluginError",
@@ -149,9 +171,11 @@ __all__ = [
     "Stage",
     "Timeout",
     "Tool",
+    "ToolCall",
     "ToolExecution",
     "ToolExecutionError",
     "ToolInput",
+    "ToolProxy",
     "Toolkit",
     "ToolkitCategory",
     "ToolkitChangelog",
@@ -161,6 +185,10 @@ __all__ = [
     "ValidationError",
     "WebhookVerificationError",
     "__version__",
+    "after_execute",
+    "before_execute",
+    "custom_tool",
     "hookimpl",
     "hookspec",
+    "schema_modifier",
 ]

@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from urllib.parse import urlsplit
 
-from composio._operation import API_PREFIX, Flow, Operation, PageData, Sleep
+from composio._fork import module_lock
+from composio._operation import API_PREFIX, Flow, Operation, PageData, Sleep, flow_name
 from composio._ops.raw import request_operation
 from composio._retry_budget import RetryBudget
 from composio._sentinel import NOT_GIVEN, HeadersArg
@@ -43,6 +43,7 @@ from composio.config import (
 from composio.errors import ComposioError, ComposioNoAPIKeyError, ValidationError
 from composio.headers import FrozenHeaders, Layer, build_layer, fold_layers
 from composio.pipeline import CallContext, Middleware, Request, Response, acompose, compose
+from composio.telemetry._scope import operation
 from composio.transport import RequestsTransport
 
 if TYPE_CHECKING:
@@ -55,7 +56,7 @@ __all__ = ["BaseClient", "Composio"]
 logger = logging.getLogger("composio")
 _EMPTY: Layer = {}
 _logged_hosts: set[str] = set()
-_logged_lock = threading.Lock()
+_logged_lock = module_lock("composio.client._logged_lock")
 T = TypeVar("T")
 _C = TypeVar("_C", bound="BaseClient")
 
@@ -99,7 +100,7 @@ class _Runtime:
         finally:
             self.transport.close()
 
-    async def aclose(self) -> None:
+    async def aclose(self, how: str = "close()") -> None:
         """The async client's close: the telemetry flush (a bounded thread join) runs in a
         worker thread so the event loop is never blocked by it."""
         import asyncio
@@ -107,7 +108,7 @@ class _Runtime:
         try:
             await asyncio.to_thread(self.telemetry.close, timeout=1.0)
         finally:
-            await self.transport.aclose()
+            await self.transport.aclose(how)
 
 
 class _Built:
@@ -500,7 +501,11 @@ class Composio(BaseClient):
 
     # -- the driver ----------------------------------------------------------------------
     def _run(self, op: Operation[T]) -> T:
-        return self._finish(op, self._built.handler(self._prepare(op)))
+        if op.raw:  # client.request: reported by the telemetry middleware itself
+            return self._finish(op, self._built.handler(self._prepare(op)))
+        # One telemetry event per public operation, with the error the caller gets (§12.11).
+        with operation(op.name):
+            return self._finish(op, self._built.handler(self._prepare(op)))
 
     def _run_page(self, op: Operation[PageData[T]]) -> Page[T]:
         from composio.pagination import Page
@@ -517,21 +522,25 @@ class Composio(BaseClient):
     def _run_flow(self, flow: Flow[T]) -> T:
         try:
             step = next(flow)
-            while True:
-                if isinstance(step, Sleep):
-                    time.sleep(step.seconds)
-                    step = flow.send(None)
-                    continue
-                try:
-                    result = self._run(step)
-                except ComposioError as exc:
-                    step = flow.throw(exc)
-                    continue
-                step = flow.send(result)
         except StopIteration as done:
             return done.value  # type: ignore[no-any-return]
-        finally:
-            flow.close()
+        with operation(flow_name(step)):  # every request of the flow joins one operation
+            try:
+                while True:
+                    if isinstance(step, Sleep):
+                        time.sleep(step.seconds)
+                        step = flow.send(None)
+                        continue
+                    try:
+                        result = self._run(step)
+                    except ComposioError as exc:
+                        step = flow.throw(exc)  # the flow may handle it (a poll to retry)
+                        continue
+                    step = flow.send(result)
+            except StopIteration as done:
+                return done.value  # type: ignore[no-any-return]
+            finally:
+                flow.close()
 
     def request(
         self,

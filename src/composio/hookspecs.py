@@ -1,4 +1,4 @@
-"""The four hooks a ``composio`` plugin may implement (SPEC §3).
+"""The hooks a ``composio`` plugin may implement (SPEC §3, and §15 for the tool hooks).
 
 A plugin is any object or module with functions marked ``@composio.hookimpl``; it is found
 through the ``composio`` entry-point group, or passed as ``Composio(plugins=[...])``.
@@ -13,6 +13,8 @@ import pluggy
 
 if TYPE_CHECKING:
     from composio.config import ClientConfig
+    from composio.models import Tool, ToolExecution
+    from composio.modifiers import ExecuteRequest
     from composio.pipeline import Middleware, Request, Response
     from composio.retry_decision import RetryDecision
 
@@ -50,4 +52,47 @@ def composio_retry_decision(
 @hookspec
 def composio_telemetry_event(event: Mapping[str, Any]) -> None:
     """Observe each telemetry event (read-only); called on the caller's thread, keep it cheap."""
+    raise NotImplementedError
+
+
+# -- The tool hooks (SPEC §15). Unlike the hooks above they are not called as one pluggy call:
+# the SDK calls each implementation in turn, in pluggy's order (last registered first,
+# tryfirst/trylast respected), handing it the previous one's output, so that plugins chain.
+# Return the new value, or None to leave it unchanged. An implementation may declare any
+# subset of the arguments, by these names. Wrappers (hookwrapper/wrapper) are not called.
+# What one raises (or a value of the wrong type) fails that one execution, or the
+# tools.get call for the schema hook, with a ComposioError naming the plugin.
+
+
+@hookspec
+def composio_before_execute(
+    tool: str, toolkit: str, params: ExecuteRequest
+) -> ExecuteRequest | None:
+    """Change a tool execution before it is sent; runs before the call's ``before_execute``.
+
+    ``tool``: the tool slug; ``toolkit``: its toolkit slug (``""`` if unknown);
+    ``params``: the :class:`~composio.modifiers.ExecuteRequest` (arguments, user_id,
+    connected_account_id, version) -- return ``dataclasses.replace(params, ...)`` or ``None``.
+    """
+    raise NotImplementedError
+
+
+@hookspec
+def composio_after_execute(tool: str, toolkit: str, result: ToolExecution) -> ToolExecution | None:
+    """Change a tool's result; runs before the call's ``after_execute`` modifiers.
+
+    ``tool``, ``toolkit``: as for :func:`composio_before_execute`; ``result``: the
+    :class:`~composio.models.ToolExecution` (failed ones too) -- return a new one or ``None``.
+    """
+    raise NotImplementedError
+
+
+@hookspec
+def composio_tool_schema(tool: str, toolkit: str, schema: Tool) -> Tool | None:
+    """Change a tool before the provider wraps it (per tool, on ``tools.get``).
+
+    ``tool``, ``toolkit``: as above; ``schema``: the :class:`~composio.models.Tool` -- return
+    ``dataclasses.replace(schema, description=..., input_parameters=...)`` (same slug) or
+    ``None``. Runs before the call's ``schema_modifier`` modifiers.
+    """
     raise NotImplementedError

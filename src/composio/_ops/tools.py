@@ -16,10 +16,11 @@ from composio._ops._encode import (
     q_list,
     q_str,
     slug_path,
+    tool_failure,
 )
 from composio._sentinel import HeadersArg
 from composio._toolkit_versions import LATEST, NO_PINS, Pins, ToolkitCache, query_value
-from composio.errors import ToolExecutionError, ValidationError
+from composio.errors import ValidationError
 from composio.models import ProxyResponse, ShapeError, Tool, ToolExecution, ToolInput
 
 if TYPE_CHECKING:
@@ -240,13 +241,7 @@ def execute_tool(
     def read(response: Response) -> ToolExecution:
         result = parse(response, ToolExecution.from_dict)
         if raise_on_error and not result.successful:
-            error = result.error or "no error message"
-            raise ToolExecutionError(
-                f"tools.execute: tool {slug!r} reported failure: {error:.500}"
-                + (f" (log_id={result.log_id})" if result.log_id else ""),
-                result=result,
-                slug=slug,
-            )
+            raise tool_failure(response, result, slug)
         return result
 
     def send(chosen: str) -> Operation[ToolExecution]:
