@@ -38,6 +38,7 @@ __all__ = [
     "PageData",
     "Sleep",
     "call_options",
+    "flow_name",
 ]
 
 #: Where every wrapped operation lives: the API's canonical prefix since 2026-04 (SPEC §14).
@@ -132,6 +133,14 @@ class Sleep:
 #: A multi-request operation: yields operations (or sleeps), is sent each operation's result
 #: (``None`` after a sleep), returns the value.
 Flow: TypeAlias = Generator["Operation[Any] | Sleep", Any, T]
+
+
+def flow_name(first: Operation[Any] | Sleep) -> str:
+    """The public operation a flow reports as (telemetry, spans): its first request's name.
+    A flow starts with a request, never a sleep (there is nothing to wait for yet)."""
+    if not isinstance(first, Operation):
+        raise TypeError("a flow must start with an Operation, not a Sleep")
+    return first.name
 
 
 class PageData(Generic[T]):

@@ -12,12 +12,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from composio._operation import Flow, Operation, PageData, Sleep
+from composio._operation import Flow, Operation, PageData, Sleep, flow_name
 from composio._ops.raw import request_operation
 from composio._sentinel import NOT_GIVEN, HeadersArg
 from composio.client import BaseClient
 from composio.errors import ComposioError
 from composio.pipeline import Response
+from composio.telemetry._scope import operation
 
 if TYPE_CHECKING:
     from composio.pagination import AsyncPage
@@ -111,7 +112,11 @@ class AsyncComposio(BaseClient):
         # the pool is busy, and keeps the work per turn bounded by the pool size (SPEC §13:
         # p99 loop lag). A retry's wait keeps its slot: the budget bounds those.
         async with self._runtime.transport.gate:
-            return self._finish(op, await self._handler_for(op)(self._prepare(op)))
+            handler = self._handler_for(op)
+            if op.raw:  # client.request: reported by the telemetry middleware itself
+                return self._finish(op, await handler(self._prepare(op)))
+            with operation(op.name):  # a context variable: one scope per task
+                return self._finish(op, await handler(self._prepare(op)))
 
     async def _arun_page(self, op: Operation[PageData[T]]) -> AsyncPage[T]:
         from composio.pagination import AsyncPage
@@ -128,23 +133,27 @@ class AsyncComposio(BaseClient):
     async def _arun_flow(self, flow: Flow[T]) -> T:
         try:
             step = next(flow)
-            while True:
-                if isinstance(step, Sleep):
-                    import asyncio  # only flows that wait need it
-
-                    await asyncio.sleep(step.seconds)
-                    step = flow.send(None)
-                    continue
-                try:
-                    result = await self._arun(step)
-                except ComposioError as exc:
-                    step = flow.throw(exc)
-                    continue
-                step = flow.send(result)
         except StopIteration as done:
             return done.value  # type: ignore[no-any-return]
-        finally:
-            flow.close()  # a cancelled await must not leave the flow suspended
+        with operation(flow_name(step)):  # every request of the flow joins one operation
+            try:
+                while True:
+                    if isinstance(step, Sleep):
+                        import asyncio  # only flows that wait need it
+
+                        await asyncio.sleep(step.seconds)
+                        step = flow.send(None)
+                        continue
+                    try:
+                        result = await self._arun(step)
+                    except ComposioError as exc:
+                        step = flow.throw(exc)  # the flow may handle it (a poll to retry)
+                        continue
+                    step = flow.send(result)
+            except StopIteration as done:
+                return done.value  # type: ignore[no-any-return]
+            finally:
+                flow.close()  # a cancelled await must not leave the flow suspended
 
     async def request(
         self,
@@ -182,4 +191,5 @@ class AsyncComposio(BaseClient):
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        await self.close()
+        if self._owns_runtime:
+            await self._runtime.aclose("the exit of its 'async with' block")

@@ -21,17 +21,26 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from urllib.parse import urlsplit
 
-from composio._operation import API_PREFIX, ExternalOperation, Flow, Operation, PageData, Sleep
+from composio._fork import module_lock
+from composio._operation import (
+    API_PREFIX,
+    ExternalOperation,
+    Flow,
+    Operation,
+    PageData,
+    Sleep,
+    flow_name,
+)
 from composio._ops.raw import request_operation
 from composio._retry_budget import RetryBudget
 from composio._sentinel import NOT_GIVEN, HeadersArg
 from composio._status_errors import status_error
+from composio._toolkit_versions import ToolkitCache, resolve_toolkit_versions
 from composio.config import (
     DEFAULT_BASE_URL,
     ClientConfig,
@@ -47,6 +56,7 @@ from composio.errors import (
 )
 from composio.headers import FrozenHeaders, Headers, Layer, build_layer, fold_layers
 from composio.pipeline import CallContext, Middleware, Request, Response, acompose, compose
+from composio.telemetry._scope import operation
 from composio.transport import RequestsTransport
 
 if TYPE_CHECKING:
@@ -63,7 +73,7 @@ __all__ = ["BaseClient", "Composio"]
 logger = logging.getLogger("composio")
 _EMPTY: Layer = {}
 _logged_hosts: set[str] = set()
-_logged_lock = threading.Lock()
+_logged_lock = module_lock("composio.client._logged_lock")
 T = TypeVar("T")
 _C = TypeVar("_C", bound="BaseClient")
 
@@ -77,12 +87,15 @@ def tracking_disabled_by_env() -> bool:
 class _Runtime:
     """What a root client owns and its sessions share."""
 
-    __slots__ = ("__weakref__", "retry_budget", "telemetry", "transport")
+    __slots__ = ("__weakref__", "retry_budget", "telemetry", "toolkit_of", "transport")
 
     def __init__(self, transport: Any) -> None:
         from composio import _fork
 
         self.transport = transport
+        #: tool slug -> its toolkit's slug, learnt from tool schemas (SPEC §14: version pins
+        #: are matched by the tool's toolkit; one root client asks once per tool)
+        self.toolkit_of = ToolkitCache()
         from composio.telemetry._hub import TelemetryHub
 
         self.retry_budget = RetryBudget()
@@ -104,7 +117,7 @@ class _Runtime:
         finally:
             self.transport.close()
 
-    async def aclose(self) -> None:
+    async def aclose(self, how: str = "close()") -> None:
         """The async client's close: the telemetry flush (a bounded thread join) runs in a
         worker thread so the event loop is never blocked by it."""
         import asyncio
@@ -112,7 +125,7 @@ class _Runtime:
         try:
             await asyncio.to_thread(self.telemetry.close, timeout=1.0)
         finally:
-            await self.transport.aclose()
+            await self.transport.aclose(how)
 
 
 class _Built:
@@ -236,6 +249,7 @@ class BaseClient:
         *,
         blocked_plugins: Sequence[str] = (),
         pool_maxsize: int = 32,
+        toolkit_versions: Mapping[str, str] | str | None = None,
     ) -> None:
         config = ClientConfig(
             api_key=_check_api_key(api_key),
@@ -256,6 +270,7 @@ class BaseClient:
             middlewares=tuple(middlewares),
             plugins=tuple(plugins),
             blocked_plugins=frozenset(blocked_plugins),
+            toolkit_versions=resolve_toolkit_versions(toolkit_versions),
         )
         if isinstance(pool_maxsize, bool) or not isinstance(pool_maxsize, int) or pool_maxsize < 1:
             raise ValidationError("pool_maxsize must be an int >= 1.")
@@ -321,6 +336,7 @@ class BaseClient:
         plugins: Any = NOT_GIVEN,
         *,
         blocked_plugins: Any = NOT_GIVEN,
+        toolkit_versions: Any = NOT_GIVEN,
     ) -> _C:
         """A derived client with some settings replaced; it shares the connection pool.
 
@@ -359,6 +375,9 @@ class BaseClient:
             blocked_plugins=old.blocked_plugins
             if blocked_plugins is NOT_GIVEN
             else frozenset(blocked_plugins),
+            toolkit_versions=old.toolkit_versions
+            if toolkit_versions is NOT_GIVEN
+            else resolve_toolkit_versions(toolkit_versions),
         )
         runtime = self._runtime
         transport = runtime.transport
@@ -455,7 +474,9 @@ class BaseClient:
         transport = self._runtime.transport
         if getattr(transport, "closed", False) is True:
             raise ClientClosedError(
-                f"{op.name}: the client's connection pool was closed; derive a new client."
+                f"{op.name}: the client for {self._built.base_url} was closed; its sessions "
+                "and with_options copies share its pool. Create a new client to make calls.",
+                base_url=self._built.base_url,
             )
         return transport
 
@@ -541,7 +562,12 @@ class Composio(BaseClient):
 
     # -- the driver ----------------------------------------------------------------------
     def _run(self, op: Operation[T]) -> T:
-        return self._finish(op, self._handler_for(op)(self._prepare(op)))
+        handler = self._handler_for(op)
+        if op.raw:  # client.request: reported by the telemetry middleware itself
+            return self._finish(op, handler(self._prepare(op)))
+        # One telemetry event per public operation, with the error the caller gets (§12.11).
+        with operation(op.name):
+            return self._finish(op, handler(self._prepare(op)))
 
     def _run_page(self, op: Operation[PageData[T]]) -> Page[T]:
         from composio.pagination import Page
@@ -558,21 +584,25 @@ class Composio(BaseClient):
     def _run_flow(self, flow: Flow[T]) -> T:
         try:
             step = next(flow)
-            while True:
-                if isinstance(step, Sleep):
-                    time.sleep(step.seconds)
-                    step = flow.send(None)
-                    continue
-                try:
-                    result = self._run(step)
-                except ComposioError as exc:
-                    step = flow.throw(exc)
-                    continue
-                step = flow.send(result)
         except StopIteration as done:
             return done.value  # type: ignore[no-any-return]
-        finally:
-            flow.close()
+        with operation(flow_name(step)):  # every request of the flow joins one operation
+            try:
+                while True:
+                    if isinstance(step, Sleep):
+                        time.sleep(step.seconds)
+                        step = flow.send(None)
+                        continue
+                    try:
+                        result = self._run(step)
+                    except ComposioError as exc:
+                        step = flow.throw(exc)  # the flow may handle it (a poll to retry)
+                        continue
+                    step = flow.send(result)
+            except StopIteration as done:
+                return done.value  # type: ignore[no-any-return]
+            finally:
+                flow.close()
 
     def request(
         self,
