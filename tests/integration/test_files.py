@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from composio import APIError, APITimeoutError, FileRef, Timeout, ValidationError
+from composio import APIError, APITimeoutError, ClientClosedError, FileRef, Timeout, ValidationError
 from composio.testing import Fault, LocalServer
 from tests._drivers import Driver
 from tests.integration._api import Api
@@ -219,3 +219,11 @@ def test_the_async_client_reads_the_file_off_the_event_loop(
         thread.join(15)
     assert in_time == [True]
     assert ref.mimetype == "text/plain" and server.uploaded_files[0].data == b"streamed"
+
+
+def test_an_upload_on_a_closed_client_opens_nothing(driver: Driver, server: LocalServer) -> None:
+    client = driver.client(api_key=server.api_key, base_url=server.url, allow_tracking=False)
+    client.close()
+    with pytest.raises(ClientClosedError):
+        client.files.upload(b"late", toolkit_slug="text", tool_slug="TEXT_UPPERCASE")
+    assert server.requests == [] and server.uploaded_files == []
