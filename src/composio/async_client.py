@@ -18,7 +18,6 @@ from composio._sentinel import NOT_GIVEN, HeadersArg
 from composio.client import BaseClient
 from composio.errors import ComposioError
 from composio.pipeline import Response
-from composio.telemetry._scope import operation
 
 if TYPE_CHECKING:
     from composio.pagination import AsyncPage
@@ -86,7 +85,7 @@ class AsyncComposio(BaseClient):
         async with self._runtime.transport.gate:
             if op.raw:  # client.request: reported by the telemetry middleware itself
                 return self._finish(op, await self._built.handler(self._prepare(op)))
-            with operation(op.name):  # a context variable: one scope per task
+            with self._built.operation(op.name):  # a context variable: one scope per task
                 return self._finish(op, await self._built.handler(self._prepare(op)))
 
     async def _arun_page(self, op: Operation[PageData[T]]) -> AsyncPage[T]:
@@ -106,7 +105,7 @@ class AsyncComposio(BaseClient):
             step = next(flow)
         except StopIteration as done:
             return done.value  # type: ignore[no-any-return]
-        with operation(flow_name(step)):  # every request of the flow joins one operation
+        with self._built.operation(flow_name(step)):  # the flow's requests join one operation
             try:
                 while True:
                     if isinstance(step, Sleep):

@@ -27,8 +27,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from urllib.parse import urlsplit
 
 from composio._fork import module_lock
-from composio._operation import API_PREFIX, Flow, Operation, PageData, Sleep, flow_name
-from composio._ops.raw import request_operation
+from composio._operation import API_PREFIX, Sleep, flow_name
 from composio._retry_budget import RetryBudget
 from composio._sentinel import NOT_GIVEN, HeadersArg
 from composio._status_errors import status_error
@@ -43,10 +42,10 @@ from composio.config import (
 from composio.errors import ComposioError, ComposioNoAPIKeyError, ValidationError
 from composio.headers import FrozenHeaders, Layer, build_layer, fold_layers
 from composio.pipeline import CallContext, Middleware, Request, Response, acompose, compose
-from composio.telemetry._scope import operation
 from composio.transport import RequestsTransport
 
 if TYPE_CHECKING:
+    from composio._operation import Flow, Operation, PageData
     from composio.pagination import Page
     from composio.providers import Provider
     from composio.resources import AuthConfigs, ConnectedAccounts, Toolkits, Tools
@@ -112,7 +111,16 @@ class _Runtime:
 
 
 class _Built:
-    __slots__ = ("api_base", "base_url", "chain", "config", "handler", "hook", "plugin_names")
+    __slots__ = (
+        "api_base",
+        "base_url",
+        "chain",
+        "config",
+        "handler",
+        "hook",
+        "operation",
+        "plugin_names",
+    )
 
     def __init__(
         self, config: ClientConfig, runtime: _Runtime, transport: Any, asynchronous: bool = False
@@ -121,6 +129,7 @@ class _Built:
         # are not needed by ``import composio`` (SPEC §9).
         from composio.middlewares._builtin import BuiltinPlugin
         from composio.plugins import build_chain
+        from composio.telemetry._scope import operation
 
         build = build_chain(
             config,
@@ -138,6 +147,8 @@ class _Built:
         self.base_url = config.base_url
         #: where every wrapped operation's path is appended (``API_PREFIX``, in one place)
         self.api_base = config.base_url + API_PREFIX
+        #: the public-operation telemetry scope (imported with the first build, not at import)
+        self.operation = operation
 
 
 def _check_provider(provider: object) -> Provider:
@@ -540,8 +551,9 @@ class Composio(BaseClient):
         if op.raw:  # client.request: reported by the telemetry middleware itself
             return self._finish(op, self._built.handler(self._prepare(op)))
         # One telemetry event per public operation, with the error the caller gets (§12.11).
-        with operation(op.name):
-            return self._finish(op, self._built.handler(self._prepare(op)))
+        built = self._built
+        with built.operation(op.name):
+            return self._finish(op, built.handler(self._prepare(op)))
 
     def _run_page(self, op: Operation[PageData[T]]) -> Page[T]:
         from composio.pagination import Page
@@ -560,7 +572,7 @@ class Composio(BaseClient):
             step = next(flow)
         except StopIteration as done:
             return done.value  # type: ignore[no-any-return]
-        with operation(flow_name(step)):  # every request of the flow joins one operation
+        with self._built.operation(flow_name(step)):  # the flow's requests join one operation
             try:
                 while True:
                     if isinstance(step, Sleep):
@@ -592,6 +604,8 @@ class Composio(BaseClient):
 
         ``path`` is relative to ``base_url`` and must start with ``/``. 4xx/5xx raise.
         """
+        from composio._ops.raw import request_operation
+
         return self._run(
             request_operation(
                 method,

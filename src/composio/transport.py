@@ -39,8 +39,8 @@ from composio._wire import BODY_METHODS as _BODY_METHODS
 from composio._wire import CROSS_ORIGIN_SAFE as _CROSS_ORIGIN_SAFE
 from composio._wire import REDIRECTS as _REDIRECTS
 from composio._wire import RedirectRefused as _RedirectRefused
+from composio._wire import deadline_error, redirect_refused
 from composio._wire import origin as _origin
-from composio._wire import redirect_refused
 from composio._wire import redirect_target as _redirect_target
 from composio.errors import (
     APIConnectionError,
@@ -237,17 +237,8 @@ class RequestsTransport:
         ctx = request.context
         remaining = ctx.deadline - time.monotonic()
         if remaining <= 0:
-            raise APITimeoutError(
-                scrub(
-                    f"{method} {redact_url(url)}: the call's total timeout of "
-                    f"{ctx.timeout.total:g}s ran out before the "
-                    f"{'next redirect hop' if hop else 'attempt'} could start.",
-                    request.headers,
-                ),
-                request=request_info(request, url),
-                sent=False,
-                kind="deadline",
-            )
+            what = "next redirect hop" if hop else "attempt"
+            raise deadline_error(request, url, f"before the {what} could start", sent=False)
         limit = ctx.timeout
         connect = remaining if limit.connect is None else min(limit.connect, remaining)
         read = remaining if limit.read is None else min(limit.read, remaining)
@@ -361,16 +352,7 @@ def _read_timeout(
     """A read that timed out: ``deadline`` when the call's total ran out (never retried),
     else ``read_timeout`` (one read waited longer than ``Timeout.read``)."""
     if exc is None or time.monotonic() >= request.context.deadline:
-        return APITimeoutError(
-            scrub(
-                f"{request.method} {redact_url(url)}: the call's total timeout of "
-                f"{request.context.timeout.total:g}s ran out while {during}.",
-                request.headers,
-            ),
-            request=request_info(request, url),
-            sent=True,
-            kind="deadline",
-        )
+        return deadline_error(request, url, f"while {during}", sent=True)
     error = RequestsTransport._error(APITimeoutError, request, url, "read_timeout", True, exc)
     assert isinstance(error, APITimeoutError)
     return error
