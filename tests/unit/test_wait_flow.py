@@ -26,7 +26,7 @@ def _account(status: str) -> ConnectedAccount:
 
 
 def _flow(timeout: float = 30.0) -> Any:
-    return wait_for_account("ca_1", timeout=timeout, extra_headers=None, call_timeout=5.0)
+    return wait_for_account("ca_1", timeout=timeout, extra_headers=None)
 
 
 def _status_error(cls: type, status: int) -> Any:

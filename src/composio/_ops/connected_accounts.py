@@ -12,6 +12,7 @@ import random
 import re
 import time
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from composio._operation import CallOptions, Flow, Operation, PageData, Sleep, call_options
@@ -24,7 +25,7 @@ from composio._ops._encode import (
     q_str,
     slug_path,
 )
-from composio._sentinel import HeadersArg
+from composio._sentinel import NOT_GIVEN, HeadersArg
 from composio.config import Timeout
 from composio.errors import (
     APIConnectionError,
@@ -111,8 +112,6 @@ def _request_from_refresh(data: Any) -> ConnectionRequest:
 def _connection_request(
     account_id: str, status: object, redirect: object, extra: dict[str, Any]
 ) -> ConnectionRequest:
-    from types import MappingProxyType
-
     if not isinstance(status, str):
         raise ShapeError("the connection's status is missing")
     return ConnectionRequest(
@@ -389,7 +388,7 @@ def refresh_account(
 
 
 def wait_for_account(
-    account_id: str, *, timeout: float, extra_headers: HeadersArg, call_timeout: Any
+    account_id: str, *, timeout: float, extra_headers: HeadersArg
 ) -> Flow[ConnectedAccount]:
     """Poll ``GET /connected_accounts/{id}`` until ``ACTIVE``; see ``ConnectedAccounts``.
 
@@ -399,7 +398,8 @@ def wait_for_account(
     # The same rule as a call's timeout: positive, finite seconds (a Timeout's total works too).
     seconds = Timeout.coerce(timeout, "connected_accounts.wait_for_connection: timeout").total
     path = _account_path(account_id, "wait_for_connection")
-    options = call_options(extra_headers, call_timeout)
+    # Each poll has the client's call timeout, capped by what is left of the wait.
+    options = call_options(extra_headers, NOT_GIVEN)
     return _wait(str(account_id), path, seconds, options)
 
 
