@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json as _json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -39,6 +40,7 @@ def request_operation(
         )
     if any(ord(c) < 0x21 or ord(c) == 0x7F for c in path):
         raise ValidationError("request(): path contains spaces or control characters.")
+    _check_json(json)
     return Operation(
         "request",
         method.upper(),
@@ -49,6 +51,15 @@ def request_operation(
         options=call_options(extra_headers, timeout),
         raw=True,
     )
+
+
+def _check_json(body: object) -> None:
+    """The body must be JSON before it is sent: left to the transport, ``json.dumps`` writes
+    ``NaN``/``Infinity`` (not JSON) and raises a bare ``TypeError`` for other objects."""
+    try:
+        _json.dumps(body, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise ValidationError(f"request(json=...) must be JSON-serialisable ({exc}).") from None
 
 
 def query_pairs(

@@ -1,0 +1,40 @@
+"""Bad input found in review: each is a ``ValidationError`` naming the argument, raised before
+anything is sent, on both clients, and the client stays usable (BRIEF standards)."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import pytest
+
+from composio import ValidationError
+from composio.testing import LocalServer
+
+EXECUTE = "/api/v3.1/tools/execute/GITHUB_STAR_REPO"
+
+
+@pytest.mark.parametrize(
+    ("body", "why"),
+    [
+        (math.nan, "JSON"),
+        ({"n": math.inf}, "JSON"),
+        ({"when": object()}, "JSON"),
+        ({"tags": {"a", "b"}}, "JSON"),
+    ],
+)
+def test_request_json_that_is_not_json_is_refused_before_sending(
+    client: Any, server: LocalServer, body: object, why: str
+) -> None:
+    """``json.dumps`` writes ``NaN``/``Infinity`` by default (not JSON; the server answers
+    something unrelated) and raises a bare ``TypeError`` for other objects, from inside the
+    transport."""
+    before = len(server.requests)
+    with pytest.raises(ValidationError, match=r"request\(json=\.\.\.\)") as caught:
+        client.request("POST", EXECUTE, json=body)
+    assert why in str(caught.value)
+    assert len(server.requests) == before  # nothing sent
+    response = client.request("POST", EXECUTE, json={"arguments": {}})  # still usable
+    assert response.status_code == 200
+    assert json.loads(server.requests[-1].body) == {"arguments": {}}
