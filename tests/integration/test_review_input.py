@@ -38,3 +38,15 @@ def test_request_json_that_is_not_json_is_refused_before_sending(
     response = client.request("POST", EXECUTE, json={"arguments": {}})  # still usable
     assert response.status_code == 200
     assert json.loads(server.requests[-1].body) == {"arguments": {}}
+
+
+@pytest.mark.parametrize("params", [5, object(), 1.5])
+def test_request_params_that_are_not_pairs_are_refused_before_sending(
+    client: Any, server: LocalServer, params: Any
+) -> None:
+    """A non-iterable ``params`` raised a bare ``TypeError`` ("'int' object is not iterable")."""
+    before = len(server.requests)
+    with pytest.raises(ValidationError, match=r"request\(params=\.\.\.\)"):
+        client.request("GET", "/api/v3.1/tools", params=params)
+    assert len(server.requests) == before
+    assert client.request("GET", "/api/v3.1/tools", params={"limit": 1}).status_code == 200

@@ -68,8 +68,15 @@ def query_pairs(
     if params is None:
         return None
     items = params.items() if isinstance(params, Mapping) else params
+    try:
+        pairs = iter(items)
+    except TypeError:  # an int, say: refused here, not as a bare TypeError from the loop
+        raise ValidationError(
+            "request(params=...) must be a mapping or (name, value) pairs, "
+            f"not {type(params).__name__}."
+        ) from None
     out: list[tuple[str, str]] = []
-    for pair in items:
+    for pair in pairs:
         try:
             key, value = pair
         except (TypeError, ValueError):
