@@ -50,3 +50,20 @@ def test_request_params_that_are_not_pairs_are_refused_before_sending(
         client.request("GET", "/api/v3.1/tools", params=params)
     assert len(server.requests) == before
     assert client.request("GET", "/api/v3.1/tools", params={"limit": 1}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("toolkits", "key"),
+    [({"enable": "github"}, "enable"), ({"disable": "gmail"}, "disable")],
+)
+def test_tool_router_toolkits_mapping_needs_a_list_not_a_string(
+    client: Any, server: LocalServer, toolkits: Any, key: str
+) -> None:
+    """The spec types ``toolkits.enable``/``disable`` as arrays; a bare string passed the
+    check and was sent as a string (the API answered 400) instead of failing at the call."""
+    before = len(server.requests)
+    with pytest.raises(ValidationError, match=rf"toolkits\['{key}'\] must be a list"):
+        client.tool_router.create_session("alice", toolkits=toolkits)
+    assert len(server.requests) == before
+    client.tool_router.create_session("alice", toolkits={key: ["github"]})
+    assert json.loads(server.requests[-1].body)["toolkits"] == {key: ["github"]}

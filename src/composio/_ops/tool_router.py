@@ -48,8 +48,9 @@ def _switch(value: object, what: str) -> dict[str, Any]:
             f"got keys {sorted(given)}."
         )
     ((key, items),) = given.items()
-    if q_list(items, f"{what}[{key!r}]") is None:
-        raise ValidationError(f"{what}[{key!r}] must be a list of strings.")
+    # The spec types the value as an array: a bare string would be sent as a string (400).
+    if isinstance(items, str) or q_list(items, f"{what}[{key!r}]") is None:
+        raise ValidationError(f"{what}[{key!r}] must be a list of strings, e.g. ['github'].")
     return given
 
 
