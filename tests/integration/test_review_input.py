@@ -67,3 +67,27 @@ def test_tool_router_toolkits_mapping_needs_a_list_not_a_string(
     assert len(server.requests) == before
     client.tool_router.create_session("alice", toolkits={key: ["github"]})
     assert json.loads(server.requests[-1].body)["toolkits"] == {key: ["github"]}
+
+
+@pytest.mark.parametrize(
+    "tags",
+    [
+        ["readOnlyHint", "nope"],
+        "readonly",
+        {"enable": "readOnlyHint"},
+        {"enable": ["readOnlyHint"], "other": ["destructiveHint"]},
+        {"disable": ["destructive"]},
+    ],
+)
+def test_tool_router_tags_are_the_specs_hint_enum(
+    client: Any, server: LocalServer, tags: Any
+) -> None:
+    """``tags`` is an enum (readOnlyHint, destructiveHint, idempotentHint, openWorldHint), as a
+    list or an ``{"enable"|"disable": [...]}`` object; anything else was sent unchecked."""
+    before = len(server.requests)
+    with pytest.raises(ValidationError, match="tags"):
+        client.tool_router.create_session("alice", tags=tags)
+    assert len(server.requests) == before
+    good = {"enable": ["readOnlyHint"], "disable": ["destructiveHint"]}
+    client.tool_router.create_session("alice", tags=good)
+    assert json.loads(server.requests[-1].body)["tags"] == good

@@ -65,11 +65,32 @@ def _toolkits(value: object) -> dict[str, Any] | None:
     return {"enable": items}
 
 
+#: The spec's enum for ``tags`` (MCP tool annotation hints).
+TAG_HINTS = ("readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint")
+
+
+def _hints(value: object, what: str, *, one: bool) -> list[str]:
+    """``one``: a bare string stands for a list of one (the top-level form, as ``toolkits``);
+    inside the object the spec wants an array, so a string is refused."""
+    items = q_list(value, what) if one or not isinstance(value, str) else None
+    if items is None or not all(i in TAG_HINTS for i in items):
+        raise ValidationError(f"{what} must be a list of {', '.join(TAG_HINTS)}.")
+    return items
+
+
 def _tags(value: object) -> list[str] | dict[str, Any] | None:
+    """A list of hints, or ``{"enable": [...], "disable": [...]}`` (either or both)."""
     where = "tool_router.create_session: tags"
-    if value is None or isinstance(value, Mapping):
-        return None if value is None else json_object(value, where)
-    return q_list(value, where)
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        return _hints(value, where, one=True)
+    given = json_object(value, where)
+    if not set(given) <= {"enable", "disable"}:
+        raise ValidationError(
+            f"{where} takes the keys 'enable' and 'disable', got {sorted(given)}."
+        )
+    return {key: _hints(items, f"{where}[{key!r}]", one=False) for key, items in given.items()}
 
 
 def create_session(
