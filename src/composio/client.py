@@ -186,6 +186,13 @@ def _check_api_key(api_key: object) -> str:
             "api_key contains whitespace or control characters (is it quoted or has a "
             "trailing newline?); the value is not shown."
         )
+    if not api_key.isascii():
+        # Sent as a header (SPEC §12.3: visible ASCII): refused here, not as a
+        # UnicodeEncodeError at send time whose repr holds the whole key.
+        raise ValidationError(
+            "api_key contains a non-ASCII character (a smart quote or an accent pasted with "
+            "it?); Composio API keys are ASCII. The value is not shown."
+        )
     return api_key
 
 

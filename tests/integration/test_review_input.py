@@ -91,3 +91,21 @@ def test_tool_router_tags_are_the_specs_hint_enum(
     good = {"enable": ["readOnlyHint"], "disable": ["destructiveHint"]}
     client.tool_router.create_session("alice", tags=good)
     assert json.loads(server.requests[-1].body)["tags"] == good
+
+
+@pytest.mark.parametrize("bad", ["\u2019", "\u00e9", "\u00a0x"])
+def test_api_key_outside_visible_ascii_is_refused_at_creation_without_echo(
+    driver: Any, server: LocalServer, bad: str
+) -> None:
+    """A key pasted with a smart quote or an accent is sent as a header (SPEC §12.3: visible
+    ASCII). It reached the sync transport as a bare ``UnicodeEncodeError`` whose ``repr``
+    holds the whole key, and was sent Latin-1 encoded by the async one (a 401 instead of the
+    cause)."""
+    key = server.api_key + bad
+    with pytest.raises(ValidationError, match="api_key") as caught:
+        driver.client(api_key=key, base_url=server.url, allow_tracking=False)
+    shown = f"{caught.value} {caught.value!r} {caught.value.args!r}"
+    assert server.api_key not in shown and server.api_key[:8] not in shown
+    assert not server.requests
+    good = driver.client(api_key=server.api_key, base_url=server.url, allow_tracking=False)
+    assert good.tools.list(limit=1).items
