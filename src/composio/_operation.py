@@ -7,9 +7,13 @@ next page's call. Builders in ``composio._ops`` validate the caller's arguments 
 one; the clients only *run* it (``Composio._run`` / ``AsyncComposio._arun``), so a rule about
 encoding, validation or parsing is written once and holds for both.
 
-Operations that need several requests (``tools.get``) are *flows*: generators that yield
-operations and receive their results. The sync client drives a flow with plain calls, the
-async one with awaits; the flow's own logic is the same code.
+Operations that need several requests (``tools.get``, ``connected_accounts.initiate``) are
+*flows*: generators that yield operations and receive their results. The sync client drives a
+flow with plain calls, the async one with awaits; the flow's own logic is the same code. A
+flow may also yield :class:`Sleep` (waiting for a connection polls with backoff): the sync
+driver runs ``time.sleep``, the async one ``asyncio.sleep``, so the waiting logic is shared
+too. An error of a yielded operation is thrown into the flow (``generator.throw``), so a flow
+can decide that a failed poll is worth another try, or turn an API answer into a better error.
 
 The API prefix is here, in :data:`API_PREFIX`, and nowhere else: every operation's ``path``
 is relative to it, so moving the SDK to another API version is a one-line change.
@@ -32,11 +36,12 @@ __all__ = [
     "Flow",
     "Operation",
     "PageData",
+    "Sleep",
     "call_options",
 ]
 
-#: Where every wrapped operation lives (SPEC §14 moves this to ``/api/v3.1``).
-API_PREFIX = "/api/v3"
+#: Where every wrapped operation lives: the API's canonical prefix since 2026-04 (SPEC §14).
+API_PREFIX = "/api/v3.1"
 
 T = TypeVar("T")
 P = TypeVar("P")
@@ -44,13 +49,24 @@ _EMPTY: Layer = {}
 
 
 class CallOptions:
-    """A call's validated ``extra_headers`` (as a layer) and ``timeout`` (None: the client's)."""
+    """A call's validated ``extra_headers`` (as a layer) and ``timeout`` (None: the client's).
 
-    __slots__ = ("layer", "timeout")
+    ``deadline`` (a ``time.monotonic()`` value) caps the call's total deadline: a flow with a
+    deadline of its own (``wait_for_connection``) bounds each request by what is left of it.
+    """
 
-    def __init__(self, layer: Layer, timeout: Timeout | None) -> None:
+    __slots__ = ("deadline", "layer", "timeout")
+
+    def __init__(
+        self, layer: Layer, timeout: Timeout | None, deadline: float | None = None
+    ) -> None:
         self.layer = layer
         self.timeout = timeout
+        self.deadline = deadline
+
+    def until(self, deadline: float) -> CallOptions:
+        """The same options, with the call's deadline capped at ``deadline``."""
+        return CallOptions(self.layer, self.timeout, deadline)
 
 
 _DEFAULT_OPTIONS = CallOptions(_EMPTY, None)
@@ -101,8 +117,21 @@ class Operation(Generic[T]):
         return f"<Operation {self.name} {self.method} {self.path}>"
 
 
-#: A multi-request operation: yields operations, is sent each one's result, returns the value.
-Flow: TypeAlias = Generator["Operation[Any]", Any, T]
+class Sleep:
+    """A flow's instruction to its driver: wait ``seconds`` (``time.sleep``/``asyncio.sleep``)."""
+
+    __slots__ = ("seconds",)
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = max(0.0, seconds)
+
+    def __repr__(self) -> str:
+        return f"Sleep({self.seconds:.3f})"
+
+
+#: A multi-request operation: yields operations (or sleeps), is sent each operation's result
+#: (``None`` after a sleep), returns the value.
+Flow: TypeAlias = Generator["Operation[Any] | Sleep", Any, T]
 
 
 class PageData(Generic[T]):

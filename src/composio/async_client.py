@@ -12,15 +12,21 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from composio._operation import Flow, Operation, PageData
+from composio._operation import Flow, Operation, PageData, Sleep
 from composio._ops.raw import request_operation
 from composio._sentinel import NOT_GIVEN, HeadersArg
 from composio.client import BaseClient
+from composio.errors import ComposioError
 from composio.pipeline import Response
 
 if TYPE_CHECKING:
     from composio.pagination import AsyncPage
-    from composio.resources import AsyncToolkits, AsyncTools
+    from composio.resources import (
+        AsyncAuthConfigs,
+        AsyncConnectedAccounts,
+        AsyncToolkits,
+        AsyncTools,
+    )
 
 __all__ = ["AsyncComposio"]
 
@@ -56,9 +62,28 @@ class AsyncComposio(BaseClient):
 
         return AsyncToolkits(self)
 
+    @property
+    def connected_accounts(self) -> AsyncConnectedAccounts:
+        from composio.resources.connected_accounts import AsyncConnectedAccounts
+
+        return AsyncConnectedAccounts(self)
+
+    @property
+    def auth_configs(self) -> AsyncAuthConfigs:
+        from composio.resources.auth_configs import AsyncAuthConfigs
+
+        return AsyncAuthConfigs(self)
+
     # -- the driver ----------------------------------------------------------------------
     async def _arun(self, op: Operation[T]) -> T:
-        return self._finish(op, await self._built.handler(self._prepare(op)))
+        # Why a gate of pool size in front of the chain: 1,000 calls gathered at once would
+        # otherwise all run their first step -- chain, request set-up, up to aiohttp's
+        # connector queue -- in one turn of the loop, starving every other task for as long.
+        # Waiting here costs a call nothing (a semaphore's fast path does not yield) until
+        # the pool is busy, and keeps the work per turn bounded by the pool size (SPEC §13:
+        # p99 loop lag). A retry's wait keeps its slot: the budget bounds those.
+        async with self._runtime.transport.gate:
+            return self._finish(op, await self._built.handler(self._prepare(op)))
 
     async def _arun_page(self, op: Operation[PageData[T]]) -> AsyncPage[T]:
         from composio.pagination import AsyncPage
@@ -74,11 +99,24 @@ class AsyncComposio(BaseClient):
 
     async def _arun_flow(self, flow: Flow[T]) -> T:
         try:
-            op = next(flow)
+            step = next(flow)
             while True:
-                op = flow.send(await self._arun(op))
+                if isinstance(step, Sleep):
+                    import asyncio  # only flows that wait need it
+
+                    await asyncio.sleep(step.seconds)
+                    step = flow.send(None)
+                    continue
+                try:
+                    result = await self._arun(step)
+                except ComposioError as exc:
+                    step = flow.throw(exc)
+                    continue
+                step = flow.send(result)
         except StopIteration as done:
             return done.value  # type: ignore[no-any-return]
+        finally:
+            flow.close()  # a cancelled await must not leave the flow suspended
 
     async def request(
         self,

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 
 __all__ = ["AiohttpTransport", "require_aiohttp"]
 
+_TOTAL_SLACK = 0.05
 _INSTALL_HINT = "AsyncComposio needs aiohttp: pip install 'composio-pipeline[async]'"
 
 
@@ -90,6 +91,7 @@ class _Pool:
     __slots__ = (
         "closed",
         "closed_by",
+        "gate",
         "loop",
         "maxsize",
         "pid",
@@ -110,6 +112,8 @@ class _Pool:
         self.closed = False
         self.closed_by = ""
         self.pid = os.getpid()
+        #: Admission to the pool, held for a whole call (see ``AsyncComposio._arun``).
+        self.gate = asyncio.Semaphore(maxsize)
 
     async def get(self, who: str) -> aiohttp.ClientSession:
         """The session, created on the first call inside the running loop."""
@@ -150,6 +154,10 @@ class _Pool:
                 auto_decompress=True,
                 timeout=aiohttp.ClientTimeout(total=None),
             )
+            # aiohttp re-sends an idempotent request once by itself when a pooled connection
+            # turns out dead (>= 3.11, private switch, used by its own test client). SPEC §5:
+            # the retry middleware is the only retry layer, counting and budgeting each attempt.
+            self.session._retry_connection = False
             self.starting.set_result(None)
         except BaseException as exc:
             starting, self.starting, self.loop = self.starting, None, None
@@ -200,6 +208,11 @@ class AiohttpTransport:
     def closed(self) -> bool:
         return self._pool.closed
 
+    @property
+    def gate(self) -> asyncio.Semaphore:
+        """One slot per pooled connection; ``AsyncComposio._arun`` holds one per call."""
+        return self._pool.gate
+
     def for_base_url(self, base_url: str) -> AiohttpTransport:
         """A transport for another base URL over the same pool (``with_options(base_url=)``)."""
         return AiohttpTransport(base_url, pool=self._pool)
@@ -246,7 +259,10 @@ class AiohttpTransport:
                     raise deadline_error(request, url, when)
                 t = ctx.timeout
                 timeout = aiohttp.ClientTimeout(
-                    total=remaining,
+                    # A hair over what is left, so that a connect or read timeout clipped to
+                    # the deadline is reported as such (as the sync transport does); the total
+                    # still ends a trickling body within SPEC §12.6's half second.
+                    total=remaining + _TOTAL_SLACK,
                     sock_connect=remaining if t.connect is None else min(t.connect, remaining),
                     sock_read=remaining if t.read is None else min(t.read, remaining),
                 )
@@ -319,7 +335,12 @@ def _map_error(
     if isinstance(exc, aiohttp.ClientConnectorError):
         return err(APIConnectionError, "refused", False)
     if isinstance(exc, aiohttp.ClientPayloadError):
-        truncated = "ContentLength" in repr(exc) or "Not enough data" in str(exc)
+        # aiohttp keeps no cause, only text: a connection reset by the peer is appended to the
+        # message ("... ConnectionResetError(104, ...)"); a clean close short of
+        # Content-Length is a ContentLengthError alone. Same kinds as the sync transport.
+        text = str(exc)
+        reset = "ConnectionResetError" in text or "Connection reset" in text
+        truncated = not reset and "ContentLengthError" in text
         return err(APIConnectionError, "truncated" if truncated else "reset", True)
     if isinstance(exc, aiohttp.ClientResponseError):
         return err(APIConnectionError, "protocol", True)

@@ -27,7 +27,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from urllib.parse import urlsplit
 
-from composio._operation import API_PREFIX, Flow, Operation, PageData
+from composio._operation import API_PREFIX, Flow, Operation, PageData, Sleep
 from composio._ops.raw import request_operation
 from composio._retry_budget import RetryBudget
 from composio._sentinel import NOT_GIVEN, HeadersArg
@@ -39,7 +39,7 @@ from composio.config import (
     env_flag,
     validate_base_url,
 )
-from composio.errors import ComposioNoAPIKeyError, ValidationError
+from composio.errors import ComposioError, ComposioNoAPIKeyError, ValidationError
 from composio.headers import FrozenHeaders, Layer, build_layer, fold_layers
 from composio.pipeline import CallContext, Middleware, Request, Response, acompose, compose
 from composio.transport import RequestsTransport
@@ -47,7 +47,7 @@ from composio.transport import RequestsTransport
 if TYPE_CHECKING:
     from composio.pagination import Page
     from composio.providers import Provider
-    from composio.resources import Toolkits, Tools
+    from composio.resources import AuthConfigs, ConnectedAccounts, Toolkits, Tools
 
 __all__ = ["BaseClient", "Composio"]
 
@@ -418,10 +418,13 @@ class BaseClient:
         config = built.config
         options = op.options
         t = options.timeout or config.timeout
+        deadline = time.monotonic() + t.total
+        if options.deadline is not None and options.deadline < deadline:
+            deadline = options.deadline
         ctx = CallContext(
             op.name,
             t,
-            time.monotonic() + t.total,
+            deadline,
             config.max_retries,
             self._session_layer,
             options.layer,
@@ -473,6 +476,18 @@ class Composio(BaseClient):
 
         return Toolkits(self)
 
+    @property
+    def connected_accounts(self) -> ConnectedAccounts:
+        from composio.resources.connected_accounts import ConnectedAccounts
+
+        return ConnectedAccounts(self)
+
+    @property
+    def auth_configs(self) -> AuthConfigs:
+        from composio.resources.auth_configs import AuthConfigs
+
+        return AuthConfigs(self)
+
     # -- the driver ----------------------------------------------------------------------
     def _run(self, op: Operation[T]) -> T:
         return self._finish(op, self._built.handler(self._prepare(op)))
@@ -491,11 +506,22 @@ class Composio(BaseClient):
 
     def _run_flow(self, flow: Flow[T]) -> T:
         try:
-            op = next(flow)
+            step = next(flow)
             while True:
-                op = flow.send(self._run(op))
+                if isinstance(step, Sleep):
+                    time.sleep(step.seconds)
+                    step = flow.send(None)
+                    continue
+                try:
+                    result = self._run(step)
+                except ComposioError as exc:
+                    step = flow.throw(exc)
+                    continue
+                step = flow.send(result)
         except StopIteration as done:
             return done.value  # type: ignore[no-any-return]
+        finally:
+            flow.close()
 
     def request(
         self,

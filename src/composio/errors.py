@@ -27,7 +27,9 @@ __all__ = [
     "ComposioError",
     "ComposioNoAPIKeyError",
     "ConflictError",
+    "ConnectionFailedError",
     "InternalServerError",
+    "MultipleConnectedAccountsError",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
@@ -234,11 +236,6 @@ def status_error_class(status: int) -> type[APIStatusError]:
     return _BY_STATUS.get(status, APIStatusError)
 
 
-class ClientClosedError(ComposioError):
-    """A call on a client whose connection pool was closed (the client itself, or the root
-    client it shares the pool with); the message says which. Nothing is reopened silently."""
-
-
 class WebhookVerificationError(ComposioError):
     """A webhook delivery failed verification; ``.reason`` names the check that failed.
 
@@ -255,3 +252,41 @@ class WebhookVerificationError(ComposioError):
         super().__init__(message)
         self.reason = reason
         self.header = header
+
+
+class ClientClosedError(ComposioError):
+    """A call on a client whose connection pool was closed (the client itself, or the root
+    client it shares the pool with); the message says which. Nothing is reopened silently."""
+
+
+class ConnectionFailedError(ComposioError):
+    """Waiting for a connection ended in a terminal state (``FAILED``, ``EXPIRED``,
+    ``INACTIVE``, ``REVOKED``): ``.status`` is that state, ``.account_id`` the account,
+    ``.reason`` the API's ``status_reason`` (when it gave one) and ``.account`` the
+    :class:`~composio.models.ConnectedAccount` as last polled."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        account_id: str,
+        status: str,
+        reason: str | None = None,
+        account: Any = None,
+    ) -> None:
+        super().__init__(message)
+        self.account_id = account_id
+        self.status = status
+        self.reason = reason
+        self.account = account
+
+
+class MultipleConnectedAccountsError(ComposioError):
+    """``connected_accounts.initiate`` found an ``ACTIVE`` account of the same user for the
+    same auth config (``.account_id``); pass ``allow_multiple=True`` to create another."""
+
+    def __init__(self, message: str, *, account_id: str, user_id: str, auth_config_id: str) -> None:
+        super().__init__(message)
+        self.account_id = account_id
+        self.user_id = user_id
+        self.auth_config_id = auth_config_id

@@ -18,7 +18,22 @@ from dataclasses import MISSING, dataclass, field, fields
 from types import MappingProxyType
 from typing import Any, TypeVar
 
-__all__ = ["ShapeError", "Tool", "ToolExecution", "Toolkit", "ToolkitRef", "parse_model"]
+__all__ = [
+    "AsyncConnectionRequest",
+    "AuthConfig",
+    "ConnectedAccount",
+    "ConnectionRequest",
+    "ProxyResponse",
+    "ShapeError",
+    "Tool",
+    "ToolExecution",
+    "ToolInput",
+    "Toolkit",
+    "ToolkitCategory",
+    "ToolkitChangelog",
+    "ToolkitRef",
+    "parse_model",
+]
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
@@ -30,6 +45,10 @@ _BAD: Any = object()
 #: as a tuple), ``ANY`` (kept as is), or a model class with ``from_dict`` (nested object).
 STRS: Any = object()
 ANY: Any = object()
+#: a whole JSON number (``3`` or ``3.0``), kept as ``int``
+INT: Any = object()
+#: a list of JSON objects, kept as a tuple of dicts
+OBJECTS: Any = object()
 Kinds = Mapping[str, Any]
 
 
@@ -42,6 +61,8 @@ _KIND_NAME: dict[Any, str] = {
     bool: "a boolean",
     dict: "an object",
     STRS: "a list of strings",
+    INT: "a whole number",
+    OBJECTS: "a list of objects",
 }
 
 
@@ -55,6 +76,16 @@ def _convert(kind: Any, value: Any) -> Any:
         return value if isinstance(value, Mapping) else _BAD
     if kind is STRS:
         if isinstance(value, list) and all(isinstance(x, str) for x in value):
+            return tuple(value)
+        return _BAD
+    if kind is INT:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return _BAD
+        if isinstance(value, int):
+            return value
+        return int(value) if value.is_integer() else _BAD
+    if kind is OBJECTS:
+        if isinstance(value, list) and all(isinstance(x, Mapping) for x in value):
             return tuple(value)
         return _BAD
     try:
@@ -148,8 +179,34 @@ def _extra() -> Any:
     return field(default_factory=lambda: _EMPTY, repr=False, compare=False)
 
 
+class _Model:
+    """Pickling for the models (SPEC §12.1).
+
+    ``extra`` is a read-only ``MappingProxyType``, which ``pickle`` refuses; the dataclass's
+    own slot pickling would therefore fail for every model. The state crosses as a plain dict
+    and the view is rebuilt on the other side, so an unpickled model is as read-only as the
+    original. ``copy.copy``/``deepcopy`` go through the same path.
+    """
+
+    __slots__ = ()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        state = {f.name: getattr(self, f.name) for f in fields(self)}  # type: ignore[arg-type]
+        state["extra"] = dict(state["extra"])
+        return (_restore, (type(self), state))
+
+
+def _restore(cls: type[M], state: dict[str, Any]) -> M:
+    obj = object.__new__(cls)
+    extra = state.pop("extra", None)
+    for name, value in state.items():
+        object.__setattr__(obj, name, value)
+    object.__setattr__(obj, "extra", MappingProxyType(dict(extra)) if extra else _EMPTY)
+    return obj
+
+
 @dataclass(frozen=True, slots=True)
-class ToolkitRef:
+class ToolkitRef(_Model):
     """The short form of a toolkit embedded in a tool."""
 
     slug: str
@@ -166,7 +223,7 @@ _TOOLKIT_REF: dict[str, Any] = {"slug": str, "name": str, "logo": str}
 
 
 @dataclass(frozen=True, slots=True)
-class Tool:
+class Tool(_Model):
     """A tool as ``GET /api/v3/tools`` and ``/tools/{slug}`` describe it."""
 
     slug: str
@@ -207,7 +264,7 @@ _TOOL: dict[str, Any] = {
 
 
 @dataclass(frozen=True, slots=True)
-class Toolkit:
+class Toolkit(_Model):
     """A toolkit from ``GET /api/v3/toolkits`` (list) or ``/toolkits/{slug}`` (detail).
 
     Detail-only fields (``auth_config_details``, ``base_url``, ...) are in ``.extra``.
@@ -248,7 +305,7 @@ _TOOLKIT: dict[str, Any] = {
 
 
 @dataclass(frozen=True, slots=True)
-class ToolExecution:
+class ToolExecution(_Model):
     """The result of ``tools.execute``: ``successful`` says whether the tool itself worked."""
 
     successful: bool
@@ -270,3 +327,260 @@ _EXECUTION: dict[str, Any] = {
     "log_id": str,
     "session_info": ANY,
 }
+
+
+# -- SPEC §14: accounts, auth configs and the rest of the catalog -------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectedAccount(_Model):
+    """A user's connection to a toolkit (``GET /connected_accounts[/{id}]``).
+
+    ``status`` is kept as the API's string (``INITIATED``, ``ACTIVE``, ``FAILED``, ``EXPIRED``,
+    ``INACTIVE``, and whatever later API versions add, such as v3.1's ``REVOKED``).
+    """
+
+    id: str
+    status: str | None = None
+    user_id: str | None = None
+    toolkit: ToolkitRef | None = None
+    auth_config: Mapping[str, Any] | None = None
+    state: Mapping[str, Any] | None = None
+    data: Mapping[str, Any] | None = None
+    params: Mapping[str, Any] | None = None
+    status_reason: str | None = None
+    is_disabled: bool | None = None
+    created_at: str | None = None
+    updated_at: str | None = None
+    test_request_endpoint: str | None = None
+    extra: Mapping[str, Any] = _extra()
+
+    @classmethod
+    def from_dict(cls, data: object) -> ConnectedAccount:
+        return parse_model(cls, data, _ACCOUNT, ("id",))
+
+    @property
+    def auth_config_id(self) -> str | None:
+        value = (self.auth_config or {}).get("id")
+        return value if isinstance(value, str) else None
+
+    @property
+    def toolkit_slug(self) -> str | None:
+        return self.toolkit.slug if self.toolkit is not None else None
+
+
+_ACCOUNT: dict[str, Any] = {
+    "id": str,
+    "status": str,
+    "user_id": str,
+    "toolkit": ToolkitRef,
+    "auth_config": dict,
+    "state": dict,
+    "data": dict,
+    "params": dict,
+    "status_reason": str,
+    "is_disabled": bool,
+    "created_at": str,
+    "updated_at": str,
+    "test_request_endpoint": str,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionRequest(_Model):
+    """A connection being made: ``redirect_url`` is where the user goes to grant access.
+
+    ``wait_for_connection(timeout=60.0)`` polls the account until it is ``ACTIVE`` (see
+    ``connected_accounts.wait_for_connection``), through the client that made the request. The
+    binding to that client is not pickled (a client holds sockets): an unpickled request
+    keeps ``id``, ``status``, ``redirect_url`` and ``extra``; wait on it with
+    ``client.connected_accounts.wait_for_connection(request.id)``. ``extra`` holds what else
+    the API said (``link_token``, ``expires_at`` for a link).
+    """
+
+    id: str
+    status: str
+    redirect_url: str | None = None
+    extra: Mapping[str, Any] = _extra()
+    _client: Any = field(default=None, repr=False, compare=False)
+
+    def _bound_client(self) -> Any:
+        if self._client is None:
+            from composio.errors import ComposioError
+
+            raise ComposioError(
+                f"This ConnectionRequest ({self.id}) is not bound to a client (it was unpickled "
+                "or built by hand): call client.connected_accounts.wait_for_connection("
+                f"{self.id!r}) instead."
+            )
+        return self._client
+
+    def wait_for_connection(self, timeout: float = 60.0) -> ConnectedAccount:
+        """Poll until the account is ``ACTIVE`` (returned); see
+        ``connected_accounts.wait_for_connection`` for the errors."""
+        account: ConnectedAccount = self._bound_client().connected_accounts.wait_for_connection(
+            self.id, timeout=timeout
+        )
+        return account
+
+    def __reduce__(self) -> Any:
+        return (
+            _connection_request,
+            (type(self), self.id, self.status, self.redirect_url, dict(self.extra)),
+        )
+
+
+def _connection_request(
+    cls: type[ConnectionRequest], id: str, status: str, redirect_url: str | None, extra: Any
+) -> ConnectionRequest:
+    return cls(id, status, redirect_url, MappingProxyType(extra) if extra else _EMPTY)
+
+
+@dataclass(frozen=True, slots=True)
+class AsyncConnectionRequest(ConnectionRequest):
+    """The async client's :class:`ConnectionRequest`: ``await request.wait_for_connection()``."""
+
+    async def wait_for_connection(  # type: ignore[override]
+        self, timeout: float = 60.0
+    ) -> ConnectedAccount:
+        account: ConnectedAccount = (
+            await self._bound_client().connected_accounts.wait_for_connection(
+                self.id, timeout=timeout
+            )
+        )
+        return account
+
+
+@dataclass(frozen=True, slots=True)
+class AuthConfig(_Model):
+    """How a toolkit's users authenticate (``/auth_configs``): Composio-managed or custom.
+
+    ``auth_configs.create`` answers with a short form (``id``, ``auth_scheme``,
+    ``is_composio_managed``, the toolkit); the other fields are then ``None``.
+    """
+
+    id: str
+    name: str | None = None
+    type: str | None = None
+    toolkit: ToolkitRef | None = None
+    auth_scheme: str | None = None
+    is_composio_managed: bool | None = None
+    status: str | None = None
+    credentials: Mapping[str, Any] | None = None
+    proxy_config: Mapping[str, Any] | None = None
+    tool_access_config: Mapping[str, Any] | None = None
+    restrict_to_following_tools: tuple[str, ...] | None = None
+    no_of_connections: Any = None
+    uuid: str | None = None
+    created_by: str | None = None
+    created_at: str | None = None
+    last_updated_at: str | None = None
+    extra: Mapping[str, Any] = _extra()
+
+    @classmethod
+    def from_dict(cls, data: object) -> AuthConfig:
+        return parse_model(cls, data, _AUTH_CONFIG, ("id",))
+
+    @classmethod
+    def from_created(cls, data: object) -> AuthConfig:
+        """``POST /auth_configs`` answers ``{toolkit, auth_config: {id, ...}}``: one object."""
+        if not isinstance(data, Mapping) or not isinstance(data.get("auth_config"), Mapping):
+            raise ShapeError("expected an object with an 'auth_config' object")
+        flat = dict(data["auth_config"])
+        flat.setdefault("toolkit", data.get("toolkit"))
+        return cls.from_dict(flat)
+
+
+_AUTH_CONFIG: dict[str, Any] = {
+    "id": str,
+    "name": str,
+    "type": str,
+    "toolkit": ToolkitRef,
+    "auth_scheme": str,
+    "is_composio_managed": bool,
+    "status": str,
+    "credentials": dict,
+    "proxy_config": dict,
+    "tool_access_config": dict,
+    "restrict_to_following_tools": STRS,
+    "uuid": str,
+    "created_by": str,
+    "created_at": str,
+    "last_updated_at": str,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ToolkitCategory(_Model):
+    """One of ``GET /toolkits/categories``: ``id`` is what ``toolkits.list(category=)`` takes."""
+
+    id: str
+    name: str | None = None
+    extra: Mapping[str, Any] = _extra()
+
+    @classmethod
+    def from_dict(cls, data: object) -> ToolkitCategory:
+        return parse_model(cls, data, _CATEGORY, ("id",))
+
+
+_CATEGORY: dict[str, Any] = {"id": str, "name": str}
+
+
+@dataclass(frozen=True, slots=True)
+class ToolkitChangelog(_Model):
+    """A toolkit's versions and what changed in each (``GET /toolkits/changelog``);
+    ``versions`` is a tuple of ``{"version": ..., "changelog": ...}`` objects."""
+
+    slug: str
+    name: str | None = None
+    display_name: str | None = None
+    versions: tuple[Mapping[str, Any], ...] | None = None
+    extra: Mapping[str, Any] = _extra()
+
+    @classmethod
+    def from_dict(cls, data: object) -> ToolkitChangelog:
+        return parse_model(cls, data, _CHANGELOG, ("slug",))
+
+
+_CHANGELOG: dict[str, Any] = {
+    "slug": str,
+    "name": str,
+    "display_name": str,
+    "versions": OBJECTS,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ProxyResponse(_Model):
+    """What the toolkit's API answered to ``tools.proxy``: its ``status``, ``data`` (any
+    JSON), ``headers`` and, for a binary answer, ``binary_data`` (a download URL)."""
+
+    status: int
+    data: Any = None
+    headers: Mapping[str, Any] | None = None
+    binary_data: Mapping[str, Any] | None = None
+    extra: Mapping[str, Any] = _extra()
+
+    @classmethod
+    def from_dict(cls, data: object) -> ProxyResponse:
+        return parse_model(cls, data, _PROXY, ("status",))
+
+
+_PROXY: dict[str, Any] = {"status": INT, "data": ANY, "headers": dict, "binary_data": dict}
+
+
+@dataclass(frozen=True, slots=True)
+class ToolInput(_Model):
+    """Arguments the API generated for a tool from a sentence (``tools.input``); ``error``
+    says why, when it could not."""
+
+    arguments: Mapping[str, Any] | None = None
+    error: str | None = None
+    extra: Mapping[str, Any] = _extra()
+
+    @classmethod
+    def from_dict(cls, data: object) -> ToolInput:
+        return parse_model(cls, data, _TOOL_INPUT)
+
+
+_TOOL_INPUT: dict[str, Any] = {"arguments": dict, "error": str}

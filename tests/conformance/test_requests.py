@@ -80,9 +80,9 @@ def test_slugs_travel_as_one_percent_encoded_segment(
     judge: Judge, server: LocalServer, client: Composio, slug: str
 ) -> None:
     exercise_one = (
-        (client.tools.retrieve, "/api/v3/tools/", 3),
-        (lambda s: client.tools.execute(s, {}), "/api/v3/tools/execute/", 4),
-        (client.toolkits.retrieve, "/api/v3/toolkits/", 3),
+        (client.tools.retrieve, "/api/v3.1/tools/", 3),
+        (lambda s: client.tools.execute(s, {}), "/api/v3.1/tools/execute/", 4),
+        (client.toolkits.retrieve, "/api/v3.1/toolkits/", 3),
     )
     for call, prefix, index in exercise_one:
         with pytest.raises(Exception, match="not found"):

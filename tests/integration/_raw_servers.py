@@ -162,8 +162,12 @@ def checked_out(client: Composio) -> int:
     or closed). ``maxsize - qsize`` is therefore exactly what is still out, whatever happened
     to the sockets -- ``num_connections`` is not, since it never decreases.
     """
+    client = getattr(client, "target", client)  # an AsyncComposio behind tests._drivers
+    transport = client._runtime.transport
+    if hasattr(transport, "checked_out"):  # aiohttp: connections lent to a call right now
+        return int(transport.checked_out())
     out = 0
-    session = client._runtime.transport.session
+    session = transport.session
     adapters = {id(a): a for a in session.adapters.values()}  # one adapter, mounted twice
     for adapter in adapters.values():
         manager = getattr(adapter, "poolmanager", None)
@@ -210,9 +214,15 @@ class SleepRecorder:
 
 
 def record_sleeps(client: Composio) -> SleepRecorder:
+    """On either client kind: the sync chain calls ``sleep``, the async one awaits ``asleep``."""
     recorder = SleepRecorder()
     retry = next(mw for mw in client.chain if mw.name == "retry")
     retry.sleep = recorder  # type: ignore[attr-defined]
+
+    async def asleep(seconds: float) -> None:
+        recorder(seconds)
+
+    retry.asleep = asleep  # type: ignore[attr-defined]
     return recorder
 
 
@@ -233,10 +243,10 @@ class AttemptLog:
         self.counts: list[str | None] = []
         self._lock = threading.Lock()
 
-    def __call__(self, request: Any, call_next: Any) -> Any:
+    def on_request(self, request: Any) -> None:
+        """A sans-I/O policy: the same object runs in the sync and the async chain."""
         with self._lock:
             self.counts.append(request.headers.get("x-retry-count"))
-        return call_next(request)
 
 
 @contextlib.contextmanager

@@ -9,7 +9,9 @@ the chain's middleware shapes, cancellation, the event loop's ownership and its 
 from __future__ import annotations
 
 import asyncio
+import socket
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -27,6 +29,8 @@ from composio import (
 )
 from composio.pipeline import AsyncCallNext, CallNext
 from composio.testing import Fault, LocalServer
+from tests.benchmarks.async_transports import LagProbe
+from tests.integration._raw_servers import raw_server
 
 
 def _client(server: LocalServer, **kw: Any) -> AsyncComposio:
@@ -217,3 +221,158 @@ def test_the_pool_belongs_to_the_loop_it_first_ran_on(composio_server: LocalServ
     assert len(errors) == 1 and isinstance(errors[0], ComposioError)
     assert "event loop" in str(errors[0]) and "one AsyncComposio per event loop" in str(errors[0])
     assert len(composio_server.requests_to("/echo")) == 1
+
+
+# -- cancellation -----------------------------------------------------------------------------
+
+
+class _StallThenAnswer:
+    """First request: headers and part of a body, then stall until the client hangs up.
+    Later requests: a normal JSON answer. Events say where the exchange is."""
+
+    def __init__(self) -> None:
+        self.mid_body = threading.Event()
+        self.client_hung_up = threading.Event()
+        self.count = 0
+
+    def __call__(self, conn: socket.socket, head: bytes, stop: threading.Event) -> None:
+        self.count += 1
+        if self.count > 1:
+            body = b'{"ok": true}'
+            conn.sendall(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+                + str(len(body)).encode()
+                + b"\r\nConnection: close\r\n\r\n"
+                + body
+            )
+            return
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n" + b"x" * 10)
+        self.mid_body.set()
+        conn.settimeout(0.05)
+        while not stop.is_set():
+            try:
+                if conn.recv(1) == b"":
+                    break
+            except TimeoutError:
+                continue
+            except OSError:
+                break
+        self.client_hung_up.set()
+
+
+@pytest.mark.asyncio
+async def test_cancelling_the_awaiting_task_mid_response_frees_the_connection() -> None:
+    behaviour = _StallThenAnswer()
+    with raw_server(behaviour) as raw:
+        client = AsyncComposio(api_key="k", base_url=raw.url, allow_tracking=False)
+        transport = client._runtime.transport
+        task = asyncio.ensure_future(client.request("GET", "/slow"))
+        assert await asyncio.to_thread(behaviour.mid_body.wait, 10)
+        assert transport.checked_out() == 1  # the call holds its connection mid-body
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert transport.checked_out() == 0  # given back (closed: its body was half read)
+        assert await asyncio.to_thread(behaviour.client_hung_up.wait, 10)
+        response = await client.request("GET", "/next")  # the client is still usable
+        assert response.json() == {"ok": True} and transport.checked_out() == 0
+        await client.close()
+
+
+@pytest.mark.asyncio
+async def test_cancelling_during_a_retry_wait_stops_the_call(composio_server: LocalServer) -> None:
+    client = _client(composio_server, max_retries=2)
+    waiting = asyncio.Event()
+    retry = next(m for m in client.chain if m.name == "retry")
+
+    async def long_wait(seconds: float) -> None:
+        waiting.set()
+        await asyncio.sleep(30)
+
+    retry.asleep = long_wait
+    composio_server.fail_next("/api/v3/tools", [503, 503, 503])
+    task = asyncio.ensure_future(client.tools.list())
+    await asyncio.wait_for(waiting.wait(), 10)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert len(composio_server.requests_to("/api/v3/tools")) == 1  # no attempt after cancel
+    assert client._runtime.transport.checked_out() == 0
+    await client.close()
+
+
+# -- the event loop is never blocked ----------------------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_the_probe_sees_a_blocked_loop() -> None:
+    """Control for the lag bound below: a 0.3 s blocking call is visible to the probe."""
+    probe = LagProbe()
+    probe.start()
+    await asyncio.sleep(0.01)
+    time.sleep(0.3)  # what a DNS lookup or a CA file read on the loop would look like
+    await asyncio.sleep(0.01)
+    await probe.stop()
+    assert max(probe.lags) >= 0.25
+
+
+@pytest.mark.asyncio
+async def test_200_gathered_calls_keep_the_loop_responsive(
+    composio_server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A correctness bound, not a benchmark: the loop's worst wake-up delay while 200 calls
+    run through the whole chain (tracking and tracing on) stays far below what one blocking
+    call would cost. The benchmark (``tox -e bench``) reports the p99."""
+    composio_server.record = False
+    monkeypatch.setenv("COMPOSIO_TELEMETRY_URL", composio_server.url + "/v1/metrics/invocations")
+    client = AsyncComposio(api_key=composio_server.api_key, base_url=composio_server.url)
+    sessions = [client.create_session(headers={"x-user-id": f"u{i}"}) for i in range(200)]
+    await sessions[0].request("GET", "/echo")  # the pool and its SSL context exist now
+    probe = LagProbe()
+    probe.start()
+    answers = await asyncio.gather(
+        *(
+            s.request("GET", "/echo", extra_headers={"x-call": str(i)})
+            for i, s in enumerate(sessions)
+        )
+    )
+    await probe.stop()
+    for i, response in enumerate(answers):
+        seen = response.json()["headers"]
+        assert (seen["x-user-id"], seen["x-call"]) == (f"u{i}", str(i))  # no cross-talk
+    assert probe.lags  # the probe woke during the calls
+    assert max(probe.lags) < 1.0, sorted(probe.lags)[-5:]
+    await client.close()
+
+
+@pytest.mark.asyncio
+async def test_gathered_calls_enter_the_chain_at_most_pool_size_at_a_time(
+    composio_server: LocalServer,
+) -> None:
+    """1,000 calls gathered at once must not all run their chain in the loop's first turn: a
+    pool-size gate admits them (and the pool opens at most that many sockets)."""
+
+    class InFlight:
+        name = "in-flight"
+        stage = Stage.CALL
+        order = -1000
+
+        def __init__(self) -> None:
+            self.now = self.peak = 0
+
+        async def acall(self, request: Request, call_next: AsyncCallNext) -> Response:
+            self.now += 1
+            self.peak = max(self.peak, self.now)
+            try:
+                return await call_next(request)
+            finally:
+                self.now -= 1
+
+    probe = InFlight()
+    client = _client(composio_server, middlewares=[probe], pool_maxsize=4)
+    sessions = [client.create_session(headers={"x-user-id": f"u{i}"}) for i in range(100)]
+    answers = await asyncio.gather(*(s.request("GET", "/echo") for s in sessions))
+    assert [a.json()["headers"]["x-user-id"] for a in answers] == [f"u{i}" for i in range(100)]
+    assert probe.peak == 4
+    assert composio_server.accepted_connections <= 4
+    await client.close()

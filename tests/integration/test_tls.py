@@ -15,7 +15,9 @@ import pytest
 
 from composio import APIConnectionError, Composio, ValidationError
 from composio.testing import LocalServer
+from tests._drivers import Driver
 from tests.conftest import SENTINEL_KEY
+from tests.integration._raw_servers import record_sleeps
 
 
 @pytest.fixture(scope="module")
@@ -43,17 +45,12 @@ def https_server(certificate: tuple[Path, Path]) -> Iterator[LocalServer]:
         yield server
 
 
-def _no_sleep(client: Composio) -> list[float]:
-    waits: list[float] = []
-    retry = next(m for m in client.chain if m.name == "retry")
-    retry.sleep = waits.append  # type: ignore[attr-defined]
-    return waits
-
-
-def test_untrusted_certificate_fails_fast_and_is_not_retried(https_server: LocalServer) -> None:
+def test_untrusted_certificate_fails_fast_and_is_not_retried(
+    https_server: LocalServer, driver: Driver
+) -> None:
     assert https_server.url.startswith("https://127.0.0.1:")
-    client = Composio(api_key=SENTINEL_KEY, base_url=https_server.url, allow_tracking=False)
-    waits = _no_sleep(client)
+    client = driver.client(api_key=SENTINEL_KEY, base_url=https_server.url, allow_tracking=False)
+    waits = record_sleeps(client).waits
     with pytest.raises(APIConnectionError) as info:
         client.tools.list()
     err = info.value
@@ -67,10 +64,10 @@ def test_untrusted_certificate_fails_fast_and_is_not_retried(https_server: Local
 
 
 def test_ca_bundle_path_makes_it_trusted(
-    https_server: LocalServer, certificate: tuple[Path, Path]
+    https_server: LocalServer, certificate: tuple[Path, Path], driver: Driver
 ) -> None:
     cert, _ = certificate
-    client = Composio(
+    client = driver.client(
         api_key=SENTINEL_KEY, base_url=https_server.url, verify=str(cert), allow_tracking=False
     )
     assert len(client.tools.list().items) == 20
@@ -78,8 +75,8 @@ def test_ca_bundle_path_makes_it_trusted(
     client.close()
 
 
-def test_verify_false_is_honoured_and_per_client(https_server: LocalServer) -> None:
-    strict = Composio(api_key=SENTINEL_KEY, base_url=https_server.url, allow_tracking=False)
+def test_verify_false_is_honoured_and_per_client(https_server: LocalServer, driver: Driver) -> None:
+    strict = driver.client(api_key=SENTINEL_KEY, base_url=https_server.url, allow_tracking=False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # urllib3's InsecureRequestWarning is the point here
         lax = strict.with_options(verify=False)
