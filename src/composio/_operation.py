@@ -23,12 +23,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Generator, Mapping, Sequence
-from typing import Any, Generic, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeAlias, TypeVar
 
 from composio._sentinel import NOT_GIVEN, HeadersArg
 from composio.config import Timeout
 from composio.headers import Layer, build_layer
 from composio.pipeline import Response
+
+if TYPE_CHECKING:
+    from composio._local_call import LocalCall
 
 __all__ = [
     "API_PREFIX",
@@ -131,7 +134,8 @@ class Sleep:
 
 #: A multi-request operation: yields operations (or sleeps), is sent each operation's result
 #: (``None`` after a sleep), returns the value.
-Flow: TypeAlias = Generator["Operation[Any] | Sleep", Any, T]
+#: A flow may also yield a ``LocalCall`` (a custom tool run in-process, SPEC §15).
+Flow: TypeAlias = Generator["Operation[Any] | Sleep | LocalCall", Any, T]
 
 
 class PageData(Generic[T]):

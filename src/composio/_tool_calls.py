@@ -32,7 +32,7 @@ from composio.modifiers import ExecuteRequest, Modifier, apply_after, apply_befo
 from composio.providers._calls import ToolCall
 
 if TYPE_CHECKING:
-    import pluggy
+    from composio.modifiers import ToolHooks
 
 __all__ = ["MAX_PARALLEL", "error_result", "finish", "prepare", "unknown_tool"]
 
@@ -60,7 +60,7 @@ def prepare(
     user_id: str | None,
     connected_account_id: str | None = None,
     version: str | None = None,
-    hooks: pluggy.HookRelay | None,
+    hooks: ToolHooks | None,
     modifiers: Sequence[Modifier[Any]],
 ) -> ExecuteRequest | ToolExecution:
     """What to execute for ``call``, or the error result that answers it instead.
@@ -88,7 +88,7 @@ def finish(
     toolkit: str,
     result: ToolExecution,
     *,
-    hooks: pluggy.HookRelay | None,
+    hooks: ToolHooks | None,
     modifiers: Sequence[Modifier[Any]],
 ) -> ToolExecution:
     """``result`` after plugins' ``composio_after_execute`` and the ``after_execute`` modifiers.

@@ -27,11 +27,13 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from urllib.parse import urlsplit
 
+from composio._local_call import LocalCall
 from composio._operation import API_PREFIX, Flow, Operation, PageData, Sleep
 from composio._ops.raw import request_operation
 from composio._retry_budget import RetryBudget
 from composio._sentinel import NOT_GIVEN, HeadersArg
 from composio._status_errors import status_error
+from composio._tool_env import ToolEnv, ToolkitCache, check_custom_tools
 from composio.config import (
     DEFAULT_BASE_URL,
     ClientConfig,
@@ -41,10 +43,20 @@ from composio.config import (
 )
 from composio.errors import ComposioError, ComposioNoAPIKeyError, ValidationError
 from composio.headers import FrozenHeaders, Layer, build_layer, fold_layers
-from composio.pipeline import CallContext, Middleware, Request, Response, acompose, compose
+from composio.pipeline import (
+    CallContext,
+    Middleware,
+    Request,
+    Response,
+    Stage,
+    acompose,
+    compose,
+)
 from composio.transport import RequestsTransport
 
 if TYPE_CHECKING:
+    from composio.custom_tools import CustomTool
+    from composio.models import ToolExecution
     from composio.pagination import Page
     from composio.providers import Provider
     from composio.resources import AuthConfigs, ConnectedAccounts, Toolkits, Tools
@@ -68,12 +80,15 @@ def tracking_disabled_by_env() -> bool:
 class _Runtime:
     """What a root client owns and its sessions share."""
 
-    __slots__ = ("__weakref__", "retry_budget", "telemetry", "transport")
+    __slots__ = ("__weakref__", "retry_budget", "telemetry", "toolkit_of", "transport")
 
     def __init__(self, transport: Any) -> None:
         from composio import _fork
 
         self.transport = transport
+        #: tool slug -> its toolkit's slug, learnt from tool schemas (the tool layer's
+        #: filters and hooks need a call's toolkit; one root client asks once per tool)
+        self.toolkit_of = ToolkitCache()
         from composio.telemetry._hub import TelemetryHub
 
         self.retry_budget = RetryBudget()
@@ -107,7 +122,17 @@ class _Runtime:
 
 
 class _Built:
-    __slots__ = ("api_base", "base_url", "chain", "config", "handler", "hook", "plugin_names")
+    __slots__ = (
+        "api_base",
+        "base_url",
+        "call_stage",
+        "chain",
+        "config",
+        "handler",
+        "hook",
+        "plugin_names",
+        "tool_env",
+    )
 
     def __init__(
         self, config: ClientConfig, runtime: _Runtime, transport: Any, asynchronous: bool = False
@@ -133,6 +158,13 @@ class _Built:
         self.base_url = config.base_url
         #: where every wrapped operation's path is appended (``API_PREFIX``, in one place)
         self.api_base = config.base_url + API_PREFIX
+        #: the CALL-stage middlewares: what a custom tool's local execution runs through
+        self.call_stage = tuple(m for m in build.chain if m.stage == Stage.CALL)
+        from composio.modifiers import ToolHooks
+
+        self.tool_env = ToolEnv(
+            config.provider, ToolHooks(build.pm), config.custom_tools, runtime.toolkit_of
+        )
 
 
 def _check_provider(provider: object) -> Provider:
@@ -227,6 +259,7 @@ class BaseClient:
         *,
         blocked_plugins: Sequence[str] = (),
         pool_maxsize: int = 32,
+        custom_tools: Sequence[CustomTool] | None = None,
     ) -> None:
         config = ClientConfig(
             api_key=_check_api_key(api_key),
@@ -247,6 +280,7 @@ class BaseClient:
             middlewares=tuple(middlewares),
             plugins=tuple(plugins),
             blocked_plugins=frozenset(blocked_plugins),
+            custom_tools=check_custom_tools(custom_tools, type(self).__name__, self._asynchronous),
         )
         if isinstance(pool_maxsize, bool) or not isinstance(pool_maxsize, int) or pool_maxsize < 1:
             raise ValidationError("pool_maxsize must be an int >= 1.")
@@ -312,6 +346,7 @@ class BaseClient:
         plugins: Any = NOT_GIVEN,
         *,
         blocked_plugins: Any = NOT_GIVEN,
+        custom_tools: Any = NOT_GIVEN,
     ) -> _C:
         """A derived client with some settings replaced; it shares the connection pool.
 
@@ -350,6 +385,9 @@ class BaseClient:
             blocked_plugins=old.blocked_plugins
             if blocked_plugins is NOT_GIVEN
             else frozenset(blocked_plugins),
+            custom_tools=old.custom_tools
+            if custom_tools is NOT_GIVEN
+            else check_custom_tools(custom_tools, type(self).__name__, self._asynchronous),
         )
         runtime = self._runtime
         transport = runtime.transport
@@ -439,6 +477,25 @@ class BaseClient:
             raise status_error(response)
         return op.parse(response)
 
+    def _tool_proxy(self, account: str) -> Any:
+        """A ``ToolProxy`` for a toolkit-bound custom tool: this client's ``tools.proxy`` (so
+        its session headers apply) bound to ``account``; on ``AsyncComposio`` calling it
+        returns the awaitable ``tools.proxy`` does."""
+        tools = self.tools  # type: ignore[attr-defined]  # each driver's resource
+
+        def proxy(
+            endpoint: str,
+            method: str,
+            *,
+            body: object = None,
+            parameters: Sequence[Mapping[str, str]] | None = None,
+        ) -> Any:
+            return tools.proxy(
+                endpoint, method, connected_account_id=account, body=body, parameters=parameters
+            )
+
+        return proxy
+
     def __repr__(self) -> str:
         names = sorted(self.headers)
         return (
@@ -513,7 +570,10 @@ class Composio(BaseClient):
                     step = flow.send(None)
                     continue
                 try:
-                    result = self._run(step)
+                    if isinstance(step, LocalCall):
+                        result = self._run_local(step)
+                    else:
+                        result = self._run(step)
                 except ComposioError as exc:
                     step = flow.throw(exc)
                     continue
@@ -522,6 +582,38 @@ class Composio(BaseClient):
             return done.value  # type: ignore[no-any-return]
         finally:
             flow.close()
+
+    def _run_flows(self, flows: Sequence[Flow[T]], parallel: bool) -> list[T]:
+        """Run several flows: in order, or (``parallel``) up to ``MAX_PARALLEL`` at once on
+        worker threads, each flow an ordinary sequence of chain calls; results in the flows'
+        order. Each worker runs in a copy of the caller's context (its current span stays
+        the parent). The first error in flow order is raised once every flow has ended."""
+        if not parallel or len(flows) < 2:
+            return [self._run_flow(flow) for flow in flows]
+        import contextvars
+        from concurrent.futures import ThreadPoolExecutor
+
+        from composio._tool_calls import MAX_PARALLEL
+
+        workers = min(MAX_PARALLEL, len(flows))
+        with ThreadPoolExecutor(workers, thread_name_prefix="composio-tool-call") as pool:
+            futures = [
+                pool.submit(contextvars.copy_context().run, self._run_flow, flow) for flow in flows
+            ]
+            return [future.result() for future in futures]
+
+    def _run_local(self, call: LocalCall) -> ToolExecution:
+        """A custom tool's execution: its operation's request through the CALL-stage
+        middlewares only, with the function where the transport would be (no HTTP)."""
+        tool, arguments = call.tool, call.arguments
+        proxy = self._tool_proxy(call.account) if call.account is not None else None
+
+        def run_here(request: Request) -> Response:
+            started = time.perf_counter()
+            return call.respond(request, tool.execute(arguments, proxy=proxy), started)
+
+        handler = compose(self._built.call_stage, run_here)
+        return self._finish(call.op, handler(self._prepare(call.op)))
 
     def request(
         self,

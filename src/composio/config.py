@@ -10,7 +10,8 @@ from __future__ import annotations
 import math
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -18,6 +19,7 @@ from composio._value import Value
 from composio.errors import ValidationError
 
 if TYPE_CHECKING:
+    from composio.custom_tools import CustomTool
     from composio.headers import Layer
     from composio.pipeline import Middleware
     from composio.providers import Provider
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_BASE_URL", "ClientConfig", "Timeout", "env_flag", "validate_base_url"]
 
 DEFAULT_BASE_URL = "https://backend.composio.dev"
+_NO_CUSTOM_TOOLS: Mapping[str, Any] = MappingProxyType({})
 _CONTROL = re.compile(r"[\x00-\x20\x7f]")
 
 
@@ -143,6 +146,7 @@ class ClientConfig(Value):
         "api_key",
         "base_url",
         "blocked_plugins",
+        "custom_tools",
         "default_headers",
         "max_retries",
         "middlewares",
@@ -167,6 +171,8 @@ class ClientConfig(Value):
     middlewares: Sequence[Middleware]
     plugins: Sequence[object]
     blocked_plugins: frozenset[str]
+    #: upper-cased slug -> ``CustomTool`` (``custom_tools=``), read-only
+    custom_tools: Mapping[str, CustomTool]
 
     def __init__(
         self,
@@ -184,6 +190,7 @@ class ClientConfig(Value):
         middlewares: Sequence[Middleware],
         plugins: Sequence[object],
         blocked_plugins: frozenset[str],
+        custom_tools: Mapping[str, CustomTool] = _NO_CUSTOM_TOOLS,
     ) -> None:
         values = locals()
         for name in self.__slots__:

@@ -168,35 +168,41 @@ def execute_tool(
     raise_on_error: bool,
     extra_headers: HeadersArg,
     timeout: Any,
+    name: str = "tools.execute",
 ) -> Operation[ToolExecution]:
     """A POST: not retried after it may have reached the server, unless the call carries an
     ``Idempotency-Key`` header (so a tool that sends an email sends one)."""
     path = f"/tools/execute/{slug_path(slug, 'tools.execute: slug')}"
     body: dict[str, Any] = {"arguments": _arguments(slug, arguments)}
-    for name, value in (
+    for field, value in (
         ("user_id", user_id),
         ("connected_account_id", connected_account_id),
         ("version", version),
     ):
-        if q_str(value, f"tools.execute: {name}") is not None:
-            body[name] = value
+        if q_str(value, f"tools.execute: {field}") is not None:
+            body[field] = value
     if not isinstance(raise_on_error, bool):
         raise ValidationError("tools.execute: raise_on_error must be True or False.")
     options: CallOptions = call_options(extra_headers, timeout)
 
     def read(response: Response) -> ToolExecution:
         result = parse(response, ToolExecution.from_dict)
-        if raise_on_error and not result.successful:
-            error = result.error or "no error message"
-            raise ToolExecutionError(
-                f"tools.execute: tool {slug!r} reported failure: {error:.500}"
-                + (f" (log_id={result.log_id})" if result.log_id else ""),
-                result=result,
-                slug=slug,
-            )
-        return result
+        return raise_if_failed(slug, result) if raise_on_error else result
 
-    return Operation("tools.execute", "POST", path, read, body=body, options=options)
+    return Operation(name, "POST", path, read, body=body, options=options)
+
+
+def raise_if_failed(slug: str, result: ToolExecution) -> ToolExecution:
+    """SPEC §2: ``successful: false`` raises :class:`ToolExecutionError` carrying the result."""
+    if not result.successful:
+        error = result.error or "no error message"
+        raise ToolExecutionError(
+            f"tools.execute: tool {slug!r} reported failure: {error:.500}"
+            + (f" (log_id={result.log_id})" if result.log_id else ""),
+            result=result,
+            slug=slug,
+        )
+    return result
 
 
 def _arguments(slug: str, arguments: object) -> dict[str, Any]:
