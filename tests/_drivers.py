@@ -16,10 +16,11 @@ import contextlib
 import contextvars
 import inspect
 import threading
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Coroutine, Iterator
 from typing import Any, TypeVar
 
 from composio import AsyncComposio, AsyncPage, Composio
+from composio.models import AsyncConnectionRequest
 from composio.resources._base import Resource
 
 __all__ = ["Driver", "LoopThread", "SyncView"]
@@ -78,7 +79,7 @@ class SyncView:
         return self._target
 
     def _wrap(self, value: Any) -> Any:
-        if isinstance(value, (AsyncComposio, Resource)):
+        if isinstance(value, (AsyncComposio, Resource, AsyncConnectionRequest)):
             return SyncView(value, self._loop)
         if isinstance(value, AsyncPage):
             return SyncPage(value, self._loop)
@@ -159,17 +160,6 @@ class Driver:
             client = SyncView(AsyncComposio(**kw), self.loop)
         self._made.append(client)
         return client
-
-    def set_sleep(self, client: Any, sleep: Callable[[float], object]) -> None:
-        """Replace the retry wait on one client's chain (both drivers' seams)."""
-        target = client.target if isinstance(client, SyncView) else client
-        retry = next(m for m in target.chain if m.name == "retry")
-        retry.sleep = sleep
-
-        async def asleep(seconds: float) -> None:
-            sleep(seconds)
-
-        retry.asleep = asleep
 
     def close(self) -> None:
         for client in self._made:

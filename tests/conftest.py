@@ -57,3 +57,13 @@ def driver(request: pytest.FixtureRequest) -> Iterator[Driver]:
     made = Driver(request.param)
     yield made
     made.close()
+
+
+@pytest.fixture
+def telemetry_sink(monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalServer]:
+    """A ``LocalServer`` receiving the default transport's telemetry, tracking forced on."""
+    monkeypatch.delenv("COMPOSIO_DISABLE_TELEMETRY", raising=False)
+    monkeypatch.delenv("DO_NOT_TRACK", raising=False)
+    with LocalServer() as srv:
+        monkeypatch.setenv("COMPOSIO_TELEMETRY_URL", srv.url + "/v1/metrics/invocations")
+        yield srv

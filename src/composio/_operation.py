@@ -41,6 +41,7 @@ __all__ = [
     "PageData",
     "Sleep",
     "call_options",
+    "flow_name",
 ]
 
 #: Where every wrapped operation lives: the API's canonical prefix since 2026-04 (SPEC §14).
@@ -136,6 +137,19 @@ class Sleep:
 #: (``None`` after a sleep), returns the value.
 #: A flow may also yield a ``LocalCall`` (a custom tool run in-process, SPEC §15).
 Flow: TypeAlias = Generator["Operation[Any] | Sleep | LocalCall", Any, T]
+
+
+def flow_name(first: Operation[Any] | Sleep | LocalCall) -> str:
+    """The public operation a flow reports as (telemetry, spans): its first request's name.
+    A flow starts with a request (or a custom tool's local run), never a sleep (there is
+    nothing to wait for yet)."""
+    from composio._local_call import LocalCall
+
+    if isinstance(first, LocalCall):
+        return first.op.name
+    if not isinstance(first, Operation):
+        raise TypeError("a flow must start with an Operation, not a Sleep")
+    return first.name
 
 
 class PageData(Generic[T]):

@@ -1,9 +1,16 @@
-"""Allow-list redaction (SPEC §8): header *names* may be shown, values only when listed."""
+"""Allow-list redaction (SPEC §8, §12.5): header *names* may be shown, values only when
+listed; and one scrubber for everything built from what a server sent back."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from urllib.parse import parse_qsl, urlsplit, urlunsplit
+import base64
+import json
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any, TypeVar
+from urllib.parse import parse_qsl, quote, quote_plus, urlsplit, urlunsplit
+
+T = TypeVar("T")
 
 SHOWN_HEADER_VALUES = frozenset(
     {
@@ -36,20 +43,102 @@ def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
     return {k: (v if k.lower() in SHOWN_HEADER_VALUES else REDACTED) for k, v in headers.items()}
 
 
-def body_excerpt(content: bytes, limit: int = 200) -> str:
-    """The start of a body for an error message: printable characters only."""
-    text = content[:limit].decode("utf-8", "replace")
-    text = "".join(ch if ch.isprintable() else " " for ch in text).strip()
-    return text + ("..." if len(content) > limit else "")
+#: A secret shorter than this is replaced only where it is a whole value (a JSON string, a
+#: whole header value), never inside other text: "1" or "a" would otherwise turn every "1"
+#: and "a" of a message into "***". API keys and tokens are far longer than this.
+MIN_SCRUB_LENGTH = 8
+#: The most of a server's body an error keeps as text (``APIStatusError.body`` when not JSON).
+BODY_TEXT_LIMIT = 4096
+#: What a JSON body nested too deeply to scrub is replaced with.
+TOO_DEEP = f"{REDACTED} (JSON nested too deeply to scrub)"
 
 
-def scrub_key(text: str, request_headers: Mapping[str, str]) -> str:
-    """Remove the request's API key from a message built from server-supplied text: a
-    misbehaving server or proxy may echo request headers back."""
-    secret = request_headers.get("x-api-key")
-    if secret and secret in text:
-        return text.replace(secret, REDACTED)
-    return text
+def secret_values(headers: Mapping[str, str]) -> frozenset[str]:
+    """The request header values that must never come back out: every value whose header is
+    not on the allow-list (the API key included)."""
+    return frozenset(v for k, v in headers.items() if v and k.lower() not in SHOWN_HEADER_VALUES)
+
+
+def _spellings(secret: str) -> set[str]:
+    """How an echo may spell a secret: as sent, %-encoded, JSON-escaped or base64."""
+    raw = secret.encode()
+    return {
+        secret,
+        quote(secret, safe=""),
+        quote_plus(secret),
+        json.dumps(secret)[1:-1],
+        base64.b64encode(raw).decode(),
+        base64.urlsafe_b64encode(raw).decode(),
+        base64.b64encode(raw).decode().rstrip("="),
+    }
+
+
+class Scrubber:
+    """Removes one request's secrets from anything built from what the server sent back.
+
+    A misbehaving server or proxy may echo request headers into its body, its error message
+    or its response headers; whatever an error, log record or span keeps of that goes through
+    here first (SPEC §8, §12.5). Values of :data:`MIN_SCRUB_LENGTH` characters or more are
+    replaced wherever they occur (case-insensitively, in every spelling of
+    :func:`_spellings`); shorter ones only where a whole value equals them.
+    """
+
+    __slots__ = ("_pattern", "_whole")
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        self._whole = frozenset(secrets)
+        forms = {f for s in self._whole if len(s) >= MIN_SCRUB_LENGTH for f in _spellings(s)}
+        ordered = sorted(forms, key=len, reverse=True)  # the longest spelling wins an overlap
+        self._pattern = (
+            re.compile("|".join(map(re.escape, ordered)), re.IGNORECASE) if ordered else None
+        )
+
+    @classmethod
+    def for_headers(cls, headers: Mapping[str, str]) -> Scrubber:
+        return cls(secret_values(headers))
+
+    def text(self, text: str) -> str:
+        if text in self._whole:
+            return REDACTED
+        pattern = self._pattern
+        return pattern.sub(REDACTED, text) if pattern is not None else text
+
+    def optional(self, value: T) -> T:
+        """Scrub a value that is a string or ``None`` (``request_id``, ``suggested_fix``)."""
+        return self.text(value) if isinstance(value, str) else value  # type: ignore[return-value]
+
+    def data(self, value: Any) -> Any:
+        """A scrubbed copy of parsed JSON (strings and keys, at any depth)."""
+        try:
+            return self._data(value)
+        except RecursionError:  # nested deeper than can be walked: keep nothing of it
+            return TOO_DEEP
+
+    def _data(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, Mapping):
+            return {self.text(str(k)): self._data(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [self._data(v) for v in value]
+        return value
+
+    def body_text(self, text: str, limit: int = BODY_TEXT_LIMIT) -> str:
+        """The start of a text body, scrubbed *before* it is cut, so a cut never leaves the
+        first characters of a secret behind."""
+        longest = max(map(len, self._whole), default=0) * 3  # %-encoding triples a length
+        return self.text(text[: limit + longest])[:limit]
+
+    def excerpt(self, content: bytes, limit: int = 200) -> str:
+        """The start of a body for an error message: scrubbed, then printable characters only."""
+        text = self.body_text(content[: limit * 4 + 4096].decode("utf-8", "replace"), limit)
+        text = "".join(ch if ch.isprintable() else " " for ch in text).strip()
+        return text + ("..." if len(content) > limit else "")
+
+
+def scrub(text: str, request_headers: Mapping[str, str]) -> str:
+    """``text`` without the request's API key or any non-allow-listed header value."""
+    return Scrubber.for_headers(request_headers).text(text)
 
 
 def redact_url(url: str) -> str:
@@ -63,3 +152,7 @@ def redact_url(url: str) -> str:
     if parts.query:
         query = "&".join(f"{k}={REDACTED}" for k, _ in parse_qsl(parts.query, True))
     return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+
+
+#: The earlier name (it scrubbed only the API key); kept so in-flight callers scrub everything.
+scrub_key = scrub

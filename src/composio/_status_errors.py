@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from composio._redact import body_excerpt, scrub_key
+from composio._redact import Scrubber
 from composio._retry_after import parse_retry_after
 from composio.errors import APIStatusError, RateLimitError, status_error_class
 from composio.pipeline import Response
@@ -27,31 +27,38 @@ def _server_error(body: Any) -> Mapping[str, Any]:
 
 
 def status_error(response: Response) -> APIStatusError:
-    """Build the error for ``response``; the API key is scrubbed from its text."""
+    """Build the error for ``response``.
+
+    Everything taken from the response -- message, code, suggested fix, request id, reason
+    phrase, the body itself -- goes through the request's :class:`Scrubber`: a server or proxy
+    that echoes request headers must not get the API key or a session's secret header into
+    the error's text, ``.body`` or pickle (SPEC §12.5).
+    """
     request = response.request
     info = request_info(request)
     status = response.status_code
+    scrub = Scrubber.for_headers(request.headers)
     try:
-        body: Any = response.json()
+        body: Any = scrub.data(response.json())
         err = _server_error(body)
-    except ValueError:
-        body = response.text[:4096]
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than json can parse
+        body = scrub.body_text(response.text)
         err = {}
     message = err.get("message") if isinstance(err.get("message"), str) else None
     request_id = err.get("request_id") if isinstance(err.get("request_id"), str) else None
-    request_id = request_id or response.request_id
+    request_id = request_id or scrub.optional(response.request_id)
     fix = err.get("suggested_fix") if isinstance(err.get("suggested_fix"), str) else None
     code = err.get("code") if isinstance(err.get("code"), (int, str)) else None
     reason = response.requests_response.reason or ""
     if message is None:
-        excerpt = body_excerpt(response.content)
+        excerpt = scrub.excerpt(response.content)
         message = f"non-JSON or unexpected error body: {excerpt!r}" if excerpt else "empty body"
     text = f"{request.context.operation}: {info.method} {info.url} -> {status} {reason}: {message}"
     if fix:
         text += f" Suggested fix: {fix}"
     if request_id:
         text += f" (request_id={request_id})"
-    text = scrub_key(text, request.headers)
+    text = scrub.text(text)  # the reason phrase, and secrets split across the pieces above
     cls = status_error_class(status)
     kwargs: dict[str, Any] = dict(
         request=info,

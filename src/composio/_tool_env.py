@@ -1,16 +1,16 @@
 """What the tool layer needs from a client besides I/O: provider, hooks, custom tools, toolkits.
 
-One :class:`ToolEnv` per client build (the provider, the plugins' tool hooks and the custom
-tools are fixed then); the :class:`ToolkitCache` inside it belongs to the root client and is
-shared by every session and ``with_options`` copy, like the connection pool.
+One :class:`ToolEnv` per client build (the provider, the plugins' tool hooks, the custom
+tools and the toolkit pins are fixed then); the toolkit cache inside it belongs to the root
+client and is shared by every session and ``with_options`` copy, like the connection pool.
 
-Why a toolkit cache: modifiers filter on a tool's toolkit and hooks receive it, but a tool
-call names only the tool. The toolkit is in the tool's schema, so every ``tools.get`` and
-``tools.retrieve`` teaches the cache the toolkits of the tools it returned, and a slug not
-learnt yet costs one ``GET /tools/{slug}`` -- only when something needs the toolkit (a
-plugin implementing a tool hook, a modifier, a toolkit-bound custom tool). Tool slugs are
-unique across the catalog and a tool does not move between toolkits, so entries never go
-stale; the cache is capped so that a process walking a huge catalog stays bounded.
+Why a toolkit cache: modifiers filter on a tool's toolkit and hooks receive it (and version
+pins are matched by it, SPEC §14), but a tool call names only the tool. The toolkit is in the
+tool's schema, so every ``tools.list``/``get``/``retrieve`` teaches the cache the toolkits of
+the tools it returned, and a slug not learnt yet costs one ``GET /tools/{slug}`` -- only when
+something needs the toolkit (a plugin implementing a tool hook, a modifier, a pin). Tool
+slugs are unique across the catalog and a tool does not move between toolkits, so entries
+never go stale; the cache is bounded (``composio._toolkit_versions.ToolkitCache``).
 """
 
 from __future__ import annotations
@@ -22,41 +22,18 @@ from typing import TYPE_CHECKING, Any
 from composio.errors import ValidationError
 
 if TYPE_CHECKING:
+    from composio._toolkit_versions import Pins, ToolkitCache
     from composio.custom_tools import CustomTool
     from composio.modifiers import ToolHooks
     from composio.providers import Provider
 
-__all__ = ["ToolEnv", "ToolkitCache", "check_custom_tools"]
-
-
-class ToolkitCache:
-    """Tool slug (case-insensitive) -> toolkit slug, learnt from tool schemas; thread-safe
-    (single dict operations are atomic) and safe to share with an event loop (no lock)."""
-
-    __slots__ = ("_map",)
-
-    #: Entries kept before the cache starts over (the catalog has ~10^4 tools).
-    MAX_ENTRIES = 20_000
-
-    def __init__(self) -> None:
-        self._map: dict[str, str] = {}
-
-    def get(self, slug: str) -> str | None:
-        return self._map.get(slug.upper())
-
-    def learn(self, tool_slug: str, toolkit_slug: str) -> None:
-        if len(self._map) >= self.MAX_ENTRIES:
-            self._map = {}
-        self._map[tool_slug.upper()] = toolkit_slug.lower()
-
-    def __len__(self) -> int:
-        return len(self._map)
+__all__ = ["ToolEnv", "check_custom_tools"]
 
 
 class ToolEnv:
     """The client-side pieces of every tool operation: read by the shared flows, no I/O."""
 
-    __slots__ = ("custom", "hooks", "provider", "toolkits")
+    __slots__ = ("custom", "hooks", "pins", "provider", "toolkits")
 
     def __init__(
         self,
@@ -64,12 +41,16 @@ class ToolEnv:
         hooks: ToolHooks,
         custom: Mapping[str, CustomTool],
         toolkits: ToolkitCache,
+        pins: Pins,
     ) -> None:
         self.provider = provider
         self.hooks = hooks
         #: upper-cased slug -> custom tool
         self.custom = custom
+        #: the root client's tool slug -> toolkit slug cache (``_Runtime.toolkit_of``)
         self.toolkits = toolkits
+        #: the client's pinned toolkit versions (``toolkit_versions=``)
+        self.pins = pins
 
     def custom_tool(self, slug: object) -> CustomTool | None:
         return self.custom.get(slug.upper()) if isinstance(slug, str) and self.custom else None

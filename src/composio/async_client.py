@@ -14,12 +14,13 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from composio._local_call import LocalCall
-from composio._operation import Flow, Operation, PageData, Sleep
+from composio._operation import Flow, Operation, PageData, Sleep, flow_name
 from composio._ops.raw import request_operation
 from composio._sentinel import NOT_GIVEN, HeadersArg
 from composio.client import BaseClient
 from composio.errors import ComposioError
 from composio.pipeline import Request, Response, acompose
+from composio.telemetry._scope import operation
 
 if TYPE_CHECKING:
     from composio.models import ToolExecution
@@ -86,7 +87,10 @@ class AsyncComposio(BaseClient):
         # the pool is busy, and keeps the work per turn bounded by the pool size (SPEC §13:
         # p99 loop lag). A retry's wait keeps its slot: the budget bounds those.
         async with self._runtime.transport.gate:
-            return self._finish(op, await self._built.handler(self._prepare(op)))
+            if op.raw:  # client.request: reported by the telemetry middleware itself
+                return self._finish(op, await self._built.handler(self._prepare(op)))
+            with operation(op.name):  # a context variable: one scope per task
+                return self._finish(op, await self._built.handler(self._prepare(op)))
 
     async def _arun_page(self, op: Operation[PageData[T]]) -> AsyncPage[T]:
         from composio.pagination import AsyncPage
@@ -103,33 +107,41 @@ class AsyncComposio(BaseClient):
     async def _arun_flow(self, flow: Flow[T]) -> T:
         try:
             step = next(flow)
-            while True:
-                if isinstance(step, Sleep):
-                    import asyncio  # only flows that wait need it
-
-                    await asyncio.sleep(step.seconds)
-                    step = flow.send(None)
-                    continue
-                try:
-                    if isinstance(step, LocalCall):
-                        result = await self._arun_local(step)
-                    else:
-                        result = await self._arun(step)
-                except ComposioError as exc:
-                    step = flow.throw(exc)
-                    continue
-                step = flow.send(result)
         except StopIteration as done:
             return done.value  # type: ignore[no-any-return]
-        finally:
-            flow.close()  # a cancelled await must not leave the flow suspended
+        with operation(flow_name(step)):  # every request of the flow joins one operation
+            try:
+                while True:
+                    if isinstance(step, Sleep):
+                        import asyncio  # only flows that wait need it
 
-    async def _arun_flows(self, flows: Sequence[Flow[T]], parallel: bool) -> list[T]:
+                        await asyncio.sleep(step.seconds)
+                        step = flow.send(None)
+                        continue
+                    try:
+                        if isinstance(step, LocalCall):
+                            result = await self._arun_local(step)
+                        else:
+                            result = await self._arun(step)
+                    except ComposioError as exc:
+                        step = flow.throw(exc)  # the flow may handle it (a poll to retry)
+                        continue
+                    step = flow.send(result)
+            except StopIteration as done:
+                return done.value  # type: ignore[no-any-return]
+            finally:
+                flow.close()  # a cancelled await must not leave the flow suspended
+
+    async def _arun_flows(self, flows: Sequence[Flow[T]], parallel: bool, name: str) -> list[T]:
         """Run several flows: in order, or (``parallel``) as tasks, at most ``MAX_PARALLEL``
         running at once (a semaphore); results in the flows' order. If one raises, the
         others are cancelled and the error propagates."""
-        if not parallel or len(flows) < 2:
-            return [await self._arun_flow(flow) for flow in flows]
+        with operation(name):  # one public operation, however many requests and tasks
+            if not parallel or len(flows) < 2:
+                return [await self._arun_flow(flow) for flow in flows]
+            return await self._arun_flows_as_tasks(flows)
+
+    async def _arun_flows_as_tasks(self, flows: Sequence[Flow[T]]) -> list[T]:
         import asyncio
 
         from composio._tool_calls import MAX_PARALLEL
@@ -226,4 +238,5 @@ class AsyncComposio(BaseClient):
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        await self.close()
+        if self._owns_runtime:
+            await self._runtime.aclose("the exit of its 'async with' block")

@@ -29,6 +29,7 @@ import ssl
 import time
 from typing import TYPE_CHECKING, Any
 
+from composio._redact import redact_url
 from composio._wire import deadline_error, encode, redirect_target, strip_cross_origin
 from composio.errors import (
     APIConnectionError,
@@ -54,6 +55,21 @@ def require_aiohttp() -> Any:
     except ImportError as exc:  # pragma: no cover - the dev extra installs it
         raise ImportError(_INSTALL_HINT) from exc
     return aiohttp
+
+
+class _Lib:
+    """aiohttp's names the hot path uses, imported once (the first pool start)."""
+
+    __slots__ = ("aiohttp", "timeout", "url")
+
+    def load(self) -> None:
+        aiohttp = require_aiohttp()
+        from yarl import URL
+
+        self.aiohttp, self.url, self.timeout = aiohttp, URL, aiohttp.ClientTimeout
+
+
+_LIB = _Lib()
 
 
 def _environment(base_url: str, verify: bool | str) -> tuple[dict[str, str], bool | str]:
@@ -89,7 +105,7 @@ class _Pool:
     """What a root client owns: the aiohttp session (once created), its loop, TLS, proxies."""
 
     __slots__ = (
-        "closed",
+        "base_url",
         "closed_by",
         "gate",
         "loop",
@@ -103,14 +119,15 @@ class _Pool:
     )
 
     def __init__(self, base_url: str, verify: bool | str, maxsize: int) -> None:
+        self.base_url = base_url  #: the root client's, named in ClientClosedError
         self.maxsize = maxsize
         self.proxies, self.verify = _environment(base_url, verify)
         self.session: aiohttp.ClientSession | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
         self.starting: asyncio.Future[None] | None = None
         self.ssl: ssl.SSLContext | bool = True
-        self.closed = False
-        self.closed_by = ""
+        #: how the pool was closed ("close()", "the exit of its 'async with' block"), or None
+        self.closed_by: str | None = None
         self.pid = os.getpid()
         #: Admission to the pool, held for a whole call (see ``AsyncComposio._arun``).
         self.gate = asyncio.Semaphore(maxsize)
@@ -123,8 +140,8 @@ class _Pool:
         return await self._start(who)
 
     async def _start(self, who: str) -> aiohttp.ClientSession:
-        if self.closed:
-            raise ClientClosedError(f"{who}: {self.closed_by}")
+        if self.closed_by is not None:
+            raise self.closed_error(who)
         loop = asyncio.get_running_loop()
         if self.pid != os.getpid():  # a forked child: never use the parent's sockets
             self.session, self.loop, self.starting, self.pid = None, None, None, os.getpid()
@@ -142,7 +159,8 @@ class _Pool:
             return self.session
         self.starting = loop.create_future()
         try:
-            aiohttp = require_aiohttp()
+            _LIB.load()
+            aiohttp = _LIB.aiohttp
             self.ssl = await asyncio.to_thread(_ssl_context, self.verify)
             connector = aiohttp.TCPConnector(
                 limit=self.maxsize, limit_per_host=0, ssl=self.ssl, ttl_dns_cache=300
@@ -174,10 +192,20 @@ class _Pool:
         connector = self.session.connector if self.session is not None else None
         return len(getattr(connector, "_acquired", ())) if connector is not None else 0
 
-    async def aclose(self, who: str) -> None:
-        if not self.closed:
-            self.closed = True
-            self.closed_by = f"the client was closed ({who}.close())"
+    def closed_error(self, what: str) -> ClientClosedError:
+        return ClientClosedError(
+            f"{what}: the AsyncComposio client for {self.base_url} was closed by "
+            f"{self.closed_by}; its sessions and with_options copies share its connection pool "
+            "and are closed with it. Create a new AsyncComposio(...) to make more calls.",
+            base_url=self.base_url,
+        )
+
+    def mark_closed(self, how: str) -> None:
+        if self.closed_by is None:  # idempotent: the first ``how`` is kept
+            self.closed_by = how
+
+    async def aclose(self, how: str) -> None:
+        self.mark_closed(how)
         session, self.session = self.session, None
         if session is not None and not session.closed:
             await session.close()
@@ -206,7 +234,7 @@ class AiohttpTransport:
 
     @property
     def closed(self) -> bool:
-        return self._pool.closed
+        return self._pool.closed_by is not None
 
     @property
     def gate(self) -> asyncio.Semaphore:
@@ -221,13 +249,13 @@ class AiohttpTransport:
         return self._pool.checked_out()
 
     # -- lifecycle -----------------------------------------------------------------------
-    async def aclose(self) -> None:
-        await self._pool.aclose("AsyncComposio")
+    async def aclose(self, how: str = "close()") -> None:
+        await self._pool.aclose(how)
 
-    def close(self) -> None:
-        """Synchronous close (a failed build): nothing was opened yet, or mark it closed."""
-        self._pool.closed = True
-        self._pool.closed_by = "the client was closed"
+    def close(self, how: str = "close()") -> None:
+        """Synchronous close, for a build that failed before any call: no session exists yet
+        (it is created by the first call), so marking the pool closed is all there is."""
+        self._pool.mark_closed(how)
 
     def after_fork_in_child(self) -> None:
         """The child gets a fresh pool on its first call (``_Pool`` checks the pid)."""
@@ -235,14 +263,10 @@ class AiohttpTransport:
     # -- sending -------------------------------------------------------------------------
     async def __call__(self, request: Request) -> Response:
         pool = self._pool
-        if pool.closed:
-            raise ClientClosedError(
-                f"{request.context.operation}: {pool.closed_by}; derive a new client, calls on "
-                "this one and its sessions cannot reopen the pool."
-            )
+        if pool.closed_by is not None:
+            raise pool.closed_error(f"{request.method} {redact_url(request.url)}")
         session = await pool.get(request.context.operation)
-        aiohttp = require_aiohttp()
-        from yarl import URL
+        aiohttp, URL, timeout_cls = _LIB.aiohttp, _LIB.url, _LIB.timeout
 
         ctx = request.context
         started = time.monotonic()
@@ -258,7 +282,7 @@ class AiohttpTransport:
                     when = "before the attempt could start" if hops == 0 else "during redirects"
                     raise deadline_error(request, url, when)
                 t = ctx.timeout
-                timeout = aiohttp.ClientTimeout(
+                timeout = timeout_cls(
                     # A hair over what is left, so that a connect or read timeout clipped to
                     # the deadline is reported as such (as the sync transport does); the total
                     # still ends a trickling body within SPEC §12.6's half second.

@@ -136,21 +136,9 @@ def cmd_tools_execute(args: argparse.Namespace) -> int:
 
 
 def cmd_plugins(args: argparse.Namespace) -> int:
-    from composio import Composio
+    from composio._cli_plugins import run
 
-    client = Composio(
-        api_key="plugins-listing", base_url="http://127.0.0.1:9", allow_tracking=False
-    )
-    with client:
-        print("plugins: " + (", ".join(client.plugin_names) or "(none)"))
-        print("chain, outermost first:")
-        for mw in client.chain:
-            print(
-                f"  {int(mw.stage)}:{mw.stage.name:<8} order={getattr(mw, 'order', 0):<5} "
-                f"{mw.name}  ({type(mw).__module__}.{type(mw).__qualname__})"
-            )
-        print("  -> transport")
-    return 0
+    return run(as_json=args.json)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -206,9 +194,9 @@ def _parser() -> argparse.ArgumentParser:
 
     add_triggers_parser(sub, [debug])
 
-    sub.add_parser("plugins", help="show loaded plugins and the chain").set_defaults(
-        func=cmd_plugins
-    )
+    pl = sub.add_parser("plugins", help="show installed plugins and the chain", parents=[debug])
+    pl.add_argument("--json", action="store_true", help="machine-readable output")
+    pl.set_defaults(func=cmd_plugins)
     return parser
 
 

@@ -21,19 +21,20 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from urllib.parse import urlsplit
 
+from composio._fork import module_lock
 from composio._local_call import LocalCall
-from composio._operation import API_PREFIX, Flow, Operation, PageData, Sleep
+from composio._operation import API_PREFIX, Flow, Operation, PageData, Sleep, flow_name
 from composio._ops.raw import request_operation
 from composio._retry_budget import RetryBudget
 from composio._sentinel import NOT_GIVEN, HeadersArg
 from composio._status_errors import status_error
-from composio._tool_env import ToolEnv, ToolkitCache, check_custom_tools
+from composio._tool_env import ToolEnv, check_custom_tools
+from composio._toolkit_versions import ToolkitCache, resolve_toolkit_versions
 from composio.config import (
     DEFAULT_BASE_URL,
     ClientConfig,
@@ -52,6 +53,7 @@ from composio.pipeline import (
     acompose,
     compose,
 )
+from composio.telemetry._scope import operation
 from composio.transport import RequestsTransport
 
 if TYPE_CHECKING:
@@ -66,7 +68,7 @@ __all__ = ["BaseClient", "Composio"]
 logger = logging.getLogger("composio")
 _EMPTY: Layer = {}
 _logged_hosts: set[str] = set()
-_logged_lock = threading.Lock()
+_logged_lock = module_lock("composio.client._logged_lock")
 T = TypeVar("T")
 _C = TypeVar("_C", bound="BaseClient")
 
@@ -86,8 +88,8 @@ class _Runtime:
         from composio import _fork
 
         self.transport = transport
-        #: tool slug -> its toolkit's slug, learnt from tool schemas (the tool layer's
-        #: filters and hooks need a call's toolkit; one root client asks once per tool)
+        #: tool slug -> its toolkit's slug, learnt from tool schemas (SPEC §14: version pins
+        #: are matched by the tool's toolkit; one root client asks once per tool)
         self.toolkit_of = ToolkitCache()
         from composio.telemetry._hub import TelemetryHub
 
@@ -110,7 +112,7 @@ class _Runtime:
         finally:
             self.transport.close()
 
-    async def aclose(self) -> None:
+    async def aclose(self, how: str = "close()") -> None:
         """The async client's close: the telemetry flush (a bounded thread join) runs in a
         worker thread so the event loop is never blocked by it."""
         import asyncio
@@ -118,7 +120,7 @@ class _Runtime:
         try:
             await asyncio.to_thread(self.telemetry.close, timeout=1.0)
         finally:
-            await self.transport.aclose()
+            await self.transport.aclose(how)
 
 
 class _Built:
@@ -163,7 +165,11 @@ class _Built:
         from composio.modifiers import ToolHooks
 
         self.tool_env = ToolEnv(
-            config.provider, ToolHooks(build.pm), config.custom_tools, runtime.toolkit_of
+            config.provider,
+            ToolHooks(build.pm),
+            config.custom_tools,
+            runtime.toolkit_of,
+            config.toolkit_versions,
         )
 
 
@@ -259,6 +265,7 @@ class BaseClient:
         *,
         blocked_plugins: Sequence[str] = (),
         pool_maxsize: int = 32,
+        toolkit_versions: Mapping[str, str] | str | None = None,
         custom_tools: Sequence[CustomTool] | None = None,
     ) -> None:
         config = ClientConfig(
@@ -280,6 +287,7 @@ class BaseClient:
             middlewares=tuple(middlewares),
             plugins=tuple(plugins),
             blocked_plugins=frozenset(blocked_plugins),
+            toolkit_versions=resolve_toolkit_versions(toolkit_versions),
             custom_tools=check_custom_tools(custom_tools, type(self).__name__, self._asynchronous),
         )
         if isinstance(pool_maxsize, bool) or not isinstance(pool_maxsize, int) or pool_maxsize < 1:
@@ -346,6 +354,7 @@ class BaseClient:
         plugins: Any = NOT_GIVEN,
         *,
         blocked_plugins: Any = NOT_GIVEN,
+        toolkit_versions: Any = NOT_GIVEN,
         custom_tools: Any = NOT_GIVEN,
     ) -> _C:
         """A derived client with some settings replaced; it shares the connection pool.
@@ -385,6 +394,9 @@ class BaseClient:
             blocked_plugins=old.blocked_plugins
             if blocked_plugins is NOT_GIVEN
             else frozenset(blocked_plugins),
+            toolkit_versions=old.toolkit_versions
+            if toolkit_versions is NOT_GIVEN
+            else resolve_toolkit_versions(toolkit_versions),
             custom_tools=old.custom_tools
             if custom_tools is NOT_GIVEN
             else check_custom_tools(custom_tools, type(self).__name__, self._asynchronous),
@@ -547,7 +559,11 @@ class Composio(BaseClient):
 
     # -- the driver ----------------------------------------------------------------------
     def _run(self, op: Operation[T]) -> T:
-        return self._finish(op, self._built.handler(self._prepare(op)))
+        if op.raw:  # client.request: reported by the telemetry middleware itself
+            return self._finish(op, self._built.handler(self._prepare(op)))
+        # One telemetry event per public operation, with the error the caller gets (§12.11).
+        with operation(op.name):
+            return self._finish(op, self._built.handler(self._prepare(op)))
 
     def _run_page(self, op: Operation[PageData[T]]) -> Page[T]:
         from composio.pagination import Page
@@ -564,32 +580,41 @@ class Composio(BaseClient):
     def _run_flow(self, flow: Flow[T]) -> T:
         try:
             step = next(flow)
-            while True:
-                if isinstance(step, Sleep):
-                    time.sleep(step.seconds)
-                    step = flow.send(None)
-                    continue
-                try:
-                    if isinstance(step, LocalCall):
-                        result = self._run_local(step)
-                    else:
-                        result = self._run(step)
-                except ComposioError as exc:
-                    step = flow.throw(exc)
-                    continue
-                step = flow.send(result)
         except StopIteration as done:
             return done.value  # type: ignore[no-any-return]
-        finally:
-            flow.close()
+        with operation(flow_name(step)):  # every request of the flow joins one operation
+            try:
+                while True:
+                    if isinstance(step, Sleep):
+                        time.sleep(step.seconds)
+                        step = flow.send(None)
+                        continue
+                    try:
+                        if isinstance(step, LocalCall):
+                            result = self._run_local(step)
+                        else:
+                            result = self._run(step)
+                    except ComposioError as exc:
+                        step = flow.throw(exc)  # the flow may handle it (a poll to retry)
+                        continue
+                    step = flow.send(result)
+            except StopIteration as done:
+                return done.value  # type: ignore[no-any-return]
+            finally:
+                flow.close()
 
-    def _run_flows(self, flows: Sequence[Flow[T]], parallel: bool) -> list[T]:
+    def _run_flows(self, flows: Sequence[Flow[T]], parallel: bool, name: str) -> list[T]:
         """Run several flows: in order, or (``parallel``) up to ``MAX_PARALLEL`` at once on
         worker threads, each flow an ordinary sequence of chain calls; results in the flows'
         order. Each worker runs in a copy of the caller's context (its current span stays
-        the parent). The first error in flow order is raised once every flow has ended."""
-        if not parallel or len(flows) < 2:
-            return [self._run_flow(flow) for flow in flows]
+        the parent, its telemetry joins the operation ``name``). The first error in flow
+        order is raised once every flow has ended."""
+        with operation(name):  # one public operation, however many requests and threads
+            if not parallel or len(flows) < 2:
+                return [self._run_flow(flow) for flow in flows]
+            return self._run_flows_in_threads(flows)
+
+    def _run_flows_in_threads(self, flows: Sequence[Flow[T]]) -> list[T]:
         import contextvars
         from concurrent.futures import ThreadPoolExecutor
 

@@ -137,6 +137,9 @@ def validate_base_url(url: object) -> str:
     return f"{parts.scheme}://{netloc}{path}"
 
 
+_NO_PINS: Mapping[str, str] = MappingProxyType({})
+
+
 class ClientConfig(Value):
     """Everything a root client was built with, resolved. Shared read-only by derived clients."""
 
@@ -154,6 +157,7 @@ class ClientConfig(Value):
         "provider",
         "telemetry_transport",
         "timeout",
+        "toolkit_versions",
         "tracer_provider",
         "verify",
     )
@@ -171,6 +175,8 @@ class ClientConfig(Value):
     middlewares: Sequence[Middleware]
     plugins: Sequence[object]
     blocked_plugins: frozenset[str]
+    #: pinned toolkit versions, lowercase slug -> version (empty: everything ``latest``)
+    toolkit_versions: Mapping[str, str]
     #: upper-cased slug -> ``CustomTool`` (``custom_tools=``), read-only
     custom_tools: Mapping[str, CustomTool]
 
@@ -190,6 +196,7 @@ class ClientConfig(Value):
         middlewares: Sequence[Middleware],
         plugins: Sequence[object],
         blocked_plugins: frozenset[str],
+        toolkit_versions: Mapping[str, str] = _NO_PINS,
         custom_tools: Mapping[str, CustomTool] = _NO_CUSTOM_TOOLS,
     ) -> None:
         values = locals()

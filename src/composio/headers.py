@@ -19,6 +19,7 @@ from typing import TypeAlias
 from composio.errors import ValidationError
 
 __all__ = [
+    "FRAMING_HEADERS",
     "RESERVED_HEADERS",
     "FrozenHeaders",
     "Headers",
@@ -41,7 +42,27 @@ RESERVED_HEADERS: Mapping[str, str] = MappingProxyType(
 # RFC 9110 §5.6.2 token.
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 # CR, LF, NUL and every other control character except horizontal tab; DEL too.
-_BAD_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+# RFC 9110 §5.5 field-vchar without obs-text, plus SP and HTAB: anything else is refused. Why
+# not allow obs-text (0x80-0xFF): requests encodes values as latin-1, so "é" would be sent as
+# one raw byte a server decodes differently, and "€" would raise UnicodeEncodeError at send
+# time, mid-call, instead of here.
+_NOT_FIELD_VALUE = re.compile(r"[^\t\x20-\x7e]")
+
+#: Headers that frame the message on the wire (RFC 9110 §7.6.1, RFC 9112 §6-§7, ``host``):
+#: the transport computes them; a caller's value would desynchronise body and framing.
+FRAMING_HEADERS = frozenset(
+    {
+        "host",
+        "content-length",
+        "transfer-encoding",
+        "connection",
+        "keep-alive",
+        "te",
+        "trailer",
+        "upgrade",
+    }
+)
 
 #: A folded layer: lower-cased name -> (spelling to send, value or None for "remove").
 Layer: TypeAlias = Mapping[str, tuple[str, "str | None"]]
@@ -59,6 +80,11 @@ def _check(name: object, value: object, where: str, allow_none: bool) -> tuple[s
     lower = name.lower()
     if lower in RESERVED_HEADERS:
         raise ValidationError(f"Header {name!r} in {where} is reserved: {RESERVED_HEADERS[lower]}.")
+    if lower in FRAMING_HEADERS:
+        raise ValidationError(
+            f"Header {name!r} in {where} frames the HTTP message and is set by the SDK's "
+            "transport; remove it (a caller's value could desynchronise the connection)."
+        )
     if value is None:
         if not allow_none:
             raise ValidationError(f"Header {name!r} in {where} has value None; use a string.")
@@ -67,10 +93,16 @@ def _check(name: object, value: object, where: str, allow_none: bool) -> tuple[s
         raise ValidationError(
             f"Header {name!r} in {where} must have a str value, not {type(value).__name__}."
         )
-    if _BAD_VALUE.search(value):
+    if _NOT_FIELD_VALUE.search(value):
+        if _CONTROL.search(value):
+            raise ValidationError(
+                f"Header {name!r} in {where} has a value containing CR, LF, NUL or another "
+                "control character (header injection); the value is not shown."
+            )
         raise ValidationError(
-            f"Header {name!r} in {where} has a value containing CR, LF, NUL or another "
-            "control character (header injection); the value is not shown."
+            f"Header {name!r} in {where} has a value with a character outside visible ASCII, "
+            "space and tab (RFC 9110); encode non-ASCII text first (for example "
+            "urllib.parse.quote). The value is not shown."
         )
     return name, value
 

@@ -33,6 +33,19 @@ class _PageFields(Generic[T]):
         """Items on *this* page (``total_items`` has the server's total)."""
         return len(self.items)
 
+    def __copy__(self) -> _PageFields[T]:
+        return self  # immutable: a shallow copy may share the client
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle the data, not the client: the fetch function holds the live client.
+
+        An unpickled page keeps its items and ``next_cursor``; asking it for the next page
+        raises a clear error instead of silently ending the iteration early, which would look
+        like the last page and lose data (SPEC §12.1).
+        """
+        data = (self.items, self.next_cursor, self.total_items, self.total_pages)
+        return (_restore, (type(self), *data, self.current_page))
+
 
 @dataclass(frozen=True, slots=True)
 class Page(_PageFields[T]):
@@ -77,3 +90,23 @@ class AsyncPage(_PageFields[T]):
         async for page in self.iter_pages():
             for item in page.items:
                 yield item
+
+
+def _detached(cursor: str) -> Page[Any]:
+    from composio.errors import ComposioError
+
+    raise ComposioError(
+        "This Page was unpickled (or deep-copied), so it has no client to fetch the next page "
+        "with; call the list method again with cursor=page.next_cursor on a client."
+    )
+
+
+def _restore(
+    cls: type[_PageFields[Any]],
+    items: tuple[Any, ...],
+    next_cursor: str | None,
+    total_items: int | None,
+    total_pages: int | None,
+    current_page: int | None,
+) -> _PageFields[Any]:
+    return cls(items, next_cursor, total_items, total_pages, current_page, _detached)

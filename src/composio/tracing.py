@@ -14,10 +14,10 @@ Nothing here runs at ``import composio``; OpenTelemetry is imported when a funct
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
+from composio._fork import module_lock
 from composio._redact import SHOWN_HEADER_VALUES
 
 __all__ = ["instrument_http", "is_http_instrumented", "uninstrument_http"]
@@ -26,7 +26,7 @@ REDACTED = "[REDACTED]"
 _PREFIXES = ("http.request.header.", "http.response.header.")
 #: Attribute-name spelling of the allow-list (the instrumentation lower-cases, ``-`` -> ``_``).
 _SHOWN = frozenset(name.replace("-", "_") for name in SHOWN_HEADER_VALUES)
-_lock = threading.Lock()
+_lock = module_lock("composio.tracing")
 _ours = False
 
 

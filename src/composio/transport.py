@@ -31,7 +31,7 @@ import requests.exceptions as rex
 import urllib3.exceptions as u3ex
 from requests.models import PreparedRequest
 
-from composio._redact import redact_headers, redact_url
+from composio._redact import redact_headers, redact_url, scrub
 from composio._wire import CROSS_ORIGIN_SAFE as _CROSS_ORIGIN_SAFE
 from composio._wire import MAX_REDIRECTS as _MAX_REDIRECTS
 from composio._wire import REDIRECTS as _REDIRECTS
@@ -49,7 +49,7 @@ def request_info(request: Request, url: str | None = None) -> RequestInfo:
     """The redacted description of a request that errors carry."""
     return RequestInfo(
         method=request.method,
-        url=redact_url(url or request.url),
+        url=scrub(redact_url(url or request.url), request.headers),  # a redirect echo (§12.5)
         headers=redact_headers(request.headers.to_wire()),
     )
 
@@ -274,7 +274,10 @@ class RequestsTransport:
             "protocol": "the server broke the HTTP protocol",
         }.get(kind, kind)
         return cls(
-            f"{request.method} {redact_url(url)}: {what} ({type(exc).__name__}).",
+            scrub(
+                f"{request.method} {redact_url(url)}: {what} ({type(exc).__name__}).",
+                request.headers,
+            ),
             request=request_info(request, url),
             sent=sent,
             kind=kind,

@@ -82,7 +82,14 @@ async def _cpu_figures(server: ServerProcess, scale: Scale) -> list[Figure]:
         async with bare.get(url, headers=same) as r:
             return await r.json()
 
-    variants: dict[str, AsyncVariant] = {"sdk": session.tools.list, "aiohttp": bare_get}
+    async def sdk_request() -> object:
+        return (await session.request("GET", "/api/v3/tools")).json()
+
+    variants: dict[str, AsyncVariant] = {
+        "sdk": session.tools.list,
+        "sdk_request": sdk_request,
+        "aiohttp": bare_get,
+    }
     if vendor is not None:
         variants["vendor"] = vendor.tools.list
         assert len((await vendor.tools.list()).items) == len((await session.tools.list()).items)
@@ -108,6 +115,18 @@ async def _cpu_figures(server: ServerProcess, scale: Scale) -> list[Figure]:
             raw,
         )
     ]
+    r_req = ratio_of_medians(samples, "sdk_request", "aiohttp")
+    rows.append(
+        Figure(
+            "  await session.request('GET', path).json() (no models) vs bare aiohttp",
+            f"{r_req:.2f}x",
+            "—",
+            None,
+            f"the chain and transport alone: {med['sdk_request'] * US:.1f} µs; the rest of "
+            f"tools.list is the 20 Tool models ({(med['sdk'] - med['sdk_request']) * US:.0f} µs)",
+            raw,
+        )
+    )
     name = "await session.tools.list() vs composio-client AsyncComposio().tools.list()"
     if vendor is None:
         rows.append(Figure(name, "n/a", "≤ 0.50x", None, "composio-client not installed", raw))

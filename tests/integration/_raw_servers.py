@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import quote
 
 from composio import Composio
+from composio.middlewares.retry import DEFAULT_SEAMS, RetrySeams
 
 Behaviour = Callable[[socket.socket, bytes, threading.Event], None]
 
@@ -213,17 +214,19 @@ class SleepRecorder:
         self.waits.append(float(seconds))
 
 
-def record_sleeps(client: Composio) -> SleepRecorder:
-    """On either client kind: the sync chain calls ``sleep``, the async one awaits ``asleep``."""
+def record_sleeps(
+    client: Composio, jitter: Callable[[], float] | None = None
+) -> tuple[Composio, SleepRecorder]:
+    """``client`` re-derived (same pool) with a recording sleep fixed into its retry seam
+    (the async chain's ``asleep`` calls it too: both client kinds record).
+
+    The seam is set when the chain is built, never swapped on a live middleware that other
+    threads share; the derived client does not own the pool, close the original.
+    """
     recorder = SleepRecorder()
-    retry = next(mw for mw in client.chain if mw.name == "retry")
-    retry.sleep = recorder  # type: ignore[attr-defined]
-
-    async def asleep(seconds: float) -> None:
-        recorder(seconds)
-
-    retry.asleep = asleep  # type: ignore[attr-defined]
-    return recorder
+    seams = RetrySeams(sleep=recorder, random=jitter or DEFAULT_SEAMS.random)  # async too
+    derived = client.with_options(plugins=[*client.config.plugins, seams])
+    return derived, recorder
 
 
 class AttemptLog:

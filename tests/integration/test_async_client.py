@@ -27,8 +27,10 @@ from composio import (
     Stage,
     Tool,
 )
+from composio.middlewares.retry import RetrySeams
 from composio.pipeline import AsyncCallNext, CallNext
 from composio.testing import Fault, LocalServer
+from tests._drivers import Driver
 from tests.benchmarks.async_transports import LagProbe
 from tests.integration._raw_servers import raw_server
 
@@ -281,15 +283,13 @@ async def test_cancelling_the_awaiting_task_mid_response_frees_the_connection() 
 
 @pytest.mark.asyncio
 async def test_cancelling_during_a_retry_wait_stops_the_call(composio_server: LocalServer) -> None:
-    client = _client(composio_server, max_retries=2)
     waiting = asyncio.Event()
-    retry = next(m for m in client.chain if m.name == "retry")
 
     async def long_wait(seconds: float) -> None:
         waiting.set()
         await asyncio.sleep(30)
 
-    retry.asleep = long_wait
+    client = _client(composio_server, max_retries=2, plugins=[RetrySeams(asleep=long_wait)])
     composio_server.fail_next("/api/v3/tools", [503, 503, 503])
     task = asyncio.ensure_future(client.tools.list())
     await asyncio.wait_for(waiting.wait(), 10)
@@ -341,7 +341,10 @@ async def test_200_gathered_calls_keep_the_loop_responsive(
         seen = response.json()["headers"]
         assert (seen["x-user-id"], seen["x-call"]) == (f"u{i}", str(i))  # no cross-talk
     assert probe.lags  # the probe woke during the calls
-    assert max(probe.lags) < 1.0, sorted(probe.lags)[-5:]
+    # Generous (a loaded CI box): a loop blocked per call (a DNS lookup, a CA file read, a
+    # lock) would push the typical wake-up far past this, as the control test shows.
+    lags = sorted(probe.lags)
+    assert lags[len(lags) // 2] < 0.25 and lags[-1] < 2.0, lags[-5:]
     await client.close()
 
 
@@ -376,3 +379,32 @@ async def test_gathered_calls_enter_the_chain_at_most_pool_size_at_a_time(
     assert probe.peak == 4
     assert composio_server.accepted_connections <= 4
     await client.close()
+
+
+# -- environment settings, resolved once ------------------------------------------------------
+
+
+def _proxy_answer(conn: socket.socket, head: bytes, stop: threading.Event) -> None:
+    body = b'{"via": "proxy"}'
+    conn.sendall(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+        + str(len(body)).encode()
+        + b"\r\nConnection: close\r\n\r\n"
+        + body
+    )
+
+
+def test_env_proxy_is_resolved_once_when_the_client_is_built(
+    driver: Driver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SPEC §3/§13: environment proxies are read when the client is built, never per call."""
+    with raw_server(_proxy_answer) as proxy, raw_server(_proxy_answer) as later:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        client = driver.client(api_key="k", base_url="http://127.0.0.1:9", allow_tracking=False)
+        monkeypatch.setenv("HTTP_PROXY", later.url)  # changed afterwards: not seen
+        assert client.request("GET", "/echo").json() == {"via": "proxy"}
+        (line, *_) = proxy.requests[0].split(b"\r\n")
+        assert line == b"GET http://127.0.0.1:9/echo HTTP/1.1"  # absolute form: a proxy hop
+        assert later.requests == []

@@ -25,6 +25,7 @@ from composio import (
     OpenAIResponsesProvider,
     Stage,
     ToolExecutionError,
+    ToolProxy,
     ValidationError,
     custom_tool,
 )
@@ -319,3 +320,108 @@ def test_sync_view_client_is_the_async_one(driver: Driver, server: LocalServer) 
     """(Guards the suite: the async driver really runs AsyncComposio.)"""
     client = make(driver, server, custom_tools=[shout])
     assert isinstance(client, SyncView) == driver.is_async
+
+
+@custom_tool(toolkit="github")
+def my_login(proxy: ToolProxy, note: str = "") -> dict[str, Any]:
+    """The GitHub login of the connected account, read through the proxy."""
+    answer = proxy("/user", "GET")
+    return {"asked": answer.data["url"], "method": answer.data["method"], "note": note}
+
+
+def connect_github(client: Any, server: LocalServer, user_id: str) -> str:
+    config = client.auth_configs.create("github")
+    request = client.connected_accounts.link(user_id, config.id)
+    assert server.complete_connection(request.id) == "ACTIVE"
+    return str(request.id)
+
+
+def test_a_toolkit_bound_tool_calls_the_proxy_with_the_users_active_account(
+    driver: Driver, server: LocalServer
+) -> None:
+    client = make(driver, server, custom_tools=[my_login])
+    account = connect_github(client, server, "user-a")
+    before = len(server.requests)
+    session = client.create_session(headers={"x-request-id": "turn-1"})
+    result = session.tools.execute("MY_LOGIN", {"note": "hi"}, user_id="user-a")
+    assert result.data == {
+        "asked": "https://api.github.example.com/user",
+        "method": "GET",
+        "note": "hi",
+    }
+    sent = server.requests[before:]
+    # One list call finds the account, then the proxy call; the tool itself sends nothing.
+    assert [(r.method, r.path.replace("/api/v3.1", "")) for r in sent] == [
+        ("GET", "/connected_accounts"),
+        ("POST", "/tools/execute/proxy"),
+    ]
+    assert sent[0].query == {
+        "user_ids": ["user-a"],
+        "toolkit_slugs": ["github"],
+        "statuses": ["ACTIVE"],
+    }
+    assert sent[1].json()["connected_account_id"] == account
+    assert {r.header("x-request-id") for r in sent} == {"turn-1"}  # the session's headers
+    # A connected_account_id given (or set by a before_execute modifier) skips the list call.
+    before = len(server.requests)
+    session.tools.execute("MY_LOGIN", {}, user_id="user-a", connected_account_id=account)
+    assert [r.path.rsplit("/", 1)[-1] for r in server.requests[before:]] == ["proxy"]
+
+
+def test_a_toolkit_bound_tool_without_an_account_fails_with_the_reason(
+    driver: Driver, server: LocalServer
+) -> None:
+    client = make(driver, server, custom_tools=[my_login])
+    with pytest.raises(ToolExecutionError, match="has no ACTIVE one; connect one first"):
+        client.tools.execute("MY_LOGIN", {}, user_id="nobody")
+    out = client.tools.handle_tool_calls(
+        "nobody",
+        {
+            "choices": [
+                {
+                    "message": {
+                        "role": "assistant",
+                        "tool_calls": [
+                            {
+                                "id": "c1",
+                                "type": "function",
+                                "function": {"name": "MY_LOGIN", "arguments": "{}"},
+                            }
+                        ],
+                    }
+                }
+            ]
+        },
+    )
+    assert "needs a connected 'github' account" in json.loads(out[0]["content"])["error"]
+    with pytest.raises(ToolExecutionError, match="pass user_id="):
+        client.tools.execute("MY_LOGIN", {})
+    assert not [r for r in server.requests if "proxy" in r.path]
+
+
+@custom_tool(toolkit="github")
+async def my_login_async(proxy: ToolProxy) -> dict[str, Any]:
+    """The GitHub login, read through the awaited proxy."""
+    answer = await proxy("/user", "GET")
+    return {"asked": answer.data["url"]}
+
+
+def test_an_async_toolkit_bound_tool_awaits_its_proxy(server: LocalServer) -> None:
+    async def main() -> None:
+        async with AsyncComposio(
+            api_key=server.api_key,
+            base_url=server.url,
+            allow_tracking=False,
+            custom_tools=[my_login_async],
+        ) as client:
+            config = await client.auth_configs.create("github")
+            link = await client.connected_accounts.link("user-a", config.id)
+            server.complete_connection(link.id)
+            result = await client.tools.execute("MY_LOGIN_ASYNC", {}, user_id="user-a")
+            assert result.data == {"asked": "https://api.github.example.com/user"}
+
+    asyncio.run(main())
+    assert [r.path.rsplit("/", 1)[-1] for r in server.requests][-2:] == [
+        "connected_accounts",
+        "proxy",
+    ]

@@ -28,7 +28,7 @@ from composio import (
     RateLimitError,
     Timeout,
 )
-from composio.middlewares.retry import backoff_cap
+from composio.middlewares.retry import RetrySeams, backoff_cap
 from composio.testing import LocalServer
 from composio.testing.server import Fault
 from tests._drivers import Driver
@@ -91,7 +91,7 @@ def test_connection_refused_is_retried_for_every_method(
 ) -> None:
     attempts = AttemptLog()
     client = make_client(base_url=f"http://127.0.0.1:{refused_port()}", middlewares=[attempts])
-    sleeps = record_sleeps(client)
+    client, sleeps = record_sleeps(client)
     started = time.monotonic()
     with pytest.raises(APIConnectionError) as info:
         if method == "GET":
@@ -113,7 +113,7 @@ def test_reset_before_status_line_get_retried_post_not(
     make_client: MakeClient, sentinel_server: LocalServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     client = make_client()
-    sleeps = record_sleeps(client)
+    client, sleeps = record_sleeps(client)
     sentinel_server.fail_next(TOOLS, [Fault(action="reset")] * 3)
     with pytest.raises(APIConnectionError) as info:
         client.tools.list()
@@ -138,7 +138,7 @@ def test_reset_before_status_line_raw_socket(
 ) -> None:
     with raw_server(reset_before_status) as raw:
         client = make_client(base_url=raw.url)
-        sleeps = record_sleeps(client)
+        client, sleeps = record_sleeps(client)
         started = time.monotonic()
         with pytest.raises(APIConnectionError) as info:
             client.tools.list()
@@ -154,7 +154,7 @@ def test_reset_before_status_line_raw_socket(
 def test_garbage_status_line(make_client: MakeClient, caplog: pytest.LogCaptureFixture) -> None:
     with raw_server(garbage_status_line) as raw:
         client = make_client(base_url=raw.url)
-        record_sleeps(client)
+        client, _ = record_sleeps(client)
         with pytest.raises(APIConnectionError) as info:
             client.tools.list()
         assert type(info.value) is APIConnectionError
@@ -170,7 +170,7 @@ def test_reset_mid_body(
     make_client: MakeClient, sentinel_server: LocalServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     client = make_client()
-    sleeps = record_sleeps(client)
+    client, sleeps = record_sleeps(client)
     big = {"items": [{"n": i, "pad": "x" * 100} for i in range(200)], "next_cursor": None}
     sentinel_server.fail_next(TOOLS, [Fault(status=200, body=big, action="reset_mid_body")])
     page = client.tools.list()  # the retry gets the real answer
@@ -200,7 +200,7 @@ def test_truncated_body(
     make_client: MakeClient, sentinel_server: LocalServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     client = make_client()
-    sleeps = record_sleeps(client)
+    client, sleeps = record_sleeps(client)
     sentinel_server.fail_next(TOOLS, [Fault(status=200, body={"items": []}, action="truncate")] * 3)
     with pytest.raises(APIConnectionError) as info:
         client.tools.list()
@@ -225,7 +225,7 @@ def test_slow_headers_past_the_read_timeout(
     make_client: MakeClient, sentinel_server: LocalServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     client = make_client(timeout=Timeout(connect=2.0, read=0.3, total=20.0))
-    sleeps = record_sleeps(client)
+    client, sleeps = record_sleeps(client)
     sentinel_server.fail_next(TOOLS, [Fault(status=200, delay=3.0)] * 3)
     started = time.monotonic()
     with pytest.raises(APITimeoutError) as info:
@@ -249,7 +249,7 @@ def test_slow_headers_past_the_read_timeout(
 def test_slow_headers_raw_socket(make_client: MakeClient, caplog: pytest.LogCaptureFixture) -> None:
     with raw_server(slow_headers(5.0)) as raw:
         client = make_client(base_url=raw.url, timeout=Timeout(connect=2, read=0.2, total=20))
-        record_sleeps(client)
+        client, _ = record_sleeps(client)
         started = time.monotonic()
         with pytest.raises(APITimeoutError) as info:
             client.tools.list()
@@ -264,7 +264,7 @@ def test_trickled_body_past_the_total_deadline(
     make_client: MakeClient, sentinel_server: LocalServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     client = make_client(timeout=Timeout(connect=1.0, read=1.0, total=0.6))
-    sleeps = record_sleeps(client)
+    client, sleeps = record_sleeps(client)
     body = b'{"items": [' + b" " * 400 + b"]}"  # 400+ bytes at 20 ms each: ~8 s if unbounded
     sentinel_server.fail_next(
         TOOLS, [Fault(status=200, body=body, action="trickle", interval=0.02)] * 3
@@ -309,7 +309,7 @@ def test_429_waits_as_told_then_succeeds(
 ) -> None:
     headers = {k: (_http_date(5) if v == "<date+5>" else v) for k, v in headers.items()}
     client = make_client()
-    sleeps = record_sleeps(client)
+    client, sleeps = record_sleeps(client)
     sentinel_server.fail_next(TOOLS, [Fault(status=429, headers=headers)])
     client.tools.list()
     assert len(sentinel_server.requests_to(TOOLS)) == 2
@@ -324,7 +324,7 @@ def test_429_retried_on_a_post_and_executes_once(
     make_client: MakeClient, sentinel_server: LocalServer
 ) -> None:
     client = make_client()
-    sleeps = record_sleeps(client)
+    client, sleeps = record_sleeps(client)
     sentinel_server.fail_next(EXEC, [Fault(status=429, headers={"Retry-After": "1"})])
     result = _execute(client)
     assert result.successful
@@ -337,7 +337,7 @@ def test_429_with_retry_after_3600_raises_at_once(
     make_client: MakeClient, sentinel_server: LocalServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     client = make_client()
-    sleeps = record_sleeps(client)
+    client, sleeps = record_sleeps(client)
     sentinel_server.fail_next(TOOLS, [Fault(status=429, headers={"Retry-After": "3600"})])
     started = time.monotonic()
     with pytest.raises(RateLimitError) as info:
@@ -355,7 +355,7 @@ def test_retry_after_past_the_deadline_is_not_waited_for(
     make_client: MakeClient, sentinel_server: LocalServer
 ) -> None:
     client = make_client(timeout=Timeout(connect=1, read=2, total=2.0))
-    sleeps = record_sleeps(client)
+    client, sleeps = record_sleeps(client)
     sentinel_server.fail_next(TOOLS, [Fault(status=429, headers={"Retry-After": "30"})])
     with pytest.raises(RateLimitError) as info:
         client.tools.list()
@@ -373,7 +373,7 @@ def test_503_storm_is_capped_by_the_retry_budget(
     caplog.set_level(logging.INFO, logger="composio")  # 1,000 failing calls: keep logs small
     operations = 1000
     client = make_client(max_retries=2)
-    sleeps = record_sleeps(client)
+    client, sleeps = record_sleeps(client)
     sentinel_server.fail_next(TOOLS, [503] * (operations * 3))
     started = time.monotonic()
     failures = 0
@@ -397,7 +397,7 @@ def test_500_on_tools_execute_runs_once(
     make_client: MakeClient, sentinel_server: LocalServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     client = make_client()
-    sleeps = record_sleeps(client)
+    client, sleeps = record_sleeps(client)
     sentinel_server.fail_next(EXEC, [Fault(status=500, passthrough=True)])
     with pytest.raises(InternalServerError) as info:
         _execute(client)
@@ -413,7 +413,7 @@ def test_500_on_tools_execute_with_idempotency_key_is_retried_and_runs_once(
     make_client: MakeClient, sentinel_server: LocalServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     client = make_client()
-    sleeps = record_sleeps(client)
+    client, sleeps = record_sleeps(client)
     sentinel_server.fail_next(EXEC, [Fault(status=500, passthrough=True)] * 2)
     result = _execute(client, extra_headers={"Idempotency-Key": "idem-42"})
     assert result.successful
@@ -422,7 +422,7 @@ def test_500_on_tools_execute_with_idempotency_key_is_retried_and_runs_once(
     assert [r.header("idempotency-key") for r in seen] == ["idem-42"] * 3
     assert [r.header("x-retry-count") for r in seen] == ["0", "1", "2"]
     assert len({r.body for r in seen}) == 1  # the body is re-sent intact
-    assert seen[0].json() == {"arguments": {"text": "hi"}, "user_id": "u1"}
+    assert seen[0].json() == {"arguments": {"text": "hi"}, "user_id": "u1", "version": "latest"}
     assert sentinel_server.execution_count(EXEC_SLUG) == 1
     assert len(sleeps.waits) == 2
     assert checked_out(client) == 0
@@ -433,7 +433,7 @@ def test_x_should_retry_overrides_the_status_rules(
     make_client: MakeClient, sentinel_server: LocalServer
 ) -> None:
     client = make_client()
-    record_sleeps(client)
+    client, _ = record_sleeps(client)
     sentinel_server.fail_next(TOOLS, [Fault(status=503, headers={"x-should-retry": "false"})])
     with pytest.raises(InternalServerError):
         client.tools.list()
@@ -451,7 +451,7 @@ def test_invalid_json_is_a_clear_api_error(
     make_client: MakeClient, sentinel_server: LocalServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     client = make_client()
-    record_sleeps(client)
+    client, _ = record_sleeps(client)
     sentinel_server.fail_next(TOOLS, [Fault(status=200, body=b'{"items": [ this is not json')])
     with pytest.raises(APIError) as info:
         client.tools.list()
@@ -467,7 +467,7 @@ def test_html_error_page_is_a_clear_status_error(
     make_client: MakeClient, sentinel_server: LocalServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     client = make_client()
-    sleeps = record_sleeps(client)
+    client, sleeps = record_sleeps(client)
     page = b"<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>"
     fault = Fault(status=502, body=page, headers={"Content-Type": "text/html"})
     sentinel_server.fail_next(TOOLS, [fault] * 3)
@@ -481,3 +481,26 @@ def test_html_error_page_is_a_clear_status_error(
     assert len(sleeps.waits) == 2
     assert checked_out(client) == 0
     assert_error_clean(SENTINEL_KEY, info.value, caplog.text)
+
+
+def test_retry_seams_are_fixed_per_client_and_read_only(make_client: MakeClient) -> None:
+    """Item 4 of issue 8: the retry middleware serves every thread of a client, so its sleep,
+    clock and jitter are fixed when the chain is built; two clients never share them."""
+    url = f"http://127.0.0.1:{refused_port()}"
+    slept_a: list[float] = []
+    slept_b: list[float] = []
+    a = make_client(base_url=url, plugins=[RetrySeams(sleep=slept_a.append, random=lambda: 1.0)])
+    b = make_client(base_url=url, plugins=[RetrySeams(sleep=slept_b.append, random=lambda: 0.0)])
+    retry = next(m for m in a.chain if m.name == "retry")
+    for seam in ("sleep", "clock", "random"):
+        with pytest.raises(AttributeError):
+            setattr(retry, seam, lambda *args: 0.0)
+    for client in (a, b):
+        with pytest.raises(APIConnectionError):
+            client.tools.list()
+    assert slept_a == [backoff_cap(0), backoff_cap(1)]  # full jitter at 1.0: the caps
+    assert slept_b == [0.0, 0.0]
+    # a session and a with_options copy keep the seam of the client they came from
+    with pytest.raises(APIConnectionError):
+        a.create_session(headers={"x-s": "1"}).with_options(max_retries=1).tools.list()
+    assert slept_a == [backoff_cap(0), backoff_cap(1), backoff_cap(0)]

@@ -46,7 +46,7 @@ def test_seed_get_returns_the_first_page_wrapped(
     assert [w["function"]["name"] for w in wrapped] == [t["slug"] for t in TOOLS[:20]]
     assert all(w["type"] == "function" for w in wrapped)
     (req,) = sentinel_server.requests
-    assert req.path == TOOLS_PATH and req.query == {}
+    assert req.path == TOOLS_PATH and req.query == {"toolkit_versions": ["latest"]}
     assert req.header("x-framework") == "openai" and req.header("x-user-id") == "user-a"
 
 
@@ -70,7 +70,11 @@ def test_get_named_tools_in_callers_order_across_pages(
     wrapped = client.tools.get("a", tools=every)
     assert [w["function"]["name"] for w in wrapped] == every
     (req,) = sentinel_server.requests
-    assert req.query == {"tool_slugs": [",".join(every)], "limit": ["24"]}
+    assert req.query == {
+        "tool_slugs": [",".join(every)],
+        "limit": ["24"],
+        "toolkit_versions": ["latest"],
+    }
 
 
 def test_get_by_toolkits_search_and_limit(sentinel_server: LocalServer, client: Composio) -> None:
@@ -80,6 +84,7 @@ def test_get_by_toolkits_search_and_limit(sentinel_server: LocalServer, client: 
         "toolkit_slug": ["text,math"],
         "search": ["a"],
         "limit": ["3"],
+        "toolkit_versions": ["latest"],
     }
 
 
@@ -146,7 +151,7 @@ def test_execute_runs_the_tool(sentinel_server: LocalServer, client: Composio) -
     assert result.log_id and result.log_id.startswith("log_")
     assert sentinel_server.execution_count("TEXT_UPPERCASE") == 1
     body = sentinel_server.requests[-1].json()
-    assert body == {"arguments": {"text": "hello"}, "user_id": "u-1"}
+    assert body == {"arguments": {"text": "hello"}, "user_id": "u-1", "version": "latest"}
 
 
 def test_a_failing_tool_raises_with_the_result(client: Composio) -> None:

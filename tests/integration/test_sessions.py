@@ -139,11 +139,13 @@ def test_16_threads_x_50_sessions_keep_their_headers_during_retries(
     driver: Driver, composio_server: LocalServer
 ) -> None:
     from composio._retry_budget import RetryBudget
-    from composio.testing import Fault
 
     # A thread may meet several faults in a row: allow enough retries that every call ends ok.
-    client = _client(driver, composio_server, max_retries=100)
-    driver.set_sleep(client, lambda seconds: None)
+    from composio.middlewares.retry import RetrySeams
+    from composio.testing import Fault
+
+    seams = RetrySeams(sleep=lambda seconds: None)  # the async client's wait calls it too
+    client = _client(driver, composio_server, max_retries=100, plugins=[seams])
     retry = next(m for m in client.chain if m.name == "retry")
     # The 100 faults hit the first 100 calls at once: a burst the default retry budget would
     # (rightly) refuse to amplify. This test is about header isolation, so lift the budget.

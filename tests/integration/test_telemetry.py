@@ -14,10 +14,18 @@ from urllib.parse import quote
 
 import pytest
 
-from composio import APIConnectionError, Composio, NotFoundError, ToolExecutionError, hookimpl
+from composio import (
+    APIConnectionError,
+    APIError,
+    Composio,
+    NotFoundError,
+    ToolExecutionError,
+    hookimpl,
+)
 from composio.telemetry import EVENT_FIELDS
 from composio.telemetry._queue import THREAD_NAME
-from composio.testing import LocalServer
+from composio.testing import Fault, LocalServer
+from composio.testing.catalog import TOOLS as CATALOG
 from tests._drivers import Driver
 from tests.conftest import SENTINEL_KEY
 
@@ -366,3 +374,142 @@ def test_thread_starts_on_first_event_not_at_construction(make: Any, server: Loc
     client.close()
     _wait_threads_gone(before)
     assert {id(t) for t in _telemetry_threads() if t.is_alive()} - before == set()
+
+
+# -- SPEC §12.11: telemetry is true ------------------------------------------------------------
+# Each public operation reports one event under its own functionName with the outcome the
+# caller got: a 200 whose body cannot be parsed is an APIError, not ok.
+HTML = b"<html><body>502 Bad Gateway (but sent as 200)</body></html>"
+
+
+@pytest.fixture
+def client(server: LocalServer, driver: Driver) -> Iterator[Composio]:
+    """``Composio`` or ``AsyncComposio`` (``driver``): §12.11 holds for both clients."""
+    c: Composio = driver.client(
+        api_key=SENTINEL_KEY, base_url=server.url, allow_tracing=False, max_retries=0
+    )
+    yield c
+    c.close()
+
+
+def _events(server: LocalServer, client: Composio) -> list[tuple[str, str, int]]:
+    client.close()  # flushes the telemetry thread
+    return [(e["functionName"], e["status"], e["attempts"]) for e in server.telemetry_events]
+
+
+# -- functionName -------------------------------------------------------------------------------
+def test_tools_get_is_reported_as_tools_get_not_the_list_it_runs(
+    server: LocalServer, client: Composio
+) -> None:
+    client.tools.get("user-1")
+    assert len(server.requests_to(TOOLS)) == 1
+    assert _events(server, client) == [("tools.get", "ok", 1)]
+
+
+def test_tools_get_by_slug_is_one_tools_get_event(server: LocalServer, client: Composio) -> None:
+    client.tools.get("user-1", slug="MATH_ADD")
+    with pytest.raises(NotFoundError):
+        client.tools.get("user-1", slug="NO_SUCH_TOOL")
+    assert _events(server, client) == [
+        ("tools.get", "ok", 1),
+        ("tools.get", "NotFoundError", 1),
+    ]
+
+
+def test_tools_get_making_two_requests_is_still_one_event(
+    server: LocalServer, client: Composio
+) -> None:
+    """``tools=`` and ``toolkits=`` together: two list calls inside one public call."""
+    client.tools.get("user-1", tools=["MATH_ADD"], toolkits=["text"])
+    assert len(server.requests_to(TOOLS)) == 2
+    assert _events(server, client) == [("tools.get", "ok", 2)]
+
+
+def test_tools_get_walking_pages_is_one_event(server: LocalServer, client: Composio) -> None:
+    """``tools.get(tools=...)`` walks every page of the answer: a first page cut short (with a
+    cursor to the real second page) makes it two requests, still one public call."""
+    first, second = CATALOG[0], CATALOG[1]
+    cursor = base64.urlsafe_b64encode(b"offset:1").decode().rstrip("=")
+    server.fail_next(TOOLS, [Fault(status=200, body={"items": [first], "next_cursor": cursor})])
+    wrapped = client.tools.get("user-1", tools=[first["slug"], second["slug"]])
+    assert len(wrapped) == 2
+    assert len(server.requests_to(TOOLS)) == 2
+    assert _events(server, client) == [("tools.get", "ok", 2)]
+
+
+def test_each_public_method_names_itself(server: LocalServer, client: Composio) -> None:
+    page = client.tools.list(limit=1)
+    client.tools.retrieve("MATH_ADD")
+    client.tools.execute("MATH_ADD", {"a": 1, "b": 2})
+    client.toolkits.list()
+    client.toolkits.retrieve("math")
+    client.request("GET", TOOLS)
+    nxt = page.next_page()  # a page fetched later is its own tools.list call
+    assert nxt is not None
+    assert [name for name, _, _ in _events(server, client)] == [
+        "tools.list",
+        "tools.retrieve",
+        "tools.execute",
+        "toolkits.list",
+        "toolkits.retrieve",
+        "request",
+        "tools.list",
+    ]
+
+
+def test_a_call_that_never_reached_the_chain_sends_no_event(
+    server: LocalServer, client: Composio
+) -> None:
+    with pytest.raises(ValueError):
+        client.tools.get("")  # ValidationError before any request
+    assert _events(server, client) == []
+
+
+# -- an unparsable 200 is APIError --------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("path", "operation", "call"),
+    [
+        (TOOLS, "tools.list", lambda c: c.tools.list()),
+        (TOOLS + "/MATH_ADD", "tools.retrieve", lambda c: c.tools.retrieve("MATH_ADD")),
+        (TOOLS, "tools.get", lambda c: c.tools.get("user-1")),
+        (
+            TOOLS + "/execute/MATH_ADD",
+            "tools.execute",
+            lambda c: c.tools.execute("MATH_ADD", {"a": 1, "b": 2}),
+        ),
+        ("/api/v3/toolkits", "toolkits.list", lambda c: c.toolkits.list()),
+    ],
+)
+@pytest.mark.parametrize(
+    "body", [HTML, b'{"items": "not a list"}', b""], ids=["html", "shape", "empty"]
+)
+def test_a_200_that_cannot_be_parsed_is_reported_as_api_error(
+    server: LocalServer, client: Composio, path: str, operation: str, call: Any, body: bytes
+) -> None:
+    if operation in ("tools.retrieve", "tools.execute") and body.startswith(b"{"):
+        body = b'{"slug": 7}' if operation == "tools.retrieve" else b'{"successful": "maybe"}'
+    server.fail_next(path, [Fault(status=200, body=body)])
+    with pytest.raises(APIError) as info:
+        call(client)
+    assert type(info.value) is APIError  # the caller got a plain APIError...
+    assert _events(server, client) == [(operation, "APIError", 1)]  # ...and so did telemetry
+
+
+def test_an_unparsable_next_page_is_reported_as_api_error(
+    server: LocalServer, client: Composio
+) -> None:
+    page = client.tools.list(limit=1)
+    assert page.next_cursor
+    server.fail_next(TOOLS, [Fault(status=200, body=HTML)])
+    with pytest.raises(APIError):
+        page.next_page()
+    assert _events(server, client) == [("tools.list", "ok", 1), ("tools.list", "APIError", 1)]
+
+
+def test_request_returns_a_200_html_body_as_is_and_reports_ok(
+    server: LocalServer, client: Composio
+) -> None:
+    """``client.request`` does not parse: an HTML 200 is a success there, not an error."""
+    server.fail_next(TOOLS, [Fault(status=200, body=HTML)])
+    assert client.request("GET", TOOLS).content == HTML
+    assert _events(server, client) == [("request", "ok", 1)]

@@ -12,12 +12,14 @@ from typing import Any
 import pytest
 
 from composio import APITimeoutError, Composio, Timeout, ValidationError
+from composio.middlewares.retry import RetrySeams
 from composio.testing import LocalServer
 from composio.testing.server import Fault
 from tests._drivers import Driver
 from tests.conftest import SENTINEL_KEY
 from tests.integration._raw_servers import (
     AttemptLog,
+    SleepRecorder,
     assert_error_clean,
     blackhole,
     checked_out,
@@ -106,9 +108,7 @@ def test_read_timeout_is_clipped_to_what_is_left_of_total(
 def test_total_spans_every_attempt_and_the_last_one_is_clipped(
     client: Composio, sentinel_server: LocalServer
 ) -> None:
-    retry = next(mw for mw in client.chain if mw.name == "retry")
-    retry.random = lambda: 0.0  # type: ignore[attr-defined]  # no backoff: time is all reads
-    sleeps = record_sleeps(client)
+    client, sleeps = record_sleeps(client, jitter=lambda: 0.0)  # no backoff: time is all reads
     sentinel_server.fail_next(TOOLS, [Fault(status=200, delay=10.0)] * 3)
     started = time.monotonic()
     with pytest.raises(APITimeoutError):
@@ -125,6 +125,7 @@ def test_connect_timeout_is_retried_even_for_a_post(
     caplog: pytest.LogCaptureFixture, driver: Driver
 ) -> None:
     attempts = AttemptLog()
+    sleeps = SleepRecorder()
     with blackhole() as url:
         c = driver.client(
             api_key=SENTINEL_KEY,
@@ -132,8 +133,8 @@ def test_connect_timeout_is_retried_even_for_a_post(
             allow_tracking=False,
             timeout=Timeout(connect=0.2, read=1.0, total=20.0),
             middlewares=[attempts],
+            plugins=[RetrySeams(sleep=sleeps)],
         )
-        sleeps = record_sleeps(c)
         started = time.monotonic()
         with pytest.raises(APITimeoutError) as info:
             c.tools.execute("TEXT_UPPERCASE", {"text": "x"}, user_id="u")

@@ -50,7 +50,8 @@ def test_untrusted_certificate_fails_fast_and_is_not_retried(
 ) -> None:
     assert https_server.url.startswith("https://127.0.0.1:")
     client = driver.client(api_key=SENTINEL_KEY, base_url=https_server.url, allow_tracking=False)
-    waits = record_sleeps(client).waits
+    client, recorder = record_sleeps(client)
+    waits = recorder.waits
     with pytest.raises(APIConnectionError) as info:
         client.tools.list()
     err = info.value

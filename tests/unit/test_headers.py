@@ -154,3 +154,85 @@ def test_folding_equals_applying_layers_in_order(layers: list[dict[str, str | No
     h = Headers()
     h.apply(folded)
     assert h.to_wire() == dict(reference.values())
+
+
+# -- SPEC §12.3: values are visible ASCII, space and tab only ---------------------------------
+@pytest.mark.parametrize(
+    "value",
+    [
+        f"caf\u00e9-{SECRET_VALUE}",  # latin-1: requests would send one raw obs-text byte
+        f"{SECRET_VALUE}\u20ac",  # not latin-1: UnicodeEncodeError at send time before
+        f"{SECRET_VALUE}\u00a0",  # no-break space looks like a space, is not one
+        f"\u200b{SECRET_VALUE}",  # zero-width space
+        f"{SECRET_VALUE}\U0001f600",
+        f"{SECRET_VALUE}\x85",  # C1 control (NEL)
+    ],
+)
+def test_non_ascii_values_rejected_at_creation_without_echo(value: str) -> None:
+    base = client()
+    for call in (
+        lambda: client(default_headers={"x-note": value}),
+        lambda: base.create_session(headers={"x-note": value}),
+        lambda: base.with_options(default_headers={"x-note": value}),
+        lambda: base.tools.list(extra_headers={"x-note": value}),
+    ):
+        with pytest.raises(ValidationError) as err:
+            call()
+        assert "x-note" in str(err.value)
+        assert SECRET_VALUE not in str(err.value) and SECRET_VALUE not in repr(err.value)
+
+
+def test_every_visible_ascii_character_space_and_tab_is_accepted() -> None:
+    value = "".join(chr(c) for c in range(0x20, 0x7F)) + "\t"
+    assert client().create_session(headers={"x-all": value}).headers["x-all"] == value
+
+
+# -- SPEC §12.4: framing headers are the SDK's ------------------------------------------------
+FRAMING = [
+    "host",
+    "content-length",
+    "transfer-encoding",
+    "connection",
+    "keep-alive",
+    "te",
+    "trailer",
+    "upgrade",
+]
+
+
+@pytest.mark.parametrize("name", FRAMING)
+@pytest.mark.parametrize("spelling", [str.lower, str.upper, str.title])
+def test_framing_headers_rejected_everywhere(name: str, spelling: object) -> None:
+    spelled = spelling(name)  # type: ignore[operator]
+    base = client()
+    for call in (
+        lambda: client(default_headers={spelled: "x"}),
+        lambda: base.create_session(headers={spelled: "x"}),
+        lambda: base.with_options(default_headers={spelled: "x"}),
+        lambda: base.tools.list(extra_headers={spelled: "x"}),
+        # removing one (None) is refused too: the SDK owns them, a layer cannot touch them
+        lambda: base.create_session(headers={spelled: None}),
+    ):
+        with pytest.raises(ValidationError) as err:
+            call()
+        assert repr(spelled) in str(err.value)
+
+
+def test_plugin_metadata_goes_through_the_same_validation() -> None:
+    import composio
+
+    class Meta:
+        composio_plugin_name = "meta-plugin"
+
+        def __init__(self, headers: dict[str, str]) -> None:
+            self.headers = headers
+
+        @composio.hookimpl
+        def composio_request_metadata(self, config: object) -> dict[str, str]:
+            return self.headers
+
+    for bad in ({"x-m": f"\u00e9{SECRET_VALUE}"}, {"Content-Length": "0"}, {"Host": "evil"}):
+        with pytest.raises(ValidationError) as err:
+            client(plugins=[Meta(bad)])
+        assert "meta-plugin" in str(err.value) and next(iter(bad)) in str(err.value)
+        assert SECRET_VALUE not in str(err.value)

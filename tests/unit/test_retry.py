@@ -8,12 +8,13 @@ and which waits were requested from the injected sleep.
 from __future__ import annotations
 
 import logging
+import random
 import subprocess
 import sys
 import textwrap
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import pluggy
@@ -32,7 +33,7 @@ from composio import (
 from composio._retry_budget import RetryBudget
 from composio.config import ClientConfig
 from composio.headers import Headers
-from composio.middlewares.retry import RetryMiddleware, backoff_cap
+from composio.middlewares.retry import RetryMiddleware, RetrySeams, backoff_cap
 from composio.pipeline import CallContext, Request, Response
 
 
@@ -94,16 +95,23 @@ def make_mw(
     config: ClientConfig,
     *plugins: object,
     budget: RetryBudget | None = None,
-    jitter: float = 0.5,
+    jitter: float | None = 0.5,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] | None = None,
 ) -> tuple[RetryMiddleware, list[float]]:
+    """A middleware whose sleeps are recorded (not slept) and whose jitter is fixed
+    (``jitter=None``: the real ``random.random``)."""
     pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
     pm.add_hookspecs(hookspecs)
     for plugin in plugins:
         pm.register(plugin)
-    mw = RetryMiddleware(config, pm.hook, budget or RetryBudget(ratio=1e9))
     waits: list[float] = []
-    mw.sleep = waits.append  # type: ignore[method-assign]
-    mw.random = lambda: jitter  # type: ignore[method-assign]
+    seams = RetrySeams(
+        sleep=sleep or waits.append,
+        random=random.random if jitter is None else (lambda: jitter),
+        clock=clock,
+    )
+    mw = RetryMiddleware(config, pm, budget or RetryBudget(ratio=1e9), seams=seams)
     return mw, waits
 
 
@@ -262,8 +270,7 @@ def test_backoff_is_exponential_capped_and_fully_jittered(config: ClientConfig) 
 
 
 def test_default_jitter_stays_within_the_cap(config: ClientConfig) -> None:
-    mw, waits = make_mw(config)
-    mw.random = __import__("random").random  # type: ignore[method-assign]
+    mw, waits = make_mw(config, jitter=None)
     for _ in range(50):
         run(mw, make_request(max_retries=4), [S503] * 5)
     assert len(waits) == 200
@@ -307,10 +314,16 @@ def test_a_wait_that_would_cross_the_deadline_ends_the_retries(config: ClientCon
     assert len(script.retry_counts) == 1 and waits == []
     assert isinstance(result, Response) and result.status_code == 503
 
-    mw, waits = make_mw(config, jitter=1.0)  # waits 0.5, 1.0, 2.0...
     now = [1000.0]
-    mw.clock = lambda: now[0]  # type: ignore[method-assign]
-    mw.sleep = lambda s: (waits.append(s), now.__setitem__(0, now[0] + s))  # type: ignore[method-assign,func-returns-value]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    # waits 0.5, 1.0, 2.0...
+    mw, _ = make_mw(config, jitter=1.0, clock=lambda: now[0], sleep=sleep)
+    waits = slept
     request = make_request(total=1.2, max_retries=5)
     request.context.deadline = now[0] + 1.2
     script, result = run(mw, request, [conn_error("reset")] * 9)

@@ -139,12 +139,12 @@ def test_duration_is_measured() -> None:
     assert sink.events()[0]["durationMs"] >= 10.0
 
 
-def _relay(*plugins: object) -> Any:
+def _relay(*plugins: object) -> pluggy.PluginManager:
     pm = pluggy.PluginManager(PROJECT_NAME)
     pm.add_hookspecs(hookspecs)
     for p in plugins:
         pm.register(p)
-    return pm.hook
+    return pm
 
 
 def test_hook_sees_each_event_and_a_raising_hook_is_contained() -> None:

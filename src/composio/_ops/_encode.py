@@ -6,13 +6,15 @@ No I/O here: these run the same for the sync and the async client.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
 from composio._operation import CallOptions, Operation, PageData
-from composio._redact import body_excerpt, scrub_key
-from composio.errors import APIError, ValidationError
-from composio.models import ShapeError
+from composio._redact import Scrubber
+from composio.errors import APIError, ToolExecutionError, ValidationError
+from composio.models import ShapeError, ToolExecution
 from composio.transport import request_info
 
 if TYPE_CHECKING:
@@ -31,6 +33,7 @@ __all__ = [
     "q_list",
     "q_str",
     "slug_path",
+    "tool_failure",
 ]
 
 
@@ -106,19 +109,45 @@ def params(*pairs: tuple[str, str | list[str] | None]) -> list[tuple[str, str]]:
 
 
 def _shape_error(response: Response, why: str) -> APIError:
+    """A 2xx answer we cannot use; its excerpt and request id are server data (scrubbed)."""
     req = response.request
     info = request_info(req)
+    scrub = Scrubber.for_headers(req.headers)
     text = (
         f"{req.context.operation}: {info.method} {info.url} -> {response.status_code}: the "
-        f"response {why}; body starts: {body_excerpt(response.content)!r}"
+        f"response {why}; body starts: {scrub.excerpt(response.content)!r}"
     )
-    return APIError(scrub_key(text, req.headers), request=info, request_id=response.request_id)
+    request_id = scrub.optional(response.request_id)
+    return APIError(scrub.text(text), request=info, request_id=request_id)
+
+
+def tool_failure(response: Response, result: ToolExecution, slug: str) -> ToolExecutionError:
+    """The error for a tool that reported failure. The tool's error text and its result are
+    what the server sent back, so both are scrubbed of the request's secrets; the error (and
+    its pickle) carries the scrubbed copy of the result."""
+    scrub = Scrubber.for_headers(response.request.headers)
+    kept = scrub.data(dict(result.extra))
+    clean = replace(
+        result,
+        data=scrub.data(result.data),
+        error=scrub.optional(result.error),
+        log_id=scrub.optional(result.log_id),
+        session_info=scrub.data(result.session_info),
+        extra=MappingProxyType(kept) if kept else result.extra,
+    )
+    error = clean.error or "no error message"
+    return ToolExecutionError(
+        f"tools.execute: tool {slug!r} reported failure: {error:.500}"
+        + (f" (log_id={clean.log_id})" if clean.log_id else ""),
+        result=clean,
+        slug=slug,
+    )
 
 
 def json_body(response: Response) -> Any:
     try:
         return response.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than json can parse
         raise _shape_error(response, "is not JSON") from None
 
 

@@ -54,7 +54,12 @@ def _nothing(response: Any) -> None:
 
 
 def create_auth_config(
-    toolkit: str, *, options: Mapping[str, Any] | None, extra_headers: HeadersArg, timeout: Any
+    toolkit: str,
+    *,
+    options: Mapping[str, Any] | None,
+    extra_headers: HeadersArg,
+    timeout: Any,
+    name: str = "auth_configs.create",
 ) -> Operation[AuthConfig]:
     """``options`` is the body's ``auth_config`` object (e.g. ``{"type": "use_custom_auth",
     "authScheme": "API_KEY", "credentials": {...}}``); ``None`` sends none, which the API
@@ -66,7 +71,7 @@ def create_auth_config(
     if options is not None:
         body["auth_config"] = _options(options, "auth_configs.create: options")
     return Operation(
-        "auth_configs.create",
+        name,
         "POST",
         "/auth_configs",
         lambda r: parse(r, AuthConfig.from_created),
@@ -83,6 +88,7 @@ def list_auth_configs(
     cursor: str | None,
     extra_headers: HeadersArg,
     timeout: Any,
+    name: str = "auth_configs.list",
 ) -> Operation[PageData[AuthConfig]]:
     query = params(
         ("toolkit_slug", q_str(toolkit_slug, "auth_configs.list: toolkit_slug")),
@@ -94,7 +100,7 @@ def list_auth_configs(
     )
     first = q_str(cursor, "auth_configs.list: cursor")
     return page_operation(
-        "auth_configs.list",
+        name,
         "/auth_configs",
         query,
         call_options(extra_headers, timeout),

@@ -138,15 +138,16 @@ def link_account(
     callback_url: str | None,
     extra_headers: HeadersArg,
     timeout: Any,
+    name: str = "connected_accounts.link",
 ) -> Operation[ConnectionRequest]:
     body: dict[str, Any] = {
-        "auth_config_id": _text(auth_config_id, "connected_accounts.link: auth_config_id"),
-        "user_id": _text(user_id, "connected_accounts.link: user_id"),
+        "auth_config_id": _text(auth_config_id, f"{name}: auth_config_id"),
+        "user_id": _text(user_id, f"{name}: user_id"),
     }
-    if q_str(callback_url, "connected_accounts.link: callback_url") is not None:
+    if q_str(callback_url, f"{name}: callback_url") is not None:
         body["callback_url"] = callback_url
     return Operation(
-        "connected_accounts.link",
+        name,
         "POST",
         "/connected_accounts/link",
         lambda r: parse(r, _request_from_link),

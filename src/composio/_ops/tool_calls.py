@@ -25,23 +25,18 @@ an API tool costs exactly one request.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from composio._local_call import LocalCall, LocalResponse
 from composio._operation import Flow, Operation, PageData, call_options
 from composio._ops._encode import page_operation, params, parse, q_list, q_str, slug_path
-from composio._ops.tools import (
-    _arguments,
-    execute_tool,
-    get_tools,
-    raise_if_failed,
-    retrieve_tool,
-)
+from composio._ops.tools import _arguments, execute_tool, get_tools, judge, retrieve_tool
 from composio._tool_calls import error_result, finish, prepare, unknown_tool
 from composio.errors import (
     BadRequestError,
     NotFoundError,
+    ToolExecutionError,
     UnprocessableEntityError,
     ValidationError,
 )
@@ -89,17 +84,20 @@ def execute(
     mods = check_modifiers(modifiers)
     custom = env.custom_tool(slug)
     if custom is None and not env.hooks and not mods:
-        direct: ToolExecution = yield execute_tool(
-            slug,
-            arguments,
-            user_id=user_id,
-            connected_account_id=connected_account_id,
-            version=version,
-            raise_on_error=raise_on_error,
-            extra_headers=extra_headers,
-            timeout=timeout,
+        return (
+            yield from execute_tool(
+                slug,
+                arguments,
+                user_id=user_id,
+                connected_account_id=connected_account_id,
+                version=version,
+                raise_on_error=raise_on_error,
+                extra_headers=extra_headers,
+                timeout=timeout,
+                pins=env.pins,
+                toolkit_of=env.toolkits,
+            )
         )
-        return direct
     slug_path(slug, "tools.execute: slug")
     request = ExecuteRequest(_arguments(slug, arguments), user_id, connected_account_id, version)
     for name in ("user_id", "connected_account_id", "version"):
@@ -109,9 +107,17 @@ def execute(
     call_options(extra_headers, timeout)  # a bad header fails before any request
     toolkit = yield from _toolkit(env, slug, custom, EXECUTE, extra_headers, timeout)
     request = apply_before(env.hooks, mods, slug, toolkit, request)
-    result = yield from _run(env, slug, custom, request, EXECUTE, extra_headers, timeout)
-    result = apply_after(env.hooks, mods, slug, toolkit, result)
-    return raise_if_failed(slug, result) if raise_on_error else result
+
+    def after(result: ToolExecution) -> ToolExecution:
+        return apply_after(env.hooks, mods, slug, toolkit, result)
+
+    # ``after`` runs where the answer is read, before raise_on_error judges it: a modifier may
+    # turn a failure into a success, and the error raised is scrubbed like any other.
+    return (
+        yield from _run(
+            env, slug, custom, request, EXECUTE, extra_headers, timeout, raise_on_error, after
+        )
+    )
 
 
 class ToolCallBatch:
@@ -130,6 +136,9 @@ class ToolCallBatch:
         self.calls = calls
         self.flows = flows
         self.parallel = parallel
+
+    #: the public operation its requests report as (telemetry, spans)
+    name = HANDLE
 
     def format(self, results: Sequence[ToolExecution]) -> list[object]:
         return self.env.provider.format_results(self.calls, results)
@@ -187,7 +196,9 @@ def _answer(
     if isinstance(step, ToolExecution):
         return step
     try:
-        result = yield from _run(env, call.slug, custom, step, HANDLE, extra_headers, timeout)
+        result = yield from _run(
+            env, call.slug, custom, step, HANDLE, extra_headers, timeout, False, None
+        )
     except NotFoundError:
         return unknown_tool(call)
     except (BadRequestError, UnprocessableEntityError) as exc:
@@ -212,9 +223,9 @@ def _toolkit(
     if known is not None:
         return known
     tool = yield retrieve_tool(slug, extra_headers=extra_headers, timeout=timeout, name=name)
-    kit = toolkit_of(tool)
+    kit = toolkit_of(tool).lower()
     env.toolkits.learn(tool.slug, kit)
-    return kit.lower()
+    return kit
 
 
 def _run(
@@ -225,34 +236,48 @@ def _run(
     name: str,
     extra_headers: HeadersArg,
     timeout: Any,
+    raise_on_error: bool,
+    after: Callable[[ToolExecution], ToolExecution] | None,
 ) -> Flow[ToolExecution]:
-    """Execute ``request``: the API's POST, or the custom tool in this process."""
+    """Execute ``request``: the API's POST, or the custom tool in this process; ``after``
+    and ``raise_on_error`` apply where the answer is read (``judge``)."""
     if custom is None:
-        op = execute_tool(
-            slug,
-            request.arguments,
-            user_id=request.user_id,
-            connected_account_id=request.connected_account_id,
-            version=request.version,
-            raise_on_error=False,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            name=name,
+        return (
+            yield from execute_tool(
+                slug,
+                request.arguments,
+                user_id=request.user_id,
+                connected_account_id=request.connected_account_id,
+                version=request.version,
+                raise_on_error=raise_on_error,
+                extra_headers=extra_headers,
+                timeout=timeout,
+                pins=env.pins,
+                toolkit_of=env.toolkits,
+                name=name,
+                after=after,
+            )
         )
-        remote: ToolExecution = yield op
-        return remote
     account = request.connected_account_id
     if custom.needs_proxy and account is None:
         found = yield from _active_account(custom, request.user_id, name, extra_headers, timeout)
         if isinstance(found, ToolExecution):
-            return found
+            return _judged(found, custom.slug, raise_on_error, after)
         account = found
     path = f"/tools/execute/{slug_path(custom.slug, 'tools.execute: slug')}"
+
+    def read(response: Response) -> ToolExecution:
+        if isinstance(response, LocalResponse):
+            result = response.execution
+        else:  # a CALL-stage middleware answered instead of the function
+            result = parse(response, ToolExecution.from_dict)
+        return judge(response, result, custom.slug, raise_on_error, after)
+
     local = Operation(
         name,
         "POST",
         path,
-        _local_result,
+        read,
         body={"arguments": dict(request.arguments)},
         options=call_options(extra_headers, timeout),
     )
@@ -260,10 +285,22 @@ def _run(
     return ran
 
 
-def _local_result(response: Response) -> ToolExecution:
-    if isinstance(response, LocalResponse):
-        return response.execution
-    return parse(response, ToolExecution.from_dict)  # a CALL middleware answered instead
+def _judged(
+    result: ToolExecution,
+    slug: str,
+    raise_on_error: bool,
+    after: Callable[[ToolExecution], ToolExecution] | None,
+) -> ToolExecution:
+    """``judge`` for a result made here (no answer to read): nothing to scrub in it."""
+    if after is not None:
+        result = after(result)
+    if raise_on_error and not result.successful:
+        raise ToolExecutionError(
+            f"tools.execute: tool {slug!r} reported failure: {result.error}",
+            result=result,
+            slug=slug,
+        )
+    return result
 
 
 def _active_account(
@@ -378,14 +415,13 @@ def get(
             limit=limit,
             extra_headers=extra_headers,
             timeout=timeout,
+            pins=env.pins,
+            learn=env.toolkits,  # every schema read teaches the root client its toolkit
         )
         listed = yield from api
         found = [t for t in listed if isinstance(t, Tool) and env.custom_tool(t.slug) is None]
     elif not isinstance(user_id, str) or not user_id:
         raise ValidationError("tools.get(user_id): user_id must be a non-empty string.")
-    for tool in found:
-        if tool.toolkit is not None:
-            env.toolkits.learn(tool.slug, tool.toolkit.slug)
     found.extend(t.tool for t in custom)
     if env.hooks.schema or mods:
         found = [apply_schema(env.hooks, mods, t) for t in found]

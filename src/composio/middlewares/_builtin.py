@@ -15,7 +15,7 @@ from composio.middlewares.headers import (
     IdentityMiddleware,
     SessionHeadersMiddleware,
 )
-from composio.middlewares.retry import RetryMiddleware
+from composio.middlewares.retry import DEFAULT_SEAMS, RetryMiddleware, RetrySeams
 from composio.middlewares.telemetry import TelemetryMiddleware
 from composio.middlewares.tracing import TracingMiddleware
 from composio.pipeline import Middleware
@@ -23,7 +23,7 @@ from composio.pipeline import Middleware
 
 class BuiltinPlugin:
     """Holds what the built-in middlewares need beyond the config: the folded metadata, the
-    hook relay, and the root client's shared runtime (retry budget, telemetry sink)."""
+    build's plugin manager, and the root client's shared runtime (retry budget, telemetry sink)."""
 
     def __init__(self, metadata: Layer, hook: Any, runtime: Any) -> None:
         self._metadata = metadata
@@ -33,6 +33,9 @@ class BuiltinPlugin:
     @hookimpl
     def composio_middlewares(self, config: ClientConfig) -> Sequence[Middleware]:
         defaults = fold_layers(self._metadata, config.default_headers)
+        seams = next(
+            (p for p in reversed(config.plugins) if isinstance(p, RetrySeams)), DEFAULT_SEAMS
+        )
         return [
             TelemetryMiddleware(config, self._hook, self._runtime.telemetry_sink(config)),
             AuthMiddleware(config.api_key),
@@ -40,6 +43,6 @@ class BuiltinPlugin:
             DefaultHeadersMiddleware(defaults),
             SessionHeadersMiddleware(),
             CallHeadersMiddleware(),
-            RetryMiddleware(config, self._hook, self._runtime.retry_budget),
+            RetryMiddleware(config, self._hook, self._runtime.retry_budget, seams=seams),
             TracingMiddleware(config),
         ]

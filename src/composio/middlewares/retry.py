@@ -29,8 +29,10 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from composio._redact import scrub
 from composio._retry_after import parse_retry_after
 from composio.config import ClientConfig
 from composio.errors import APIConnectionError
@@ -38,9 +40,18 @@ from composio.pipeline import AsyncCallNext, CallNext, Request, Response, Stage
 from composio.retry_decision import RetryDecision
 
 if TYPE_CHECKING:
+    import pluggy
+
     from composio._retry_budget import RetryBudget
 
-__all__ = ["IDEMPOTENT_METHODS", "MAX_RETRY_AFTER", "RetryMiddleware", "backoff_cap"]
+__all__ = [
+    "DEFAULT_SEAMS",
+    "IDEMPOTENT_METHODS",
+    "MAX_RETRY_AFTER",
+    "RetryMiddleware",
+    "RetrySeams",
+    "backoff_cap",
+]
 
 logger = logging.getLogger("composio")
 
@@ -74,30 +85,66 @@ class _Verdict:
         self.hint = hint
 
 
-class RetryMiddleware:
-    """The ``retry`` middleware.
+@dataclass(frozen=True, slots=True, eq=False)
+class RetrySeams:
+    """The retry middleware's clock, sleep and jitter source, fixed when a client is built.
 
-    ``sleep``, ``random`` and ``clock`` are instance attributes so that tests can replace them
-    on one client's chain (``next(m for m in client.chain if m.name == "retry")``) without a
-    public constructor knob on ``Composio``.
+    Why a frozen object and not writable attributes: one middleware instance serves every
+    thread and session of a client, so a seam swapped on it at run time would change the
+    waits of calls already in flight on other threads. A test that wants a fake sleep builds
+    its own client with one: ``Composio(..., plugins=[RetrySeams(sleep=waits.append)])`` (the
+    built-in plugin picks the last ``RetrySeams`` among ``plugins``; it has no hooks of its
+    own), or constructs ``RetryMiddleware(..., seams=...)`` directly.
     """
+
+    sleep: Callable[[float], None] = time.sleep
+    #: The async client's wait (SPEC §13: only the loop and the sleep differ from sync).
+    #: Unset, it is ``asyncio.sleep`` -- or, when ``sleep`` was replaced (a test's recorder),
+    #: a coroutine calling that ``sleep``, so one fake serves both clients.
+    asleep: Callable[[float], Awaitable[None]] | None = None
+    #: Full jitter: ``random() * backoff_cap(n)``.
+    random: Callable[[], float] = random.random
+    #: The clock ``CallContext.deadline`` is measured on (a test with a fake sleep moves it).
+    clock: Callable[[], float] = time.monotonic
+    composio_plugin_name: str = "composio.retry-seams"
+
+    def __post_init__(self) -> None:
+        if self.asleep is None:
+            fake = self.sleep
+
+            async def call_sleep(seconds: float) -> None:
+                fake(seconds)
+
+            object.__setattr__(self, "asleep", asyncio.sleep if fake is time.sleep else call_sleep)
+
+
+DEFAULT_SEAMS = RetrySeams()
+
+
+class RetryMiddleware:
+    """The ``retry`` middleware. Its state after ``__init__`` is read-only (SPEC §3)."""
 
     name = "retry"
     stage = Stage.RETRY
     order = 0
+    __slots__ = ("_budget", "_hook", "_seams")
 
-    def __init__(self, config: ClientConfig, hook: Any, budget: RetryBudget) -> None:
+    def __init__(
+        self,
+        config: ClientConfig,
+        hook: pluggy.PluginManager | None,
+        budget: RetryBudget,
+        *,
+        seams: RetrySeams = DEFAULT_SEAMS,
+    ) -> None:
         self._budget = budget
+        #: pluggy's hook caller (firstresult; each impl gets only the arguments it declares),
+        #: or None when no plugin implements the hook: then a failure costs no hook call.
         self._hook: Any = None
-        relay = getattr(hook, "composio_retry_decision", None)
-        if relay is not None and relay.get_hookimpls():
-            self._hook = relay
-        self.sleep: Callable[[float], None] = time.sleep
-        #: The async chain's wait (SPEC §13): only the loop and the sleep differ from sync.
-        self.asleep: Callable[[float], Awaitable[None]] = asyncio.sleep
-        self.random: Callable[[], float] = random.random
-        #: The clock ``CallContext.deadline`` is measured on (a test with a fake sleep moves it).
-        self.clock: Callable[[], float] = time.monotonic
+        caller = hook.hook.composio_retry_decision if hook is not None else None
+        if caller is not None and caller.get_hookimpls():
+            self._hook = caller
+        self._seams = seams
 
     # -- the success path ----------------------------------------------------------------
     def __call__(self, request: Request, call_next: CallNext) -> Response:
@@ -169,7 +216,9 @@ class RetryMiddleware:
                 elif response is not None:
                     server = parse_retry_after(response.headers)
                     hint = server if server is not None and server <= MAX_RETRY_AFTER else None
-                return _Verdict(decision.retry, f"plugin: {decision.reason}", hint)
+                return _Verdict(
+                    decision.retry, f"plugin: {scrub(str(decision.reason), request.headers)}", hint
+                )
         if error is not None:
             return _error_verdict(request, error)
         assert response is not None
@@ -214,7 +263,7 @@ class RetryMiddleware:
         import tenacity  # only failing operations pay for it
 
         ctl = _Controller(self, request, call_next, first, response, error)
-        retrying = tenacity.Retrying(sleep=self.sleep, **ctl.rules())
+        retrying = tenacity.Retrying(sleep=self._seams.sleep, **ctl.rules())
         result: Response = retrying(ctl.attempt)
         return result
 
@@ -229,7 +278,9 @@ class RetryMiddleware:
         import tenacity
 
         ctl = _Controller(self, request, call_next, first, response, error)
-        retrying = tenacity.AsyncRetrying(sleep=self.asleep, **ctl.rules())
+        asleep = self._seams.asleep
+        assert asleep is not None  # set in RetrySeams.__post_init__
+        retrying = tenacity.AsyncRetrying(sleep=asleep, **ctl.rules())
         result: Response = await retrying(ctl.aattempt)
         return result
 
@@ -386,7 +437,7 @@ class _Controller:
         hint = self.last.hint
         if hint is not None:
             return float(hint)
-        return self.mw.random() * backoff_cap(state.attempt_number - 1)
+        return self.mw._seams.random() * backoff_cap(state.attempt_number - 1)
 
     def stop(self, state: Any) -> bool:
         request = self.request
@@ -396,7 +447,7 @@ class _Controller:
         if done > ctx.max_retries:
             _log_stop(request, done - 1, f"{self.last.reason}; max_retries={ctx.max_retries} used")
             return True
-        if self.mw.clock() + wait >= ctx.deadline:
+        if self.mw._seams.clock() + wait >= ctx.deadline:
             _log_stop(
                 request,
                 done - 1,

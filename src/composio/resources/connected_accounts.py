@@ -22,12 +22,13 @@ if TYPE_CHECKING:
     from composio.models import ConnectedAccount
     from composio.pagination import AsyncPage, Page
 
-__all__ = ["AsyncConnectedAccounts", "ConnectedAccounts"]
+__all__ = ["AsyncConnectedAccounts", "ConnectedAccounts", "bind"]
 
 Strs = str | Sequence[str] | None
 
 
-def _bind(request: ConnectionRequest, cls: type[ConnectionRequest], client: Any) -> Any:
+def bind(request: ConnectionRequest, cls: type[ConnectionRequest], client: Any) -> Any:
+    """The request as ``cls`` (sync or async), bound to the client that made it."""
     return cls(request.id, request.status, request.redirect_url, request.extra, client)
 
 
@@ -62,7 +63,7 @@ class ConnectedAccounts(Resource["Composio"]):
                 timeout=timeout,
             )
         )
-        return _bind(request, ConnectionRequest, self._client)  # type: ignore[no-any-return]
+        return bind(request, ConnectionRequest, self._client)  # type: ignore[no-any-return]
 
     def link(
         self,
@@ -84,7 +85,7 @@ class ConnectedAccounts(Resource["Composio"]):
                 timeout=timeout,
             )
         )
-        return _bind(request, ConnectionRequest, self._client)  # type: ignore[no-any-return]
+        return bind(request, ConnectionRequest, self._client)  # type: ignore[no-any-return]
 
     def list(
         self,
@@ -144,7 +145,7 @@ class ConnectedAccounts(Resource["Composio"]):
         request = self._client._run(
             ops.refresh_account(id, extra_headers=extra_headers, timeout=timeout)
         )
-        return _bind(request, ConnectionRequest, self._client)  # type: ignore[no-any-return]
+        return bind(request, ConnectionRequest, self._client)  # type: ignore[no-any-return]
 
     def wait_for_connection(
         self, id: str, *, timeout: float = 60.0, extra_headers: HeadersArg = None
@@ -190,7 +191,7 @@ class AsyncConnectedAccounts(Resource["AsyncComposio"]):
                 timeout=timeout,
             )
         )
-        return _bind(request, AsyncConnectionRequest, self._client)  # type: ignore[no-any-return]
+        return bind(request, AsyncConnectionRequest, self._client)  # type: ignore[no-any-return]
 
     async def link(
         self,
@@ -211,7 +212,7 @@ class AsyncConnectedAccounts(Resource["AsyncComposio"]):
                 timeout=timeout,
             )
         )
-        return _bind(request, AsyncConnectionRequest, self._client)  # type: ignore[no-any-return]
+        return bind(request, AsyncConnectionRequest, self._client)  # type: ignore[no-any-return]
 
     async def list(
         self,
@@ -272,7 +273,7 @@ class AsyncConnectedAccounts(Resource["AsyncComposio"]):
         request = await self._client._arun(
             ops.refresh_account(id, extra_headers=extra_headers, timeout=timeout)
         )
-        return _bind(request, AsyncConnectionRequest, self._client)  # type: ignore[no-any-return]
+        return bind(request, AsyncConnectionRequest, self._client)  # type: ignore[no-any-return]
 
     async def wait_for_connection(
         self, id: str, *, timeout: float = 60.0, extra_headers: HeadersArg = None

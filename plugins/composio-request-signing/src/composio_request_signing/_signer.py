@@ -1,0 +1,153 @@
+"""The client side: a middleware that signs every physical attempt."""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from composio import Request, Response, Stage, ValidationError
+from composio_request_signing._canonical import (
+    CONTENT_HEADER,
+    KEY_ID_HEADER,
+    NONCE_HEADER,
+    SIGNATURE_HEADER,
+    SIGNED_HEADERS_HEADER,
+    TIMESTAMP_HEADER,
+    body_digest,
+    canonical_query,
+    json_body,
+    signature,
+    string_to_sign,
+)
+from composio_request_signing._key import parse_key
+
+__all__ = ["RequestSigner"]
+
+_TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+#: Headers the signer writes itself: signing them would be circular.
+_OWN = frozenset(
+    {
+        SIGNATURE_HEADER,
+        TIMESTAMP_HEADER,
+        NONCE_HEADER,
+        CONTENT_HEADER,
+        KEY_ID_HEADER,
+        SIGNED_HEADERS_HEADER,
+    }
+)
+
+
+class RequestSigner:
+    """Signs each attempt: ATTEMPT stage, order 10000, so it runs after every middleware that
+    edits the request (``x-retry-count`` is set by ``retry``, ``traceparent`` by ``tracing``,
+    a plugin's ATTEMPT middleware at a lower order) and right before the transport.
+
+    Why every attempt and not once per call: a retry carries a new ``x-retry-count`` and may
+    be sent long after the first attempt; a fresh timestamp and nonce keep it inside the
+    receiver's skew window and out of its replay cache, which would (rightly) refuse the first
+    attempt's signature a second time.
+
+    ``key``: bytes, or str (UTF-8, or ``base64:...``), at least 32 bytes. ``key_id`` is sent
+    (and signed) so the receiver can pick the key during a rotation. ``signed_headers``: extra
+    request headers whose values are signed too (for example ``x-retry-count``,
+    ``x-request-id``). ``clock`` (Unix seconds) is for tests.
+    """
+
+    name = "request-signing"
+    stage = Stage.ATTEMPT
+    order = 10_000
+    __slots__ = ("_clock", "_key", "_key_id", "_names", "_names_header")
+
+    def __init__(
+        self,
+        key: bytes | str,
+        *,
+        key_id: str | None = None,
+        signed_headers: Sequence[str] = (),
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._key = parse_key(key, "RequestSigner(key=...)")
+        if key_id is not None and (not isinstance(key_id, str) or not _TOKEN.match(key_id)):
+            raise ValidationError(
+                "RequestSigner(key_id=...) must be a non-empty token (letters, digits, -._~ ...)."
+            )
+        self._key_id = key_id or ""
+        names: list[str] = []
+        for name in signed_headers:
+            if not isinstance(name, str) or not _TOKEN.match(name):
+                raise ValidationError(
+                    f"RequestSigner(signed_headers=...): {name!r:.40} is not a header name."
+                )
+            lower = name.lower()
+            if lower in _OWN:
+                raise ValidationError(
+                    f"RequestSigner(signed_headers=...): {name!r} is written by the signer "
+                    "itself and is always covered; leave it out."
+                )
+            if lower not in names:
+                names.append(lower)
+        self._names = tuple(names)
+        self._names_header = ";".join(names)
+        self._clock = clock
+
+    def on_request(self, request: Request) -> None:
+        """Sign ``request`` as it will be sent (sans-I/O: runs in the sync and async chains)."""
+        url = request.url
+        params = request.params
+        if "?" in url:  # rare (a path given with a query): mirror the transport's URL exactly
+            if params:
+                url = f"{url}?{urlencode(params)}"
+            parts = urlsplit(url)
+            path = parts.path
+            pairs = parse_qsl(parts.query, keep_blank_values=True)
+        else:
+            # The transport sends ``url?urlencode(params)``; the receiver's parse_qsl gives
+            # back exactly these strings, so the encode/parse round trip can be skipped.
+            path = url[url.find("/", url.find("//") + 2) :] if url.count("/") > 2 else "/"
+            pairs = [(k, str(v)) for k, v in params] if params else []
+        digest = body_digest(json_body(request.json))
+        timestamp = str(int(self._clock()))
+        nonce = os.urandom(16).hex()
+        headers = request.headers
+        signed = [(name, headers.get(name) or "") for name in self._names]
+        message = string_to_sign(
+            request.method,
+            path,
+            canonical_query(pairs),
+            digest,
+            timestamp,
+            nonce,
+            self._key_id,
+            signed,
+        )
+        headers[TIMESTAMP_HEADER] = timestamp
+        headers[NONCE_HEADER] = nonce
+        headers[CONTENT_HEADER] = digest
+        if self._key_id:
+            headers[KEY_ID_HEADER] = self._key_id
+        if self._names:
+            headers[SIGNED_HEADERS_HEADER] = self._names_header
+        headers[SIGNATURE_HEADER] = signature(self._key, message)
+
+    def __call__(self, request: Request, call_next: Callable[[Request], Response]) -> Response:
+        self.on_request(request)
+        return call_next(request)
+
+    async def acall(
+        self, request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        self.on_request(request)
+        return await call_next(request)
+
+    def __repr__(self) -> str:
+        return (
+            f"RequestSigner(key='***', key_id={self._key_id or None!r}, "
+            f"signed_headers={list(self._names)!r})"
+        )
+
+    def __reduce__(self) -> Any:
+        raise TypeError("RequestSigner holds a signing key and is not picklable.")
