@@ -30,9 +30,18 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from composio._redact import redact_url
-from composio._wire import deadline_error, encode, redirect_target, strip_cross_origin
+from composio._wire import (
+    REDIRECTS,
+    RedirectRefused,
+    deadline_error,
+    encode,
+    redirect_refused,
+    redirect_target,
+    strip_cross_origin,
+)
 from composio.errors import (
     APIConnectionError,
+    APIError,
     APITimeoutError,
     ClientClosedError,
     ComposioError,
@@ -44,7 +53,11 @@ if TYPE_CHECKING:
 
 __all__ = ["AiohttpTransport", "require_aiohttp"]
 
-_TOTAL_SLACK = 0.05
+#: asyncio may run a timer up to its clock resolution early: a read timeout clipped to the
+#: deadline that fires this close to it is the deadline.
+_TIMER_SLOP = 0.002
+#: A redirect body up to this size is read so its connection can be reused; larger: closed.
+_DRAIN_LIMIT = 65536
 _INSTALL_HINT = "AsyncComposio needs aiohttp: pip install 'composio-pipeline[async]'"
 
 
@@ -275,18 +288,16 @@ class AiohttpTransport:
         skip = () if body is None or "content-type" in request.headers else ("Content-Type",)
         hops = 0
         resp: Any = None
+        during = "waiting for the response"
         try:
             while True:
                 remaining = ctx.deadline - time.monotonic()
                 if remaining <= 0:
-                    when = "before the attempt could start" if hops == 0 else "during redirects"
-                    raise deadline_error(request, url, when)
+                    what = "next redirect hop" if hops else "attempt"
+                    raise deadline_error(request, url, f"before the {what} could start", sent=False)
                 t = ctx.timeout
                 timeout = timeout_cls(
-                    # A hair over what is left, so that a connect or read timeout clipped to
-                    # the deadline is reported as such (as the sync transport does); the total
-                    # still ends a trickling body within SPEC §12.6's half second.
-                    total=remaining + _TOTAL_SLACK,
+                    total=remaining,  # every hop, and the body, end at the deadline
                     sock_connect=remaining if t.connect is None else min(t.connect, remaining),
                     sock_read=remaining if t.read is None else min(t.read, remaining),
                 )
@@ -300,23 +311,30 @@ class AiohttpTransport:
                     proxy=_proxy_for(pool.proxies, url),
                     skip_auto_headers=skip,
                 )
-                target = redirect_target(
-                    request, method, resp.status, resp.headers.get("location"), url, hops
-                )
-                if target is None:
-                    break
-                resp.release()
+                status = resp.status
+                location = _as_latin1(resp.headers.get("location"))
+                if status not in REDIRECTS or method not in ("GET", "HEAD") or location is None:
+                    break  # not a redirect the SDK follows: the answer is this response
+                try:
+                    target = redirect_target(url, location, hops)
+                except RedirectRefused as refused:
+                    request_id = resp.headers.get("x-request-id")
+                    await _drain(resp)
+                    resp = None
+                    raise redirect_refused(request, url, status, refused, request_id) from None
+                await _drain(resp)
                 resp = None
                 hops += 1
                 wire = strip_cross_origin(wire, url, target)
                 url = target
+            during = "reading the body"
             content = await resp.read()
-        except APIConnectionError:
+        except APIError:  # the SDK's own (a deadline, a refused hop): nothing is held
             raise
         except BaseException as exc:
             if resp is not None:
                 resp.close()  # cancelled or failed mid-body: the slot goes back to the pool
-            mapped = _map_error(aiohttp, exc, request, url)
+            mapped = _map_error(aiohttp, exc, request, url, during)
             if mapped is None:
                 raise
             raise mapped from None
@@ -330,8 +348,39 @@ class AiohttpTransport:
         )
 
 
+async def _drain(resp: Any) -> None:
+    """Read a redirect's (small) body so its connection can carry the next request; a body
+    over 64 KiB is not worth it: the connection is closed instead. Either way its pool slot
+    is free afterwards."""
+    read = 0
+    try:
+        while True:
+            chunk = await resp.content.read(_DRAIN_LIMIT)
+            if not chunk:
+                break
+            read += len(chunk)
+            if read > _DRAIN_LIMIT:
+                resp.close()
+                return
+    except BaseException:
+        resp.close()
+        raise
+    resp.release()
+
+
+def _as_latin1(value: str | None) -> str | None:
+    """A header as ``http.client`` decodes it (latin-1), so that the shared redirect code sees
+    what it sees on the sync side; aiohttp decodes UTF-8 with ``surrogateescape``."""
+    if value is None:
+        return None
+    try:
+        return value.encode("utf-8", "surrogateescape").decode("latin-1")
+    except UnicodeError:  # pragma: no cover - every str round-trips
+        return value
+
+
 def _map_error(
-    aiohttp: Any, exc: BaseException, request: Request, url: str
+    aiohttp: Any, exc: BaseException, request: Request, url: str, during: str
 ) -> APIConnectionError | None:
     """aiohttp's exceptions as the same ``APIConnectionError`` kinds the sync transport raises,
     so the retry rules (``sent``, ``kind``) are identical. None: not a transport error
@@ -347,10 +396,14 @@ def _map_error(
         return None
     if isinstance(exc, aiohttp.ConnectionTimeoutError):
         return err(APITimeoutError, "connect_timeout", False)
-    if isinstance(exc, aiohttp.SocketTimeoutError):
+    if isinstance(exc, asyncio.TimeoutError):  # a socket read, or the total, timed out
+        # As the sync transport: the call's total running out is "deadline" (never retried);
+        # one read outwaiting Timeout.read with time left is "read_timeout".
+        if time.monotonic() >= request.context.deadline - _TIMER_SLOP or not isinstance(
+            exc, aiohttp.SocketTimeoutError
+        ):
+            return deadline_error(request, url, f"while {during}", sent=True)
         return err(APITimeoutError, "read_timeout", True)
-    if isinstance(exc, asyncio.TimeoutError):
-        return deadline_error(request, url, "while waiting for the response")
     if isinstance(exc, aiohttp.ClientSSLError):  # certificate and handshake errors both
         return err(APIConnectionError, "tls", False)
     dns = getattr(aiohttp, "ClientConnectorDNSError", None)

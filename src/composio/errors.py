@@ -24,6 +24,7 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "ClientClosedError",
     "ComposioError",
     "ComposioNoAPIKeyError",
     "ConflictError",

@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from composio.testing import LocalServer
+from composio.testing._connection_state import STATE_FIELDS
 from tests.conformance._judge import Judge
 from tests.conformance._server_scenario import Answer, Walker, walk_errors, walk_success
 from tests.conftest import SENTINEL_KEY
@@ -151,3 +152,39 @@ def test_the_judge_accepts_id_formats_and_still_rejects_bad_requests(judge: Judg
     ]
     for method, path, body in bad:
         assert judge.request_problems(method, path, {}, good, body), path
+
+
+def test_every_scheme_and_status_renders_a_state_the_spec_accepts(
+    judge: Judge, server: LocalServer
+) -> None:
+    """The state table is judged whole: every auth scheme the spec knows, in every status
+    the spec lists, as ``GET /connected_accounts/{id}`` and in the list."""
+    walker = Walker(server, "/api/v3.1")
+    statuses = ("INITIALIZING", "INITIATED", "ACTIVE", "FAILED", "EXPIRED", "INACTIVE")
+    accounts = []
+    for scheme in STATE_FIELDS:
+        made = walker.call(
+            "POST",
+            "/auth_configs",
+            201,
+            json={
+                "toolkit": {"slug": "slack"},
+                "auth_config": {"type": "use_custom_auth", "authScheme": scheme},
+            },
+        )
+        accounts.append(
+            walker.call(
+                "POST",
+                "/connected_accounts",
+                201,
+                json={"auth_config": {"id": made["auth_config"]["id"]}, "connection": {}},
+            )["id"]
+        )
+    for status in statuses:  # one list per status shows every scheme in it
+        for account in accounts:
+            server.set_connection_status(account, status)
+        page = walker.call("GET", "/connected_accounts", 200, params={"limit": 100})
+        assert {a["status"] for a in page["items"]} == {status}
+        assert len(page["items"]) == len(STATE_FIELDS)
+    walker.call("GET", f"/connected_accounts/{accounts[0]}", 200)
+    assert _judge_all(judge, walker.answers) == []

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from collections.abc import Mapping
 from typing import Any, Literal, Optional
 
 import pytest
@@ -31,6 +30,7 @@ from composio import (
 )
 from composio.testing import LocalServer
 from tests._drivers import Driver, SyncView
+from tests._recording import RecordingTransport
 
 
 @custom_tool(toolkit="text")
@@ -104,17 +104,6 @@ class Recorder:
         self._note(request)
 
 
-class Recording:
-    def __init__(self) -> None:
-        self.events: list[Mapping[str, Any]] = []
-
-    def send(self, events: list[Mapping[str, Any]]) -> None:
-        self.events.extend(events)
-
-    def close(self) -> None:
-        pass
-
-
 @pytest.fixture
 def server() -> Any:
     with LocalServer() as srv:
@@ -138,7 +127,7 @@ def test_execute_runs_locally_through_the_call_stage_with_no_http(
     driver: Driver, server: LocalServer
 ) -> None:
     recorder = Recorder()
-    transport = Recording()
+    transport = RecordingTransport()
     client = make(
         driver,
         server,

@@ -217,3 +217,69 @@ def test_upload_checks_the_announced_md5_and_the_key(api: Api, server: LocalServ
     assert server.uploaded_files == []
     missing = requests.put(server.alt_url + "/_local/uploads/upl_nope", data=b"", timeout=10)
     assert missing.status_code == 404
+
+
+# -- tools and toolkits additions -----------------------------------------------------------
+def test_proxy_answers_with_the_request_it_would_send(api: Api) -> None:
+    account = api.active_account("alice")
+    echoed = api(
+        "POST",
+        "/tools/execute/proxy",
+        json={
+            "endpoint": "/repos/o/r/issues",
+            "method": "POST",
+            "connected_account_id": account,
+            "body": {"title": "t"},
+            "parameters": [
+                {"name": "state", "value": "open", "type": "query"},
+                {"name": "X-Trace", "value": "abc", "type": "header"},
+            ],
+        },
+    )
+    assert echoed["status"] == 200
+    sent = echoed["data"]
+    assert sent["url"] == "https://api.github.example.com/repos/o/r/issues?state=open"
+    assert (sent["method"], sent["body"]) == ("POST", {"title": "t"})
+    assert sent["headers"]["x-trace"] == "abc"
+    # the account's token is used, never shown
+    token = api("GET", f"/connected_accounts/{account}")["state"]["val"]["access_token"]
+    assert token not in str(echoed) and sent["headers"]["authorization"] == "Bearer ***"
+    pending = api.link(api.managed_auth_config(), "bob")["connected_account_id"]
+    refused = api(
+        "POST",
+        "/tools/execute/proxy",
+        400,
+        json={"endpoint": "/user", "method": "GET", "connected_account_id": pending},
+    )
+    assert "INITIATED" in refused["error"]["message"]
+
+
+def test_input_turns_text_into_arguments(api: Api) -> None:
+    assert api("POST", "/tools/execute/MATH_ADD/input", json={"text": "add 2 and 3.5"}) == {
+        "arguments": {"a": 2, "b": 3.5}
+    }
+    assert api("POST", "/tools/execute/TEXT_REVERSE/input", json={"text": "hello"}) == {
+        "arguments": {"text": "hello"}
+    }
+    missing = api("POST", "/tools/execute/MATH_ADD/input", json={"text": "add one"})
+    assert "no number" in missing["error"]
+
+
+def test_catalog_additions(api: Api) -> None:
+    enum = api("GET", "/tools/enum")
+    assert len(enum) == len(set(enum)) == api("GET", "/tools", params={"limit": 100})["total_items"]
+    categories = api("GET", "/toolkits/categories")["items"]
+    assert {"id": "utilities", "name": "Utilities"} in categories
+    multi = api("POST", "/toolkits/multi", json={"toolkits": ["math", "nope", "text"], "limit": 1})
+    assert [k["slug"] for k in multi["items"]] == ["text"] and multi["next_cursor"]
+    rest = api(
+        "POST",
+        "/toolkits/multi",
+        json={"toolkits": ["math", "text"], "cursor": multi["next_cursor"]},
+    )
+    assert [k["slug"] for k in rest["items"]] == ["math"]
+    by_category = api("POST", "/toolkits/multi", json={"category": "utilities"})["items"]
+    assert {k["slug"] for k in by_category} == {"text", "math"}
+    changelog = api("GET", "/toolkits/changelog")["items"]
+    assert {c["slug"] for c in changelog} == {k["slug"] for k in api("GET", "/toolkits")["items"]}
+    assert api("GET", "/toolkits/github")["meta"]["triggers_count"] == 3

@@ -13,6 +13,7 @@ import pytest
 import standardwebhooks
 
 from composio.testing import LocalServer
+from composio.webhooks import verify_webhook
 from tests.integration._api import Api
 from tests.integration._webhook_receiver import Receiver, running_receiver
 
@@ -203,3 +204,21 @@ def test_delivered_body_is_the_bytes_that_were_signed(
     [delivery] = server.webhook_deliveries
     assert delivery.body == body
     assert json.loads(body)["data"] == {"text": "ünïcode ✓"}
+
+
+def test_the_sdks_verifier_accepts_what_the_server_sends(
+    server: LocalServer, api: Api, receiver: Receiver
+) -> None:
+    """The two independent implementations meet on the wire: the server's signer and the
+    SDK's ``verify_webhook``, with the V3 payload parsed into a ``TriggerEvent``."""
+    trigger_id, account = _star_trigger(api, "dana")
+    receiver.statuses.append(503)  # the retry is signed afresh and verifies too
+    server.fire_trigger(trigger_id, {"starred": True})
+    events = [verify_webhook(body, headers, WHSEC) for headers, body in receiver.received]
+    assert len(events) == 2 and events[0].id == events[1].id
+    event = events[-1]
+    assert event.id == receiver.received[-1][0]["webhook-id"]
+    assert (event.version, event.type) == ("V3", "composio.trigger.message")
+    assert (event.trigger_slug, event.trigger_id) == ("GITHUB_STAR_ADDED_EVENT", trigger_id)
+    assert (event.user_id, event.connected_account_id) == ("dana", account)
+    assert event.data == {"starred": True}

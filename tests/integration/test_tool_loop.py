@@ -33,6 +33,7 @@ from composio import (
 )
 from composio.testing import LocalServer
 from tests._drivers import Driver
+from tests._recording import RecordingTransport
 
 
 @custom_tool(toolkit="text")
@@ -420,17 +421,7 @@ def test_telemetry_names_each_request_after_the_operation_the_caller_made(
     """SPEC §12.11: handle_tool_calls is one operation, ``tools.handle_tool_calls``, whatever
     requests it makes (lookups, executions); a tools.execute reports ``tools.execute``."""
 
-    class Recording:
-        def __init__(self) -> None:
-            self.events: list[Any] = []
-
-        def send(self, events: list[Any]) -> None:
-            self.events.extend(events)
-
-        def close(self) -> None:
-            pass
-
-    transport = Recording()
+    transport = RecordingTransport()
     client = make(
         driver, server, plugins=[Tenancy()], allow_tracking=True, telemetry_transport=transport
     )
@@ -444,3 +435,21 @@ def test_telemetry_names_each_request_after_the_operation_the_caller_made(
         ("tools.execute", "ok"),
     ]
     assert [r.method for r in server.requests] == ["GET", "POST", "GET", "POST"]
+
+
+def test_a_wrapper_tool_hook_is_refused_when_the_client_is_built(
+    driver: Driver, server: LocalServer
+) -> None:
+    """SPEC §12.2: wrappers either work as pluggy defines or are refused naming the plugin;
+    composio refuses them for every hook, the tool hooks included."""
+    from composio import PluginError
+
+    class Wrapping:
+        composio_plugin_name = "wrapping"
+
+        @hookimpl(wrapper=True)
+        def composio_after_execute(self, result: ToolExecution) -> Any:
+            return (yield)
+
+    with pytest.raises(PluginError, match=r"'wrapping'.*composio_after_execute.*wrapper=True"):
+        make(driver, server, plugins=[Wrapping()])

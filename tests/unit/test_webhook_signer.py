@@ -20,6 +20,7 @@ RAW_KEY = bytes(range(32))
     [
         ("whsec_" + base64.b64encode(RAW_KEY).decode(), RAW_KEY),  # base64 after the prefix
         ("plain sécret", "plain sécret".encode()),  # anything else: its UTF-8 bytes
+        ("whsec_" + base64.b64encode(b"abcd1").decode().rstrip("="), b"abcd1"),  # unpadded
     ],
 )
 def test_signature_matches_the_reference_implementation(secret: str, reference_key: bytes) -> None:
@@ -41,3 +42,9 @@ def test_each_input_changes_the_signature() -> None:
         sign("s", "msg_1", 1700000001, b"{}"),
         sign("s", "msg_1", 1700000000, b"{ }"),
     }.isdisjoint({base})
+
+
+def test_a_whsec_secret_that_is_not_base64_is_a_clear_error_without_the_secret() -> None:
+    with pytest.raises(ValueError, match="not base64") as info:
+        sign("whsec_not*base64!", "msg_1", 1700000000, b"{}")
+    assert "not*base64!" not in str(info.value)

@@ -13,9 +13,9 @@ from urllib.parse import quote
 
 from composio._operation import CallOptions, Operation, PageData
 from composio._redact import Scrubber
+from composio._request_info import request_info
 from composio.errors import APIError, ToolExecutionError, ValidationError
 from composio.models import ShapeError, ToolExecution
-from composio.transport import request_info
 
 if TYPE_CHECKING:
     from composio.pipeline import Response

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlencode
 
+from composio.testing._connection_state import STATE_FIELDS, connect_url, state_of
 from composio.testing._routes_tools import find_toolkit
 from composio.testing._routing import (
     ApiError,
@@ -32,77 +33,10 @@ __all__ = ["complete_connection", "router", "set_connection_status"]
 
 router = Router()
 
-SCHEMES = (
-    "OAUTH2",
-    "OAUTH1",
-    "API_KEY",
-    "BASIC",
-    "BILLCOM_AUTH",
-    "BEARER_TOKEN",
-    "GOOGLE_SERVICE_ACCOUNT",
-    "NO_AUTH",
-    "BASIC_WITH_JWT",
-    "CALCOM_AUTH",
-    "SERVICE_ACCOUNT",
-    "SAML",
-    "DCR_OAUTH",
-)
+SCHEMES = tuple(STATE_FIELDS)
 OAUTH_SCHEMES = frozenset({"OAUTH2", "OAUTH1", "DCR_OAUTH"})
 #: The spec's statuses plus what v3.1 added since the snapshot.
 STATUSES = ("INITIALIZING", "INITIATED", "ACTIVE", "FAILED", "EXPIRED", "INACTIVE", "REVOKED")
-
-#: Per scheme: the ``val`` statuses the spec's state schema has, and the fields each needs.
-_STATE_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
-    "OAUTH1": {
-        "INITIATED": ("oauth_token", "authUri", "oauth_token_secret", "redirectUrl"),
-        "ACTIVE": ("oauth_token", "oauth_token_secret"),
-        "INACTIVE": ("oauth_token", "oauth_token_secret"),
-        "FAILED": (),
-        "EXPIRED": (),
-    },
-    "OAUTH2": {
-        "INITIATED": ("redirectUrl",),
-        "ACTIVE": ("access_token",),
-        "INACTIVE": ("access_token",),
-        "FAILED": (),
-        "EXPIRED": (),
-    },
-    "DCR_OAUTH": {
-        "INITIATED": ("client_id", "redirectUrl"),
-        "ACTIVE": ("client_id", "access_token"),
-        "INACTIVE": ("client_id", "access_token"),
-        "FAILED": (),
-        "EXPIRED": (),
-    },
-    "BASIC": {"INITIATED": (), "ACTIVE": ("username",), "INACTIVE": ("username",)},
-    "BEARER_TOKEN": {"INITIATED": (), "ACTIVE": ("token",), "INACTIVE": ("token",)},
-    "API_KEY": {"INITIATED": (), "ACTIVE": (), "INACTIVE": ()},
-    "GOOGLE_SERVICE_ACCOUNT": {
-        "INITIATED": ("redirectUrl",),
-        "ACTIVE": ("credentials_json",),
-        "INACTIVE": ("credentials_json",),
-    },
-    "SERVICE_ACCOUNT": {
-        "INITIATED": (),
-        "ACTIVE": ("application_id", "installation_id", "private_key"),
-        "INACTIVE": ("application_id", "installation_id", "private_key"),
-    },
-    "BILLCOM_AUTH": {
-        "INITIATED": ("redirectUrl",),
-        "ACTIVE": ("sessionId", "devKey"),
-        "INACTIVE": ("sessionId", "devKey"),
-        "FAILED": (),
-        "EXPIRED": (),
-    },
-    "BASIC_WITH_JWT": {
-        s: ("username", "password") for s in ("INITIATED", "ACTIVE", "INACTIVE", "FAILED")
-    },
-}
-_ALL_STATES = {s: () for s in ("INITIATED", "ACTIVE", "INACTIVE", "FAILED", "EXPIRED")}
-_STATE_FIELDS["BASIC_WITH_JWT"]["INITIATED"] = ()
-_STATE_FIELDS["BASIC_WITH_JWT"]["EXPIRED"] = ("username", "password")
-for _scheme in ("NO_AUTH", "CALCOM_AUTH", "SAML"):
-    _STATE_FIELDS[_scheme] = dict(_ALL_STATES)
 
 USE_LINK_MESSAGE = (
     "POST {prefix}/connected_accounts does not accept Composio-managed OAuth auth configs: "
@@ -144,26 +78,6 @@ def render_auth_config(store: Store, cfg: AuthConfig) -> dict[str, Any]:
     return out
 
 
-def _state(account: Account, base_url: str) -> dict[str, Any]:
-    """The spec's ``state``: ``{authScheme, val: {status, ...}}``; ``val`` holds the fields
-    the spec requires for that scheme and status. Where the spec has no ``val`` for a status
-    (an API-key account that FAILED), the last status it has (``INITIATED``) is shown; the
-    account's own ``status`` field is always the truth."""
-    fields = _STATE_FIELDS[account.auth_scheme]
-    shown = account.status if account.status in fields else "INITIATED"
-    val: dict[str, Any] = {"status": shown}
-    for name in fields.get(shown, ()):
-        if name in ("redirectUrl", "authUri"):
-            val[name] = connect_url(base_url, account)
-        else:
-            val[name] = account.credentials.get(name) or f"local-{name}"
-    if account.callback_url:
-        val["callback_url"] = account.callback_url
-    if account.status_reason and shown == "FAILED":
-        val["error"] = account.status_reason
-    return {"authScheme": account.auth_scheme, "val": val}
-
-
 def render_account(
     store: Store, account: Account, base_url: str, *, detail: bool
 ) -> dict[str, Any]:
@@ -181,7 +95,7 @@ def render_account(
         "status": account.status,
         "created_at": account.created_at,
         "updated_at": account.updated_at,
-        "state": _state(account, base_url),
+        "state": state_of(account, base_url),
         "data": {},
         "status_reason": account.status_reason,
         "is_disabled": account.is_disabled,
@@ -189,10 +103,6 @@ def render_account(
     if detail:
         out["params"] = {}
     return out
-
-
-def connect_url(base_url: str, account: Account) -> str:
-    return f"{base_url}/_local/connect/{account.token}"
 
 
 def _redirect_of(account: Account, base_url: str) -> str | None:
@@ -429,7 +339,7 @@ def initiate(ctx: Ctx) -> Reply:
             201,
             {
                 "id": account.id,
-                "connectionData": _state(account, ctx.base_url),
+                "connectionData": state_of(account, ctx.base_url),
                 "status": account.status,
                 "redirect_url": redirect,
                 "redirect_uri": redirect,

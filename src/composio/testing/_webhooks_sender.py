@@ -53,7 +53,15 @@ class Delivery:
 
 def signing_key(secret: str) -> bytes:
     if secret.startswith("whsec_"):
-        return base64.b64decode(secret[len("whsec_") :])
+        try:
+            encoded = secret[len("whsec_") :]
+            # unpadded base64 is accepted, as the reference implementation accepts it
+            return base64.b64decode(encoded + "=" * (-len(encoded) % 4), validate=True)
+        except ValueError:  # binascii.Error; the secret itself is not repeated
+            raise ValueError(
+                "webhook_secret starts with 'whsec_' but the rest is not base64; "
+                "give the whsec_ secret as issued, or a plain secret without the prefix"
+            ) from None
     return secret.encode("utf-8")
 
 

@@ -9,6 +9,11 @@ can test their own code against it::
         client.tools.list()
         server.requests                                  # what arrived
         server.fail_next("/api/v3/tools", [503, 503])    # the next two answers on that path
+
+Beyond the catalog it serves the rest of the API statefully (SPEC §14): the routes live in
+``_routes_*.py`` (one module per resource, one table for both ``/api/v3.1`` and ``/api/v3``),
+the state in ``_state.py`` behind one lock, webhook delivery in ``_webhooks_sender.py``. This
+module is the HTTP plumbing (recording, faults, the API key check) and the public surface.
 """
 
 from __future__ import annotations
