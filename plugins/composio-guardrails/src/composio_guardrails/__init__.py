@@ -44,10 +44,13 @@ _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za
 # Separated groups ("+1 (415) 555-0123", "020 7946 0958", "415.555.0123") or "+" and 8-15
 # digits. Plain digit runs (ids, amounts, timestamps) are not phone numbers here.
 _PHONE = re.compile(
-    r"(?<![\w+])(?:\+\d{8,15}|(?:\+\d{1,3}[ .-]?)?(?:\(\d{2,4}\)[ .-]?|\d{2,4}[ .-])"
-    r"\d{3,4}[ .-]\d{3,4})(?!\w)"
+    r"(?<![\w+])(?:\+[0-9]{8,15}|(?:\+[0-9]{1,3}[ .-]?)?(?:\([0-9]{2,4}\)[ .-]?|[0-9]{2,4}[ .-])"
+    r"[0-9]{3,4}[ .-][0-9]{3,4})(?!\w)"
 )
-_CARD = re.compile(r"(?<![\w+])\d(?:[ -]?\d){12,18}(?!\w)")
+_CARD = re.compile(r"(?<![\w+])[0-9](?:[ -]?[0-9]){12,18}(?!\w)")
+#: Deletes ASCII digits: ``len(text) - len(text.translate(_NO_DIGITS))`` counts them at C speed,
+#: so strings that cannot hold a phone (8+ digits) or a card (13+) skip those expressions.
+_NO_DIGITS = str.maketrans("", "", "0123456789")
 
 
 class GuardrailError(Exception):
@@ -73,12 +76,13 @@ def _card(match: re.Match[str]) -> str:
 
 def redact(text: str, kinds: Iterable[str] = KINDS) -> str:
     """``text`` with the PII-looking parts of ``kinds`` replaced by ``[REDACTED ...]``."""
-    wanted = set(kinds)
-    if "card" in wanted and any(c.isdigit() for c in text):
+    wanted = kinds if isinstance(kinds, (tuple, frozenset, set)) else tuple(kinds)
+    digits = len(text) - len(text.translate(_NO_DIGITS))
+    if digits >= 13 and "card" in wanted:
         text = _CARD.sub(_card, text)
-    if "email" in wanted and "@" in text:
+    if "@" in text and "email" in wanted:
         text = _EMAIL.sub("[REDACTED EMAIL]", text)
-    if "phone" in wanted and any(c.isdigit() for c in text):
+    if digits >= 8 and "phone" in wanted:
         text = _PHONE.sub("[REDACTED PHONE]", text)
     return text
 
