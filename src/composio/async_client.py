@@ -20,7 +20,6 @@ from composio._sentinel import NOT_GIVEN, HeadersArg
 from composio.client import BaseClient
 from composio.errors import ComposioError
 from composio.pipeline import Request, Response, acompose
-from composio.telemetry._scope import operation
 
 if TYPE_CHECKING:
     from composio.models import ToolExecution
@@ -89,7 +88,7 @@ class AsyncComposio(BaseClient):
         async with self._runtime.transport.gate:
             if op.raw:  # client.request: reported by the telemetry middleware itself
                 return self._finish(op, await self._built.handler(self._prepare(op)))
-            with operation(op.name):  # a context variable: one scope per task
+            with self._built.operation(op.name):  # a context variable: one scope per task
                 return self._finish(op, await self._built.handler(self._prepare(op)))
 
     async def _arun_page(self, op: Operation[PageData[T]]) -> AsyncPage[T]:
@@ -109,7 +108,7 @@ class AsyncComposio(BaseClient):
             step = next(flow)
         except StopIteration as done:
             return done.value  # type: ignore[no-any-return]
-        with operation(flow_name(step)):  # every request of the flow joins one operation
+        with self._built.operation(flow_name(step)):  # the flow's requests join one operation
             try:
                 while True:
                     if isinstance(step, Sleep):
@@ -136,7 +135,7 @@ class AsyncComposio(BaseClient):
         """Run several flows: in order, or (``parallel``) as tasks, at most ``MAX_PARALLEL``
         running at once (a semaphore); results in the flows' order. If one raises, the
         others are cancelled and the error propagates."""
-        with operation(name):  # one public operation, however many requests and tasks
+        with self._built.operation(name):  # one public operation, however many requests and tasks
             if not parallel or len(flows) < 2:
                 return [await self._arun_flow(flow) for flow in flows]
             return await self._arun_flows_as_tasks(flows)

@@ -194,6 +194,10 @@ def _parser() -> argparse.ArgumentParser:
 
     add_triggers_parser(sub, [debug])
 
+    from composio._cli_accounts import add_accounts_parser
+
+    add_accounts_parser(sub, [debug], conn)
+
     pl = sub.add_parser("plugins", help="show installed plugins and the chain", parents=[debug])
     pl.add_argument("--json", action="store_true", help="machine-readable output")
     pl.set_defaults(func=cmd_plugins)

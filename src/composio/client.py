@@ -28,8 +28,7 @@ from urllib.parse import urlsplit
 
 from composio._fork import module_lock
 from composio._local_call import LocalCall
-from composio._operation import API_PREFIX, Flow, Operation, PageData, Sleep, flow_name
-from composio._ops.raw import request_operation
+from composio._operation import API_PREFIX, Sleep, flow_name
 from composio._retry_budget import RetryBudget
 from composio._sentinel import NOT_GIVEN, HeadersArg
 from composio._status_errors import status_error
@@ -53,10 +52,10 @@ from composio.pipeline import (
     acompose,
     compose,
 )
-from composio.telemetry._scope import operation
 from composio.transport import RequestsTransport
 
 if TYPE_CHECKING:
+    from composio._operation import Flow, Operation, PageData
     from composio.custom_tools import CustomTool
     from composio.models import ToolExecution
     from composio.pagination import Page
@@ -132,6 +131,7 @@ class _Built:
         "config",
         "handler",
         "hook",
+        "operation",
         "plugin_names",
         "tool_env",
     )
@@ -143,6 +143,7 @@ class _Built:
         # are not needed by ``import composio`` (SPEC §9).
         from composio.middlewares._builtin import BuiltinPlugin
         from composio.plugins import build_chain
+        from composio.telemetry._scope import operation
 
         build = build_chain(
             config,
@@ -160,6 +161,8 @@ class _Built:
         self.base_url = config.base_url
         #: where every wrapped operation's path is appended (``API_PREFIX``, in one place)
         self.api_base = config.base_url + API_PREFIX
+        #: the public-operation telemetry scope (imported with the first build, not at import)
+        self.operation = operation
         #: the CALL-stage middlewares: what a custom tool's local execution runs through
         self.call_stage = tuple(m for m in build.chain if m.stage == Stage.CALL)
         from composio.modifiers import ToolHooks
@@ -598,8 +601,9 @@ class Composio(BaseClient):
         if op.raw:  # client.request: reported by the telemetry middleware itself
             return self._finish(op, self._built.handler(self._prepare(op)))
         # One telemetry event per public operation, with the error the caller gets (§12.11).
-        with operation(op.name):
-            return self._finish(op, self._built.handler(self._prepare(op)))
+        built = self._built
+        with built.operation(op.name):
+            return self._finish(op, built.handler(self._prepare(op)))
 
     def _run_page(self, op: Operation[PageData[T]]) -> Page[T]:
         from composio.pagination import Page
@@ -618,7 +622,7 @@ class Composio(BaseClient):
             step = next(flow)
         except StopIteration as done:
             return done.value  # type: ignore[no-any-return]
-        with operation(flow_name(step)):  # every request of the flow joins one operation
+        with self._built.operation(flow_name(step)):  # the flow's requests join one operation
             try:
                 while True:
                     if isinstance(step, Sleep):
@@ -645,7 +649,7 @@ class Composio(BaseClient):
         order. Each worker runs in a copy of the caller's context (its current span stays
         the parent, its telemetry joins the operation ``name``). The first error in flow
         order is raised once every flow has ended."""
-        with operation(name):  # one public operation, however many requests and threads
+        with self._built.operation(name):  # one public operation, however many requests and threads
             if not parallel or len(flows) < 2:
                 return [self._run_flow(flow) for flow in flows]
             return self._run_flows_in_threads(flows)
@@ -690,6 +694,8 @@ class Composio(BaseClient):
 
         ``path`` is relative to ``base_url`` and must start with ``/``. 4xx/5xx raise.
         """
+        from composio._ops.raw import request_operation
+
         return self._run(
             request_operation(
                 method,

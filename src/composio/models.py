@@ -423,6 +423,12 @@ class ConnectionRequest(_Model):
         )
         return account
 
+    def __copy__(self) -> ConnectionRequest:
+        return self  # immutable: a copy (shallow or deep) keeps its binding to the client
+
+    def __deepcopy__(self, memo: Any) -> ConnectionRequest:
+        return self
+
     def __reduce__(self) -> Any:
         return (
             _connection_request,

@@ -403,3 +403,43 @@ def test_ids_travel_as_one_path_segment(server: LocalServer, client: Any) -> Non
     path = server.requests[-1].path
     assert urlsplit(path).path.startswith("/api/v3.1/connected_accounts/")
     assert path.count("/") == 4
+
+
+class _PollSeen:
+    """Sets an asyncio event when the first poll's answer arrives (no sleep decides it)."""
+
+    name = "poll-seen"
+    stage = Stage.ATTEMPT
+
+    def __init__(self) -> None:
+        self.event: asyncio.Event | None = None
+
+    def on_response(self, response: Response) -> None:
+        if response.request.method == "GET" and self.event is not None:
+            self.event.set()
+
+
+@pytest.mark.asyncio
+async def test_cancelling_an_async_wait_cancels_it_and_frees_the_connection(
+    composio_server: LocalServer,
+) -> None:
+    from composio import AsyncComposio
+
+    seen = _PollSeen()
+    async with AsyncComposio(
+        api_key=composio_server.api_key,
+        base_url=composio_server.url,
+        allow_tracking=False,
+        middlewares=[seen],
+    ) as client:
+        config = await client.auth_configs.create("github")
+        request = await client.connected_accounts.link("zed", config.id)
+        seen.event = asyncio.Event()
+        task = asyncio.create_task(request.wait_for_connection(timeout=30))
+        await seen.event.wait()  # the first poll answered: the wait is now sleeping
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert client._runtime.transport.checked_out() == 0
+        # The client is as usable as before.
+        assert (await client.connected_accounts.retrieve(request.id)).status == "INITIATED"

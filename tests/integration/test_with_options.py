@@ -108,7 +108,7 @@ def root(server: RawServer, tmp_path: Path) -> Iterator[Composio]:
         plugins=[_Plugin()],
         blocked_plugins=["some-blocked-plugin"],
         pool_maxsize=7,
-        toolkit_versions={"github": "20250101_00"},
+        toolkit_versions={"github": "20250905_00"},
         custom_tools=[_echo],
     )
     yield client

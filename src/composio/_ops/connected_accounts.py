@@ -24,7 +24,7 @@ from composio._ops._encode import (
     q_str,
     slug_path,
 )
-from composio._sentinel import HeadersArg
+from composio._sentinel import NOT_GIVEN, HeadersArg
 from composio.config import Timeout
 from composio.errors import (
     APIConnectionError,
@@ -389,7 +389,7 @@ def refresh_account(
 
 
 def wait_for_account(
-    account_id: str, *, timeout: float, extra_headers: HeadersArg, call_timeout: Any
+    account_id: str, *, timeout: float, extra_headers: HeadersArg
 ) -> Flow[ConnectedAccount]:
     """Poll ``GET /connected_accounts/{id}`` until ``ACTIVE``; see ``ConnectedAccounts``.
 
@@ -399,7 +399,8 @@ def wait_for_account(
     # The same rule as a call's timeout: positive, finite seconds (a Timeout's total works too).
     seconds = Timeout.coerce(timeout, "connected_accounts.wait_for_connection: timeout").total
     path = _account_path(account_id, "wait_for_connection")
-    options = call_options(extra_headers, call_timeout)
+    # Each poll has the client's call timeout, capped by what is left of the wait.
+    options = call_options(extra_headers, NOT_GIVEN)
     return _wait(str(account_id), path, seconds, options)
 
 

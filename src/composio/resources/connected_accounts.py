@@ -159,9 +159,7 @@ class ConnectedAccounts(Resource["Composio"]):
         flight. Failed polls that may recover (connection errors, 5xx, 429) are polled again.
         """
         return self._client._run_flow(
-            ops.wait_for_account(
-                id, timeout=timeout, extra_headers=extra_headers, call_timeout=NOT_GIVEN
-            )
+            ops.wait_for_account(id, timeout=timeout, extra_headers=extra_headers)
         )
 
 
@@ -280,7 +278,5 @@ class AsyncConnectedAccounts(Resource["AsyncComposio"]):
     ) -> ConnectedAccount:
         """See :meth:`ConnectedAccounts.wait_for_connection`."""
         return await self._client._arun_flow(
-            ops.wait_for_account(
-                id, timeout=timeout, extra_headers=extra_headers, call_timeout=NOT_GIVEN
-            )
+            ops.wait_for_account(id, timeout=timeout, extra_headers=extra_headers)
         )
