@@ -12,6 +12,7 @@ import random
 import re
 import time
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from composio._operation import CallOptions, Flow, Operation, PageData, Sleep, call_options
@@ -111,8 +112,6 @@ def _request_from_refresh(data: Any) -> ConnectionRequest:
 def _connection_request(
     account_id: str, status: object, redirect: object, extra: dict[str, Any]
 ) -> ConnectionRequest:
-    from types import MappingProxyType
-
     if not isinstance(status, str):
         raise ShapeError("the connection's status is missing")
     return ConnectionRequest(
