@@ -192,3 +192,33 @@ __all__ = [
     "hookspec",
     "schema_modifier",
 ]
+
+# -- triggers, tool router, MCP, files (SPEC §14): appended as one block ------------------------
+_EVENT_MODELS = (
+    "FileRef",
+    "McpInstance",
+    "McpServer",
+    "McpUrls",
+    "ToolRouterExecution",
+    "ToolRouterLink",
+    "ToolRouterSession",
+    "ToolRouterToolkit",
+    "TriggerInstance",
+    "TriggerType",
+)
+_LAZY.update(dict.fromkeys(_EVENT_MODELS, "composio.models"))
+__all__ += _EVENT_MODELS
+
+if TYPE_CHECKING:
+    from composio.models import (  # noqa: F401 (exported lazily, above)
+        FileRef,
+        McpInstance,
+        McpServer,
+        McpUrls,
+        ToolRouterExecution,
+        ToolRouterLink,
+        ToolRouterSession,
+        ToolRouterToolkit,
+        TriggerInstance,
+        TriggerType,
+    )

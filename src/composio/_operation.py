@@ -190,17 +190,78 @@ class PageData(Generic[T]):
         if not isinstance(data, Mapping) or not isinstance(data.get("items"), list):
             raise ShapeError("expected an object with an 'items' list")
         cursor = data.get("next_cursor")
-
-        def num(key: str) -> int | None:
-            v = data.get(key)
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-                return None
-            return int(v)
-
         return cls(
             tuple(factory(item) for item in data["items"]),
             cursor if isinstance(cursor, str) and cursor else None,
-            num("total_items"),
-            num("total_pages"),
-            num("current_page"),
+            _count(data, "total_items"),
+            _count(data, "total_pages"),
+            _count(data, "current_page"),
         )
+
+    @classmethod
+    def from_numbered(
+        cls, data: Any, factory: Callable[[Any], T], key: str = "items"
+    ) -> PageData[T]:
+        """A page of an endpoint numbered by ``page_no`` (MCP) rather than by cursors.
+
+        The following page's number becomes the page's cursor (``"2"``), so ``Page`` and
+        the drivers walk both kinds the same way; ``next_page(cursor)`` of such an operation
+        turns it back into ``page_no``. There is a next page while ``current_page`` is below
+        ``total_pages``.
+        """
+        from composio.models import ShapeError
+
+        if not isinstance(data, Mapping) or not isinstance(data.get(key), list):
+            raise ShapeError(f"expected an object with an {key!r} list")
+
+        current, total = _count(data, "current_page"), _count(data, "total_pages")
+        following = None
+        if current is not None and total is not None and current < total:
+            following = str(current + 1)
+        return cls(
+            tuple(factory(item) for item in data[key]),
+            following,
+            _count(data, "total_items"),
+            total,
+            current,
+        )
+
+
+def _count(data: Mapping[str, Any], key: str) -> int | None:
+    """A page's number field, or ``None`` when absent or not a finite JSON number."""
+    v = data.get(key)
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+        return None
+    return int(v)
+
+
+class ExternalOperation(Operation[T]):
+    """A request to ANOTHER origin (``files.upload``'s PUT to a presigned storage URL).
+
+    ``path`` is the absolute URL. The driver hands it straight to the client's transport --
+    the same pool, bounded by ``options`` (its deadline included) -- and NOT to the middleware
+    chain: none of the SDK's credentials, default, session or extra headers, no telemetry,
+    tracing or retries, only ``headers`` as given. The body is ``content``, raw bytes.
+    """
+
+    __slots__ = ("content", "headers")
+
+    def __init__(
+        self,
+        name: str,
+        method: str,
+        url: str,
+        parse: Callable[[Response], T],
+        *,
+        content: bytes,
+        headers: Mapping[str, str],
+        options: CallOptions = _DEFAULT_OPTIONS,
+    ) -> None:
+        super().__init__(name, method, url, parse, options=options)
+        self.content = content
+        self.headers = dict(headers)
+
+    def __repr__(self) -> str:
+        from composio._redact import redact_url
+
+        return f"<ExternalOperation {self.name} {self.method} {redact_url(self.path)}>"

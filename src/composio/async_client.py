@@ -30,6 +30,10 @@ if TYPE_CHECKING:
         AsyncToolkits,
         AsyncTools,
     )
+    from composio.resources.files import AsyncFiles
+    from composio.resources.mcp import AsyncMcp
+    from composio.resources.tool_router import AsyncToolRouter
+    from composio.resources.triggers import AsyncTriggers
 
 __all__ = ["AsyncComposio"]
 
@@ -53,6 +57,30 @@ class AsyncComposio(BaseClient):
         return AiohttpTransport(base_url, verify=verify, pool_maxsize=pool_maxsize)
 
     # -- resources -----------------------------------------------------------------------
+    @property
+    def tool_router(self) -> AsyncToolRouter:
+        from composio.resources.tool_router import AsyncToolRouter
+
+        return AsyncToolRouter(self)
+
+    @property
+    def mcp(self) -> AsyncMcp:
+        from composio.resources.mcp import AsyncMcp
+
+        return AsyncMcp(self)
+
+    @property
+    def files(self) -> AsyncFiles:
+        from composio.resources.files import AsyncFiles
+
+        return AsyncFiles(self)
+
+    @property
+    def triggers(self) -> AsyncTriggers:
+        from composio.resources.triggers import AsyncTriggers
+
+        return AsyncTriggers(self)
+
     @property
     def tools(self) -> AsyncTools:
         from composio.resources.tools import AsyncTools
@@ -86,10 +114,11 @@ class AsyncComposio(BaseClient):
         # the pool is busy, and keeps the work per turn bounded by the pool size (SPEC §13:
         # p99 loop lag). A retry's wait keeps its slot: the budget bounds those.
         async with self._runtime.transport.gate:
+            handler = self._handler_for(op)
             if op.raw:  # client.request: reported by the telemetry middleware itself
-                return self._finish(op, await self._built.handler(self._prepare(op)))
+                return self._finish(op, await handler(self._prepare(op)))
             with self._built.operation(op.name):  # a context variable: one scope per task
-                return self._finish(op, await self._built.handler(self._prepare(op)))
+                return self._finish(op, await handler(self._prepare(op)))
 
     async def _arun_page(self, op: Operation[PageData[T]]) -> AsyncPage[T]:
         from composio.pagination import AsyncPage

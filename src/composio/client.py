@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 
 from composio._fork import module_lock
 from composio._local_call import LocalCall
-from composio._operation import API_PREFIX, Sleep, flow_name
+from composio._operation import API_PREFIX, ExternalOperation, Sleep, flow_name
 from composio._retry_budget import RetryBudget
 from composio._sentinel import NOT_GIVEN, HeadersArg
 from composio._status_errors import status_error
@@ -41,8 +41,13 @@ from composio.config import (
     env_flag,
     validate_base_url,
 )
-from composio.errors import ComposioError, ComposioNoAPIKeyError, ValidationError
-from composio.headers import FrozenHeaders, Layer, build_layer, fold_layers
+from composio.errors import (
+    ClientClosedError,
+    ComposioError,
+    ComposioNoAPIKeyError,
+    ValidationError,
+)
+from composio.headers import FrozenHeaders, Headers, Layer, build_layer, fold_layers
 from composio.pipeline import (
     CallContext,
     Middleware,
@@ -61,6 +66,10 @@ if TYPE_CHECKING:
     from composio.pagination import Page
     from composio.providers import Provider
     from composio.resources import AuthConfigs, ConnectedAccounts, Toolkits, Tools
+    from composio.resources.files import Files
+    from composio.resources.mcp import Mcp
+    from composio.resources.tool_router import ToolRouter
+    from composio.resources.triggers import Triggers
 
 __all__ = ["BaseClient", "Composio"]
 
@@ -518,8 +527,28 @@ class BaseClient:
             self._session_layer,
             options.layer,
         )
+        if isinstance(op, ExternalOperation):
+            # Another origin: nothing of this client's headers goes there (SPEC §14 files).
+            ctx.session_layer, ctx.call_layer = {}, {}
+            return Request(
+                op.method, op.path, context=ctx, headers=Headers(op.headers), content=op.content
+            )
         url = (built.base_url if op.raw else built.api_base) + op.path
         return Request(op.method, url, context=ctx, params=op.query, json=op.body)
+
+    def _handler_for(self, op: Operation[Any]) -> Any:
+        """The middleware chain; for an :class:`ExternalOperation`, the bare transport (the
+        same pool), so no middleware can add this client's credentials or headers."""
+        if not isinstance(op, ExternalOperation):
+            return self._built.handler
+        transport = self._runtime.transport
+        if getattr(transport, "closed", False) is True:
+            raise ClientClosedError(
+                f"{op.name}: the client for {self._built.base_url} was closed; its sessions "
+                "and with_options copies share its pool. Create a new client to make calls.",
+                base_url=self._built.base_url,
+            )
+        return transport
 
     @staticmethod
     def _finish(op: Operation[T], response: Response) -> T:
@@ -573,6 +602,30 @@ class Composio(BaseClient):
 
     # -- resources -----------------------------------------------------------------------
     @property
+    def tool_router(self) -> ToolRouter:
+        from composio.resources.tool_router import ToolRouter
+
+        return ToolRouter(self)
+
+    @property
+    def mcp(self) -> Mcp:
+        from composio.resources.mcp import Mcp
+
+        return Mcp(self)
+
+    @property
+    def files(self) -> Files:
+        from composio.resources.files import Files
+
+        return Files(self)
+
+    @property
+    def triggers(self) -> Triggers:
+        from composio.resources.triggers import Triggers
+
+        return Triggers(self)
+
+    @property
     def tools(self) -> Tools:
         from composio.resources.tools import Tools
 
@@ -598,12 +651,12 @@ class Composio(BaseClient):
 
     # -- the driver ----------------------------------------------------------------------
     def _run(self, op: Operation[T]) -> T:
+        handler = self._handler_for(op)
         if op.raw:  # client.request: reported by the telemetry middleware itself
-            return self._finish(op, self._built.handler(self._prepare(op)))
+            return self._finish(op, handler(self._prepare(op)))
         # One telemetry event per public operation, with the error the caller gets (§12.11).
-        built = self._built
-        with built.operation(op.name):
-            return self._finish(op, built.handler(self._prepare(op)))
+        with self._built.operation(op.name):
+            return self._finish(op, handler(self._prepare(op)))
 
     def _run_page(self, op: Operation[PageData[T]]) -> Page[T]:
         from composio.pagination import Page

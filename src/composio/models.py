@@ -590,3 +590,332 @@ class ToolInput(_Model):
 
 
 _TOOL_INPUT: dict[str, Any] = {"arguments": dict, "error": str}
+
+
+# -- triggers, tool router, MCP, files (SPEC §14) ------------------------------------------
+# Appended as one block (several resources are being added at once); the module's
+# ``__all__`` is extended here, not above, for the same reason.
+
+
+@dataclass(frozen=True, slots=True)
+class TriggerType(_Model):
+    """A kind of event a toolkit can send (``GET /triggers_types``, ``/triggers_types/{slug}``).
+
+    ``config`` is the JSON schema of the ``trigger_config`` that ``triggers.create`` needs;
+    ``payload`` the schema of the ``data`` each event carries.
+    """
+
+    slug: str
+    name: str | None = None
+    description: str | None = None
+    instructions: str | None = None
+    type: str | None = None  #: ``"webhook"`` or ``"poll"``
+    toolkit: ToolkitRef | None = None
+    config: Mapping[str, Any] | None = None
+    payload: Mapping[str, Any] | None = None
+    version: str | None = None
+    extra: Mapping[str, Any] = _extra()
+
+    @classmethod
+    def from_dict(cls, data: object) -> TriggerType:
+        return parse_model(cls, data, _TRIGGER_TYPE, ("slug",))
+
+
+_TRIGGER_TYPE: dict[str, Any] = {
+    "slug": str,
+    "name": str,
+    "description": str,
+    "instructions": str,
+    "type": str,
+    "toolkit": ToolkitRef,
+    "config": dict,
+    "payload": dict,
+    "version": str,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TriggerInstance(_Model):
+    """A trigger set up on one connected account (``GET /trigger_instances/active``).
+
+    ``disabled_at`` is ``None`` while the trigger is enabled. The API's camelCase duplicates
+    (``triggerName``, ``connectedAccountId``...) land in ``.extra``.
+    """
+
+    id: str
+    trigger_name: str | None = None
+    connected_account_id: str | None = None
+    user_id: str | None = None
+    trigger_config: Mapping[str, Any] | None = None
+    state: Mapping[str, Any] | None = None
+    updated_at: str | None = None
+    disabled_at: str | None = None
+    uuid: str | None = None
+    connected_account_uuid: str | None = None
+    trigger_data: str | None = None
+    extra: Mapping[str, Any] = _extra()
+
+    @classmethod
+    def from_dict(cls, data: object) -> TriggerInstance:
+        return parse_model(cls, data, _TRIGGER_INSTANCE, ("id",))
+
+    @property
+    def enabled(self) -> bool:
+        return self.disabled_at is None
+
+
+_TRIGGER_INSTANCE: dict[str, Any] = {
+    "id": str,
+    "trigger_name": str,
+    "connected_account_id": str,
+    "user_id": str,
+    "trigger_config": dict,
+    "state": dict,
+    "updated_at": str,
+    "disabled_at": str,
+    "uuid": str,
+    "connected_account_uuid": str,
+    "trigger_data": str,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ToolRouterSession(_Model):
+    """A tool-router session: a user's view of the catalog, served as one MCP endpoint."""
+
+    session_id: str
+    mcp: Mapping[str, Any] | None = None
+    tool_router_tools: tuple[str, ...] | None = None
+    config: Mapping[str, Any] | None = None
+    extra: Mapping[str, Any] = _extra()
+
+    @classmethod
+    def from_dict(cls, data: object) -> ToolRouterSession:
+        return parse_model(cls, data, _ROUTER_SESSION, ("session_id",))
+
+    @property
+    def mcp_url(self) -> str | None:
+        """The session's MCP endpoint (``mcp.url``)."""
+        value = (self.mcp or {}).get("url")
+        return value if isinstance(value, str) else None
+
+
+_ROUTER_SESSION: dict[str, Any] = {
+    "session_id": str,
+    "mcp": dict,
+    "tool_router_tools": STRS,
+    "config": dict,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ToolRouterExecution(_Model):
+    """What a tool (or a meta tool) run in a tool-router session returned.
+
+    The API reports a tool's own failure as ``error`` in a 200 answer; ``successful`` is
+    ``error is None``.
+    """
+
+    data: Mapping[str, Any] | None = None
+    error: str | None = None
+    log_id: str | None = None
+    extra: Mapping[str, Any] = _extra()
+
+    @classmethod
+    def from_dict(cls, data: object) -> ToolRouterExecution:
+        return parse_model(cls, data, _ROUTER_EXECUTION)
+
+    @property
+    def successful(self) -> bool:
+        return self.error is None
+
+
+_ROUTER_EXECUTION: dict[str, Any] = {"data": dict, "error": str, "log_id": str}
+
+
+@dataclass(frozen=True, slots=True)
+class ToolRouterLink(_Model):
+    """A connection link made in a session: send the user to ``redirect_url``."""
+
+    redirect_url: str
+    connected_account_id: str | None = None
+    link_token: str | None = None
+    extra: Mapping[str, Any] = _extra()
+
+    @classmethod
+    def from_dict(cls, data: object) -> ToolRouterLink:
+        return parse_model(cls, data, _ROUTER_LINK, ("redirect_url",))
+
+
+_ROUTER_LINK: dict[str, Any] = {
+    "redirect_url": str,
+    "connected_account_id": str,
+    "link_token": str,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ToolRouterToolkit(_Model):
+    """A toolkit as a session sees it: enabled or not, connected or not."""
+
+    slug: str
+    name: str | None = None
+    enabled: bool | None = None
+    is_no_auth: bool | None = None
+    composio_managed_auth_schemes: tuple[str, ...] | None = None
+    meta: Mapping[str, Any] | None = None
+    connected_account: Mapping[str, Any] | None = None
+    extra: Mapping[str, Any] = _extra()
+
+    @classmethod
+    def from_dict(cls, data: object) -> ToolRouterToolkit:
+        return parse_model(cls, data, _ROUTER_TOOLKIT, ("slug",))
+
+
+_ROUTER_TOOLKIT: dict[str, Any] = {
+    "slug": str,
+    "name": str,
+    "enabled": bool,
+    "is_no_auth": bool,
+    "composio_managed_auth_schemes": STRS,
+    "meta": dict,
+    "connected_account": dict,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class McpServer(_Model):
+    """An MCP server configuration (``/mcp/servers``, ``/mcp/{id}``).
+
+    ``server_instance_count`` is kept as the JSON number the API sent.
+    """
+
+    id: str
+    name: str | None = None
+    mcp_url: str | None = None
+    auth_config_ids: tuple[str, ...] | None = None
+    allowed_tools: tuple[str, ...] | None = None
+    toolkits: tuple[str, ...] | None = None
+    toolkit_icons: Mapping[str, Any] | None = None
+    commands: Mapping[str, Any] | None = None
+    managed_auth_via_composio: bool | None = None
+    server_instance_count: Any = None
+    created_at: str | None = None
+    updated_at: str | None = None
+    deleted: bool | None = None
+    extra: Mapping[str, Any] = _extra()
+
+    @classmethod
+    def from_dict(cls, data: object) -> McpServer:
+        return parse_model(cls, data, _MCP_SERVER, ("id",))
+
+
+_MCP_SERVER: dict[str, Any] = {
+    "id": str,
+    "name": str,
+    "mcp_url": str,
+    "auth_config_ids": STRS,
+    "allowed_tools": STRS,
+    "toolkits": STRS,
+    "toolkit_icons": dict,
+    "commands": dict,
+    "managed_auth_via_composio": bool,
+    "server_instance_count": ANY,
+    "created_at": str,
+    "updated_at": str,
+    "deleted": bool,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class McpUrls(_Model):
+    """``mcp.generate``: the server's URL, and one per user id / connected account asked for."""
+
+    mcp_url: str
+    user_ids_url: tuple[str, ...] | None = None
+    connected_account_urls: tuple[str, ...] | None = None
+    extra: Mapping[str, Any] = _extra()
+
+    @classmethod
+    def from_dict(cls, data: object) -> McpUrls:
+        return parse_model(cls, data, _MCP_URLS, ("mcp_url",))
+
+
+_MCP_URLS: dict[str, Any] = {
+    "mcp_url": str,
+    "user_ids_url": STRS,
+    "connected_account_urls": STRS,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class McpInstance(_Model):
+    """One user's instance of an MCP server; ``instance_id`` is that user's id."""
+
+    id: str
+    instance_id: str | None = None
+    mcp_server_id: str | None = None
+    created_at: str | None = None
+    updated_at: str | None = None
+    extra: Mapping[str, Any] = _extra()
+
+    @classmethod
+    def from_dict(cls, data: object) -> McpInstance:
+        return parse_model(cls, data, _MCP_INSTANCE, ("id",))
+
+
+_MCP_INSTANCE: dict[str, Any] = {
+    "id": str,
+    "instance_id": str,
+    "mcp_server_id": str,
+    "created_at": str,
+    "updated_at": str,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class FileRef(_Model):
+    """A file stored for a tool: listed by ``files.list``, returned by ``files.upload``.
+
+    ``key`` (the storage key a tool argument refers to) is known after an upload; the list
+    endpoint does not return it. :meth:`as_tool_argument` is the shape file-taking tools
+    expect.
+    """
+
+    filename: str
+    mimetype: str | None = None
+    md5: str | None = None
+    toolkit_slug: str | None = None
+    tool_slug: str | None = None
+    key: str | None = None
+    extra: Mapping[str, Any] = _extra()
+
+    @classmethod
+    def from_dict(cls, data: object) -> FileRef:
+        return parse_model(cls, data, _FILE_REF, ("filename",))
+
+    def as_tool_argument(self) -> dict[str, Any]:
+        return {"name": self.filename, "mimetype": self.mimetype, "s3key": self.key}
+
+
+_FILE_REF: dict[str, Any] = {
+    "filename": str,
+    "mimetype": str,
+    "md5": str,
+    "toolkit_slug": str,
+    "tool_slug": str,
+    "key": str,
+}
+
+__all__ += [
+    "FileRef",
+    "McpInstance",
+    "McpServer",
+    "McpUrls",
+    "ToolRouterExecution",
+    "ToolRouterLink",
+    "ToolRouterSession",
+    "ToolRouterToolkit",
+    "TriggerInstance",
+    "TriggerType",
+]

@@ -230,3 +230,18 @@ def test_the_checker_reports_a_forgotten_method_a_default_and_a_sync_twin() -> N
     assert "_SyncFake.forgotten has no async twin" in problems
     assert "list: parameters differ" in problems  # limit=None vs limit=10
     assert "pure: does I/O on the sync side but is not async def" in problems
+
+
+def test_verify_webhook_is_the_same_pure_function_on_both_clients() -> None:
+    # SPEC §14: pure, no I/O, the same function on both clients -- so a plain method (not a
+    # coroutine) on the async client. The checker accepts it because it is shared, not
+    # because it is exempted: a second implementation on one side would be reported as I/O.
+    from composio.resources.triggers import AsyncTriggers, Triggers
+    from composio.webhooks import verify_webhook
+
+    assert "triggers" in _SYNC_RESOURCES
+    for triggers in (_SYNC.triggers, _ASYNC.triggers):
+        assert triggers.verify_webhook is verify_webhook
+        assert not inspect.iscoroutinefunction(triggers.verify_webhook)
+    assert _attr(Triggers, "verify_webhook") is _attr(AsyncTriggers, "verify_webhook")
+    assert parity_problems(Triggers, AsyncTriggers) == []
