@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from composio import ValidationError
-from composio.testing import LocalServer
+from composio import APIError, ValidationError
+from composio.testing import Fault, LocalServer
+from tests.integration._api import Api
 
 EXECUTE = "/api/v3.1/tools/execute/GITHUB_STAR_REPO"
 
@@ -109,3 +111,38 @@ def test_api_key_outside_visible_ascii_is_refused_at_creation_without_echo(
     assert not server.requests
     good = driver.client(api_key=server.api_key, base_url=server.url, allow_tracking=False)
     assert good.tools.list(limit=1).items
+
+
+@pytest.fixture
+def api(server: LocalServer) -> Iterator[Api]:
+    caller = Api(server)
+    yield caller
+    caller.close()
+
+
+HTML = Fault(200, headers={"content-type": "text/html"}, body=b"<html>sign in</html>")
+
+
+@pytest.mark.parametrize(
+    ("resource", "method", "path"),
+    [
+        ("auth_configs", "delete", "/auth_configs/{c}"),
+        ("auth_configs", "enable", "/auth_configs/{c}/ENABLED"),
+        ("auth_configs", "disable", "/auth_configs/{c}/DISABLED"),
+        ("connected_accounts", "delete", "/connected_accounts/{a}"),
+        ("connected_accounts", "enable", "/connected_accounts/{a}/status"),
+        ("connected_accounts", "disable", "/connected_accounts/{a}/status"),
+    ],
+)
+def test_a_200_that_is_not_json_is_not_success_for_delete_enable_disable(
+    client: Any, server: LocalServer, api: Api, resource: str, method: str, path: str
+) -> None:
+    """SPEC §12.11: a 200 whose body cannot be parsed is an ``APIError`` (a proxy's sign-in
+    page is not a deletion). ``triggers``/``mcp`` checked it; these accepted any 200."""
+    config = api.managed_auth_config("github")
+    account = api.link(config, "alice")["connected_account_id"]
+    target = config if resource == "auth_configs" else account
+    server.fail_next("/api/v3.1" + path.format(c=config, a=account), [HTML])
+    with pytest.raises(APIError, match="not JSON"):
+        getattr(getattr(client, resource), method)(target)
+    assert getattr(getattr(client, resource), method)(target) is None  # a real answer: fine

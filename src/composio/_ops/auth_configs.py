@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from composio._operation import Flow, Operation, PageData, call_options
+from composio._ops._body import ignore_body
 from composio._ops._encode import (
     page_operation,
     params,
@@ -156,7 +157,7 @@ def delete_auth_config(
         "auth_configs.delete",
         "DELETE",
         _path(config_id, "delete"),
-        _nothing,
+        ignore_body,
         options=call_options(extra_headers, timeout),
     )
 
@@ -170,6 +171,6 @@ def set_auth_config_status(
         f"auth_configs.{name}",
         "PATCH",
         _path(config_id, name, f"/{status}"),
-        _nothing,
+        ignore_body,
         options=call_options(extra_headers, timeout),
     )

@@ -16,6 +16,7 @@ from types import MappingProxyType
 from typing import Any
 
 from composio._operation import CallOptions, Flow, Operation, PageData, Sleep, call_options
+from composio._ops._body import ignore_body
 from composio._ops._encode import (
     page_operation,
     params,
@@ -120,11 +121,6 @@ def _connection_request(
         redirect if isinstance(redirect, str) and redirect else None,
         MappingProxyType(extra),
     )
-
-
-def _nothing(response: Any) -> None:
-    """``delete``/``enable``/``disable`` return ``None``; a 2xx is the whole answer."""
-    return None
 
 
 # -- operations ------------------------------------------------------------------------------
@@ -353,7 +349,7 @@ def delete_account(account_id: str, *, extra_headers: HeadersArg, timeout: Any) 
         "connected_accounts.delete",
         "DELETE",
         _account_path(account_id, "delete"),
-        _nothing,
+        ignore_body,
         options=call_options(extra_headers, timeout),
     )
 
@@ -366,7 +362,7 @@ def set_account_enabled(
         f"connected_accounts.{name}",
         "PATCH",
         _account_path(account_id, name, "/status"),
-        _nothing,
+        ignore_body,
         body={"enabled": enabled},
         options=call_options(extra_headers, timeout),
     )
