@@ -104,3 +104,26 @@ def test_every_docs_page_is_in_the_nav() -> None:
     in_nav = set(re.findall(r":\s*([\w/.-]+\.md)\s*$", text, re.M))
     pages = {str(p.relative_to(DOCS)) for p in DOCS.rglob("*.md")}
     assert pages <= in_nav, f"pages missing from mkdocs.yml nav: {sorted(pages - in_nav)}"
+
+
+def test_security_page_lists_every_header_the_sdk_sends() -> None:
+    """What arrives at the server with no custom headers (a GET and a POST, tracing on) is
+    exactly the page's table, save ``tracestate`` (sent only when the caller's context has
+    one)."""
+    from opentelemetry.sdk.trace import TracerProvider
+
+    with (
+        LocalServer() as server,
+        Composio(
+            api_key=server.api_key,
+            base_url=server.url,
+            allow_tracking=False,
+            tracer_provider=TracerProvider(),
+        ) as client,
+    ):
+        client.tools.list()
+        client.tools.execute("TEXT_UPPERCASE", {"text": "hi"}, user_id="u1")
+    sent = {name for request in server.requests for name in request.headers}
+    listed = {m["name"] for m in ROW.finditer(_section("security.md", "What is sent"))}
+    assert sent - listed == set(), f"sent but not on docs/security.md: {sent - listed}"
+    assert listed - sent == {"tracestate"}, f"listed but never sent: {listed - sent}"
