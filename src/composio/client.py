@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -79,11 +79,11 @@ class _Runtime:
     def telemetry_sink(self, config: ClientConfig) -> Any:
         return self.telemetry.sink_for(config)
 
-    def close(self) -> None:
+    def close(self, how: str = "close()") -> None:
         try:
             self.telemetry.close(timeout=1.0)
         finally:
-            self.transport.close()
+            self.transport.close(how)
 
 
 class _Built:
@@ -142,6 +142,27 @@ def _check_max_retries(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ValidationError("max_retries must be an int >= 0 (0 disables retries).")
     return value
+
+
+def _check_pool_maxsize(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValidationError("pool_maxsize must be an int >= 1 (connections kept per host).")
+    return value
+
+
+def _check_items(value: object, what: str) -> tuple[Any, ...]:
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
+        raise ValidationError(
+            f"{what} must be a list or tuple of objects, not {type(value).__name__}."
+        )
+    return tuple(value)
+
+
+def _check_names(value: object) -> frozenset[str]:
+    names = _check_items(value, "blocked_plugins")
+    if not all(isinstance(n, str) for n in names):
+        raise ValidationError("blocked_plugins must be a list of plugin names (str).")
+    return frozenset(names)
 
 
 def _check_verify(value: object) -> bool | str:
@@ -211,20 +232,18 @@ class Composio:
             max_retries=_check_max_retries(max_retries),
             verify=_check_verify(verify),
             tracer_provider=tracer_provider,
-            middlewares=tuple(middlewares),
-            plugins=tuple(plugins),
-            blocked_plugins=frozenset(blocked_plugins),
+            middlewares=_check_items(middlewares, "middlewares"),
+            plugins=_check_items(plugins, "plugins"),
+            blocked_plugins=_check_names(blocked_plugins),
         )
-        if isinstance(pool_maxsize, bool) or not isinstance(pool_maxsize, int) or pool_maxsize < 1:
-            raise ValidationError("pool_maxsize must be an int >= 1.")
         transport = RequestsTransport(
-            config.base_url, verify=config.verify, pool_maxsize=pool_maxsize
+            config.base_url, verify=config.verify, pool_maxsize=_check_pool_maxsize(pool_maxsize)
         )
         runtime = _Runtime(transport)
         try:
             built = _Built(config, runtime, transport)
         except BaseException:
-            transport.close()
+            runtime.close()  # nothing of a failed build outlives it: pool, telemetry, tracking
             raise
         _log_base_url(config.base_url)
         self._init(built, runtime, _EMPTY, owns=True)
@@ -276,10 +295,14 @@ class Composio:
         plugins: Any = NOT_GIVEN,
         *,
         blocked_plugins: Any = NOT_GIVEN,
+        pool_maxsize: Any = NOT_GIVEN,
     ) -> Composio:
         """A derived client with some settings replaced; it shares the connection pool.
 
-        ``default_headers`` merges over this client's; session layers are kept.
+        Every setting not given is kept (SPEC §12.10). ``default_headers`` merges over this
+        client's; session layers are kept. Another ``verify`` or ``pool_maxsize`` needs another
+        pool: the copy gets its own, which only closing the copy closes. If anything raises,
+        nothing the call made (pool, telemetry queue) outlives it.
         """
         old = self._built.config
         new_base = old.base_url if base_url is NOT_GIVEN else validate_base_url(base_url)
@@ -309,23 +332,34 @@ class Composio:
             tracer_provider=old.tracer_provider
             if tracer_provider is NOT_GIVEN
             else tracer_provider,
-            middlewares=old.middlewares if middlewares is NOT_GIVEN else tuple(middlewares),
-            plugins=old.plugins if plugins is NOT_GIVEN else tuple(plugins),
+            middlewares=old.middlewares
+            if middlewares is NOT_GIVEN
+            else _check_items(middlewares, "middlewares"),
+            plugins=old.plugins if plugins is NOT_GIVEN else _check_items(plugins, "plugins"),
             blocked_plugins=old.blocked_plugins
             if blocked_plugins is NOT_GIVEN
-            else frozenset(blocked_plugins),
+            else _check_names(blocked_plugins),
         )
         runtime = self._runtime
         transport = runtime.transport
+        old_maxsize = transport.pool_maxsize
+        new_maxsize = (
+            old_maxsize if pool_maxsize is NOT_GIVEN else _check_pool_maxsize(pool_maxsize)
+        )
         owns = False
-        if new_verify != old.verify:
-            # TLS settings belong to a pool: a different verify gets its own (owned) runtime.
-            transport = RequestsTransport(new_base, verify=new_verify)
+        if new_verify != old.verify or new_maxsize != old_maxsize:
+            # TLS settings and the size belong to a pool: the copy gets its own (owned) runtime.
+            transport = RequestsTransport(new_base, verify=new_verify, pool_maxsize=new_maxsize)
             runtime = _Runtime(transport)
             owns = True
         elif new_base != old.base_url:
             transport = transport.for_base_url(new_base)
-        built = _Built(config, runtime, transport)
+        try:
+            built = _Built(config, runtime, transport)
+        except BaseException:
+            if owns:
+                runtime.close()
+            raise
         if new_base != old.base_url:
             _log_base_url(new_base)
         client = object.__new__(Composio)
@@ -447,7 +481,11 @@ class Composio:
 
     # -- lifecycle -----------------------------------------------------------------------
     def close(self) -> None:
-        """Close the pool and flush telemetry -- only on the client that owns them."""
+        """Close the pool and flush telemetry -- only on the client that owns them.
+
+        Afterwards every call on this client, its sessions and the ``with_options`` copies
+        sharing its pool raises :class:`~composio.errors.ClientClosedError`. Idempotent.
+        """
         if self._owns_runtime:
             self._runtime.close()
 
@@ -455,7 +493,8 @@ class Composio:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.close()
+        if self._owns_runtime:
+            self._runtime.close("the exit of its 'with' block")
 
     def __repr__(self) -> str:
         names = sorted(self.headers)

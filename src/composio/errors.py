@@ -24,6 +24,7 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "ClientClosedError",
     "ComposioError",
     "ComposioNoAPIKeyError",
     "ConflictError",
@@ -250,3 +251,16 @@ class WebhookVerificationError(ComposioError):
         super().__init__(message)
         self.reason = reason
         self.header = header
+
+
+class ClientClosedError(ComposioError):
+    """A call on a client whose connection pool was closed (SPEC §12.9).
+
+    Raised for the root client after ``close()`` (or the end of its ``with`` block) and for
+    every session and ``with_options`` copy sharing its pool; the SDK never reopens sockets
+    behind a ``close()``. ``base_url`` names the root client that was closed.
+    """
+
+    def __init__(self, message: str, *, base_url: str | None = None) -> None:
+        super().__init__(message)
+        self.base_url = base_url

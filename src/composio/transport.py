@@ -11,16 +11,18 @@ Why the adapter is called directly instead of ``Session.request``:
 * Redirects are followed here, by SPEC §8's rules, not by ``requests`` (which strips only
   ``Authorization`` on a cross-origin hop).
 
-The body is read here, in ``read1`` slices, so that the call's total deadline bounds a body
-that trickles in a byte at a time (each slice is one socket read, bounded by the read timeout
-that was clipped to the deadline).
+The body is read here, in ``read1`` slices. The call's total deadline bounds all of it: every
+socket read of the response (status line, headers, chunk sizes, reads the gzip decoder asks
+for) waits at most what is left of the total (:mod:`composio._deadline_http`), and each
+exchange -- attempt or redirect hop -- gets connect/read timeouts clipped to what is left when
+it starts.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json as _json
 import os
-import threading
 import time
 from collections.abc import Mapping
 from urllib.parse import urlencode, urljoin, urlsplit
@@ -30,12 +32,20 @@ import requests.adapters
 import requests.exceptions as rex
 import urllib3.exceptions as u3ex
 from requests.models import PreparedRequest
+from requests.utils import requote_uri
 
-from composio._redact import redact_headers, redact_url, scrub
-from composio.errors import APIConnectionError, APITimeoutError, RequestInfo
+from composio._deadline_http import DeadlineAdapter, read_limits
+from composio._redact import redact_url, scrub
+from composio._request_info import request_info
+from composio.errors import (
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    ClientClosedError,
+)
 from composio.pipeline import Request, Response
 
-__all__ = ["RequestsTransport", "request_info"]
+__all__ = ["RequestsTransport"]
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _MAX_REDIRECTS = 5
@@ -55,22 +65,66 @@ _CROSS_ORIGIN_SAFE = frozenset(
     }
 )
 _READ_SLICE = 65536
+#: A redirect body up to this size is read so its connection can be reused; larger: closed.
+_DRAIN_LIMIT = 65536
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
-
-
-def request_info(request: Request, url: str | None = None) -> RequestInfo:
-    """The redacted description of a request that errors carry."""
-    return RequestInfo(
-        method=request.method,
-        url=scrub(redact_url(url or request.url), request.headers),  # a redirect echo (§12.5)
-        headers=redact_headers(request.headers.to_wire()),
-    )
 
 
 def _origin(url: str) -> tuple[str, str, int | None]:
     parts = urlsplit(url)
     port = parts.port or (443 if parts.scheme == "https" else 80)
     return (parts.scheme, (parts.hostname or "").lower(), port)
+
+
+class _Pool:
+    """One root client's ``requests`` session, shared by every transport over it, and whether
+    (and how) it was closed.
+
+    Why the closed state lives here and not on a transport: ``with_options(base_url=...)``
+    makes a second transport over the same pool, and closing the root must close that one
+    too. ``requests`` itself would quietly open new sockets on a closed session; every send
+    checks :attr:`closed_by` first and raises :class:`ClientClosedError` instead.
+    """
+
+    __slots__ = ("adapter", "base_url", "closed_by", "maxsize", "pid", "session")
+
+    def __init__(self, base_url: str, maxsize: int) -> None:
+        self.base_url = base_url  #: the root client's, named in ClientClosedError
+        self.maxsize = maxsize
+        self.closed_by: str | None = None
+        self.pid = os.getpid()
+        self.session, self.adapter = self._new_session()
+
+    def _new_session(self) -> tuple[requests.Session, requests.adapters.HTTPAdapter]:
+        session = requests.Session()
+        adapter = DeadlineAdapter(pool_connections=4, pool_maxsize=self.maxsize, max_retries=0)
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
+        return session, adapter
+
+    def close(self, how: str) -> None:
+        # The flag first, the sockets second: a send that raced past the check and opened a
+        # socket after ``session.close()`` sees the flag when it ends and sweeps again.
+        if self.closed_by is None:
+            self.closed_by = how
+        self.session.close()
+
+    def sweep(self) -> None:
+        """Close whatever a send that raced with :meth:`close` opened (idempotent)."""
+        self.session.close()
+
+    def after_fork_in_child(self) -> None:
+        # The parent's sockets are not ours; a closed pool stays closed in the child.
+        self.session, self.adapter = self._new_session()
+        self.pid = os.getpid()
+
+    def closed_error(self, method: str, url: str) -> ClientClosedError:
+        return ClientClosedError(
+            f"{method} {redact_url(url)}: the Composio client for {self.base_url} was closed "
+            f"by {self.closed_by}; its sessions and with_options copies share its connection "
+            "pool and are closed with it. Create a new Composio(...) to make more calls.",
+            base_url=self.base_url,
+        )
 
 
 class RequestsTransport:
@@ -84,78 +138,62 @@ class RequestsTransport:
         *,
         verify: bool | str = True,
         pool_maxsize: int = 32,
-        session: requests.Session | None = None,
+        pool: _Pool | None = None,
     ) -> None:
         self._base_url = base_url
         # With the slash, "http://h:80" does not claim "http://h:8000/..." as its own.
         self._base_prefix = base_url + "/"
-        self._pool_maxsize = pool_maxsize
-        self._lock = threading.Lock()
-        self._pid = os.getpid()
-        self._session = session if session is not None else self._new_session()
+        self._pool = pool if pool is not None else _Pool(base_url, pool_maxsize)
         # Resolved once (SPEC §3): env proxies and CA bundle for the base URL's host.
-        env = self._session.merge_environment_settings(base_url, {}, False, verify, None)
+        env = self._pool.session.merge_environment_settings(base_url, {}, False, verify, None)
         self._proxies: dict[str, str] = dict(env.get("proxies") or {})
         resolved = env.get("verify", verify)
         self._verify: bool | str = verify if resolved is None else resolved
         self._cert = env.get("cert")
-        self._adapter = self._session.get_adapter(base_url)
-        self.closed = False
-
-    def _new_session(self) -> requests.Session:
-        session = requests.Session()
-        adapter = requests.adapters.HTTPAdapter(
-            pool_connections=4, pool_maxsize=self._pool_maxsize, max_retries=0
-        )
-        session.mount("https://", adapter)
-        session.mount("http://", adapter)
-        return session
 
     def for_base_url(self, base_url: str) -> RequestsTransport:
         """A transport for another base URL over the same pool (``with_options(base_url=)``)."""
-        return RequestsTransport(
-            base_url, verify=self._verify, pool_maxsize=self._pool_maxsize, session=self._session
-        )
+        return RequestsTransport(base_url, verify=self._verify, pool=self._pool)
 
     # -- lifecycle -----------------------------------------------------------------------
-    def close(self) -> None:
-        self.closed = True
-        self._session.close()
+    @property
+    def pool_maxsize(self) -> int:
+        return self._pool.maxsize
+
+    @property
+    def closed(self) -> bool:
+        return self._pool.closed_by is not None
+
+    def close(self, how: str = "close()") -> None:
+        """Close the pool for every transport sharing it; later calls raise ClientClosedError.
+
+        ``how`` ends up in that error's message ("close()", "the exit of its 'with' block").
+        Idempotent: the first ``how`` is kept.
+        """
+        self._pool.close(how)
 
     def after_fork_in_child(self) -> None:
         """A forked child must not share the parent's sockets: start a fresh pool."""
-        self._lock = threading.Lock()
-        self._session = self._new_session()
-        self._adapter = self._session.get_adapter(self._base_url)
-        self._pid = os.getpid()
+        self._pool.after_fork_in_child()
 
     @property
     def session(self) -> requests.Session:
         """The underlying ``requests.Session`` (its adapters hold the pool)."""
-        return self._session
+        return self._pool.session
 
     # -- sending -------------------------------------------------------------------------
     def __call__(self, request: Request) -> Response:
-        if self._pid != os.getpid():  # pragma: no cover - exercised by the fork test
-            self.after_fork_in_child()
+        pool = self._pool
+        if pool.closed_by is not None:
+            raise pool.closed_error(request.method, request.url)
+        if pool.pid != os.getpid():  # pragma: no cover - exercised by the fork test
+            pool.after_fork_in_child()
         ctx = request.context
         started = time.monotonic()
-        remaining = ctx.deadline - started
-        if remaining <= 0:
-            raise APITimeoutError(
-                f"{request.method} {redact_url(request.url)}: the call's total timeout of "
-                f"{ctx.timeout.total:g}s ran out before the attempt could start.",
-                request=request_info(request),
-                sent=False,
-                kind="deadline",
-            )
-        timeout = ctx.timeout
-        connect = remaining if timeout.connect is None else min(timeout.connect, remaining)
-        read = remaining if timeout.read is None else min(timeout.read, remaining)
-
         url = request.url
         if request.params:
-            url = f"{url}?{urlencode(request.params)}"
+            # A path may carry its own query (client.request("GET", "/p?x=1", params=...)).
+            url = f"{url}{'&' if '?' in url else '?'}{urlencode(request.params)}"
         headers = request.headers
         body: bytes | None = None
         if request.json is not None:
@@ -171,25 +209,41 @@ class RequestsTransport:
 
         method = request.method
         hops = 0
-        while True:
-            raw = self._send_once(request, method, url, wire, body, (connect, read))
-            status = raw.status_code
-            if status not in _REDIRECTS or method not in ("GET", "HEAD"):
-                break
-            location = raw.headers.get("location")
-            if not location or hops >= _MAX_REDIRECTS:
-                break
-            next_url = urljoin(url, location)
-            if urlsplit(next_url).scheme not in ("http", "https"):
-                break
-            raw.close()
-            hops += 1
-            if _origin(next_url) != _origin(url):
-                # SPEC §8: credentials and user headers never cross origins, and once
-                # dropped they are not re-added on later hops.
-                wire = {k: v for k, v in wire.items() if k.lower() in _CROSS_ORIGIN_SAFE}
-            url = next_url
-        content = self._read_body(request, raw, ctx.deadline, url)
+        # Every socket read of this call, headers and body, stops at its deadline.
+        limits = read_limits.set((ctx.deadline, ctx.timeout.read))
+        try:
+            while True:
+                raw = self._send_once(request, method, url, wire, body, hops)
+                status = raw.status_code
+                if status not in _REDIRECTS or method not in ("GET", "HEAD"):
+                    break
+                location = raw.headers.get("location")
+                if location is None:
+                    break  # nothing to follow: the 3xx is the answer
+                try:
+                    next_url = _redirect_target(url, location, hops)
+                except _RedirectRefused as refused:
+                    self._release(request, raw, url)
+                    raise APIError(
+                        scrub(
+                            f"{method} {redact_url(url)}: {refused} (HTTP {status}).",
+                            request.headers,
+                        ),
+                        request=request_info(request, url),
+                        request_id=raw.headers.get("x-request-id"),
+                    ) from None
+                self._release(request, raw, url)
+                hops += 1
+                if _origin(next_url) != _origin(url):
+                    # SPEC §8: credentials and user headers never cross origins, and once
+                    # dropped they are not re-added on later hops.
+                    wire = {k: v for k, v in wire.items() if k.lower() in _CROSS_ORIGIN_SAFE}
+                url = next_url
+            content = self._read_body(request, raw, ctx.deadline, url)
+        finally:
+            read_limits.reset(limits)
+            if pool.closed_by is not None:  # closed while this call was on the wire
+                pool.sweep()
         return Response(request, raw, content, time.monotonic() - started)
 
     def _send_once(
@@ -199,26 +253,49 @@ class RequestsTransport:
         url: str,
         wire: Mapping[str, str],
         body: bytes | None,
-        timeout: tuple[float, float],
+        hop: int = 0,
     ) -> requests.Response:
+        """One HTTP exchange (one attempt or one redirect hop) up to the response headers.
+
+        Its connect and read timeouts are clipped to what is left of the call's total now,
+        not when the call began: a slow first hop leaves less for the next.
+        """
+        ctx = request.context
+        remaining = ctx.deadline - time.monotonic()
+        if remaining <= 0:
+            raise APITimeoutError(
+                scrub(
+                    f"{method} {redact_url(url)}: the call's total timeout of "
+                    f"{ctx.timeout.total:g}s ran out before the "
+                    f"{'next redirect hop' if hop else 'attempt'} could start.",
+                    request.headers,
+                ),
+                request=request_info(request, url),
+                sent=False,
+                kind="deadline",
+            )
+        limit = ctx.timeout
+        connect = remaining if limit.connect is None else min(limit.connect, remaining)
+        read = remaining if limit.read is None else min(limit.read, remaining)
         prepared = PreparedRequest()
         prepared.method = method
         prepared.url = url
         prepared.headers = wire  # type: ignore[assignment]
         prepared.body = body
+        pool = self._pool
+        if pool.closed_by is not None:  # closed between attempts or redirect hops
+            raise pool.closed_error(method, url)
+        adapter = pool.adapter
         if url.startswith(self._base_prefix):
-            adapter, proxies = self._adapter, self._proxies
-        else:  # a redirect hop elsewhere: resolve its adapter and proxies (rare path)
-            adapter = self._session.get_adapter(url)
-            proxies = dict(
-                self._session.merge_environment_settings(url, {}, False, None, None).get("proxies")
-                or {}
-            )
+            proxies = self._proxies
+        else:  # a redirect hop elsewhere: resolve its proxies (rare path)
+            settings = pool.session.merge_environment_settings(url, {}, False, None, None)
+            proxies = dict(settings.get("proxies") or {})
         try:
             return adapter.send(
                 prepared,
                 stream=True,
-                timeout=timeout,
+                timeout=(connect, read),
                 verify=self._verify,
                 cert=self._cert,
                 proxies=proxies,
@@ -228,7 +305,7 @@ class RequestsTransport:
                 APITimeoutError, request, url, "connect_timeout", False, exc
             ) from None
         except rex.ReadTimeout as exc:
-            raise self._error(APITimeoutError, request, url, "read_timeout", True, exc) from None
+            raise _read_timeout(request, url, "waiting for the response", exc) from None
         except rex.SSLError as exc:
             raise self._error(APIConnectionError, request, url, "tls", False, exc) from None
         except rex.ConnectionError as exc:
@@ -246,20 +323,14 @@ class RequestsTransport:
             while True:
                 if time.monotonic() > deadline:
                     raw.close()  # closes the socket and gives its pool slot back
-                    raise APITimeoutError(
-                        f"{request.method} {redact_url(url)}: the call's total timeout of "
-                        f"{request.context.timeout.total:g}s ran out while reading the body.",
-                        request=request_info(request, url),
-                        sent=True,
-                        kind="deadline",
-                    )
+                    raise _read_timeout(request, url, "reading the body", None)
                 chunk = stream.read1(_READ_SLICE, decode_content=True)
                 if not chunk:
                     break
                 chunks.append(chunk)
         except u3ex.ReadTimeoutError as exc:
-            raw.close()
-            raise self._error(APITimeoutError, request, url, "read_timeout", True, exc) from None
+            raw.close()  # half-read: never back into the pool as it is
+            raise _read_timeout(request, url, "reading the body", exc) from None
         except (u3ex.HTTPError, OSError, rex.RequestException) as exc:
             raw.close()
             kind = "truncated" if "IncompleteRead" in repr(exc) else "reset"
@@ -268,6 +339,17 @@ class RequestsTransport:
         raw._content = content
         raw._content_consumed = True  # type: ignore[attr-defined]
         return content
+
+    def _release(self, request: Request, raw: requests.Response, url: str) -> None:
+        """Hand a redirect's connection back to the pool: drain a small body (so the
+        connection can be reused), else close it. Never raises: the caller has its own error."""
+        length = raw.headers.get("content-length", "")
+        if length.isdigit() and int(length) <= _DRAIN_LIMIT:
+            try:
+                self._read_body(request, raw, request.context.deadline, url)
+            except APIConnectionError:
+                return  # _read_body closed it
+        raw.close()  # consumed: gives the connection back; unconsumed: closes it first
 
     @staticmethod
     def _error(
@@ -297,6 +379,58 @@ class RequestsTransport:
             sent=sent,
             kind=kind,
         )
+
+
+class _RedirectRefused(Exception):
+    """Why a redirect is not followed; becomes an ``APIError`` with the request attached."""
+
+
+def _redirect_target(url: str, location: str, hops: int) -> str:
+    """The absolute URL a ``Location`` points to, checked the way a first URL would be.
+
+    Raises :class:`_RedirectRefused` for a sixth hop, a ``Location`` that does not parse (a bad
+    port, an unclosed IPv6 bracket, empty), a scheme other than http(s), and https -> http
+    (SPEC §8's https-only rule must not be bypassed by a redirect).
+    """
+    if hops >= _MAX_REDIRECTS:
+        raise _RedirectRefused(f"too many redirects (more than {_MAX_REDIRECTS})")
+    if not location.strip():
+        raise _RedirectRefused("the redirect's Location header is empty")
+    # as requests does: http.client decoded the header as latin-1; servers send UTF-8
+    with contextlib.suppress(UnicodeError):
+        location = location.encode("latin-1").decode("utf-8")
+    try:
+        target = urljoin(url, requote_uri(location.strip()))
+        parts = urlsplit(target)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
+    except ValueError:
+        raise _RedirectRefused("the redirect's Location header is not a valid URL") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise _RedirectRefused("the redirect's Location is not an http(s) URL with a host")
+    if parts.scheme == "http" and urlsplit(url).scheme == "https":
+        raise _RedirectRefused("refused a redirect from https to plain http")
+    return target
+
+
+def _read_timeout(
+    request: Request, url: str, during: str, exc: BaseException | None
+) -> APITimeoutError:
+    """A read that timed out: ``deadline`` when the call's total ran out (never retried),
+    else ``read_timeout`` (one read waited longer than ``Timeout.read``)."""
+    if exc is None or time.monotonic() >= request.context.deadline:
+        return APITimeoutError(
+            scrub(
+                f"{request.method} {redact_url(url)}: the call's total timeout of "
+                f"{request.context.timeout.total:g}s ran out while {during}.",
+                request.headers,
+            ),
+            request=request_info(request, url),
+            sent=True,
+            kind="deadline",
+        )
+    error = RequestsTransport._error(APITimeoutError, request, url, "read_timeout", True, exc)
+    assert isinstance(error, APITimeoutError)
+    return error
 
 
 def _classify_connection_error(exc: BaseException) -> tuple[str, bool]:

@@ -22,7 +22,8 @@ from urllib.parse import quote
 from composio import Composio
 from composio.middlewares.retry import DEFAULT_SEAMS, RetrySeams
 
-Behaviour = Callable[[socket.socket, bytes, threading.Event], None]
+#: Answers one request; returns True to keep the connection open for the next one.
+Behaviour = Callable[[socket.socket, bytes, threading.Event], "bool | None"]
 
 
 class RawServer:
@@ -35,7 +36,9 @@ class RawServer:
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
         self.requests: list[bytes] = []  #: request heads received, in order
-        self.connections = 0
+        self.connections = 0  #: accepted so far
+        self._open: set[socket.socket] = set()
+        self._changed = threading.Condition(self._lock)
         self._accepter = threading.Thread(target=self._accept_loop, daemon=True)
 
     @property
@@ -46,10 +49,26 @@ class RawServer:
         self._accepter.start()
         return self
 
+    @property
+    def open_connections(self) -> int:
+        """Connections the client has not closed yet (the server never closes a kept one)."""
+        with self._lock:
+            return len(self._open)
+
+    def wait_open_connections(self, n: int, timeout: float = 5.0) -> bool:
+        """Wait until exactly ``n`` connections are open (e.g. 0: the client closed them all)."""
+        with self._changed:
+            return self._changed.wait_for(lambda: len(self._open) == n, timeout)
+
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         with contextlib.suppress(OSError):
             self._listener.close()
+        with self._lock:
+            still_open = list(self._open)
+        for conn in still_open:  # wake handlers blocked on a kept-alive connection
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
         self._accepter.join(timeout=5)
         for t in list(self._threads):
             t.join(timeout=5)
@@ -65,6 +84,7 @@ class RawServer:
                 return
             with self._lock:
                 self.connections += 1
+                self._open.add(conn)
             t = threading.Thread(target=self._serve, args=(conn,), daemon=True)
             self._threads.append(t)
             t.start()
@@ -78,13 +98,16 @@ class RawServer:
                     return
                 with self._lock:
                     self.requests.append(head)
-                self._behaviour(conn, head, self._stop)
-                return  # every behaviour ends the connection
+                if not self._behaviour(conn, head, self._stop):
+                    return  # the behaviour ends the connection
         except OSError:
             return
         finally:
             with contextlib.suppress(OSError):
                 conn.close()
+            with self._changed:
+                self._open.discard(conn)
+                self._changed.notify_all()
 
 
 def _read_request(conn: socket.socket) -> bytes | None:
@@ -133,14 +156,83 @@ def slow_headers(stall: float) -> Behaviour:
     return behaviour
 
 
-def redirect_to(location: str, status: int = 302) -> Behaviour:
-    """Answer every request with a redirect, whatever its headers (no key check)."""
+def redirect_to(location: str, status: int = 302, delay: float = 0.0) -> Behaviour:
+    """Answer every request with a redirect (after ``delay`` s), whatever its headers."""
 
     def behaviour(conn: socket.socket, head: bytes, stop: threading.Event) -> None:
+        if delay:
+            stop.wait(delay)
         conn.sendall(
             f"HTTP/1.1 {status} Found\r\nLocation: {location}\r\nContent-Length: 0\r\n"
             "Connection: close\r\n\r\n".encode()
         )
+
+    return behaviour
+
+
+def answer(
+    status: int = 200,
+    body: bytes = b'{"ok": true}',
+    *,
+    arrived: threading.Event | None = None,
+    gate: threading.Event | None = None,
+) -> Behaviour:
+    """Answer every request on a kept-alive connection, which only the client closes.
+
+    ``arrived`` is set when a request is in; the answer waits for ``gate`` (if given), so a
+    test can act while a call is provably on the wire.
+    """
+
+    def behaviour(conn: socket.socket, head: bytes, stop: threading.Event) -> bool:
+        conn.settimeout(None)  # idle keep-alive: wait for the client's next request or close
+        if arrived is not None:
+            arrived.set()
+        if gate is not None:
+            while not gate.wait(0.05):
+                if stop.is_set():
+                    return False
+        conn.sendall(
+            f"HTTP/1.1 {status} X\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n".encode()
+            + body
+        )
+        return True
+
+    return behaviour
+
+
+def trickle(mode: str, every: float = 0.2) -> Behaviour:
+    """Answer slowly, forever, one byte each ``every`` seconds, until the client hangs up.
+
+    ``mode`` says where the trickle is: ``headers`` (a header line that never ends),
+    ``length`` (a body under a large Content-Length), ``close`` (no length: the body ends
+    with the connection), ``chunked`` (one-byte chunks), ``chunk-size`` (a chunk-size line
+    that never ends), ``gzip`` (a gzip header whose file name never ends: bytes that decode
+    to nothing), ``stall`` (a few body bytes, then silence).
+    """
+    heads = {
+        "headers": b"HTTP/1.1 200 OK\r\nX-Slow: ",
+        "length": b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n",
+        "close": b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n",
+        "chunked": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
+        "chunk-size": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
+        "gzip": b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 100000\r\n\r\n"
+        # magic, deflate, FNAME set, mtime, xfl, os: then a file name that never ends
+        + b"\x1f\x8b\x08\x08\x00\x00\x00\x00\x00\x03",
+        "stall": b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n",
+    }
+    piece = {"chunked": b"1\r\nx\r\n", "chunk-size": b"0"}.get(mode, b"a")
+    head = heads[mode]
+
+    def behaviour(conn: socket.socket, _: bytes, stop: threading.Event) -> None:
+        conn.sendall(head)
+        sent = 0
+        while not stop.wait(every):
+            if mode == "stall" and sent >= 3:
+                conn.recv(1)  # a little body, then silence until the client hangs up
+                return
+            conn.sendall(piece)  # raises once the client has closed: the handler ends
+            sent += 1
 
     return behaviour
 

@@ -9,12 +9,11 @@ from urllib.parse import urlencode
 
 import pytest
 
-from composio import AuthenticationError, Composio
+from composio import APIError, APIStatusError, AuthenticationError, Composio
 from composio.testing import LocalServer
 from tests.conftest import SENTINEL_KEY
 from tests.integration._raw_servers import (
     assert_error_clean,
-    assert_no_secret,
     checked_out,
     raw_server,
     redirect_to,
@@ -120,12 +119,64 @@ def test_post_redirect_is_not_followed(
     assert len(sentinel_server.requests_to("/redirect")) == 1
 
 
-def test_at_most_five_hops(session: Composio, sentinel_server: LocalServer) -> None:
+def test_a_sixth_hop_is_an_error_not_a_success(
+    session: Composio, sentinel_server: LocalServer, caplog: pytest.LogCaptureFixture
+) -> None:
     inner = "/echo"
     for _ in range(5):
         inner = f"/redirect?{urlencode(_redirect(inner))}"
-    response = session.request("GET", "/redirect", params=_redirect(inner))
-    assert response.status_code == 302  # the sixth redirect is handed back, not followed
+    with pytest.raises(APIError, match="too many redirects") as info:
+        session.request("GET", "/redirect", params=_redirect(inner))
+    assert not isinstance(info.value, APIStatusError)  # the 3xx is not passed off as a result
     assert len(sentinel_server.requests_to("/redirect")) == 6
     assert sentinel_server.requests_to("/echo") == []
-    assert_no_secret(SENTINEL_KEY, repr(response))
+    assert checked_out(session) == 0
+    assert_error_clean(SENTINEL_KEY, info.value, caplog.text)
+
+
+def test_five_hops_are_followed(session: Composio, sentinel_server: LocalServer) -> None:
+    inner = "/echo"
+    for _ in range(4):
+        inner = f"/redirect?{urlencode(_redirect(inner))}"
+    response = session.request("GET", "/redirect", params=_redirect(inner))
+    assert response.status_code == 200
+    assert len(sentinel_server.requests_to("/redirect")) == 5
+
+
+@pytest.mark.parametrize(
+    "location",
+    [
+        "http://[::1",  # an IPv6 bracket never closed
+        "http://127.0.0.1:port-not-number/",
+        "http://127.0.0.1:99999/",  # a port out of range
+        "",  # present but empty
+        "   ",
+        "ftp://127.0.0.1/file",  # not http(s)
+        "https://:443/no-host",
+    ],
+)
+def test_a_malformed_location_is_an_api_error_and_the_connection_goes_back(
+    session: Composio,
+    sentinel_server: LocalServer,
+    caplog: pytest.LogCaptureFixture,
+    location: str,
+) -> None:
+    session.request("GET", "/echo")  # one pooled connection, kept alive
+    accepted = sentinel_server.accepted_connections
+    with pytest.raises(APIError, match="Location") as info:
+        session.request("GET", "/redirect", params={"to": location})
+    assert not isinstance(info.value, ValueError)  # not a bare ValueError, nor ValidationError
+    assert checked_out(session) == 0
+    # the connection went back to the pool, drained: the next call reuses it
+    assert session.request("GET", "/echo").status_code == 200
+    assert sentinel_server.accepted_connections == accepted
+    assert_error_clean(SENTINEL_KEY, info.value, caplog.text)
+
+
+def test_a_location_with_spaces_and_utf8_is_quoted_and_followed(
+    session: Composio, sentinel_server: LocalServer
+) -> None:
+    response = session.request("GET", "/redirect", params=_redirect("/echo?q=a b&w=é"))
+    assert response.status_code == 200
+    (hop,) = sentinel_server.requests_to("/echo")
+    assert hop.query == {"q": ["a b"], "w": ["é"]}

@@ -386,9 +386,12 @@ def test_503_storm_is_capped_by_the_retry_budget(
     elapsed = time.monotonic() - started
     seen = len(sentinel_server.requests_to(TOOLS))
     assert failures == operations
-    # Without the budget this would be 3,000. With it: 20% of 1,000 plus 10 per second.
-    assert operations < seen <= 1.3 * operations
-    # (the floor is per clock second: a run of t seconds touches at most t + 2 of them)
+    # Without the budget this would be 3,000. With it: 20% of 1,000 plus 10 per second of
+    # wall clock (about 1.3x on an idle machine). The floor is per clock second, so the bound
+    # is computed from the run's own duration: a fixed 1.3x cap failed on loaded CI machines
+    # where 1,000 calls take over 8 s. The bound still fails long before 3,000.
+    assert operations < seen < 2 * operations
+    # (a run of t seconds touches at most t + 2 clock seconds)
     assert seen - operations <= 0.2 * operations + 10 * (int(elapsed) + 2)
     assert len(sleeps.waits) == seen - operations
     assert checked_out(client) == 0

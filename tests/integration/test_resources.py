@@ -343,3 +343,12 @@ def test_toolkits_list_retrieve_and_paginate(
     assert kit.name == "GitHub" and kit.description and "auth_config_details" in kit.extra
     with pytest.raises(NotFoundError, match="nope"):
         client.toolkits.retrieve("nope")
+
+
+def test_request_path_with_its_own_query_merges_params(
+    composio_server: LocalServer, composio_client: Composio
+) -> None:
+    """``request("GET", "/p?x=1", params=...)`` sends one query string, not ``?x=1?limit=``."""
+    composio_client.request("GET", "/api/v3/tools?toolkit_slug=text", params={"limit": 2})
+    sent = composio_server.requests[-1]
+    assert sent.query == {"toolkit_slug": ["text"], "limit": ["2"]}

@@ -22,7 +22,10 @@ from tests.integration._raw_servers import (
     assert_error_clean,
     blackhole,
     checked_out,
+    raw_server,
     record_sleeps,
+    redirect_to,
+    trickle,
 )
 
 TOOLS = "/api/v3/tools"
@@ -84,7 +87,7 @@ def test_per_call_timeout_overrides_the_client(
     assert 0.25 <= elapsed < 3.0
     # total=0.3 covers every attempt: the first used it all, so no retry was started.
     assert len(sentinel_server.requests_to(TOOLS)) == 1
-    assert "total timeout" in caplog.text
+    assert "total timeout of 0.3s" in str(info.value)  # the total ran out, not a read
     assert checked_out(client) == 0
     assert_error_clean(SENTINEL_KEY, info.value, caplog.text)
 
@@ -97,8 +100,9 @@ def test_read_timeout_is_clipped_to_what_is_left_of_total(
     with pytest.raises(APITimeoutError) as info:
         client.tools.list(timeout=Timeout(connect=5.0, read=10.0, total=0.5))
     elapsed = time.monotonic() - started
-    assert info.value.kind == "read_timeout"
-    assert 0.4 <= elapsed < 3.0  # the total, not the 10 s read timeout
+    assert info.value.kind == "deadline"  # the total ran out, not the 10 s read timeout
+    assert "total timeout of 0.5s" in str(info.value)
+    assert 0.4 <= elapsed < 3.0
     assert len(sentinel_server.requests_to(TOOLS)) == 1
 
 
@@ -140,4 +144,46 @@ def test_connect_timeout_is_retried_even_for_a_post(caplog: pytest.LogCaptureFix
         assert elapsed < 10.0
         assert checked_out(c) == 0
         assert_error_clean(SENTINEL_KEY, info.value, caplog.text)
+        c.close()
+
+
+# -- the total deadline holds to the end (SPEC §12.6) --------------------------------------
+
+TRICKLES = ["headers", "length", "close", "chunked", "chunk-size", "gzip", "stall"]
+
+
+@pytest.mark.parametrize("mode", TRICKLES)
+def test_a_trickling_server_cannot_stretch_the_total_deadline(
+    mode: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    total = 1.0
+    with raw_server(trickle(mode)) as server:
+        c = Composio(api_key=SENTINEL_KEY, base_url=server.url, allow_tracking=False)
+        started = time.monotonic()
+        with pytest.raises(APITimeoutError) as info:
+            c.request("GET", "/slow", timeout=Timeout(connect=5.0, read=5.0, total=total))
+        elapsed = time.monotonic() - started
+        assert elapsed <= total + 0.5, f"{mode}: {elapsed:.2f}s for a {total}s total"
+        assert elapsed >= total - 0.1  # it did trickle until the deadline
+        assert info.value.kind == "deadline"
+        assert server.connections == 1  # no retry after the deadline
+        # the half-read connection was closed, not handed back to the pool
+        assert checked_out(c) == 0
+        assert server.wait_open_connections(0), "the half-read connection is still open"
+        assert_error_clean(SENTINEL_KEY, info.value, caplog.text)
+        c.close()
+
+
+def test_the_deadline_bounds_every_redirect_hop() -> None:
+    """Each hop gets what is left of the total, not the connect timeout the call began with."""
+    with blackhole() as hole, raw_server(redirect_to(f"{hole}/next", delay=0.8)) as bouncer:
+        c = Composio(api_key=SENTINEL_KEY, base_url=bouncer.url, allow_tracking=False)
+        started = time.monotonic()
+        with pytest.raises(APITimeoutError):
+            # the first hop takes 0.8 s; a connect to the hole may then take the 0.2 s left,
+            # not the 1.0 s the call began with
+            c.request("GET", "/start", timeout=Timeout(connect=1.0, read=5.0, total=1.0))
+        elapsed = time.monotonic() - started
+        assert 0.8 <= elapsed <= 1.0 + 0.5, elapsed
+        assert checked_out(c) == 0
         c.close()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from composio import APIConnectionError, Composio, ValidationError
+from composio import APIConnectionError, APIError, Composio, ValidationError
 from composio.middlewares.retry import RetrySeams
 from composio.testing import LocalServer
 from tests.conftest import SENTINEL_KEY
@@ -106,3 +106,24 @@ def test_non_default_base_url_logged_once_at_info_with_host_only(
     assert lines == ["composio: using a non-default API host 127.0.0.77"]
     assert all(r.levelno == logging.INFO for r in caplog.records if "non-default" in r.message)
     assert "prefix" not in caplog.text and SENTINEL_KEY not in caplog.text
+
+
+def test_a_redirect_from_https_to_http_is_refused(
+    https_server: LocalServer, certificate: tuple[Path, Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    """SPEC §12.7: the https-only rule of §8 cannot be bypassed by a redirect."""
+    cert, _ = certificate
+    with LocalServer(api_key=SENTINEL_KEY) as plain:
+        client = Composio(
+            api_key=SENTINEL_KEY, base_url=https_server.url, verify=str(cert), allow_tracking=False
+        )
+        same_host = plain.url.replace("https://", "http://")
+        with pytest.raises(APIError, match="https to plain http") as info:
+            client.request("GET", "/redirect", params={"to": f"{same_host}/echo"})
+        assert not isinstance(info.value, APIConnectionError)  # not retried as a network fault
+        assert plain.requests == []  # not one byte went out in the clear
+        assert len(https_server.requests_to("/redirect")) == 1
+        # an https -> https hop is still followed
+        assert client.request("GET", "/redirect", params={"to": "/echo"}).status_code == 200
+        assert SENTINEL_KEY not in str(info.value) and SENTINEL_KEY not in caplog.text
+        client.close()

@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from urllib.parse import quote
 
 from composio._redact import Scrubber
+from composio._request_info import request_info
 from composio.errors import APIError, ToolExecutionError, ValidationError
 from composio.models import ShapeError, ToolExecution
 from composio.pagination import Page
 from composio.telemetry._scope import operation, public_operation
-from composio.transport import request_info
 
 if TYPE_CHECKING:
     from composio.client import Composio

@@ -3,17 +3,24 @@
 Its own small ``requests`` session (one pooled connection, no retries, short timeouts) and
 never the client's chain: telemetry must not show up in the client's retries, spans,
 connection pool or telemetry. It only ever runs on the telemetry thread.
+
+Each POST has a total deadline (connect + read timeouts), enforced on every socket read as
+for API calls (:mod:`composio._deadline_http`): a collector trickling its answer would
+otherwise hold the telemetry thread forever. Once closed it stays closed: a late ``send``
+raises instead of opening a new session.
 """
 
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Mapping
 from typing import Any
 
 import requests
-import requests.adapters
 
+from composio._deadline_http import DeadlineAdapter, read_limits
+from composio.errors import ClientClosedError
 from composio.telemetry import DEFAULT_TELEMETRY_URL, TELEMETRY_URL_ENV
 
 __all__ = ["HttpTelemetryTransport", "telemetry_url"]
@@ -33,25 +40,35 @@ class HttpTelemetryTransport:
         self.url = url
         self._timeout = timeout
         self._session: requests.Session | None = None
+        self._closed = False
 
     def _get_session(self) -> requests.Session:
+        if self._closed:
+            raise ClientClosedError(
+                "The telemetry transport was closed (its client was closed); the batch is "
+                "dropped, not sent over a reopened connection."
+            )
         if self._session is None:
             session = requests.Session()
-            adapter = requests.adapters.HTTPAdapter(
-                pool_connections=1, pool_maxsize=1, max_retries=0
-            )
+            adapter = DeadlineAdapter(pool_connections=1, pool_maxsize=1, max_retries=0)
             session.mount("https://", adapter)
             session.mount("http://", adapter)
             self._session = session
         return self._session
 
     def send(self, events: list[Mapping[str, Any]]) -> None:
-        response = self._get_session().post(
-            self.url,
-            json=[dict(e) for e in events],
-            timeout=self._timeout,
-            allow_redirects=False,
-        )
+        session = self._get_session()
+        connect, read = self._timeout
+        limits = read_limits.set((time.monotonic() + connect + read, read))
+        try:
+            response = session.post(
+                self.url,
+                json=[dict(e) for e in events],
+                timeout=self._timeout,
+                allow_redirects=False,
+            )
+        finally:
+            read_limits.reset(limits)
         response.close()
         response.raise_for_status()
 
@@ -59,6 +76,7 @@ class HttpTelemetryTransport:
         """Every ``send`` is synchronous: nothing is buffered here."""
 
     def close(self) -> None:
+        self._closed = True
         if self._session is not None:
             self._session.close()
             self._session = None

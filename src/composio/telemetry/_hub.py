@@ -26,6 +26,7 @@ class TelemetryHub:
         # keyed by id(transport) (0 = the default); the transport is kept alive by the queue's
         # factory, so an id is never reused while its entry exists.
         self._queues: dict[int, EventQueue] = {}
+        self._closed = False
 
     def sink_for(self, config: Any) -> EventQueue | None:
         """What the ``telemetry`` middleware of a build emits to; ``None`` when opted out."""
@@ -34,6 +35,8 @@ class TelemetryHub:
         transport = config.telemetry_transport
         key = 0 if transport is None else id(transport)
         with self._lock:
+            if self._closed:
+                return None  # a closed client's copies start no queue (and no thread)
             sink = self._queues.get(key)
             if sink is None:
                 if transport is None:
@@ -60,6 +63,8 @@ class TelemetryHub:
 
     def close(self, timeout: float = 1.0) -> None:
         """Flush and stop every queue, all within ``timeout`` seconds."""
+        with self._lock:
+            self._closed = True
         deadline = time.monotonic() + timeout
         for sink in self.sinks:
             sink.close(max(0.0, deadline - time.monotonic()))

@@ -1,6 +1,13 @@
 """Test support: a local Composio API server and pytest fixtures (``pip install
 composio-pipeline[testing]``)."""
 
-from composio.testing.server import Fault, LocalServer, RecordedRequest
+from composio.testing.server import (
+    Delivery,
+    Execution,
+    Fault,
+    LocalServer,
+    RecordedRequest,
+    UploadedFile,
+)
 
-__all__ = ["Fault", "LocalServer", "RecordedRequest"]
+__all__ = ["Delivery", "Execution", "Fault", "LocalServer", "RecordedRequest", "UploadedFile"]

@@ -4,11 +4,21 @@ tools that really run (text and arithmetic) so that ``tools.execute`` can be tes
 
 from __future__ import annotations
 
+import uuid
 import zlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
-__all__ = ["EXECUTORS", "TOOLKITS", "TOOLS", "ToolFailure", "toolkit_detail"]
+__all__ = [
+    "CHANGELOG",
+    "EXECUTORS",
+    "TOOLKITS",
+    "TOOLS",
+    "TRIGGER_TYPES",
+    "ToolFailure",
+    "run_tool",
+    "toolkit_detail",
+]
 
 _TS = "2025-01-15T09:30:00.000Z"
 
@@ -326,3 +336,116 @@ EXECUTORS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
     "MATH_MULTIPLY": lambda a: {"result": _num(a, "a") * _num(a, "b")},
     "MATH_DIVIDE": _div,
 }
+
+
+def run_tool(slug: str, args: Mapping[str, Any]) -> dict[str, Any]:
+    """Run a catalog tool: the spec's execute answer (``data``, ``error``, ``successful``,
+    ``log_id``). A tool with no local executor reports success and that nothing ran."""
+    executor = EXECUTORS.get(slug)
+    if executor is None:
+        result: dict[str, Any] = {
+            "data": {"message": f"{slug} is a catalog-only tool: nothing ran"},
+            "error": None,
+            "successful": True,
+        }
+    else:
+        try:
+            result = {"data": executor(args), "error": None, "successful": True}
+        except ToolFailure as exc:
+            result = {"data": {}, "error": str(exc), "successful": False}
+    result["log_id"] = f"log_{uuid.uuid4().hex[:12]}"
+    return result
+
+
+def _trigger(
+    toolkit: str,
+    slug: str,
+    name: str,
+    description: str,
+    kind: str,
+    config: Mapping[str, Any],
+    payload: Mapping[str, Any],
+) -> dict[str, Any]:
+    return {
+        "slug": slug,
+        "name": name,
+        "description": description,
+        "instructions": f"Fires on: {description[0].lower()}{description[1:]}",
+        "type": kind,
+        "toolkit": {
+            "slug": toolkit,
+            "name": toolkit.title(),
+            "logo": f"https://logos.composio.dev/{toolkit}.png",
+        },
+        "config": {"type": "object", "properties": dict(config), "required": sorted(config)},
+        "payload": {"type": "object", "properties": dict(payload)},
+        "version": "20250905_00",
+    }
+
+
+_REPO = {"owner": {"type": "string"}, "repo": {"type": "string"}}
+
+TRIGGER_TYPES: list[dict[str, Any]] = [
+    _trigger(
+        "github",
+        "GITHUB_STAR_ADDED_EVENT",
+        "Star added",
+        "Someone starred a repository.",
+        "webhook",
+        _REPO,
+        {"action": {"type": "string"}, "starred_at": {"type": "string"}, "user": {}},
+    ),
+    _trigger(
+        "github",
+        "GITHUB_COMMIT_EVENT",
+        "Commit pushed",
+        "A commit was pushed to a repository.",
+        "webhook",
+        _REPO,
+        {"id": {"type": "string"}, "message": {"type": "string"}, "author": {}},
+    ),
+    _trigger(
+        "github",
+        "GITHUB_ISSUE_ADDED_EVENT",
+        "Issue opened",
+        "An issue was opened in a repository.",
+        "webhook",
+        _REPO,
+        {"number": {"type": "number"}, "title": {"type": "string"}},
+    ),
+    _trigger(
+        "gmail",
+        "GMAIL_NEW_GMAIL_MESSAGE",
+        "New message",
+        "A new email arrived.",
+        "poll",
+        {"labelIds": {"type": "string"}},
+        {"message_id": {"type": "string"}, "subject": {"type": "string"}},
+    ),
+    _trigger(
+        "slack",
+        "SLACK_RECEIVE_MESSAGE",
+        "Message received",
+        "A message was posted in a channel.",
+        "webhook",
+        {"channel": {"type": "string"}},
+        {"channel": {"type": "string"}, "text": {"type": "string"}},
+    ),
+]
+
+for _kit in TOOLKITS:
+    _kit["meta"]["triggers_count"] = sum(
+        1 for t in TRIGGER_TYPES if t["toolkit"]["slug"] == _kit["slug"]
+    )
+
+CHANGELOG: list[dict[str, Any]] = [
+    {
+        "slug": kit["slug"],
+        "name": kit["name"],
+        "display_name": kit["name"],
+        "versions": [
+            {"version": "20250905_00", "changelog": f"{kit['name']}: first versioned release."}
+        ],
+    }
+    for kit in TOOLKITS
+]

@@ -9,11 +9,15 @@ can test their own code against it::
         client.tools.list()
         server.requests                                  # what arrived
         server.fail_next("/api/v3/tools", [503, 503])    # the next two answers on that path
+
+Beyond the catalog it serves the rest of the API statefully (SPEC §14): the routes live in
+``_routes_*.py`` (one module per resource, one table for both ``/api/v3.1`` and ``/api/v3``),
+the state in ``_state.py`` behind one lock, webhook delivery in ``_webhooks_sender.py``. This
+module is the HTTP plumbing (recording, faults, the API key check) and the public surface.
 """
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import json
 import socket
@@ -27,14 +31,26 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
-from composio.testing.catalog import EXECUTORS, TOOLKITS, TOOLS, ToolFailure, toolkit_detail
+from composio.testing import _routes_accounts as accounts
+from composio.testing._routes import ROUTES
+from composio.testing._routing import (
+    DEFAULT_PAGE_SIZE,
+    ApiError,
+    Ctx,
+    Reply,
+    api_version_of,
+    canonical_path,
+)
+from composio.testing._state import Store
+from composio.testing._webhooks_sender import Delivery, deliver_trigger_event
+from composio.testing.catalog import run_tool
 
-__all__ = ["Fault", "LocalServer", "RecordedRequest"]
+__all__ = ["Delivery", "Execution", "Fault", "LocalServer", "RecordedRequest", "UploadedFile"]
 
-DEFAULT_PAGE_SIZE = 20
-MAX_PAGE_SIZE = 1000
+#: Paths under this prefix are the server's own pages (connect links, upload URLs): no key.
+LOCAL_PREFIX = "/_local/"
 
 
 @dataclass(frozen=True)
@@ -47,6 +63,8 @@ class RecordedRequest:
     headers: Mapping[str, str]  #: lower-cased names
     body: bytes
     connection_id: int
+    #: ``"v3.1"``, ``"v3"`` or ``None`` (not an API path); ``path`` is kept as sent.
+    api_version: str | None = None
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
@@ -93,20 +111,6 @@ def error_body(
     return {"error": err}
 
 
-def _encode_cursor(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> int | None:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        kind, _, num = raw.partition(":")
-        value = int(num)
-    except (ValueError, UnicodeDecodeError):
-        return None
-    return value if kind == "offset" and value >= 0 else None
-
-
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -136,9 +140,17 @@ class LocalServer:
         page_size: int = DEFAULT_PAGE_SIZE,
         record: bool = True,
         ssl_context: ssl.SSLContext | None = None,
+        webhook_url: str | None = None,
+        webhook_secret: str | None = None,
     ) -> None:
         """``ssl_context`` (a server-side context with a certificate loaded) serves HTTPS, for
-        testing TLS verification; ``url`` then starts with ``https://``."""
+        testing TLS verification; ``url`` then starts with ``https://``.
+
+        ``webhook_url``/``webhook_secret``: where :meth:`fire_trigger` delivers events and the
+        secret it signs them with (Standard Webhooks); both can be set later as attributes.
+        """
+        self.webhook_url = webhook_url
+        self.webhook_secret = webhook_secret
         self.api_key = api_key or f"test_{uuid.uuid4().hex}"
         self._ssl_context = ssl_context
         self._host = host
@@ -149,7 +161,9 @@ class LocalServer:
         self._requests: list[RecordedRequest] = []
         self._faults: dict[str, deque[Fault]] = defaultdict(deque)
         self._telemetry: list[dict[str, Any]] = []
-        self._executions: list[tuple[str, dict[str, Any]]] = []
+        self._executions: list[Execution] = []
+        self._deliveries: list[Delivery] = []
+        self._store = Store()
         self._idempotent: dict[str, tuple[int, dict[str, Any]]] = {}
         self._connections = 0
         self._stopping = threading.Event()
@@ -204,6 +218,15 @@ class LocalServer:
         scheme = "https" if self._ssl_context is not None else "http"
         return f"{scheme}://{self._host}:{self.port}"
 
+    @property
+    def alt_url(self) -> str:
+        """This same server under another origin name (``localhost`` for ``127.0.0.1`` and
+        the other way round): upload URLs use it, so a client that strips its credentials
+        on a cross-origin request is really tested. The server listens on ``127.0.0.1``;
+        a client that tries ``::1`` first for ``localhost`` falls back to it."""
+        other = {"127.0.0.1": "localhost", "localhost": "127.0.0.1"}.get(self._host, self._host)
+        return self.url.replace(f"//{self._host}:", f"//{other}:", 1)
+
     # -- inspection ----------------------------------------------------------------------
     @property
     def requests(self) -> list[RecordedRequest]:
@@ -212,7 +235,10 @@ class LocalServer:
             return list(self._requests)
 
     def requests_to(self, path: str) -> list[RecordedRequest]:
-        return [r for r in self.requests if r.path == path]
+        """The requests to ``path``; ``/api/v3/x`` and ``/api/v3.1/x`` name the same route,
+        so either spelling finds requests sent with either prefix."""
+        want = canonical_path(path)
+        return [r for r in self.requests if canonical_path(r.path) == want]
 
     @property
     def accepted_connections(self) -> int:
@@ -228,25 +254,86 @@ class LocalServer:
     def execution_count(self, slug: str | None = None) -> int:
         """How many times a tool really ran (idempotent replays not counted)."""
         with self._lock:
-            return sum(1 for s, _ in self._executions if slug is None or s == slug)
+            return sum(1 for e in self._executions if slug is None or e.slug == slug)
+
+    @property
+    def executions(self) -> list[Execution]:
+        """Every tool run, with the version it ran at (what a call without ``version`` means
+        depends on the prefix: ``latest`` on v3.1, ``00000000_00`` on v3)."""
+        with self._lock:
+            return list(self._executions)
 
     def reset(self) -> None:
-        """Forget recorded requests, faults, telemetry and executions."""
+        """Forget recorded requests, faults, telemetry, executions and webhook deliveries
+        (the API's state -- auth configs, accounts, triggers... -- stays: see
+        :meth:`clear_state`)."""
         with self._lock:
             self._requests.clear()
             self._faults.clear()
             self._telemetry.clear()
             self._executions.clear()
+            self._deliveries.clear()
             self._idempotent.clear()
+
+    def clear_state(self) -> None:
+        """Forget every auth config, connected account, trigger, tool-router session, MCP
+        server and file."""
+        self._store.clear()
+
+    # -- the API's state, for tests ------------------------------------------------------
+    def complete_connection(self, account_id: str, error: str | None = None) -> str:
+        """Do what the user's browser does at an account's ``redirect_url``: ``INITIATED``
+        becomes ``ACTIVE``, or ``FAILED`` when ``error`` is given. Returns the status (an
+        account already past ``INITIATED`` is left as it is). ``KeyError`` if unknown."""
+        return accounts.complete_connection(self._store, account_id, error)
+
+    def set_connection_status(self, account_id: str, status: str) -> None:
+        """Force an account's status, e.g. ``EXPIRED`` or v3.1's ``REVOKED`` (which the v3
+        document does not list: answers then carry a status newer than the spec)."""
+        accounts.set_connection_status(self._store, account_id, status)
+
+    @property
+    def uploaded_files(self) -> list[UploadedFile]:
+        """Files whose bytes arrived by PUT at an upload URL, with that PUT's headers."""
+        with self._store.lock:
+            return [
+                UploadedFile(f.key, f.filename, f.mimetype, f.md5, f.data, dict(f.put_headers))
+                for f in self._store.files.values()
+                if f.data is not None
+            ]
+
+    # -- triggers ------------------------------------------------------------------------
+    def fire_trigger(self, trigger_id: str, data: Mapping[str, Any]) -> int:
+        """Deliver ONE event of an active trigger instance to :attr:`webhook_url`, signed
+        with :attr:`webhook_secret` as Standard Webhooks define, in the V3 payload shape.
+        A 5xx from the receiver (or no answer) is retried a few times with a short backoff
+        under the same ``webhook-id``; returns the receiver's final status.
+
+        ``ValueError`` when no URL/secret is set or the trigger is unknown or disabled;
+        ``ConnectionError`` when the receiver never answered."""
+        delivery = deliver_trigger_event(self, trigger_id, data)
+        assert delivery.status is not None  # no answer at all raised ConnectionError
+        return delivery.status
+
+    @property
+    def webhook_deliveries(self) -> list[Delivery]:
+        """Every :meth:`fire_trigger` attempt, in order (retries included)."""
+        with self._lock:
+            return list(self._deliveries)
+
+    def _record_delivery(self, delivery: Delivery) -> None:
+        with self._lock:
+            self._deliveries.append(delivery)
 
     # -- faults --------------------------------------------------------------------------
     def fail_next(self, path: str, answers: Iterable[int | Fault]) -> None:
-        """Queue scripted answers for the next requests to ``path`` (query ignored).
+        """Queue scripted answers for the next requests to ``path`` (query ignored; either
+        API prefix, ``/api/v3/`` or ``/api/v3.1/``, names the same route).
 
         An ``int`` is a status with the spec's error body; a :class:`Fault` says more.
         """
         with self._lock:
-            queue = self._faults[path]
+            queue = self._faults[canonical_path(path)]
             for answer in answers:
                 queue.append(answer if isinstance(answer, Fault) else Fault(status=answer))
 
@@ -270,7 +357,12 @@ class LocalServer:
             self._telemetry.extend(events)
 
     def _execute(
-        self, slug: str, body: Mapping[str, Any], idem_key: str | None
+        self,
+        slug: str,
+        body: Mapping[str, Any],
+        idem_key: str | None,
+        version: str = "latest",
+        api_version: str | None = None,
     ) -> tuple[int, dict[str, Any]]:
         if idem_key:
             with self._lock:
@@ -278,26 +370,62 @@ class LocalServer:
             if done is not None:
                 return done
         args = body.get("arguments") or {}
-        executor = EXECUTORS.get(slug)
-        if executor is None:
-            result: dict[str, Any] = {
-                "data": {"message": f"{slug} is a catalog-only tool: nothing ran"},
-                "error": None,
-                "successful": True,
-                "log_id": f"log_{uuid.uuid4().hex[:12]}",
-            }
-        else:
-            try:
-                data = executor(args)
-                result = {"data": data, "error": None, "successful": True}
-            except ToolFailure as exc:
-                result = {"data": {}, "error": str(exc), "successful": False}
-            result["log_id"] = f"log_{uuid.uuid4().hex[:12]}"
-        with self._lock:
-            self._executions.append((slug, dict(args)))
-            if idem_key:
+        result = run_tool(slug, args)
+        self._record_execution(
+            slug,
+            args,
+            version=version,
+            api_version=api_version,
+            user_id=body.get("user_id"),
+            connected_account_id=body.get("connected_account_id"),
+            log_id=result["log_id"],
+        )
+        if idem_key:
+            with self._lock:
                 self._idempotent[idem_key] = (200, result)
         return 200, result
+
+    def _record_execution(
+        self,
+        slug: str,
+        arguments: Mapping[str, Any],
+        *,
+        version: str,
+        api_version: str | None,
+        user_id: str | None,
+        connected_account_id: str | None,
+        log_id: str,
+    ) -> None:
+        record = Execution(
+            slug, dict(arguments), version, api_version, user_id, connected_account_id, log_id
+        )
+        with self._lock:
+            self._executions.append(record)
+
+
+@dataclass(frozen=True)
+class Execution:
+    """One tool run as the server performed it."""
+
+    slug: str
+    arguments: Mapping[str, Any]
+    version: str  #: the version it ran at (the default depends on the prefix, SPEC §14)
+    api_version: str | None  #: ``"v3.1"`` or ``"v3"``: the prefix of the call
+    user_id: str | None
+    connected_account_id: str | None
+    log_id: str
+
+
+@dataclass(frozen=True)
+class UploadedFile:
+    """A file PUT to an upload URL; ``headers`` are that PUT's (lower-case names)."""
+
+    key: str
+    filename: str
+    mimetype: str
+    md5: str
+    data: bytes | None
+    headers: Mapping[str, str]
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -425,186 +553,64 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(202, {"accepted": len(events)})
             return
         owner._record(
-            RecordedRequest(self.command, path, query, headers, body, id(self.connection))
+            RecordedRequest(
+                self.command,
+                path,
+                query,
+                headers,
+                body,
+                id(self.connection),
+                api_version_of(path),
+            )
         )
-        fault = owner._next_fault(path)
+        canonical = canonical_path(path)
+        fault = owner._next_fault(canonical)
         if fault is not None and not fault.passthrough:
             self._play_fault(fault)
             return
-        if headers.get("x-api-key") != owner.api_key:
+        # The browser's visit to a redirect URL and the PUT to an upload URL carry no key,
+        # as on the real service (those URLs are capabilities in themselves).
+        if not path.startswith(LOCAL_PREFIX) and headers.get("x-api-key") != owner.api_key:
             self._error(
                 401,
                 "Invalid or missing API key",
                 "Pass the server's api_key as Composio(api_key=...).",
             )
             return
-        if fault is not None:  # passthrough: do the work, then answer with the fault
-            self._route(path, query, body, headers, silent=True)
+        ctx = Ctx(owner, self.command, path, canonical, {}, query, headers, body, self._request_id)
+        reply = self._dispatch(ctx)
+        if fault is not None:  # passthrough: the work is done, the answer is the fault's
             self._play_fault(fault)
             return
-        self._route(path, query, body, headers)
+        if reply.raw is not None:
+            self._send(reply.status, None, reply.headers, reply.raw)
+        else:
+            self._send(reply.status, reply.body, reply.headers)
 
-    def _route(
-        self,
-        path: str,
-        query: Mapping[str, list[str]],
-        body: bytes,
-        headers: Mapping[str, str],
-        silent: bool = False,
-    ) -> None:
-        send = (lambda *a, **k: None) if silent else self._send
-        error = (lambda *a, **k: None) if silent else self._error
-        method = self.command
-        if path == "/echo":
-            send(
+    def _dispatch(self, ctx: Ctx) -> Reply:
+        if ctx.raw_path == "/echo":
+            return Reply(
                 200,
                 {
-                    "method": method,
-                    "path": path,
-                    "query": query,
-                    "headers": headers,
-                    "body": body.decode("utf-8", "replace"),
+                    "method": ctx.method,
+                    "path": ctx.raw_path,
+                    "query": ctx.query,
+                    "headers": ctx.headers,
+                    "body": ctx.body.decode("utf-8", "replace"),
                 },
             )
-            return
-        if path.startswith("/redirect"):
-            target = query.get("to", [""])[0]
-            status = int(query.get("status", ["302"])[0])
-            send(status, {"redirect": target}, {"Location": target})
-            return
-        if method == "GET" and path == "/api/v3/tools":
-            important = query.get("important", ["true"])
-            if len(important) != 1 or important[0] not in ("true", "false"):
-                error(400, "important must be 'true' or 'false'")
-                return
-            self._list(TOOLS, query, _tool_filter(query), send, error)
-            return
-        if method == "GET" and path == "/api/v3/toolkits":
-            self._list(TOOLKITS, query, _toolkit_filter(query), send, error)
-            return
-        prefix_exec = "/api/v3/tools/execute/"
-        if method == "POST" and path.startswith(prefix_exec):
-            slug = unquote(path[len(prefix_exec) :])
-            if not any(t["slug"] == slug for t in TOOLS):
-                error(404, f"Tool {slug} not found", "Check the slug with tools.list().")
-                return
-            try:
-                payload = json.loads(body or b"{}")
-            except ValueError:
-                error(400, "Request body is not valid JSON")
-                return
-            problem = _execute_body_problem(payload)
-            if problem:
-                error(400, problem, "See POST /api/v3/tools/execute/{tool_slug} in the spec.")
-                return
-            status, result = self.server.owner._execute(
-                slug, payload, headers.get("idempotency-key")
-            )
-            send(status, result)
-            return
-        for prefix, items in (("/api/v3/tools/", TOOLS), ("/api/v3/toolkits/", TOOLKITS)):
-            if method == "GET" and path.startswith(prefix) and path.count("/") == 4:
-                slug = unquote(path[len(prefix) :])
-                found = next((i for i in items if i["slug"] == slug), None)
-                if found is None:
-                    what = "Tool" if items is TOOLS else "Toolkit"
-                    error(404, f"{what} {slug} not found")
-                else:
-                    send(200, found if items is TOOLS else toolkit_detail(found))
-                return
-        error(404, f"No route for {method} {path}")
+        if ctx.raw_path.startswith("/redirect"):
+            target = ctx.one("to") or ""
+            status = int(ctx.one("status") or "302")
+            return Reply(status, {"redirect": target}, {"Location": target})
+        found = ROUTES.match(ctx.method, ctx.path)
+        if found is None:
+            return self._error_reply(ApiError(404, f"No route for {ctx.method} {ctx.raw_path}"))
+        handler, ctx.params = found
+        try:
+            return handler(ctx)
+        except ApiError as exc:
+            return self._error_reply(exc)
 
-    def _list(
-        self,
-        items: list[dict[str, Any]],
-        query: Mapping[str, list[str]],
-        keep: Any,
-        send: Any,
-        error: Any,
-    ) -> None:
-        owner = self.server.owner
-        limit = owner.page_size
-        if "limit" in query:
-            try:
-                limit = int(float(query["limit"][0]))
-            except ValueError:
-                error(400, "limit must be a number")
-                return
-            if not 1 <= limit <= MAX_PAGE_SIZE:
-                error(400, f"limit must be between 1 and {MAX_PAGE_SIZE}")
-                return
-        offset = 0
-        if "cursor" in query:
-            decoded = _decode_cursor(query["cursor"][0])
-            if decoded is None:
-                error(400, "Invalid cursor", "Pass next_cursor from the previous page.")
-                return
-            offset = decoded
-        matching = [i for i in items if keep(i)]
-        page = matching[offset : offset + limit]
-        nxt = offset + limit
-        total_pages = max(1, -(-len(matching) // limit))
-        send(
-            200,
-            {
-                "items": page,
-                "next_cursor": _encode_cursor(nxt) if nxt < len(matching) else None,
-                "total_pages": total_pages,
-                "current_page": offset // limit + 1,
-                "total_items": len(matching),
-            },
-        )
-
-
-_EXECUTE_STRINGS = ("user_id", "connected_account_id", "version", "entity_id", "text")
-
-
-def _execute_body_problem(payload: object) -> str | None:
-    """Why an execute body breaks the spec's request schema, or ``None``."""
-    if not isinstance(payload, dict):
-        return "Body must be a JSON object"
-    if not isinstance(payload.get("arguments", {}), dict):
-        return "'arguments' must be an object"
-    if "arguments" in payload and "text" in payload:
-        return "'arguments' and 'text' are mutually exclusive"
-    for name in _EXECUTE_STRINGS:
-        if name in payload and not isinstance(payload[name], str):
-            return f"'{name}' must be a string"
-    return None
-
-
-def _csv(query: Mapping[str, list[str]], name: str) -> set[str]:
-    return {v.strip() for raw in query.get(name, []) for v in raw.split(",") if v.strip()}
-
-
-def _tool_filter(query: Mapping[str, list[str]]) -> Any:
-    kits = {k.lower() for k in _csv(query, "toolkit_slug")}
-    slugs = {s.upper() for s in _csv(query, "tool_slugs")}
-    tags = set(query.get("tags", []))
-    search = (query.get("search") or [""])[0].lower()
-    important = (query.get("important") or [""])[0] == "true"
-
-    def keep(tool: Mapping[str, Any]) -> bool:
-        if kits and tool["toolkit"]["slug"] not in kits:
-            return False
-        if slugs and tool["slug"] not in slugs:
-            return False
-        if tags and not tags & set(tool["tags"]):
-            return False
-        if important and "important" not in tool["tags"]:
-            return False
-        text = f"{tool['slug']} {tool['name']} {tool['description']}".lower()
-        return not (search and search not in text)
-
-    return keep
-
-
-def _toolkit_filter(query: Mapping[str, list[str]]) -> Any:
-    category = (query.get("category") or [""])[0]
-
-    def keep(kit: Mapping[str, Any]) -> bool:
-        if not category:
-            return True
-        return any(c["id"] == category or c["name"] == category for c in kit["meta"]["categories"])
-
-    return keep
+    def _error_reply(self, exc: ApiError) -> Reply:
+        return Reply(exc.status, error_body(exc.status, exc.message, self._request_id, exc.fix))
