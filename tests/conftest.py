@@ -11,6 +11,7 @@ import pytest
 
 from composio import Composio
 from composio.testing import LocalServer
+from tests._drivers import Driver
 
 #: A key nobody would type: tests search every output for it (SPEC §8).
 SENTINEL_KEY = "sk_live_SENTINEL_9f3b2c71d4e84a0c"
@@ -48,6 +49,14 @@ def openapi_spec_path() -> Path:
     if env:
         return Path(env)
     return Path(__file__).resolve().parents[1].parent / "shared" / "composio-openapi.json"
+
+
+@pytest.fixture(params=["sync", "async"])
+def driver(request: pytest.FixtureRequest) -> Iterator[Driver]:
+    """The client kind a shared-semantics test runs on (``tests/_drivers.py``)."""
+    made = Driver(request.param)
+    yield made
+    made.close()
 
 
 @pytest.fixture

@@ -41,11 +41,12 @@ from composio.pipeline import CallContext, CallNext, Middleware, Request, Respon
 from composio.retry_decision import RetryDecision
 
 if TYPE_CHECKING:
+    from composio.async_client import AsyncComposio
     from composio.custom_tools import CustomTool, ToolProxy, custom_tool
     from composio.hookspecs import hookimpl, hookspec
     from composio.models import Tool, ToolExecution, Toolkit, ToolkitRef
     from composio.modifiers import ExecuteRequest, after_execute, before_execute, schema_modifier
-    from composio.pagination import Page
+    from composio.pagination import AsyncPage, Page
     from composio.plugins import PluginError
     from composio.providers import (
         AnthropicProvider,
@@ -68,6 +69,8 @@ _LAZY = {
     "Toolkit": "composio.models",
     "ToolkitRef": "composio.models",
     "Page": "composio.pagination",
+    "AsyncComposio": "composio.async_client",
+    "AsyncPage": "composio.pagination",
     "OpenAIProvider": "composio.providers",
     "Provider": "composio.providers",
     "ToolCall": "composio.providers",
@@ -105,6 +108,8 @@ __all__ = [
     "APIStatusError",
     "APITimeoutError",
     "AnthropicProvider",
+    "AsyncComposio",
+    "AsyncPage",
     "AuthenticationError",
     "BadRequestError",
     "CallContext",

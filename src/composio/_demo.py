@@ -81,6 +81,7 @@ def run_demo(out: Out = print) -> None:
             out(f"  {event}")
         if provider is not None:
             provider.shutdown()
+        _async_sessions(server, out)
     out("\ndone.")
 
 
@@ -157,4 +158,38 @@ def _retry_and_trace(
             f"status={attrs.get('http.response.status_code', '-')} "
             f"resend={attrs.get('http.request.resend_count', 0)} "
             f"op={attrs.get('composio.operation', '-')}"
+        )
+
+
+def _async_sessions(server: LocalServer, out: Out) -> None:
+    """The seed's ``Promise.all`` of two sessions, as ``asyncio.gather`` on ``AsyncComposio``."""
+    out("\n8. The same two sessions on AsyncComposio, awaited together (seed: Promise.all)")
+    try:
+        from composio.async_client import AsyncComposio
+        from composio.async_transport import require_aiohttp
+
+        require_aiohttp()
+    except ImportError:
+        out("  (install the async extra to see it: pip install 'composio-pipeline[async]')")
+        return
+    import asyncio
+
+    async def both() -> tuple[list[object], Any]:
+        async with AsyncComposio(
+            api_key=server.api_key, base_url=server.url, allow_tracking=False
+        ) as composio:
+            user_a = composio.create_session(headers={"x-user-id": "user-a", "x-tenant-id": "t-1"})
+            user_b = composio.create_session(headers={"x-user-id": "user-b", "x-tenant-id": "t-2"})
+            return await asyncio.gather(user_a.tools.get("a"), user_b.tools.list("b"))
+
+    tools_a, page_b = asyncio.run(both())
+    out(
+        f"  await gather(user_a.tools.get('a'), user_b.tools.list('b')): {len(tools_a)} and "
+        f"{len(page_b.items)} tools"
+    )
+    for rec in server.requests[-2:]:
+        query = "&".join(f"{k}={v[0]}" for k, v in rec.query.items())
+        out(
+            f"  async {rec.method} {rec.path}{'?' + query if query else ''} -> "
+            f"{_shown(rec.headers)}"
         )

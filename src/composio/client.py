@@ -1,5 +1,11 @@
 """``Composio``: the client, its sessions and derived copies (SPEC §2, §4).
 
+What does no I/O -- config, validation, derivation (``create_session``, ``with_options``),
+``headers``, ``chain``, ``repr`` and the preparation of each operation's request -- lives in
+:class:`BaseClient`, once. ``Composio`` (here) and ``AsyncComposio`` (``async_client``) add
+only a driver: which transport, how the chain is composed (plain calls or awaits) and how an
+operation is run (SPEC §13: one core, two drivers).
+
 Three layers of sharing, from widest to narrowest:
 
 * :class:`_Runtime` -- one per root client: the connection pool, the retry budget and the
@@ -16,11 +22,13 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from urllib.parse import urlsplit
 
 from composio._fork import module_lock
+from composio._operation import API_PREFIX, Flow, Operation, PageData
+from composio._ops.raw import request_operation
 from composio._retry_budget import RetryBudget
 from composio._sentinel import NOT_GIVEN, HeadersArg
 from composio._status_errors import status_error
@@ -33,20 +41,23 @@ from composio.config import (
 )
 from composio.errors import ComposioNoAPIKeyError, ValidationError
 from composio.headers import FrozenHeaders, Layer, build_layer, fold_layers
-from composio.pipeline import CallContext, Middleware, Request, Response, compose
+from composio.pipeline import CallContext, Middleware, Request, Response, acompose, compose
+from composio.telemetry._scope import operation
 from composio.transport import RequestsTransport
 
 if TYPE_CHECKING:
+    from composio.pagination import Page
     from composio.providers import Provider
     from composio.resources import Toolkits, Tools
 
-__all__ = ["Composio"]
+__all__ = ["BaseClient", "Composio"]
 
 logger = logging.getLogger("composio")
 _EMPTY: Layer = {}
 _logged_hosts: set[str] = set()
 _logged_lock = module_lock("composio.client._logged_lock")
-_METHOD_OK = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+T = TypeVar("T")
+_C = TypeVar("_C", bound="BaseClient")
 
 
 def tracking_disabled_by_env() -> bool:
@@ -60,7 +71,7 @@ class _Runtime:
 
     __slots__ = ("__weakref__", "retry_budget", "telemetry", "transport")
 
-    def __init__(self, transport: RequestsTransport) -> None:
+    def __init__(self, transport: Any) -> None:
         from composio import _fork
 
         self.transport = transport
@@ -85,11 +96,23 @@ class _Runtime:
         finally:
             self.transport.close(how)
 
+    async def aclose(self, how: str = "close()") -> None:
+        """The async client's close: the telemetry flush (a bounded thread join) runs in a
+        worker thread so the event loop is never blocked by it."""
+        import asyncio
+
+        try:
+            await asyncio.to_thread(self.telemetry.close, timeout=1.0)
+        finally:
+            await self.transport.aclose(how)
+
 
 class _Built:
-    __slots__ = ("base_url", "chain", "config", "handler", "hook", "plugin_names")
+    __slots__ = ("api_base", "base_url", "chain", "config", "handler", "hook", "plugin_names")
 
-    def __init__(self, config: ClientConfig, runtime: _Runtime, transport: RequestsTransport):
+    def __init__(
+        self, config: ClientConfig, runtime: _Runtime, transport: Any, asynchronous: bool = False
+    ):
         # Deferred to the first build: pluggy, the plugin scan and the built-in middlewares
         # are not needed by ``import composio`` (SPEC §9).
         from composio.middlewares._builtin import BuiltinPlugin
@@ -100,13 +123,17 @@ class _Built:
             lambda metadata, hook: BuiltinPlugin(metadata, hook, runtime),
             config.plugins,
             config.middlewares,
+            asynchronous=asynchronous,
         )
         self.config = config
         self.chain: tuple[Middleware, ...] = build.chain
-        self.handler = compose(build.chain, transport)
+        #: ``Request -> Response`` (sync) or ``Request -> Awaitable[Response]`` (async)
+        self.handler: Any = (acompose if asynchronous else compose)(build.chain, transport)
         self.hook = build.hook
         self.plugin_names = build.plugin_names
         self.base_url = config.base_url
+        #: where every wrapped operation's path is appended (``API_PREFIX``, in one place)
+        self.api_base = config.base_url + API_PREFIX
 
 
 def _check_provider(provider: object) -> Provider:
@@ -187,10 +214,17 @@ def _log_base_url(base_url: str) -> None:
     logger.info("composio: using a non-default API host %s", host)
 
 
-class Composio:
-    """A client of the Composio API. Immutable: derive with ``create_session``/``with_options``."""
+class BaseClient:
+    """What ``Composio`` and ``AsyncComposio`` share: everything but the I/O.
+
+    Immutable: derive with ``create_session``/``with_options``. A subclass supplies the driver:
+    ``_asynchronous`` (which chain to compose) and ``_new_transport`` (which pool).
+    """
 
     __slots__ = ("__weakref__", "_built", "_owns_runtime", "_runtime", "_session_layer")
+
+    #: True for a client whose chain is awaited (``acall``/policies) and transport is asyncio
+    _asynchronous: ClassVar[bool] = False
 
     _built: _Built
     _runtime: _Runtime
@@ -236,17 +270,22 @@ class Composio:
             plugins=_check_items(plugins, "plugins"),
             blocked_plugins=_check_names(blocked_plugins),
         )
-        transport = RequestsTransport(
-            config.base_url, verify=config.verify, pool_maxsize=_check_pool_maxsize(pool_maxsize)
+        transport = self._new_transport(
+            config.base_url, config.verify, _check_pool_maxsize(pool_maxsize)
         )
         runtime = _Runtime(transport)
         try:
-            built = _Built(config, runtime, transport)
+            built = _Built(config, runtime, transport, self._asynchronous)
         except BaseException:
             runtime.close()  # nothing of a failed build outlives it: pool, telemetry, tracking
             raise
         _log_base_url(config.base_url)
         self._init(built, runtime, _EMPTY, owns=True)
+
+    @classmethod
+    def _new_transport(cls, base_url: str, verify: bool | str, pool_maxsize: int) -> Any:
+        """The driver's connection pool for a root client (or a copy with its own TLS)."""
+        raise NotImplementedError
 
     def _init(self, built: _Built, runtime: _Runtime, layer: Layer, owns: bool) -> None:
         setattr_ = object.__setattr__
@@ -266,20 +305,20 @@ class Composio:
         raise AttributeError("Composio clients are immutable.")
 
     # -- derivation ----------------------------------------------------------------------
-    def create_session(self, headers: Mapping[str, str | None] | None = None) -> Composio:
+    def create_session(self: _C, headers: Mapping[str, str | None] | None = None) -> _C:
         """A new client with every setting of this one plus one frozen header layer on top.
 
         ``None`` as a value removes that header for the session. The mapping is copied.
         """
         layer = build_layer(headers, "create_session(headers=...)")
-        session = object.__new__(Composio)
+        session = object.__new__(type(self))
         session._init(
             self._built, self._runtime, fold_layers(self._session_layer, layer), owns=False
         )
         return session
 
     def with_options(
-        self,
+        self: _C,
         api_key: Any = NOT_GIVEN,
         base_url: Any = NOT_GIVEN,
         allow_tracking: Any = NOT_GIVEN,
@@ -296,7 +335,7 @@ class Composio:
         *,
         blocked_plugins: Any = NOT_GIVEN,
         pool_maxsize: Any = NOT_GIVEN,
-    ) -> Composio:
+    ) -> _C:
         """A derived client with some settings replaced; it shares the connection pool.
 
         Every setting not given is kept (SPEC §12.10). ``default_headers`` merges over this
@@ -349,20 +388,20 @@ class Composio:
         owns = False
         if new_verify != old.verify or new_maxsize != old_maxsize:
             # TLS settings and the size belong to a pool: the copy gets its own (owned) runtime.
-            transport = RequestsTransport(new_base, verify=new_verify, pool_maxsize=new_maxsize)
+            transport = self._new_transport(new_base, new_verify, new_maxsize)
             runtime = _Runtime(transport)
             owns = True
         elif new_base != old.base_url:
             transport = transport.for_base_url(new_base)
         try:
-            built = _Built(config, runtime, transport)
+            built = _Built(config, runtime, transport, self._asynchronous)
         except BaseException:
             if owns:
                 runtime.close()
             raise
         if new_base != old.base_url:
             _log_base_url(new_base)
-        client = object.__new__(Composio)
+        client = object.__new__(type(self))
         client._init(built, runtime, self._session_layer, owns=owns)
         return client
 
@@ -409,6 +448,55 @@ class Composio:
     def config(self) -> ClientConfig:
         return self._built.config
 
+    # -- running operations (shared, no I/O) ----------------------------------------------
+    def _prepare(self, op: Operation[Any]) -> Request:
+        """The request for one operation: the context its middlewares read, the full URL."""
+        built = self._built
+        config = built.config
+        options = op.options
+        t = options.timeout or config.timeout
+        ctx = CallContext(
+            op.name,
+            t,
+            time.monotonic() + t.total,
+            config.max_retries,
+            self._session_layer,
+            options.layer,
+        )
+        url = (built.base_url if op.raw else built.api_base) + op.path
+        return Request(op.method, url, context=ctx, params=op.query, json=op.body)
+
+    @staticmethod
+    def _finish(op: Operation[T], response: Response) -> T:
+        """4xx/5xx become the §2 errors; anything else is read by the operation's parser."""
+        if response.status_code >= 400:
+            raise status_error(response)
+        return op.parse(response)
+
+    def __repr__(self) -> str:
+        names = sorted(self.headers)
+        return (
+            f"{type(self).__name__}(api_key='***', base_url={self.base_url!r}, "
+            f"provider={self.provider.name!r}, headers={names!r})"
+        )
+
+    __str__ = __repr__
+
+    def __reduce__(self) -> Any:
+        raise TypeError(
+            f"{type(self).__name__} clients hold a connection pool and cannot be pickled."
+        )
+
+
+class Composio(BaseClient):
+    """A client of the Composio API (blocking I/O over a shared ``requests`` pool)."""
+
+    __slots__ = ()
+
+    @classmethod
+    def _new_transport(cls, base_url: str, verify: bool | str, pool_maxsize: int) -> Any:
+        return RequestsTransport(base_url, verify=verify, pool_maxsize=pool_maxsize)
+
     # -- resources -----------------------------------------------------------------------
     @property
     def tools(self) -> Tools:
@@ -422,33 +510,37 @@ class Composio:
 
         return Toolkits(self)
 
-    # -- requests ------------------------------------------------------------------------
-    def _call_builder(
-        self, operation: str, extra_headers: HeadersArg, timeout: Any
-    ) -> Callable[[str, str, Sequence[tuple[str, str]] | None, object], Response]:
-        """Validate per-call options once and return the function that sends one request."""
-        built = self._built
-        config = built.config
-        t = config.timeout if timeout is NOT_GIVEN else Timeout.coerce(timeout)
-        call_layer = build_layer(extra_headers, "extra_headers") if extra_headers else _EMPTY
-        session_layer = self._session_layer
-        handler = built.handler
-        base = built.base_url
-        max_retries = config.max_retries
-        total = t.total
+    # -- the driver ----------------------------------------------------------------------
+    def _run(self, op: Operation[T]) -> T:
+        if op.raw:  # client.request: reported by the telemetry middleware itself
+            return self._finish(op, self._built.handler(self._prepare(op)))
+        # One telemetry event per public operation, with the error the caller gets (§12.11).
+        with operation(op.name):
+            return self._finish(op, self._built.handler(self._prepare(op)))
 
-        def call(
-            method: str, path: str, params: Sequence[tuple[str, str]] | None, json: object
-        ) -> Response:
-            ctx = CallContext(
-                operation, t, time.monotonic() + total, max_retries, session_layer, call_layer
-            )
-            response = handler(Request(method, base + path, context=ctx, params=params, json=json))
-            if response.status_code >= 400:
-                raise status_error(response)
-            return response
+    def _run_page(self, op: Operation[PageData[T]]) -> Page[T]:
+        from composio.pagination import Page
 
-        return call
+        data = self._run(op)
+        next_page = op.next_page
+
+        def fetch(cursor: str) -> Page[T]:
+            assert next_page is not None
+            return self._run_page(next_page(cursor))
+
+        return data.page(Page, fetch if next_page is not None else None)
+
+    def _run_flow(self, flow: Flow[T]) -> T:
+        try:
+            op = next(flow)
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
+        with operation(op.name):  # every request of the flow joins one public operation
+            try:
+                while True:
+                    op = flow.send(self._run(op))
+            except StopIteration as done:
+                return done.value  # type: ignore[no-any-return]
 
     def request(
         self,
@@ -464,20 +556,16 @@ class Composio:
 
         ``path`` is relative to ``base_url`` and must start with ``/``. 4xx/5xx raise.
         """
-        if not isinstance(method, str) or method.upper() not in _METHOD_OK:
-            raise ValidationError(
-                f"request(): method must be one of {sorted(_METHOD_OK)}, got {method!r:.20}."
+        return self._run(
+            request_operation(
+                method,
+                path,
+                params=params,
+                json=json,
+                extra_headers=extra_headers,
+                timeout=timeout,
             )
-        if not isinstance(path, str) or not path.startswith("/") or "://" in path:
-            raise ValidationError(
-                "request(): path must be relative to base_url and start with '/', "
-                "e.g. '/api/v3/tools'."
-            )
-        if any(ord(c) < 0x21 or ord(c) == 0x7F for c in path):
-            raise ValidationError("request(): path contains spaces or control characters.")
-        pairs = _query_pairs(params)
-        call = self._call_builder("request", extra_headers, timeout)
-        return call(method.upper(), path, pairs, json)
+        )
 
     # -- lifecycle -----------------------------------------------------------------------
     def close(self) -> None:
@@ -495,47 +583,3 @@ class Composio:
     def __exit__(self, *exc: object) -> None:
         if self._owns_runtime:
             self._runtime.close("the exit of its 'with' block")
-
-    def __repr__(self) -> str:
-        names = sorted(self.headers)
-        return (
-            f"Composio(api_key='***', base_url={self.base_url!r}, "
-            f"provider={self.provider.name!r}, headers={names!r})"
-        )
-
-    __str__ = __repr__
-
-    def __reduce__(self) -> Any:
-        raise TypeError("Composio clients hold a connection pool and cannot be pickled.")
-
-
-def _query_pairs(
-    params: Mapping[str, Any] | Sequence[tuple[str, Any]] | None,
-) -> list[tuple[str, str]] | None:
-    if params is None:
-        return None
-    items = params.items() if isinstance(params, Mapping) else params
-    out: list[tuple[str, str]] = []
-    for pair in items:
-        try:
-            key, value = pair
-        except (TypeError, ValueError):
-            raise ValidationError(
-                "request(params=...) must be a mapping or (name, value) pairs."
-            ) from None
-        if not isinstance(key, str):
-            raise ValidationError("request(params=...): names must be strings.")
-        values = value if isinstance(value, (list, tuple)) else [value]
-        for v in values:
-            if v is None:
-                continue
-            if isinstance(v, bool):
-                out.append((key, "true" if v else "false"))
-            elif isinstance(v, (str, int, float)):
-                out.append((key, str(v)))
-            else:
-                raise ValidationError(
-                    f"request(params=...): value of {key!r} must be str, int, float, bool, "
-                    "None or a list of those."
-                )
-    return out

@@ -1,50 +1,39 @@
-"""Cursor pages. Iterating a :class:`Page` walks every page lazily, one request per page."""
+"""Cursor pages. Iterating a :class:`Page` walks every page lazily, one request per page;
+``async for`` over an :class:`AsyncPage` does the same with awaits.
+
+Both share their fields and ``has_next_page`` (:class:`_PageFields`); only how the next page is
+fetched differs (a call or an await): the client's driver supplies ``_fetch``.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-__all__ = ["Page"]
+__all__ = ["AsyncPage", "Page"]
 
 T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
-class Page(Generic[T]):
+class _PageFields(Generic[T]):
     items: tuple[T, ...]
     next_cursor: str | None = None
     total_items: int | None = None
     total_pages: int | None = None
     current_page: int | None = None
-    _fetch: Callable[[str], Page[T]] | None = field(default=None, repr=False, compare=False)
+    #: the driver's "fetch the page at this cursor" (a call, or a coroutine function)
+    _fetch: Callable[[str], Any] | None = field(default=None, repr=False, compare=False)
 
     def has_next_page(self) -> bool:
         return bool(self.next_cursor) and bool(self.items) and self._fetch is not None
-
-    def next_page(self) -> Page[T] | None:
-        """The following page (one request), or ``None`` on the last page."""
-        if not self.has_next_page():
-            return None
-        assert self._fetch is not None and self.next_cursor is not None
-        return self._fetch(self.next_cursor)
-
-    def iter_pages(self) -> Iterator[Page[T]]:
-        page: Page[T] | None = self
-        while page is not None:
-            yield page
-            page = page.next_page()
-
-    def __iter__(self) -> Iterator[T]:
-        for page in self.iter_pages():
-            yield from page.items
 
     def __len__(self) -> int:
         """Items on *this* page (``total_items`` has the server's total)."""
         return len(self.items)
 
-    def __copy__(self) -> Page[T]:
+    def __copy__(self) -> _PageFields[T]:
         return self  # immutable: a shallow copy may share the client
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -58,6 +47,51 @@ class Page(Generic[T]):
         return (_restore, (type(self), *data, self.current_page))
 
 
+@dataclass(frozen=True, slots=True)
+class Page(_PageFields[T]):
+    def next_page(self) -> Page[T] | None:
+        """The following page (one request), or ``None`` on the last page."""
+        if not self.has_next_page():
+            return None
+        assert self._fetch is not None and self.next_cursor is not None
+        page: Page[T] = self._fetch(self.next_cursor)
+        return page
+
+    def iter_pages(self) -> Iterator[Page[T]]:
+        page: Page[T] | None = self
+        while page is not None:
+            yield page
+            page = page.next_page()
+
+    def __iter__(self) -> Iterator[T]:
+        for page in self.iter_pages():
+            yield from page.items
+
+
+@dataclass(frozen=True, slots=True)
+class AsyncPage(_PageFields[T]):
+    """A page of the async client: ``async for item in page`` walks every page lazily."""
+
+    async def next_page(self) -> AsyncPage[T] | None:
+        """The following page (one request), or ``None`` on the last page."""
+        if not self.has_next_page():
+            return None
+        assert self._fetch is not None and self.next_cursor is not None
+        page: AsyncPage[T] = await self._fetch(self.next_cursor)
+        return page
+
+    async def iter_pages(self) -> AsyncIterator[AsyncPage[T]]:
+        page: AsyncPage[T] | None = self
+        while page is not None:
+            yield page
+            page = await page.next_page()
+
+    async def __aiter__(self) -> AsyncIterator[T]:
+        async for page in self.iter_pages():
+            for item in page.items:
+                yield item
+
+
 def _detached(cursor: str) -> Page[Any]:
     from composio.errors import ComposioError
 
@@ -68,11 +102,11 @@ def _detached(cursor: str) -> Page[Any]:
 
 
 def _restore(
-    cls: type[Page[Any]],
+    cls: type[_PageFields[Any]],
     items: tuple[Any, ...],
     next_cursor: str | None,
     total_items: int | None,
     total_pages: int | None,
     current_page: int | None,
-) -> Page[Any]:
+) -> _PageFields[Any]:
     return cls(items, next_cursor, total_items, total_pages, current_page, _detached)

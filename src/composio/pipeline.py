@@ -12,7 +12,7 @@ retries, ``attempt`` counts them).
 from __future__ import annotations
 
 import json as _json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, runtime_checkable
 
@@ -24,13 +24,17 @@ if TYPE_CHECKING:
     from composio.config import Timeout
 
 __all__ = [
+    "AsyncCallNext",
     "CallContext",
     "CallNext",
     "Middleware",
     "Request",
+    "RequestPolicy",
     "Response",
     "Stage",
+    "acompose",
     "compose",
+    "is_policy",
     "sort_chain",
 ]
 
@@ -119,27 +123,38 @@ _UNSET: Any = object()
 
 
 class Response:
-    """A received response whose body has been read in full."""
+    """A received response whose body has been read in full.
 
-    __slots__ = ("_json", "content", "elapsed", "headers", "request", "requests_response")
+    ``raw`` is the library's own response object: a ``requests.Response`` from the sync
+    transport (also reachable as ``requests_response``, SPEC §3), an ``aiohttp.ClientResponse``
+    (already released) from the async one. Status and headers are copied out of it once, so
+    everything above the transport reads the same two attributes whichever library answered.
+    """
+
+    __slots__ = ("_json", "content", "elapsed", "headers", "raw", "request", "status_code")
 
     def __init__(
         self,
         request: Request,
-        requests_response: requests.Response,
+        raw: Any,
         content: bytes,
         elapsed: float,
+        *,
+        status_code: int | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         self.request = request
-        self.requests_response = requests_response
-        self.headers: Mapping[str, str] = requests_response.headers
+        self.raw = raw
+        self.status_code: int = int(raw.status_code) if status_code is None else status_code
+        self.headers: Mapping[str, str] = raw.headers if headers is None else headers
         self.content = content
         self.elapsed = elapsed
         self._json: Any = _UNSET
 
     @property
-    def status_code(self) -> int:
-        return int(self.requests_response.status_code)
+    def requests_response(self) -> requests.Response:
+        """The underlying ``requests.Response`` (sync client); the raw response otherwise."""
+        return self.raw  # type: ignore[no-any-return]
 
     @property
     def status(self) -> int:
@@ -152,7 +167,10 @@ class Response:
 
     @property
     def text(self) -> str:
-        return self.content.decode(self.requests_response.encoding or "utf-8", "replace")
+        encoding = getattr(self.raw, "encoding", None)
+        if not isinstance(encoding, str):
+            encoding = _charset(self.headers.get("content-type"))
+        return self.content.decode(encoding or "utf-8", "replace")
 
     def json(self) -> Any:
         """The body parsed as JSON (cached); raises ``ValueError`` if it is not JSON."""
@@ -164,7 +182,16 @@ class Response:
         return f"<Response [{self.status_code}] {self.request.context.operation}>"
 
 
+def _charset(content_type: str | None) -> str | None:
+    for part in (content_type or "").split(";")[1:]:
+        key, _, value = part.strip().partition("=")
+        if key.lower() == "charset" and value:
+            return value.strip('"')
+    return None
+
+
 CallNext: TypeAlias = Callable[[Request], Response]
+AsyncCallNext: TypeAlias = Callable[[Request], Awaitable[Response]]
 
 
 @runtime_checkable
@@ -174,12 +201,40 @@ class Middleware(Protocol):
     ``__call__`` may change the request, call ``call_next`` zero, one or many times, and
     inspect or replace the response. An optional ``order: int`` (default 0) sorts within a
     stage; ties break on ``name``.
+
+    Two other shapes serve the async client too (SPEC §13): a middleware that only edits the
+    request or inspects the response declares ``on_request(request)`` and/or
+    ``on_response(response)`` (no I/O, so both chains run it), and one that must wrap an
+    awaited call provides ``async def acall(request, call_next)``. Where ``on_request`` /
+    ``on_response`` are declared, both chains use them, whatever else the object has.
     """
 
     name: str
     stage: Stage
 
     def __call__(self, request: Request, call_next: CallNext) -> Response: ...
+
+
+class RequestPolicy:
+    """Base of a middleware that only edits the request (``on_request``): sans-I/O, so the
+    sync and the async chain both run it, fused with its neighbours into one link.
+
+    ``__call__`` and ``acall`` are here only so that such a middleware also works where a
+    classic one is expected (called directly, or by a chain of another framework).
+    """
+
+    __slots__ = ()
+
+    def on_request(self, request: Request) -> None:
+        raise NotImplementedError
+
+    def __call__(self, request: Request, call_next: CallNext) -> Response:
+        self.on_request(request)
+        return call_next(request)
+
+    async def acall(self, request: Request, call_next: AsyncCallNext) -> Response:
+        self.on_request(request)
+        return await call_next(request)
 
 
 def _key(mw: Middleware) -> tuple[int, int, str]:
@@ -190,11 +245,61 @@ def sort_chain(middlewares: Sequence[Middleware]) -> tuple[Middleware, ...]:
     return tuple(sorted(middlewares, key=_key))
 
 
+def is_policy(mw: object) -> bool:
+    """True for a sans-I/O middleware (``on_request``/``on_response``): it runs in both chains."""
+    return callable(getattr(mw, "on_request", None)) or callable(getattr(mw, "on_response", None))
+
+
+def _policy_parts(mw: object) -> tuple[Any, Any]:
+    on_request = getattr(mw, "on_request", None)
+    on_response = getattr(mw, "on_response", None)
+    return (
+        on_request if callable(on_request) else None,
+        on_response if callable(on_response) else None,
+    )
+
+
+class _Fused:
+    """Adjacent policies run as one link: their ``on_request`` functions in chain order, then
+    the inner chain, then the last one's ``on_response`` (only the last may have one)."""
+
+    __slots__ = ("after", "befores", "names")
+
+    def __init__(
+        self,
+        names: tuple[str, ...],
+        befores: tuple[Callable[[Request], None], ...],
+        after: Callable[[Response], Response | None] | None,
+    ) -> None:
+        self.names = names
+        self.befores = befores
+        self.after = after
+
+
+def _runs(chain: Sequence[Middleware]) -> list[Middleware | _Fused]:
+    """The chain as links, outermost first. Adjacent policies without ``on_response`` fuse
+    into one link: one loop over their ``on_request`` functions instead of one nested call
+    each (the five header middlewares cost a single frame)."""
+    links: list[Middleware | _Fused] = []
+    for mw in chain:
+        if not is_policy(mw):
+            links.append(mw)
+            continue
+        before, after = _policy_parts(mw)
+        mine = (before,) if before else ()
+        prev = links[-1] if links else None
+        if isinstance(prev, _Fused) and prev.after is None:
+            links[-1] = _Fused((*prev.names, mw.name), prev.befores + mine, after)
+        else:
+            links.append(_Fused((mw.name,), mine, after))
+    return links
+
+
 def compose(chain: Sequence[Middleware], transport: CallNext) -> CallNext:
     """Nest ``chain`` (already sorted, outermost first) around ``transport``."""
     handler = transport
-    for mw in reversed(chain):
-        handler = _link(mw, handler)
+    for link in reversed(_runs(chain)):
+        handler = _policy_link(link, handler) if isinstance(link, _Fused) else _link(link, handler)
     return handler
 
 
@@ -203,4 +308,74 @@ def _link(mw: Middleware, call_next: CallNext) -> CallNext:
         return mw(request, call_next)
 
     handler.__qualname__ = f"chain[{mw.name}]"
+    return handler
+
+
+def _policy_link(fused: _Fused, call_next: CallNext) -> CallNext:
+    befores, after = fused.befores, fused.after
+    if after is None and len(befores) == 1:
+        (before,) = befores
+
+        def handler(request: Request) -> Response:
+            before(request)
+            return call_next(request)
+
+    elif after is None:
+
+        def handler(request: Request) -> Response:
+            for before in befores:
+                before(request)
+            return call_next(request)
+
+    else:
+
+        def handler(request: Request) -> Response:
+            for before in befores:
+                before(request)
+            response = call_next(request)
+            replaced = after(response)
+            return response if replaced is None else replaced
+
+    handler.__qualname__ = f"chain[{'+'.join(fused.names)}]"
+    return handler
+
+
+def acompose(chain: Sequence[Middleware], transport: AsyncCallNext) -> AsyncCallNext:
+    """The async twin of :func:`compose`: ``acall`` links and the same policy links.
+
+    Every middleware must be a policy or have ``acall``; the plugin layer checks that when the
+    chain is built, so that the error names the plugin.
+    """
+    handler = transport
+    for link in reversed(_runs(chain)):
+        if isinstance(link, _Fused):
+            handler = _apolicy_link(link, handler)
+        else:
+            handler = _alink(link, handler)
+    return handler
+
+
+def _alink(mw: Middleware, call_next: AsyncCallNext) -> AsyncCallNext:
+    acall = mw.acall  # type: ignore[attr-defined]
+
+    async def handler(request: Request) -> Response:
+        return await acall(request, call_next)  # type: ignore[no-any-return]
+
+    handler.__qualname__ = f"achain[{mw.name}]"
+    return handler
+
+
+def _apolicy_link(fused: _Fused, call_next: AsyncCallNext) -> AsyncCallNext:
+    befores, after = fused.befores, fused.after
+
+    async def handler(request: Request) -> Response:
+        for before in befores:
+            before(request)
+        response = await call_next(request)
+        if after is None:
+            return response
+        replaced = after(response)
+        return response if replaced is None else replaced
+
+    handler.__qualname__ = f"achain[{'+'.join(fused.names)}]"
     return handler

@@ -29,7 +29,7 @@ from composio import _fork, hookspecs
 from composio.config import ClientConfig
 from composio.errors import ComposioError
 from composio.headers import Layer, build_layer, fold_layers
-from composio.pipeline import Middleware, Stage, sort_chain
+from composio.pipeline import Middleware, Stage, is_policy, sort_chain
 
 __all__ = [
     "BUILTINS_NAME",
@@ -221,13 +221,15 @@ def per_plugin_callers(pm: pluggy.PluginManager, hook_name: str) -> tuple[tuple[
     )
 
 
-def _check_middleware(mw: object, plugin: str) -> Middleware:
+def _check_middleware(mw: object, plugin: str, asynchronous: bool = False) -> Middleware:
     name = getattr(mw, "name", None)
     stage = getattr(mw, "stage", None)
-    if not isinstance(name, str) or not name or not callable(mw):
+    policy = is_policy(mw)
+    if not isinstance(name, str) or not name or not (policy or callable(mw) or _has_acall(mw)):
         raise PluginError(
             f"Plugin {plugin!r} returned {type(mw).__name__!r}, which is not a middleware: "
-            "it needs a str 'name', a composio.Stage 'stage' and __call__(request, call_next)."
+            "it needs a str 'name', a composio.Stage 'stage' and __call__(request, call_next) "
+            "(or on_request(request)/on_response(response), or async acall(request, call_next))."
         )
     if not isinstance(stage, Stage):
         try:
@@ -240,7 +242,25 @@ def _check_middleware(mw: object, plugin: str) -> Middleware:
     order = getattr(mw, "order", 0)
     if not isinstance(order, int):
         raise PluginError(f"Middleware {name!r} from plugin {plugin!r}: 'order' must be an int.")
+    if not policy:
+        if asynchronous and not _has_acall(mw):
+            raise PluginError(
+                f"Middleware {name!r} from plugin {plugin!r} cannot run in AsyncComposio: it "
+                "has neither on_request/on_response (sans-I/O, both clients) nor "
+                "'async def acall(request, call_next)'. Add one of them, or block the plugin."
+            )
+        if not asynchronous and not callable(mw):
+            raise PluginError(
+                f"Middleware {name!r} from plugin {plugin!r} cannot run in Composio: it has "
+                "only acall (async); add __call__(request, call_next) or on_request/on_response."
+            )
     return mw  # type: ignore[return-value]
+
+
+def _has_acall(mw: object) -> bool:
+    import inspect
+
+    return inspect.iscoroutinefunction(getattr(mw, "acall", None))
 
 
 def build_chain(
@@ -248,6 +268,8 @@ def build_chain(
     builtins_factory: Callable[[Layer, pluggy.PluginManager], object],
     extra_plugins: Iterable[object],
     extra_middlewares: Sequence[Middleware],
+    *,
+    asynchronous: bool = False,
 ) -> Build:
     """Register every plugin, fold the metadata, then collect and sort the middlewares.
 
@@ -290,9 +312,10 @@ def build_chain(
                 f"not {type(produced).__name__}."
             )
         for mw in produced:
-            middlewares.append(_check_middleware(mw, name))
+            middlewares.append(_check_middleware(mw, name, asynchronous))
+    client = "AsyncComposio" if asynchronous else "Composio"
     for mw in extra_middlewares:
-        middlewares.append(_check_middleware(mw, "Composio(middlewares=...)"))
+        middlewares.append(_check_middleware(mw, f"{client}(middlewares=...)", asynchronous))
     names = [m.name for m in middlewares]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:

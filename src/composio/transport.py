@@ -20,26 +20,30 @@ it starts.
 
 from __future__ import annotations
 
-import contextlib
 import json as _json
 import os
 import time
 from collections.abc import Mapping
-from urllib.parse import urlencode, urljoin, urlsplit
+from urllib.parse import urlencode
 
 import requests
 import requests.adapters
 import requests.exceptions as rex
 import urllib3.exceptions as u3ex
 from requests.models import PreparedRequest
-from requests.utils import requote_uri
 
 from composio._deadline_http import DeadlineAdapter, read_limits
 from composio._redact import redact_url, scrub
 from composio._request_info import request_info
+from composio._wire import BODY_METHODS as _BODY_METHODS
+from composio._wire import CROSS_ORIGIN_SAFE as _CROSS_ORIGIN_SAFE
+from composio._wire import REDIRECTS as _REDIRECTS
+from composio._wire import RedirectRefused as _RedirectRefused
+from composio._wire import deadline_error, redirect_refused
+from composio._wire import origin as _origin
+from composio._wire import redirect_target as _redirect_target
 from composio.errors import (
     APIConnectionError,
-    APIError,
     APITimeoutError,
     ClientClosedError,
 )
@@ -47,33 +51,9 @@ from composio.pipeline import Request, Response
 
 __all__ = ["RequestsTransport"]
 
-_REDIRECTS = frozenset({301, 302, 303, 307, 308})
-_MAX_REDIRECTS = 5
-#: Headers that may follow a redirect to another origin: nothing that identifies a user.
-_CROSS_ORIGIN_SAFE = frozenset(
-    {
-        "user-agent",
-        "accept",
-        "accept-encoding",
-        "x-source",
-        "x-sdk-version",
-        "x-runtime",
-        "x-framework",
-        "x-retry-count",
-        "traceparent",
-        "tracestate",
-    }
-)
 _READ_SLICE = 65536
 #: A redirect body up to this size is read so its connection can be reused; larger: closed.
 _DRAIN_LIMIT = 65536
-_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
-
-
-def _origin(url: str) -> tuple[str, str, int | None]:
-    parts = urlsplit(url)
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    return (parts.scheme, (parts.hostname or "").lower(), port)
 
 
 class _Pool:
@@ -224,14 +204,8 @@ class RequestsTransport:
                     next_url = _redirect_target(url, location, hops)
                 except _RedirectRefused as refused:
                     self._release(request, raw, url)
-                    raise APIError(
-                        scrub(
-                            f"{method} {redact_url(url)}: {refused} (HTTP {status}).",
-                            request.headers,
-                        ),
-                        request=request_info(request, url),
-                        request_id=raw.headers.get("x-request-id"),
-                    ) from None
+                    request_id = raw.headers.get("x-request-id")
+                    raise redirect_refused(request, url, status, refused, request_id) from None
                 self._release(request, raw, url)
                 hops += 1
                 if _origin(next_url) != _origin(url):
@@ -263,17 +237,8 @@ class RequestsTransport:
         ctx = request.context
         remaining = ctx.deadline - time.monotonic()
         if remaining <= 0:
-            raise APITimeoutError(
-                scrub(
-                    f"{method} {redact_url(url)}: the call's total timeout of "
-                    f"{ctx.timeout.total:g}s ran out before the "
-                    f"{'next redirect hop' if hop else 'attempt'} could start.",
-                    request.headers,
-                ),
-                request=request_info(request, url),
-                sent=False,
-                kind="deadline",
-            )
+            what = "next redirect hop" if hop else "attempt"
+            raise deadline_error(request, url, f"before the {what} could start", sent=False)
         limit = ctx.timeout
         connect = remaining if limit.connect is None else min(limit.connect, remaining)
         read = remaining if limit.read is None else min(limit.read, remaining)
@@ -381,53 +346,13 @@ class RequestsTransport:
         )
 
 
-class _RedirectRefused(Exception):
-    """Why a redirect is not followed; becomes an ``APIError`` with the request attached."""
-
-
-def _redirect_target(url: str, location: str, hops: int) -> str:
-    """The absolute URL a ``Location`` points to, checked the way a first URL would be.
-
-    Raises :class:`_RedirectRefused` for a sixth hop, a ``Location`` that does not parse (a bad
-    port, an unclosed IPv6 bracket, empty), a scheme other than http(s), and https -> http
-    (SPEC §8's https-only rule must not be bypassed by a redirect).
-    """
-    if hops >= _MAX_REDIRECTS:
-        raise _RedirectRefused(f"too many redirects (more than {_MAX_REDIRECTS})")
-    if not location.strip():
-        raise _RedirectRefused("the redirect's Location header is empty")
-    # as requests does: http.client decoded the header as latin-1; servers send UTF-8
-    with contextlib.suppress(UnicodeError):
-        location = location.encode("latin-1").decode("utf-8")
-    try:
-        target = urljoin(url, requote_uri(location.strip()))
-        parts = urlsplit(target)
-        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
-    except ValueError:
-        raise _RedirectRefused("the redirect's Location header is not a valid URL") from None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise _RedirectRefused("the redirect's Location is not an http(s) URL with a host")
-    if parts.scheme == "http" and urlsplit(url).scheme == "https":
-        raise _RedirectRefused("refused a redirect from https to plain http")
-    return target
-
-
 def _read_timeout(
     request: Request, url: str, during: str, exc: BaseException | None
 ) -> APITimeoutError:
     """A read that timed out: ``deadline`` when the call's total ran out (never retried),
     else ``read_timeout`` (one read waited longer than ``Timeout.read``)."""
     if exc is None or time.monotonic() >= request.context.deadline:
-        return APITimeoutError(
-            scrub(
-                f"{request.method} {redact_url(url)}: the call's total timeout of "
-                f"{request.context.timeout.total:g}s ran out while {during}.",
-                request.headers,
-            ),
-            request=request_info(request, url),
-            sent=True,
-            kind="deadline",
-        )
+        return deadline_error(request, url, f"while {during}", sent=True)
     error = RequestsTransport._error(APITimeoutError, request, url, "read_timeout", True, exc)
     assert isinstance(error, APITimeoutError)
     return error

@@ -49,12 +49,22 @@ def run(scale: F.Scale, log: bool = True) -> list[F.Figure]:
         results += F.telemetry_figure(server, scale)
         step("tracing per attempt")
         results += F.tracing_figure(server, scale)
+        step("async client (SPEC §13)")
+        results += _async_figures(server, scale)
     step("create_session")
     results += F.create_session_figures(scale)
     step("import time")
     results += F.import_figure(scale)
     step("done")
     return results
+
+
+def _async_figures(server: ServerProcess, scale: F.Scale) -> list[F.Figure]:
+    try:
+        from tests.benchmarks.figures_async import async_figures
+    except ImportError:  # aiohttp is the async extra
+        return [F.Figure("AsyncComposio figures", "n/a", "—", None, "aiohttp not installed")]
+    return async_figures(server, scale)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

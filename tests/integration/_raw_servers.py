@@ -255,8 +255,12 @@ def checked_out(client: Composio) -> int:
     or closed). ``maxsize - qsize`` is therefore exactly what is still out, whatever happened
     to the sockets -- ``num_connections`` is not, since it never decreases.
     """
+    client = getattr(client, "target", client)  # an AsyncComposio behind tests._drivers
+    transport = client._runtime.transport
+    if hasattr(transport, "checked_out"):  # aiohttp: connections lent to a call right now
+        return int(transport.checked_out())
     out = 0
-    session = client._runtime.transport.session
+    session = transport.session
     adapters = {id(a): a for a in session.adapters.values()}  # one adapter, mounted twice
     for adapter in adapters.values():
         manager = getattr(adapter, "poolmanager", None)
@@ -305,13 +309,14 @@ class SleepRecorder:
 def record_sleeps(
     client: Composio, jitter: Callable[[], float] | None = None
 ) -> tuple[Composio, SleepRecorder]:
-    """``client`` re-derived (same pool) with a recording sleep fixed into its retry seam.
+    """``client`` re-derived (same pool) with a recording sleep fixed into its retry seam
+    (the async chain's ``asleep`` calls it too: both client kinds record).
 
     The seam is set when the chain is built, never swapped on a live middleware that other
     threads share; the derived client does not own the pool, close the original.
     """
     recorder = SleepRecorder()
-    seams = RetrySeams(sleep=recorder, random=jitter or DEFAULT_SEAMS.random)
+    seams = RetrySeams(sleep=recorder, random=jitter or DEFAULT_SEAMS.random)  # async too
     derived = client.with_options(plugins=[*client.config.plugins, seams])
     return derived, recorder
 
@@ -333,10 +338,10 @@ class AttemptLog:
         self.counts: list[str | None] = []
         self._lock = threading.Lock()
 
-    def __call__(self, request: Any, call_next: Any) -> Any:
+    def on_request(self, request: Any) -> None:
+        """A sans-I/O policy: the same object runs in the sync and the async chain."""
         with self._lock:
             self.counts.append(request.headers.get("x-retry-count"))
-        return call_next(request)
 
 
 @contextlib.contextmanager

@@ -28,4 +28,11 @@ def test_demo_shows_sessions_retry_spans_and_telemetry() -> None:
     assert "status=503 resend=0" in out and "status=200 resend=1" in out
     assert "retry -> tracing -> transport" in out
     assert "'functionName': 'tools.list'" in out and "'attempts': 2" in out
+    # the async part: the two sessions awaited together, each with only its own headers
+    async_lines = [line for line in out.splitlines() if line.lstrip().startswith("async GET")]
+    assert len(async_lines) == 2
+    a_async = next(line for line in async_lines if "x-user-id=user-a" in line)
+    b_async = next(line for line in async_lines if "x-user-id=user-b" in line)
+    assert "x-tenant-id=t-1" in a_async and "t-2" not in a_async
+    assert "x-tenant-id=t-2" in b_async and "toolkit_slug=b" in b_async
     assert done.stderr == ""

@@ -15,7 +15,6 @@ from composio import (
     APIStatusError,
     AuthenticationError,
     BadRequestError,
-    Composio,
     ConflictError,
     InternalServerError,
     NotFoundError,
@@ -24,6 +23,7 @@ from composio import (
     UnprocessableEntityError,
 )
 from composio.testing import Fault, LocalServer
+from tests._drivers import Driver
 from tests.conftest import SENTINEL_KEY
 
 MAPPING = [
@@ -53,9 +53,9 @@ def _leaks(text: str) -> bool:
 
 @pytest.mark.parametrize(("status", "cls"), MAPPING)
 def test_status_maps_to_class_with_server_details(
-    status: int, cls: type[APIStatusError], sentinel_server: LocalServer
+    driver: Driver, status: int, cls: type[APIStatusError], sentinel_server: LocalServer
 ) -> None:
-    client = Composio(
+    client = driver.client(
         api_key=SENTINEL_KEY, base_url=sentinel_server.url, allow_tracking=False, max_retries=0
     )
     session = client.create_session(headers={"x-correlation-id": "corr-7", "x-user-id": "u-1"})
@@ -108,9 +108,11 @@ def test_status_maps_to_class_with_server_details(
     client.close()
 
 
-def test_wrong_key_is_authentication_error_without_the_key(sentinel_server: LocalServer) -> None:
+def test_wrong_key_is_authentication_error_without_the_key(
+    driver: Driver, sentinel_server: LocalServer
+) -> None:
     wrong = SENTINEL_KEY[::-1]
-    client = Composio(api_key=wrong, base_url=sentinel_server.url, allow_tracking=False)
+    client = driver.client(api_key=wrong, base_url=sentinel_server.url, allow_tracking=False)
     with pytest.raises(AuthenticationError) as info:
         client.tools.list()
     assert wrong not in str(info.value) and wrong not in repr(info.value.request)
@@ -118,8 +120,8 @@ def test_wrong_key_is_authentication_error_without_the_key(sentinel_server: Loca
     client.close()
 
 
-def test_server_echoing_the_key_is_scrubbed(sentinel_server: LocalServer) -> None:
-    client = Composio(api_key=SENTINEL_KEY, base_url=sentinel_server.url, allow_tracking=False)
+def test_server_echoing_the_key_is_scrubbed(driver: Driver, sentinel_server: LocalServer) -> None:
+    client = driver.client(api_key=SENTINEL_KEY, base_url=sentinel_server.url, allow_tracking=False)
     sentinel_server.fail_next(
         "/api/v3/tools",
         [
@@ -135,8 +137,10 @@ def test_server_echoing_the_key_is_scrubbed(sentinel_server: LocalServer) -> Non
     client.close()
 
 
-def test_connection_error_is_wrapped_and_picklable() -> None:
-    client = Composio(
+def test_connection_error_is_wrapped_and_picklable(
+    driver: Driver,
+) -> None:
+    client = driver.client(
         api_key=SENTINEL_KEY, base_url="http://127.0.0.1:9", allow_tracking=False, max_retries=0
     )
     with pytest.raises(APIConnectionError) as info:
@@ -149,8 +153,8 @@ def test_connection_error_is_wrapped_and_picklable() -> None:
     client.close()
 
 
-def test_client_stays_usable_after_errors(composio_server: LocalServer) -> None:
-    client = Composio(
+def test_client_stays_usable_after_errors(driver: Driver, composio_server: LocalServer) -> None:
+    client = driver.client(
         api_key=composio_server.api_key,
         base_url=composio_server.url,
         allow_tracking=False,
@@ -163,8 +167,10 @@ def test_client_stays_usable_after_errors(composio_server: LocalServer) -> None:
     client.close()
 
 
-def test_request_escape_hatch_goes_through_the_chain(composio_server: LocalServer) -> None:
-    client = Composio(
+def test_request_escape_hatch_goes_through_the_chain(
+    driver: Driver, composio_server: LocalServer
+) -> None:
+    client = driver.client(
         api_key=composio_server.api_key, base_url=composio_server.url + "/", allow_tracking=False
     )
     session = client.create_session(headers={"x-user-id": "a"})
@@ -188,15 +194,15 @@ def test_request_escape_hatch_goes_through_the_chain(composio_server: LocalServe
     ("method", "path"),
     [("BREW", "/x"), ("GET", "api/v3/tools"), ("GET", "http://evil/x"), ("GET", "/a b")],
 )
-def test_request_rejects_bad_method_or_path(method: str, path: str) -> None:
-    client = Composio(api_key="k", base_url="http://127.0.0.1:9")
+def test_request_rejects_bad_method_or_path(driver: Driver, method: str, path: str) -> None:
+    client = driver.client(api_key="k", base_url="http://127.0.0.1:9")
     with pytest.raises(Exception) as info:
         client.request(method, path)
     assert type(info.value).__name__ == "ValidationError"
 
 
-def test_gateway_prefix_is_kept(composio_server: LocalServer) -> None:
-    client = Composio(
+def test_gateway_prefix_is_kept(driver: Driver, composio_server: LocalServer) -> None:
+    client = driver.client(
         api_key=composio_server.api_key, base_url=composio_server.url + "/gw/", allow_tracking=False
     )
     with pytest.raises(NotFoundError):
@@ -206,10 +212,10 @@ def test_gateway_prefix_is_kept(composio_server: LocalServer) -> None:
 
 
 def test_no_key_in_debug_logs(
-    sentinel_server: LocalServer, caplog: pytest.LogCaptureFixture
+    driver: Driver, sentinel_server: LocalServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    client = Composio(api_key=SENTINEL_KEY, base_url=sentinel_server.url, allow_tracking=False)
+    client = driver.client(api_key=SENTINEL_KEY, base_url=sentinel_server.url, allow_tracking=False)
     client.tools.list()
     sentinel_server.fail_next("/api/v3/tools", [503, 503, 503])
     with pytest.raises(InternalServerError):

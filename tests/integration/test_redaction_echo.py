@@ -37,6 +37,7 @@ from composio import (
     ToolExecutionError,
 )
 from composio.testing import LocalServer
+from tests._drivers import Driver
 from tests.conftest import SENTINEL_KEY
 from tests.integration._raw_servers import secret_forms
 
@@ -203,6 +204,7 @@ def _outputs(exc: BaseException, caplog: pytest.LogCaptureFixture) -> dict[str, 
 
 @pytest.mark.parametrize(("status", "kind", "operation", "cls"), CASES, ids=lambda v: str(v))
 def test_no_echoed_secret_reaches_any_output(
+    driver: Driver,
     echo: tuple[Echo, str],
     telemetry_sink: LocalServer,
     spans: tuple[TracerProvider, InMemorySpanExporter],
@@ -216,7 +218,9 @@ def test_no_echoed_secret_reaches_any_output(
     state.status, state.kind = status, kind
     provider, exporter = spans
     caplog.set_level(logging.DEBUG, logger="composio")
-    client = Composio(api_key=SENTINEL_KEY, base_url=url, max_retries=1, tracer_provider=provider)
+    client = driver.client(
+        api_key=SENTINEL_KEY, base_url=url, max_retries=1, tracer_provider=provider
+    )
     session = client.create_session(headers={"x-tenant-secret": SESSION_SECRET})
     with pytest.raises(cls) as info:
         _call(session, operation)
@@ -262,7 +266,7 @@ def test_no_echoed_secret_reaches_any_output(
 
 
 def test_a_retry_plugin_reason_built_from_the_response_is_scrubbed_in_the_log(
-    echo: tuple[Echo, str], caplog: pytest.LogCaptureFixture
+    driver: Driver, echo: tuple[Echo, str], caplog: pytest.LogCaptureFixture
 ) -> None:
     """A plugin explaining its decision with server text must not put an echo into the log."""
     from composio import RetryDecision, hookimpl
@@ -277,7 +281,7 @@ def test_a_retry_plugin_reason_built_from_the_response_is_scrubbed_in_the_log(
     state, url = echo
     state.status, state.kind = 503, "json"
     caplog.set_level(logging.DEBUG, logger="composio")
-    client = Composio(
+    client = driver.client(
         api_key=SENTINEL_KEY,
         base_url=url,
         allow_tracking=False,
@@ -296,7 +300,7 @@ def test_a_retry_plugin_reason_built_from_the_response_is_scrubbed_in_the_log(
 
 @pytest.mark.parametrize("status", [400, 200])
 def test_json_nested_too_deep_to_parse_is_a_clear_api_error(
-    sentinel_server: LocalServer, status: int
+    driver: Driver, sentinel_server: LocalServer, status: int
 ) -> None:
     """``json.loads`` raises ``RecursionError`` (not ``ValueError``) on a deep enough body; it
     must still become the right ``APIError``, not escape as a ``RecursionError``."""
@@ -304,7 +308,7 @@ def test_json_nested_too_deep_to_parse_is_a_clear_api_error(
 
     deep = b"[" * 100_000 + b"]" * 100_000
     sentinel_server.fail_next("/api/v3/tools", [Fault(status=status, body=deep)])
-    client = Composio(api_key=SENTINEL_KEY, base_url=sentinel_server.url, allow_tracking=False)
+    client = driver.client(api_key=SENTINEL_KEY, base_url=sentinel_server.url, allow_tracking=False)
     with pytest.raises(APIError) as info:
         client.tools.list()
     assert type(info.value) is (BadRequestError if status == 400 else APIError)

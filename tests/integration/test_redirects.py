@@ -11,6 +11,7 @@ import pytest
 
 from composio import APIError, APIStatusError, AuthenticationError, Composio
 from composio.testing import LocalServer
+from tests._drivers import Driver
 from tests.conftest import SENTINEL_KEY
 from tests.integration._raw_servers import (
     assert_error_clean,
@@ -30,15 +31,15 @@ def other() -> Iterator[LocalServer]:
 
 
 @pytest.fixture
-def session(sentinel_server: LocalServer) -> Iterator[Composio]:
-    client = Composio(
+def session(sentinel_server: LocalServer, driver: Driver) -> Iterator[Composio]:
+    """A session of ``Composio`` or of ``AsyncComposio`` (``driver``): §8 holds for both."""
+    client = driver.client(
         api_key=SENTINEL_KEY,
         base_url=sentinel_server.url,
         allow_tracking=False,
         default_headers={"x-tenant-id": "tenant-1"},
     )
     yield client.create_session(headers={"x-user-id": "user-1", "x-correlation-id": "corr-1"})
-    client.close()
 
 
 def _redirect(to: str, status: int = 302) -> dict[str, str]:

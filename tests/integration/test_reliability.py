@@ -31,6 +31,7 @@ from composio import (
 from composio.middlewares.retry import RetrySeams, backoff_cap
 from composio.testing import LocalServer
 from composio.testing.server import Fault
+from tests._drivers import Driver
 from tests.conftest import SENTINEL_KEY
 from tests.integration._raw_servers import (
     AttemptLog,
@@ -59,19 +60,17 @@ def _debug_logs(caplog: pytest.LogCaptureFixture) -> None:
 
 
 @pytest.fixture
-def make_client(sentinel_server: LocalServer) -> Iterator[MakeClient]:
-    made: list[Composio] = []
+def make_client(sentinel_server: LocalServer, driver: Driver) -> Iterator[MakeClient]:
+    """Every scenario runs on ``Composio`` and on ``AsyncComposio`` (``driver``): the matrix
+    is the same contract for both (SPEC §13)."""
 
     def make(**kw: Any) -> Composio:
         kw.setdefault("allow_tracking", False)
         kw.setdefault("base_url", sentinel_server.url)
-        client = Composio(api_key=SENTINEL_KEY, **kw)
-        made.append(client)
+        client: Composio = driver.client(api_key=SENTINEL_KEY, **kw)
         return client
 
     yield make
-    for client in made:
-        client.close()
 
 
 def _execute(client: Composio, **kw: Any) -> Any:

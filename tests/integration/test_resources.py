@@ -21,18 +21,19 @@ from composio import (
 )
 from composio.testing import Fault, LocalServer
 from composio.testing.catalog import TOOLS
+from tests._drivers import Driver
 from tests.conftest import SENTINEL_KEY
 
 TOOLS_PATH = "/api/v3/tools"
 
 
 @pytest.fixture
-def client(sentinel_server: LocalServer) -> Iterator[Composio]:
-    c = Composio(
+def client(sentinel_server: LocalServer, driver: Driver) -> Iterator[Composio]:
+    """``Composio`` or ``AsyncComposio`` (``driver``): one resource contract for both."""
+    c: Composio = driver.client(
         api_key=SENTINEL_KEY, base_url=sentinel_server.url, allow_tracking=False, max_retries=0
     )
     yield c
-    c.close()
 
 
 # -- tools.get -------------------------------------------------------------------------

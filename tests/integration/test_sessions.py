@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
-from composio import Composio
 from composio.testing import LocalServer
+from tests._drivers import Driver
 
 
-def _client(server: LocalServer, **kw: object) -> Composio:
-    return Composio(api_key=server.api_key, base_url=server.url, allow_tracking=False, **kw)  # type: ignore[arg-type]
+def _client(driver: Driver, server: LocalServer, **kw: object) -> Any:
+    """A ``Composio`` or an ``AsyncComposio`` (``driver``): every rule here holds for both."""
+    return driver.client(api_key=server.api_key, base_url=server.url, allow_tracking=False, **kw)
 
 
-def test_16_threads_x_50_sessions_no_cross_talk(composio_server: LocalServer) -> None:
+def test_16_threads_x_50_sessions_no_cross_talk(
+    driver: Driver, composio_server: LocalServer
+) -> None:
     composio_server.record = False  # the echo answers carry what arrived; keep memory flat
-    client = _client(composio_server, default_headers={"x-app": "demo"})
+    client = _client(driver, composio_server, default_headers={"x-app": "demo"})
     sessions = [
         client.create_session(
             headers={
@@ -60,9 +64,9 @@ def test_16_threads_x_50_sessions_no_cross_talk(composio_server: LocalServer) ->
 
 
 def test_parent_unchanged_and_sessions_do_not_leak_into_each_other(
-    composio_server: LocalServer,
+    driver: Driver, composio_server: LocalServer
 ) -> None:
-    client = _client(composio_server)
+    client = _client(driver, composio_server)
     a = client.create_session(headers={"x-user-id": "a"})
     b = a.create_session(headers={"x-user-id": None, "x-b": "b"})
     client.request("GET", "/echo")
@@ -75,8 +79,10 @@ def test_parent_unchanged_and_sessions_do_not_leak_into_each_other(
     client.close()
 
 
-def test_extra_headers_top_the_precedence_and_none_removes(composio_server: LocalServer) -> None:
-    client = _client(composio_server, default_headers={"x-level": "default", "x-gone": "d"})
+def test_extra_headers_top_the_precedence_and_none_removes(
+    driver: Driver, composio_server: LocalServer
+) -> None:
+    client = _client(driver, composio_server, default_headers={"x-level": "default", "x-gone": "d"})
     session = client.create_session(headers={"x-level": "session"})
     session.tools.list(limit=1, extra_headers={"X-Level": "call", "x-gone": None})
     seen = composio_server.requests[-1]
@@ -86,9 +92,9 @@ def test_extra_headers_top_the_precedence_and_none_removes(composio_server: Loca
 
 
 def test_request_id_generated_per_operation_unless_a_layer_sets_it(
-    composio_server: LocalServer,
+    driver: Driver, composio_server: LocalServer
 ) -> None:
-    client = _client(composio_server)
+    client = _client(driver, composio_server)
     client.tools.list(limit=1)
     client.tools.list(limit=1)
     client.create_session(headers={"x-request-id": "fixed"}).tools.list(limit=1)
@@ -104,8 +110,8 @@ def _client_threads() -> set[str]:
     return {t.name for t in threading.enumerate() if "process_request_thread" not in t.name}
 
 
-def test_10000_sessions_open_no_new_socket(composio_server: LocalServer) -> None:
-    client = _client(composio_server)
+def test_10000_sessions_open_no_new_socket(driver: Driver, composio_server: LocalServer) -> None:
+    client = _client(driver, composio_server)
     client.tools.list(limit=1)
     before = composio_server.accepted_connections
     threads_before = _client_threads()
@@ -120,9 +126,9 @@ def test_10000_sessions_open_no_new_socket(composio_server: LocalServer) -> None
 
 
 def test_sessions_share_the_pool_after_parent_close_of_session(
-    composio_server: LocalServer,
+    driver: Driver, composio_server: LocalServer
 ) -> None:
-    client = _client(composio_server)
+    client = _client(driver, composio_server)
     session = client.create_session(headers={"x-a": "1"})
     session.close()
     assert client.tools.list(limit=1).items
@@ -130,7 +136,7 @@ def test_sessions_share_the_pool_after_parent_close_of_session(
 
 
 def test_16_threads_x_50_sessions_keep_their_headers_during_retries(
-    composio_server: LocalServer,
+    driver: Driver, composio_server: LocalServer
 ) -> None:
     from composio._retry_budget import RetryBudget
 
@@ -138,9 +144,8 @@ def test_16_threads_x_50_sessions_keep_their_headers_during_retries(
     from composio.middlewares.retry import RetrySeams
     from composio.testing import Fault
 
-    client = _client(
-        composio_server, max_retries=100, plugins=[RetrySeams(sleep=lambda seconds: None)]
-    )
+    seams = RetrySeams(sleep=lambda seconds: None)  # the async client's wait calls it too
+    client = _client(driver, composio_server, max_retries=100, plugins=[seams])
     retry = next(m for m in client.chain if m.name == "retry")
     # The 100 faults hit the first 100 calls at once: a burst the default retry budget would
     # (rightly) refuse to amplify. This test is about header isolation, so lift the budget.

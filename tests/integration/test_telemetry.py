@@ -26,6 +26,7 @@ from composio.telemetry import EVENT_FIELDS
 from composio.telemetry._queue import THREAD_NAME
 from composio.testing import Fault, LocalServer
 from composio.testing.catalog import TOOLS as CATALOG
+from tests._drivers import Driver
 from tests.conftest import SENTINEL_KEY
 
 TOOLS = "/api/v3/tools"
@@ -41,9 +42,16 @@ def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalServer]:
         yield srv
 
 
-def _client(server: LocalServer, **kw: Any) -> Composio:
-    kw.setdefault("allow_tracing", False)
-    return Composio(api_key=SENTINEL_KEY, base_url=server.url, **kw)
+@pytest.fixture
+def make(driver: Driver) -> Any:
+    """``_client`` on the test's driver: the telemetry rules hold for both clients."""
+
+    def make_client(server: LocalServer, **kw: Any) -> Composio:
+        kw.setdefault("allow_tracing", False)
+        client: Composio = driver.client(api_key=SENTINEL_KEY, base_url=server.url, **kw)
+        return client
+
+    return make_client
 
 
 def _telemetry_threads() -> list[threading.Thread]:
@@ -57,8 +65,10 @@ def _wait_threads_gone(before: set[int]) -> None:
 
 
 # -- the event --------------------------------------------------------------------------------
-def test_one_event_per_operation_with_exactly_the_spec_fields(server: LocalServer) -> None:
-    client = _client(server)
+def test_one_event_per_operation_with_exactly_the_spec_fields(
+    make: Any, server: LocalServer
+) -> None:
+    client = make(server)
     session = client.create_session(headers={"x-request-id": "r-1", "x-user-id": "user-42"})
     session.tools.list(search="secret-search-term")
     with pytest.raises(NotFoundError):
@@ -94,8 +104,8 @@ def test_one_event_per_operation_with_exactly_the_spec_fields(server: LocalServe
     assert server.requests_to("/v1/metrics/invocations") == []  # not recorded as API calls
 
 
-def test_attempts_count_retries(server: LocalServer) -> None:
-    client = _client(server, max_retries=2)
+def test_attempts_count_retries(make: Any, server: LocalServer) -> None:
+    client = make(server, max_retries=2)
     server.fail_next(TOOLS, [503])
     client.tools.list()
     client.close()
@@ -117,8 +127,10 @@ def test_connection_error_status_is_the_exception_class(server: LocalServer) -> 
     assert event["status"] == "APIConnectionError"
 
 
-def test_failed_tool_execution_is_reported_as_tool_execution_error(server: LocalServer) -> None:
-    client = _client(server)
+def test_failed_tool_execution_is_reported_as_tool_execution_error(
+    make: Any, server: LocalServer
+) -> None:
+    client = make(server)
     with pytest.raises(ToolExecutionError):
         client.tools.execute("MATH_DIVIDE", {"a": 1, "b": 0})
     ok = client.tools.execute("MATH_DIVIDE", {"a": 1, "b": 0}, raise_on_error=False)
@@ -134,7 +146,7 @@ def test_failed_tool_execution_is_reported_as_tool_execution_error(server: Local
     ]
 
 
-def test_hook_observes_each_event(server: LocalServer) -> None:
+def test_hook_observes_each_event(make: Any, server: LocalServer) -> None:
     seen: list[Mapping[str, Any]] = []
 
     class Observer:
@@ -142,7 +154,7 @@ def test_hook_observes_each_event(server: LocalServer) -> None:
         def composio_telemetry_event(self, event: Mapping[str, Any]) -> None:
             seen.append(event)
 
-    client = _client(server, plugins=[Observer()])
+    client = make(server, plugins=[Observer()])
     client.tools.list()
     client.close()
     assert [e["functionName"] for e in seen] == ["tools.list"]
@@ -162,12 +174,12 @@ def test_hook_observes_each_event(server: LocalServer) -> None:
     ],
 )
 def test_opted_out_means_no_thread_no_socket_no_event(
-    server: LocalServer, monkeypatch: pytest.MonkeyPatch, how: str, env: dict[str, str]
+    make: Any, server: LocalServer, monkeypatch: pytest.MonkeyPatch, how: str, env: dict[str, str]
 ) -> None:
     for k, v in env.items():
         monkeypatch.setenv(k, v)
     before = {id(t) for t in _telemetry_threads()}
-    client = _client(server, allow_tracking=(how != "keyword"))
+    client = make(server, allow_tracking=(how != "keyword"))
     assert client.allow_tracking is False
     session = client.create_session(headers={"x-request-id": "s"})
     for _ in range(3):
@@ -183,18 +195,18 @@ def test_opted_out_means_no_thread_no_socket_no_event(
 
 @pytest.mark.parametrize("value", ["", "0"])
 def test_do_not_track_empty_or_zero_keeps_tracking_on(
-    server: LocalServer, monkeypatch: pytest.MonkeyPatch, value: str
+    make: Any, server: LocalServer, monkeypatch: pytest.MonkeyPatch, value: str
 ) -> None:
     monkeypatch.setenv("DO_NOT_TRACK", value)
-    client = _client(server)
+    client = make(server)
     assert client.allow_tracking is True
     client.tools.list()
     client.close()
     assert len(server.telemetry_events) == 1
 
 
-def test_a_session_of_an_opted_out_client_is_opted_out(server: LocalServer) -> None:
-    client = _client(server, allow_tracking=False)
+def test_a_session_of_an_opted_out_client_is_opted_out(make: Any, server: LocalServer) -> None:
+    client = make(server, allow_tracking=False)
     session = client.create_session(headers={"x-request-id": "s"}).create_session()
     assert session.allow_tracking is False
     session.tools.list()
@@ -202,17 +214,18 @@ def test_a_session_of_an_opted_out_client_is_opted_out(server: LocalServer) -> N
     assert server.telemetry_events == []
 
 
-def test_a_session_of_a_tracking_client_sends(server: LocalServer) -> None:
-    client = _client(server)
+def test_a_session_of_a_tracking_client_sends(make: Any, server: LocalServer) -> None:
+    client = make(server)
     client.create_session(headers={"x-request-id": "s"}).tools.list()
     client.close()
     assert [e["functionName"] for e in server.telemetry_events] == ["tools.list"]
 
 
 def test_with_options_opts_one_client_out_while_the_parent_keeps_sending(
+    make: Any,
     server: LocalServer,
 ) -> None:
-    parent = _client(server)
+    parent = make(server)
     quiet = parent.with_options(allow_tracking=False)
     assert quiet.allow_tracking is False and parent.allow_tracking is True
     quiet.toolkits.list()
@@ -224,8 +237,8 @@ def test_with_options_opts_one_client_out_while_the_parent_keeps_sending(
     assert [e["functionName"] for e in server.telemetry_events] == ["tools.list", "tools.list"]
 
 
-def test_with_options_can_turn_tracking_back_on(server: LocalServer) -> None:
-    quiet = _client(server, allow_tracking=False)
+def test_with_options_can_turn_tracking_back_on(make: Any, server: LocalServer) -> None:
+    quiet = make(server, allow_tracking=False)
     loud = quiet.with_options(allow_tracking=True)
     loud.tools.list()
     quiet.tools.list()
@@ -248,9 +261,11 @@ class Recording:
         self.closed = True
 
 
-def test_custom_transport_gets_events_on_the_telemetry_thread(server: LocalServer) -> None:
+def test_custom_transport_gets_events_on_the_telemetry_thread(
+    make: Any, server: LocalServer
+) -> None:
     transport = Recording()
-    client = _client(server, telemetry_transport=transport)
+    client = make(server, telemetry_transport=transport)
     client.tools.list()
     client.close()
     assert [e["functionName"] for e in transport.events] == ["tools.list"]
@@ -281,9 +296,11 @@ class Hanging:
 
 
 @pytest.mark.parametrize("kind", ["raising", "hanging"])
-def test_a_raising_or_hanging_transport_adds_no_latency(server: LocalServer, kind: str) -> None:
+def test_a_raising_or_hanging_transport_adds_no_latency(
+    make: Any, server: LocalServer, kind: str
+) -> None:
     transport: Any = Raising() if kind == "raising" else Hanging()
-    client = _client(server, telemetry_transport=transport)
+    client = make(server, telemetry_transport=transport)
     try:
         started = time.monotonic()
         for _ in range(20):
@@ -310,7 +327,7 @@ def _hanging_endpoint() -> tuple[socket.socket, str]:
 
 @pytest.mark.parametrize("mode", ["down", "hanging"])
 def test_default_transport_endpoint_down_or_hanging_adds_no_latency(
-    server: LocalServer, monkeypatch: pytest.MonkeyPatch, mode: str
+    make: Any, server: LocalServer, monkeypatch: pytest.MonkeyPatch, mode: str
 ) -> None:
     if mode == "hanging":
         sock, url = _hanging_endpoint()
@@ -321,7 +338,7 @@ def test_default_transport_endpoint_down_or_hanging_adds_no_latency(
         sock = None
     monkeypatch.setenv("COMPOSIO_TELEMETRY_URL", url)
     try:
-        client = _client(server)
+        client = make(server)
         started = time.monotonic()
         for _ in range(20):
             client.tools.list()
@@ -336,18 +353,18 @@ def test_default_transport_endpoint_down_or_hanging_adds_no_latency(
 
 
 def test_telemetry_url_is_read_when_the_client_is_built(
-    server: LocalServer, monkeypatch: pytest.MonkeyPatch
+    make: Any, server: LocalServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    client = _client(server)  # built while the env points at the server
+    client = make(server)  # built while the env points at the server
     monkeypatch.setenv("COMPOSIO_TELEMETRY_URL", "http://127.0.0.1:9/nowhere")
     client.tools.list()
     client.close()
     assert len(server.telemetry_events) == 1
 
 
-def test_thread_starts_on_first_event_not_at_construction(server: LocalServer) -> None:
+def test_thread_starts_on_first_event_not_at_construction(make: Any, server: LocalServer) -> None:
     before = {id(t) for t in _telemetry_threads()}
-    client = _client(server)
+    client = make(server)
     session = client.create_session(headers={"x-request-id": "s"})
     assert {id(t) for t in _telemetry_threads()} - before == set()
     assert server.accepted_connections == 0
@@ -366,8 +383,11 @@ HTML = b"<html><body>502 Bad Gateway (but sent as 200)</body></html>"
 
 
 @pytest.fixture
-def client(server: LocalServer) -> Iterator[Composio]:
-    c = Composio(api_key=SENTINEL_KEY, base_url=server.url, allow_tracing=False, max_retries=0)
+def client(server: LocalServer, driver: Driver) -> Iterator[Composio]:
+    """``Composio`` or ``AsyncComposio`` (``driver``): §12.11 holds for both clients."""
+    c: Composio = driver.client(
+        api_key=SENTINEL_KEY, base_url=server.url, allow_tracing=False, max_retries=0
+    )
     yield c
     c.close()
 

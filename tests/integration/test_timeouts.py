@@ -15,6 +15,7 @@ from composio import APITimeoutError, Composio, Timeout, ValidationError
 from composio.middlewares.retry import RetrySeams
 from composio.testing import LocalServer
 from composio.testing.server import Fault
+from tests._drivers import Driver
 from tests.conftest import SENTINEL_KEY
 from tests.integration._raw_servers import (
     AttemptLog,
@@ -32,10 +33,12 @@ TOOLS = "/api/v3/tools"
 
 
 @pytest.fixture
-def client(sentinel_server: LocalServer) -> Iterator[Composio]:
-    c = Composio(api_key=SENTINEL_KEY, base_url=sentinel_server.url, allow_tracking=False)
+def client(sentinel_server: LocalServer, driver: Driver) -> Iterator[Composio]:
+    """``Composio`` or ``AsyncComposio`` (``driver``): the deadline rules hold for both."""
+    c: Composio = driver.client(
+        api_key=SENTINEL_KEY, base_url=sentinel_server.url, allow_tracking=False
+    )
     yield c
-    c.close()
 
 
 def test_float_timeout_becomes_connect_read_total() -> None:
@@ -50,10 +53,10 @@ def test_float_timeout_becomes_connect_read_total() -> None:
 
 
 @pytest.mark.parametrize("bad", [None, 0, -1, math.nan, math.inf, True, "5", [1]])
-def test_bad_timeouts_are_rejected_everywhere(bad: Any) -> None:
+def test_bad_timeouts_are_rejected_everywhere(bad: Any, driver: Driver) -> None:
     with pytest.raises(ValidationError):
-        Composio(api_key="k", base_url="http://127.0.0.1:9", timeout=bad)
-    c = Composio(api_key="k", base_url="http://127.0.0.1:9", allow_tracking=False)
+        driver.client(api_key="k", base_url="http://127.0.0.1:9", timeout=bad)
+    c = driver.client(api_key="k", base_url="http://127.0.0.1:9", allow_tracking=False)
     with pytest.raises(ValidationError):
         c.with_options(timeout=bad)
     with pytest.raises(ValidationError):
@@ -122,11 +125,13 @@ def test_total_spans_every_attempt_and_the_last_one_is_clipped(
     assert sleeps.waits == [0.0]
 
 
-def test_connect_timeout_is_retried_even_for_a_post(caplog: pytest.LogCaptureFixture) -> None:
+def test_connect_timeout_is_retried_even_for_a_post(
+    caplog: pytest.LogCaptureFixture, driver: Driver
+) -> None:
     attempts = AttemptLog()
     sleeps = SleepRecorder()
     with blackhole() as url:
-        c = Composio(
+        c = driver.client(
             api_key=SENTINEL_KEY,
             base_url=url,
             allow_tracking=False,

@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 
 from composio import APIConnectionError, APIError, Composio, ValidationError
-from composio.middlewares.retry import RetrySeams
 from composio.testing import LocalServer
+from tests._drivers import Driver
 from tests.conftest import SENTINEL_KEY
+from tests.integration._raw_servers import record_sleeps
 
 
 @pytest.fixture(scope="module")
@@ -44,15 +45,13 @@ def https_server(certificate: tuple[Path, Path]) -> Iterator[LocalServer]:
         yield server
 
 
-def test_untrusted_certificate_fails_fast_and_is_not_retried(https_server: LocalServer) -> None:
+def test_untrusted_certificate_fails_fast_and_is_not_retried(
+    https_server: LocalServer, driver: Driver
+) -> None:
     assert https_server.url.startswith("https://127.0.0.1:")
-    waits: list[float] = []
-    client = Composio(
-        api_key=SENTINEL_KEY,
-        base_url=https_server.url,
-        allow_tracking=False,
-        plugins=[RetrySeams(sleep=waits.append)],
-    )
+    client = driver.client(api_key=SENTINEL_KEY, base_url=https_server.url, allow_tracking=False)
+    client, recorder = record_sleeps(client)
+    waits = recorder.waits
     with pytest.raises(APIConnectionError) as info:
         client.tools.list()
     err = info.value
@@ -66,10 +65,10 @@ def test_untrusted_certificate_fails_fast_and_is_not_retried(https_server: Local
 
 
 def test_ca_bundle_path_makes_it_trusted(
-    https_server: LocalServer, certificate: tuple[Path, Path]
+    https_server: LocalServer, certificate: tuple[Path, Path], driver: Driver
 ) -> None:
     cert, _ = certificate
-    client = Composio(
+    client = driver.client(
         api_key=SENTINEL_KEY, base_url=https_server.url, verify=str(cert), allow_tracking=False
     )
     assert len(client.tools.list().items) == 20
@@ -77,8 +76,8 @@ def test_ca_bundle_path_makes_it_trusted(
     client.close()
 
 
-def test_verify_false_is_honoured_and_per_client(https_server: LocalServer) -> None:
-    strict = Composio(api_key=SENTINEL_KEY, base_url=https_server.url, allow_tracking=False)
+def test_verify_false_is_honoured_and_per_client(https_server: LocalServer, driver: Driver) -> None:
+    strict = driver.client(api_key=SENTINEL_KEY, base_url=https_server.url, allow_tracking=False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # urllib3's InsecureRequestWarning is the point here
         lax = strict.with_options(verify=False)
@@ -109,12 +108,15 @@ def test_non_default_base_url_logged_once_at_info_with_host_only(
 
 
 def test_a_redirect_from_https_to_http_is_refused(
-    https_server: LocalServer, certificate: tuple[Path, Path], caplog: pytest.LogCaptureFixture
+    https_server: LocalServer,
+    certificate: tuple[Path, Path],
+    caplog: pytest.LogCaptureFixture,
+    driver: Driver,
 ) -> None:
     """SPEC §12.7: the https-only rule of §8 cannot be bypassed by a redirect."""
     cert, _ = certificate
     with LocalServer(api_key=SENTINEL_KEY) as plain:
-        client = Composio(
+        client = driver.client(
             api_key=SENTINEL_KEY, base_url=https_server.url, verify=str(cert), allow_tracking=False
         )
         same_host = plain.url.replace("https://", "http://")

@@ -24,8 +24,9 @@ from opentelemetry.trace import SpanKind, StatusCode
 
 import composio.tracing
 from composio import APIConnectionError, Composio, NotFoundError, Stage
-from composio.pipeline import CallNext, Request, Response
+from composio.pipeline import Request
 from composio.testing import LocalServer
+from tests._drivers import Driver
 from tests.conftest import SENTINEL_KEY
 
 TOOLS = "/api/v3/tools"
@@ -94,11 +95,18 @@ def _assert_instrumentation_live(mode: str, server: LocalServer, otel: Otel) -> 
     otel.exporter.clear()
 
 
-def _client(server: LocalServer, otel: Otel | None, **kw: Any) -> Composio:
-    kw.setdefault("allow_tracking", False)
-    if otel is not None:
-        kw.setdefault("tracer_provider", otel.provider)
-    return Composio(api_key=server.api_key, base_url=server.url, **kw)
+@pytest.fixture
+def make(driver: Driver) -> Any:
+    """``_client`` on the test's driver: every tracing rule holds for both clients."""
+
+    def make_client(server: LocalServer, otel: Otel | None, **kw: Any) -> Composio:
+        kw.setdefault("allow_tracking", False)
+        if otel is not None:
+            kw.setdefault("tracer_provider", otel.provider)
+        client: Composio = driver.client(api_key=server.api_key, base_url=server.url, **kw)
+        return client
+
+    return make_client
 
 
 def _traceparent_ids(value: str) -> tuple[int, int]:
@@ -109,10 +117,10 @@ def _traceparent_ids(value: str) -> tuple[int, int]:
 
 # -- one span per attempt ---------------------------------------------------------------------
 def test_one_span_per_attempt_on_a_retried_call(
-    composio_server: LocalServer, otel: Otel, instrumentation: str
+    make: Any, composio_server: LocalServer, otel: Otel, instrumentation: str
 ) -> None:
     _assert_instrumentation_live(instrumentation, composio_server, otel)
-    client = _client(composio_server, otel, max_retries=2)
+    client = make(composio_server, otel, max_retries=2)
     composio_server.fail_next(TOOLS, [503, 503])
     page = client.tools.list()  # 503, 503, then 200: the retries succeed
     client.close()
@@ -137,10 +145,10 @@ def test_one_span_per_attempt_on_a_retried_call(
 
 
 def test_span_attributes_and_traceparent(
-    composio_server: LocalServer, otel: Otel, instrumentation: str
+    make: Any, composio_server: LocalServer, otel: Otel, instrumentation: str
 ) -> None:
     _assert_instrumentation_live(instrumentation, composio_server, otel)
-    client = _client(composio_server, otel)
+    client = make(composio_server, otel)
     client.request("GET", TOOLS, params={"search": "private-query-value", "limit": 2})
     client.close()
 
@@ -162,8 +170,10 @@ def test_span_attributes_and_traceparent(
     assert _traceparent_ids(rec.header("traceparent") or "") == (ctx.trace_id, ctx.span_id)
 
 
-def test_span_is_a_child_of_the_application_span(composio_server: LocalServer, otel: Otel) -> None:
-    client = _client(composio_server, otel)
+def test_span_is_a_child_of_the_application_span(
+    make: Any, composio_server: LocalServer, otel: Otel
+) -> None:
+    client = make(composio_server, otel)
     tracer = otel.provider.get_tracer("app")
     with tracer.start_as_current_span("handle-request") as parent:
         client.tools.list()
@@ -175,11 +185,11 @@ def test_span_is_a_child_of_the_application_span(composio_server: LocalServer, o
     assert mine[0].context.trace_id == parent.get_span_context().trace_id
 
 
-def test_connection_error_sets_error_type(otel: Otel) -> None:
+def test_connection_error_sets_error_type(otel: Otel, driver: Driver) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    client = Composio(
+    client = driver.client(
         api_key="k",
         base_url=f"http://127.0.0.1:{port}",
         tracer_provider=otel.provider,
@@ -199,10 +209,10 @@ def test_connection_error_sets_error_type(otel: Otel) -> None:
 
 # -- tracing off ------------------------------------------------------------------------------
 def test_tracing_off_means_no_span_and_no_traceparent(
-    composio_server: LocalServer, otel: Otel, instrumentation: str
+    make: Any, composio_server: LocalServer, otel: Otel, instrumentation: str
 ) -> None:
     _assert_instrumentation_live(instrumentation, composio_server, otel)
-    client = _client(composio_server, otel, allow_tracing=False)
+    client = make(composio_server, otel, allow_tracing=False)
     session = client.create_session(headers={"x-request-id": "r-1"})
     session.tools.list()
     client.request("GET", TOOLS)
@@ -213,9 +223,9 @@ def test_tracing_off_means_no_span_and_no_traceparent(
 
 
 def test_tracing_off_even_inside_an_application_span(
-    composio_server: LocalServer, otel: Otel
+    make: Any, composio_server: LocalServer, otel: Otel
 ) -> None:
-    client = _client(composio_server, otel, allow_tracing=False)
+    client = make(composio_server, otel, allow_tracing=False)
     with otel.provider.get_tracer("app").start_as_current_span("outer"):
         client.tools.list()
     client.close()
@@ -225,7 +235,7 @@ def test_tracing_off_even_inside_an_application_span(
 
 @pytest.mark.parametrize("allow_tracing", [True, False])
 def test_http_instrumentation_is_suppressed_below_the_tracing_middleware(
-    composio_server: LocalServer, otel: Otel, allow_tracing: bool
+    make: Any, composio_server: LocalServer, otel: Otel, allow_tracing: bool
 ) -> None:
     """Whatever an HTTP instrumentation patches below ``Session.send`` (an adapter, urllib3),
     it checks this flag before making a span; an ATTEMPT middleware after ``tracing`` sees
@@ -237,11 +247,10 @@ def test_http_instrumentation_is_suppressed_below_the_tracing_middleware(
         stage = Stage.ATTEMPT
         order = 50
 
-        def __call__(self, request: Request, call_next: CallNext) -> Response:
+        def on_request(self, request: Request) -> None:  # sans-I/O: runs in both chains
             seen.append(is_http_instrumentation_enabled())
-            return call_next(request)
 
-    client = _client(composio_server, otel, allow_tracing=allow_tracing, middlewares=[Probe()])
+    client = make(composio_server, otel, allow_tracing=allow_tracing, middlewares=[Probe()])
     client.tools.list()
     client.close()
     assert seen == [False]
@@ -352,9 +361,9 @@ class _ExplodingSpanProvider(trace.TracerProvider):
     "provider", [_BrokenTracerProvider(), _BrokenSpanProvider(), _ExplodingSpanProvider()]
 )
 def test_tracing_errors_never_break_a_request(
-    composio_server: LocalServer, provider: trace.TracerProvider
+    composio_server: LocalServer, provider: trace.TracerProvider, driver: Driver
 ) -> None:
-    client = Composio(
+    client = driver.client(
         api_key=composio_server.api_key,
         base_url=composio_server.url,
         tracer_provider=provider,

@@ -28,6 +28,9 @@ def test_quick_run_produces_every_figure_and_the_page(
         "telemetry on the caller's path",
         "tracing per attempt",
         "import composio vs import requests",
+        "await session.tools.list() vs bare aiohttp",
+        "AsyncComposio().tools.list()",
+        "sessions gathered at once: cross-talk / sockets / p99 loop lag",
     ):
         assert figure in out, figure
     text = page.read_text(encoding="utf-8")

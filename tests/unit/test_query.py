@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from composio import ValidationError
-from composio.resources._base import params, q_bool, q_limit, q_list, q_str, slug_path
+from composio._ops._encode import params, q_bool, q_limit, q_list, q_str, slug_path
 
 
 def test_q_bool_is_the_specs_string_enum() -> None:

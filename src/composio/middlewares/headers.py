@@ -1,7 +1,9 @@
 """The header middlewares of the built-in chain (SPEC §3 items 2-6, §4).
 
 Each one applies a layer that was validated and folded when the client was built, so the
-per-request work is a handful of dict writes.
+per-request work is a handful of dict writes. They are sans-I/O policies (``on_request``):
+the sync and the async chain run the same objects, and the runner fuses the five into one
+link (SPEC §13).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import sys
 
 from composio._version import __version__
 from composio.headers import Layer
-from composio.pipeline import CallNext, Request, Response, Stage
+from composio.pipeline import Request, RequestPolicy, Stage
 
 __all__ = [
     "AuthMiddleware",
@@ -34,7 +36,7 @@ def new_request_id() -> str:
     return f"{n:032x}"
 
 
-class AuthMiddleware:
+class AuthMiddleware(RequestPolicy):
     """Adds ``x-api-key``. The key lives only here and in the config, never in a log."""
 
     name = "auth"
@@ -45,15 +47,14 @@ class AuthMiddleware:
     def __init__(self, api_key: str) -> None:
         self._key = api_key
 
-    def __call__(self, request: Request, call_next: CallNext) -> Response:
+    def on_request(self, request: Request) -> None:
         request.headers["x-api-key"] = self._key
-        return call_next(request)
 
     def __repr__(self) -> str:
         return "AuthMiddleware(api_key='***')"
 
 
-class IdentityMiddleware:
+class IdentityMiddleware(RequestPolicy):
     """SDK identity headers, plus a fresh ``x-request-id`` that any layer above may replace."""
 
     name = "identity"
@@ -78,7 +79,7 @@ class IdentityMiddleware:
             )
         }
 
-    def __call__(self, request: Request, call_next: CallNext) -> Response:
+    def on_request(self, request: Request) -> None:
         headers = request.headers
         headers.apply(self._layer)
         ctx = request.context
@@ -88,10 +89,9 @@ class IdentityMiddleware:
             and _REQUEST_ID not in ctx.call_layer
         ):
             headers["x-request-id"] = new_request_id()
-        return call_next(request)
 
 
-class DefaultHeadersMiddleware:
+class DefaultHeadersMiddleware(RequestPolicy):
     """Plugin metadata under the client's ``default_headers``, folded once at build time."""
 
     name = "default-headers"
@@ -102,13 +102,12 @@ class DefaultHeadersMiddleware:
     def __init__(self, layer: Layer) -> None:
         self._layer = layer
 
-    def __call__(self, request: Request, call_next: CallNext) -> Response:
+    def on_request(self, request: Request) -> None:
         if self._layer:
             request.headers.apply(self._layer)
-        return call_next(request)
 
 
-class SessionHeadersMiddleware:
+class SessionHeadersMiddleware(RequestPolicy):
     """The calling client's session layers (oldest first, pre-folded into one).
 
     The layers travel in ``request.context.session_layer`` rather than on ``self``: one
@@ -120,14 +119,13 @@ class SessionHeadersMiddleware:
     order = 400
     __slots__ = ()
 
-    def __call__(self, request: Request, call_next: CallNext) -> Response:
+    def on_request(self, request: Request) -> None:
         layer = request.context.session_layer
         if layer:
             request.headers.apply(layer)
-        return call_next(request)
 
 
-class CallHeadersMiddleware:
+class CallHeadersMiddleware(RequestPolicy):
     """The call's ``extra_headers``: the highest layer."""
 
     name = "call-headers"
@@ -135,8 +133,7 @@ class CallHeadersMiddleware:
     order = 500
     __slots__ = ()
 
-    def __call__(self, request: Request, call_next: CallNext) -> Response:
+    def on_request(self, request: Request) -> None:
         layer = request.context.call_layer
         if layer:
             request.headers.apply(layer)
-        return call_next(request)

@@ -24,10 +24,11 @@ exhausted retry budget or ``max_retries`` ends the retries and surfaces the last
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -35,7 +36,7 @@ from composio._redact import scrub
 from composio._retry_after import parse_retry_after
 from composio.config import ClientConfig
 from composio.errors import APIConnectionError
-from composio.pipeline import CallNext, Request, Response, Stage
+from composio.pipeline import AsyncCallNext, CallNext, Request, Response, Stage
 from composio.retry_decision import RetryDecision
 
 if TYPE_CHECKING:
@@ -97,11 +98,24 @@ class RetrySeams:
     """
 
     sleep: Callable[[float], None] = time.sleep
+    #: The async client's wait (SPEC §13: only the loop and the sleep differ from sync).
+    #: Unset, it is ``asyncio.sleep`` -- or, when ``sleep`` was replaced (a test's recorder),
+    #: a coroutine calling that ``sleep``, so one fake serves both clients.
+    asleep: Callable[[float], Awaitable[None]] | None = None
     #: Full jitter: ``random() * backoff_cap(n)``.
     random: Callable[[], float] = random.random
     #: The clock ``CallContext.deadline`` is measured on (a test with a fake sleep moves it).
     clock: Callable[[], float] = time.monotonic
     composio_plugin_name: str = "composio.retry-seams"
+
+    def __post_init__(self) -> None:
+        if self.asleep is None:
+            fake = self.sleep
+
+            async def call_sleep(seconds: float) -> None:
+                fake(seconds)
+
+            object.__setattr__(self, "asleep", asyncio.sleep if fake is time.sleep else call_sleep)
 
 
 DEFAULT_SEAMS = RetrySeams()
@@ -134,26 +148,52 @@ class RetryMiddleware:
 
     # -- the success path ----------------------------------------------------------------
     def __call__(self, request: Request, call_next: CallNext) -> Response:
-        ctx = request.context
-        ctx.attempt = 0
-        request.headers["x-retry-count"] = "0"
-        self._budget.record_request()
+        self._begin(request)
         try:
             response = call_next(request)
         except APIConnectionError as exc:
-            if ctx.max_retries <= 0 or exc.kind in _NEVER_KINDS:
-                raise
-            verdict = self._decide(request, None, exc, 0)
-            if not verdict.retry:
-                _log_stop(request, 0, verdict.reason)
-                raise
+            verdict = self._after_first_error(request, exc)
             return self._retry(request, call_next, verdict, None, exc)
-        if response.status_code < 400 or ctx.max_retries <= 0:
+        retry = self._after_first_response(request, response)
+        if retry is None:
             return response
-        verdict = self._decide(request, response, None, 0)
+        return self._retry(request, call_next, retry, response, None)
+
+    async def acall(self, request: Request, call_next: AsyncCallNext) -> Response:
+        """The async chain's retry: the same rules, verdicts and budget; awaits and
+        ``asyncio.sleep`` instead of calls and ``time.sleep``."""
+        self._begin(request)
+        try:
+            response = await call_next(request)
+        except APIConnectionError as exc:
+            verdict = self._after_first_error(request, exc)
+            return await self._aretry(request, call_next, verdict, None, exc)
+        retry = self._after_first_response(request, response)
+        if retry is None:
+            return response
+        return await self._aretry(request, call_next, retry, response, None)
+
+    def _begin(self, request: Request) -> None:
+        request.context.attempt = 0
+        request.headers["x-retry-count"] = "0"
+        self._budget.record_request()
+
+    def _after_first_error(self, request: Request, exc: APIConnectionError) -> _Verdict:
+        """The verdict on a first attempt that raised; re-raises ``exc`` when not retrying."""
+        if request.context.max_retries <= 0 or exc.kind in _NEVER_KINDS:
+            raise exc
+        verdict = self._decide(request, None, exc, 0)
         if not verdict.retry:
-            return response
-        return self._retry(request, call_next, verdict, response, None)
+            _log_stop(request, 0, verdict.reason)
+            raise exc
+        return verdict
+
+    def _after_first_response(self, request: Request, response: Response) -> _Verdict | None:
+        """The verdict on a first answer, or None when it is returned as is."""
+        if response.status_code < 400 or request.context.max_retries <= 0:
+            return None
+        verdict = self._decide(request, response, None, 0)
+        return verdict if verdict.retry else None
 
     # -- the rules -------------------------------------------------------------------------
     def _decide(
@@ -223,15 +263,25 @@ class RetryMiddleware:
         import tenacity  # only failing operations pay for it
 
         ctl = _Controller(self, request, call_next, first, response, error)
-        retrying = tenacity.Retrying(
-            retry=ctl.should_retry,
-            wait=ctl.wait,
-            stop=ctl.stop,
-            before_sleep=ctl.before_sleep,
-            sleep=self._seams.sleep,
-            retry_error_callback=_last_outcome,
-        )
+        retrying = tenacity.Retrying(sleep=self._seams.sleep, **ctl.rules())
         result: Response = retrying(ctl.attempt)
+        return result
+
+    async def _aretry(
+        self,
+        request: Request,
+        call_next: AsyncCallNext,
+        first: _Verdict,
+        response: Response | None,
+        error: BaseException | None,
+    ) -> Response:
+        import tenacity
+
+        ctl = _Controller(self, request, call_next, first, response, error)
+        asleep = self._seams.asleep
+        assert asleep is not None  # set in RetrySeams.__post_init__
+        retrying = tenacity.AsyncRetrying(sleep=asleep, **ctl.rules())
+        result: Response = await retrying(ctl.aattempt)
         return result
 
 
@@ -311,7 +361,7 @@ class _Controller:
         self,
         mw: RetryMiddleware,
         request: Request,
-        call_next: CallNext,
+        call_next: Any,
         first: _Verdict,
         response: Response | None,
         error: BaseException | None,
@@ -324,19 +374,42 @@ class _Controller:
         self.first_error = error
         self.last = first
 
+    def rules(self) -> dict[str, Any]:
+        """tenacity's callbacks, the same for ``Retrying`` and ``AsyncRetrying``."""
+        return {
+            "retry": self.should_retry,
+            "wait": self.wait,
+            "stop": self.stop,
+            "before_sleep": self.before_sleep,
+            "retry_error_callback": _last_outcome,
+        }
+
     def attempt(self) -> Response:
         """tenacity's attempt 1 replays the outcome the inline first attempt already had."""
-        if self.first is not None:
-            response, error = self.first_response, self.first_error
-            self.first_response = self.first_error = None
-            if error is not None:
-                raise error
-            assert response is not None
-            return response
+        replayed = self._replay()
+        if replayed is not None:
+            return replayed
+        return self.call_next(self._next_request())  # type: ignore[no-any-return]
+
+    async def aattempt(self) -> Response:
+        replayed = self._replay()
+        if replayed is not None:
+            return replayed
+        return await self.call_next(self._next_request())  # type: ignore[no-any-return]
+
+    def _replay(self) -> Response | None:
+        if self.first is None:
+            return None
+        response, error = self.first_response, self.first_error
+        self.first_response = self.first_error = None
+        if error is not None:
+            raise error
+        return response
+
+    def _next_request(self) -> Request:
         request = self.request
-        n = request.context.attempt
-        request.headers["x-retry-count"] = str(n)
-        return self.call_next(request)
+        request.headers["x-retry-count"] = str(request.context.attempt)
+        return request
 
     def should_retry(self, state: Any) -> bool:
         first = self.first

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from composio.config import ClientConfig
 from composio.errors import status_error_class
-from composio.pipeline import CallNext, Request, Response, Stage
+from composio.pipeline import AsyncCallNext, CallNext, Request, Response, Stage
 from composio.telemetry._event import Record, to_event
 from composio.telemetry._scope import current_scope
 
@@ -78,6 +78,31 @@ class TelemetryMiddleware:
         t0 = _perf()
         try:
             response = call_next(request)
+        except BaseException as exc:
+            self._emit(request, started, t0, type(exc).__name__)
+            raise
+        self._emit(request, started, t0, _outcome(request, response))
+        return response
+
+    async def acall(self, request: Request, call_next: AsyncCallNext) -> Response:
+        """The same bookkeeping around an awaited call (the scope is a context variable, so
+        each task has its own); the enqueue never blocks the loop. A cancelled call reports
+        ``CancelledError`` (a ``BaseException``)."""
+        if self._sink is None:
+            return await call_next(request)
+        scope = current_scope()
+        if scope is not None and scope.claim(self):
+            try:
+                response = await call_next(request)
+            except BaseException as exc:
+                scope.note(request.context.attempt + 1, type(exc).__name__)
+                raise
+            scope.note(request.context.attempt + 1, _outcome(request, response))
+            return response
+        started = _wall()
+        t0 = _perf()
+        try:
+            response = await call_next(request)
         except BaseException as exc:
             self._emit(request, started, t0, type(exc).__name__)
             raise

@@ -27,7 +27,7 @@ from urllib.parse import urlencode, urlsplit
 from composio._redact import redact_url
 from composio._version import __version__
 from composio.config import ClientConfig
-from composio.pipeline import CallNext, Request, Response, Stage
+from composio.pipeline import AsyncCallNext, CallNext, Request, Response, Stage
 
 __all__ = ["TracingMiddleware"]
 
@@ -74,12 +74,46 @@ class TracingMiddleware:
         )
 
     def __call__(self, request: Request, call_next: CallNext) -> Response:
-        if self._enabled:
-            return self._traced(request, call_next)
-        return _untraced(request, call_next)
+        if not self._enabled:
+            return _untraced(request, call_next)
+        started = self._start(request)
+        if started is None:
+            return _untraced(request, call_next)
+        span, token = started
+        try:
+            response = call_next(request)
+        except BaseException as exc:
+            _detach(self._otel, token)
+            self._finish_error(span, type(exc).__name__)
+            raise
+        _detach(self._otel, token)
+        self._finish_response(span, response.status_code)
+        return response
+
+    async def acall(self, request: Request, call_next: AsyncCallNext) -> Response:
+        """The same span around an awaited attempt. OpenTelemetry's context lives in a
+        ``contextvars`` variable, which follows the task across its awaits, so the span is
+        the current one for everything the attempt awaits, and only for this task."""
+        if not self._enabled:
+            return await _auntraced(request, call_next)
+        started = self._start(request)
+        if started is None:
+            return await _auntraced(request, call_next)
+        span, token = started
+        try:
+            response = await call_next(request)
+        except BaseException as exc:
+            _detach(self._otel, token)
+            self._finish_error(span, type(exc).__name__)
+            raise
+        _detach(self._otel, token)
+        self._finish_response(span, response.status_code)
+        return response
 
     # -- traced --------------------------------------------------------------------------
-    def _traced(self, request: Request, call_next: CallNext) -> Response:
+    def _start(self, request: Request) -> tuple[Any, Any] | None:
+        """Start the attempt's span, inject ``traceparent``, attach its context (with HTTP
+        instrumentation suppressed). None if any of it failed: the attempt goes untraced."""
         otel = self._otel
         span: Any = None
         token: Any = None
@@ -98,16 +132,8 @@ class TracingMiddleware:
             _end(span)
             if token is not None:
                 _detach(otel, token)
-            return _untraced(request, call_next)
-        try:
-            response = call_next(request)
-        except BaseException as exc:
-            _detach(otel, token)
-            self._finish_error(span, type(exc).__name__)
-            raise
-        _detach(otel, token)
-        self._finish_response(span, response.status_code)
-        return response
+            return None
+        return span, token
 
     def _finish_response(self, span: Any, status: int) -> None:
         try:
@@ -182,25 +208,45 @@ def _attributes(request: Request) -> dict[str, Any]:
     return attributes
 
 
-def _untraced(request: Request, call_next: CallNext) -> Response:
-    """Send with HTTP instrumentation suppressed, if OpenTelemetry is loaded at all.
-
-    If the application never imported OpenTelemetry, no instrumentation can be active, so the
-    check is one dict lookup.
-    """
+def _suppressing() -> tuple[Any, Any] | None:
+    """Attach "suppress HTTP instrumentation" if OpenTelemetry is loaded at all: (context
+    module, token), or None. If the application never imported OpenTelemetry, no
+    instrumentation can be active, so the check is one dict lookup."""
     context = sys.modules.get("opentelemetry.context")
     key = _suppress_key(context) if context is not None else None
     if key is None:
-        return call_next(request)
+        return None
     try:
-        token = context.attach(context.set_value(key, True))  # type: ignore[union-attr]
+        return context, context.attach(context.set_value(key, True))  # type: ignore[union-attr]
     except Exception:
+        return None
+
+
+def _unsuppress(attached: tuple[Any, Any]) -> None:
+    context, token = attached
+    with contextlib.suppress(Exception):
+        context.detach(token)
+
+
+def _untraced(request: Request, call_next: CallNext) -> Response:
+    """Send with HTTP instrumentation suppressed (no span from anything below)."""
+    attached = _suppressing()
+    if attached is None:
         return call_next(request)
     try:
         return call_next(request)
     finally:
-        with contextlib.suppress(Exception):
-            context.detach(token)  # type: ignore[union-attr]
+        _unsuppress(attached)
+
+
+async def _auntraced(request: Request, call_next: AsyncCallNext) -> Response:
+    attached = _suppressing()
+    if attached is None:
+        return await call_next(request)
+    try:
+        return await call_next(request)
+    finally:
+        _unsuppress(attached)
 
 
 def _detach(otel: _Otel, token: Any) -> None:

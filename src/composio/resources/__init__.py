@@ -1,4 +1,4 @@
-from composio.resources.toolkits import Toolkits
-from composio.resources.tools import Tools
+from composio.resources.toolkits import AsyncToolkits, Toolkits
+from composio.resources.tools import AsyncTools, Tools
 
-__all__ = ["Toolkits", "Tools"]
+__all__ = ["AsyncToolkits", "AsyncTools", "Toolkits", "Tools"]

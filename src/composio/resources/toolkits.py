@@ -1,30 +1,25 @@
-"""``client.toolkits``: list and retrieve."""
+"""``client.toolkits``: list and retrieve (thin facades over ``composio._ops.toolkits``)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from composio._ops import toolkits as ops
 from composio._sentinel import NOT_GIVEN, HeadersArg
-from composio.models import Toolkit
-from composio.pagination import Page
-from composio.resources._base import (
-    Resource,
-    params,
-    parse,
-    parse_page,
-    public_operation,
-    q_limit,
-    q_str,
-    slug_path,
-)
+from composio.resources._base import Resource
 
-__all__ = ["Toolkits"]
+if TYPE_CHECKING:
+    from composio.async_client import AsyncComposio  # noqa: F401 (the base's type argument)
+    from composio.client import Composio  # noqa: F401
+    from composio.models import Toolkit
+    from composio.pagination import AsyncPage, Page
+
+__all__ = ["AsyncToolkits", "Toolkits"]
 
 
-class Toolkits(Resource):
+class Toolkits(Resource["Composio"]):
     __slots__ = ()
 
-    @public_operation("toolkits.list")
     def list(
         self,
         *,
@@ -34,20 +29,16 @@ class Toolkits(Resource):
         extra_headers: HeadersArg = None,
         timeout: Any = NOT_GIVEN,
     ) -> Page[Toolkit]:
-        query = params(
-            ("category", q_str(category, "toolkits.list: category")),
-            ("limit", q_limit(limit)),
+        return self._client._run_page(
+            ops.list_toolkits(
+                category=category,
+                limit=limit,
+                cursor=cursor,
+                extra_headers=extra_headers,
+                timeout=timeout,
+            )
         )
-        first_cursor = q_str(cursor, "toolkits.list: cursor")
-        call = self._client._call_builder("toolkits.list", extra_headers, timeout)
 
-        def fetch(next_cursor: str | None) -> Page[Toolkit]:
-            q = [*query, ("cursor", next_cursor)] if next_cursor else query
-            return parse_page(call("GET", "/api/v3/toolkits", q, None), Toolkit.from_dict, fetch)
-
-        return fetch(first_cursor)
-
-    @public_operation("toolkits.retrieve")
     def retrieve(
         self,
         slug: str,
@@ -56,7 +47,45 @@ class Toolkits(Resource):
         extra_headers: HeadersArg = None,
         timeout: Any = NOT_GIVEN,
     ) -> Toolkit:
-        path = f"/api/v3/toolkits/{slug_path(slug, 'toolkits.retrieve: slug')}"
-        query = params(("version", q_str(version, "toolkits.retrieve: version")))
-        call = self._client._call_builder("toolkits.retrieve", extra_headers, timeout)
-        return parse(call("GET", path, query, None), Toolkit.from_dict)
+        return self._client._run(
+            ops.retrieve_toolkit(
+                slug, version=version, extra_headers=extra_headers, timeout=timeout
+            )
+        )
+
+
+class AsyncToolkits(Resource["AsyncComposio"]):
+    __slots__ = ()
+
+    async def list(
+        self,
+        *,
+        category: str | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        extra_headers: HeadersArg = None,
+        timeout: Any = NOT_GIVEN,
+    ) -> AsyncPage[Toolkit]:
+        return await self._client._arun_page(
+            ops.list_toolkits(
+                category=category,
+                limit=limit,
+                cursor=cursor,
+                extra_headers=extra_headers,
+                timeout=timeout,
+            )
+        )
+
+    async def retrieve(
+        self,
+        slug: str,
+        *,
+        version: str | None = None,
+        extra_headers: HeadersArg = None,
+        timeout: Any = NOT_GIVEN,
+    ) -> Toolkit:
+        return await self._client._arun(
+            ops.retrieve_toolkit(
+                slug, version=version, extra_headers=extra_headers, timeout=timeout
+            )
+        )

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import inspect
 import time
 from collections.abc import Callable
 from contextvars import ContextVar
@@ -117,6 +116,8 @@ def public_operation(name: str) -> Callable[[F], F]:
     """
 
     def decorate(func: F) -> F:
+        import inspect  # here, not at import: the clients import this module
+
         if inspect.iscoroutinefunction(func):
 
             @functools.wraps(func)

@@ -1,0 +1,141 @@
+"""Sans-I/O pieces of a transport that both drivers share (SPEC §3, §8, §12.7).
+
+How a :class:`~composio.pipeline.Request` becomes what goes on the wire (URL with its query,
+header dict, JSON body), and which redirect hops are followed and with which headers. The
+``requests`` and the ``aiohttp`` transports differ only in how they send and read.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json as _json
+from urllib.parse import urlencode, urljoin, urlsplit
+
+from composio._redact import redact_url, scrub
+from composio._request_info import request_info
+from composio.errors import APIError, APITimeoutError
+from composio.pipeline import Request
+
+__all__ = [
+    "BODY_METHODS",
+    "CROSS_ORIGIN_SAFE",
+    "MAX_REDIRECTS",
+    "REDIRECTS",
+    "RedirectRefused",
+    "deadline_error",
+    "encode",
+    "origin",
+    "redirect_refused",
+    "redirect_target",
+    "strip_cross_origin",
+]
+
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+MAX_REDIRECTS = 5
+#: Headers that may follow a redirect to another origin: nothing that identifies a user.
+CROSS_ORIGIN_SAFE = frozenset(
+    {
+        "user-agent",
+        "accept",
+        "accept-encoding",
+        "x-source",
+        "x-sdk-version",
+        "x-runtime",
+        "x-framework",
+        "x-retry-count",
+        "traceparent",
+        "tracestate",
+    }
+)
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+def encode(request: Request) -> tuple[str, dict[str, str], bytes | None]:
+    """(URL with the encoded query, the header dict to send, the body bytes or None)."""
+    url = request.url
+    if request.params:
+        # A path may carry its own query (client.request("GET", "/p?x=1", params=...)).
+        url = f"{url}{'&' if '?' in url else '?'}{urlencode(request.params)}"
+    headers = request.headers
+    body: bytes | None = None
+    if request.json is not None:
+        body = _json.dumps(request.json, separators=(",", ":"), ensure_ascii=False).encode()
+        if "content-type" not in headers:
+            headers["Content-Type"] = "application/json"
+    elif request.method in BODY_METHODS:
+        body = b""
+    wire = headers.to_wire()
+    if body is not None:
+        wire.pop("content-length", None)
+        wire["Content-Length"] = str(len(body))
+    return url, wire, body
+
+
+def deadline_error(request: Request, url: str, when: str, *, sent: bool) -> APITimeoutError:
+    return APITimeoutError(
+        scrub(
+            f"{request.method} {redact_url(url)}: the call's total timeout of "
+            f"{request.context.timeout.total:g}s ran out {when}.",
+            request.headers,
+        ),
+        request=request_info(request, url),
+        sent=sent,
+        kind="deadline",
+    )
+
+
+def origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return (parts.scheme, (parts.hostname or "").lower(), port)
+
+
+class RedirectRefused(Exception):
+    """Why a redirect is not followed; becomes an ``APIError`` with the request attached."""
+
+
+def redirect_target(url: str, location: str, hops: int) -> str:
+    """The absolute URL a ``Location`` points to, checked the way a first URL would be.
+
+    Raises :class:`RedirectRefused` for a sixth hop, a ``Location`` that does not parse (a bad
+    port, an unclosed IPv6 bracket, empty), a scheme other than http(s), and https -> http
+    (SPEC §8's https-only rule must not be bypassed by a redirect).
+    """
+    from requests.utils import requote_uri
+
+    if hops >= MAX_REDIRECTS:
+        raise RedirectRefused(f"too many redirects (more than {MAX_REDIRECTS})")
+    if not location.strip():
+        raise RedirectRefused("the redirect's Location header is empty")
+    # as requests does: http.client decoded the header as latin-1; servers send UTF-8
+    with contextlib.suppress(UnicodeError):
+        location = location.encode("latin-1").decode("utf-8")
+    try:
+        target = urljoin(url, requote_uri(location.strip()))
+        parts = urlsplit(target)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
+    except ValueError:
+        raise RedirectRefused("the redirect's Location header is not a valid URL") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise RedirectRefused("the redirect's Location is not an http(s) URL with a host")
+    if parts.scheme == "http" and urlsplit(url).scheme == "https":
+        raise RedirectRefused("refused a redirect from https to plain http")
+    return target
+
+
+def redirect_refused(
+    request: Request, url: str, status: int, refused: RedirectRefused, request_id: str | None
+) -> APIError:
+    """The error for a refused hop, worded and scrubbed as the sync transport words it."""
+    return APIError(
+        scrub(f"{request.method} {redact_url(url)}: {refused} (HTTP {status}).", request.headers),
+        request=request_info(request, url),
+        request_id=request_id,
+    )
+
+
+def strip_cross_origin(wire: dict[str, str], url: str, target: str) -> dict[str, str]:
+    """SPEC §8: credentials and user headers never cross origins (and are not re-added)."""
+    if origin(target) == origin(url):
+        return wire
+    return {k: v for k, v in wire.items() if k.lower() in CROSS_ORIGIN_SAFE}
