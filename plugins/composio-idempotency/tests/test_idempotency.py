@@ -10,6 +10,7 @@ import pytest
 from composio_idempotency import IdempotencyKeyMiddleware
 
 from composio import Composio, InternalServerError, Stage
+from composio.middlewares.retry import RetrySeams
 from composio.testing import Fault, LocalServer
 
 EXECUTE = "/api/v3/tools/execute/GITHUB_CREATE_ISSUE"
@@ -21,12 +22,10 @@ def _client(server: LocalServer, **kw: object) -> Composio:
         api_key=server.api_key,
         base_url=server.url,
         allow_tracking=False,
-        plugins=[composio_idempotency],
+        # No real backoff in tests: the retry seam's sleep is fixed when the chain is built.
+        plugins=[composio_idempotency, RetrySeams(sleep=lambda seconds: None)],
         **kw,  # type: ignore[arg-type]
     )
-    # No real backoff in tests: record the waits instead of sleeping them.
-    retry = next(m for m in client.chain if m.name == "retry")
-    retry.sleep = lambda seconds: None  # type: ignore[attr-defined]
     return client
 
 

@@ -9,6 +9,7 @@ import pytest
 from composio_retry_policy import RetryPolicy, default_policy
 
 from composio import Composio, ConflictError, InternalServerError, RetryDecision
+from composio.middlewares.retry import RetrySeams
 from composio.testing import LocalServer
 
 TOOLS = "/api/v3/tools"
@@ -18,16 +19,16 @@ class _Client:
     """A client with this plugin only, whose retry waits are recorded instead of slept."""
 
     def __init__(self, server: LocalServer, policy: object | None, **kw: object) -> None:
+        self.waits: list[float] = []
+        # The retry seam's sleep is fixed when the chain is built (never swapped live).
+        seams = RetrySeams(sleep=self.waits.append)
         self.client = Composio(
             api_key=server.api_key,
             base_url=server.url,
             allow_tracking=False,
-            plugins=[policy] if policy is not None else [],
+            plugins=[policy, seams] if policy is not None else [seams],
             **kw,  # type: ignore[arg-type]
         )
-        self.waits: list[float] = []
-        retry = next(m for m in self.client.chain if m.name == "retry")
-        retry.sleep = self.waits.append  # type: ignore[attr-defined]
 
 
 @pytest.fixture(autouse=True)
