@@ -20,6 +20,7 @@ from collections.abc import Coroutine, Iterator
 from typing import Any, TypeVar
 
 from composio import AsyncComposio, AsyncPage, Composio
+from composio.models import AsyncConnectionRequest
 from composio.resources._base import Resource
 
 __all__ = ["Driver", "LoopThread", "SyncView"]
@@ -78,7 +79,7 @@ class SyncView:
         return self._target
 
     def _wrap(self, value: Any) -> Any:
-        if isinstance(value, (AsyncComposio, Resource)):
+        if isinstance(value, (AsyncComposio, Resource, AsyncConnectionRequest)):
             return SyncView(value, self._loop)
         if isinstance(value, AsyncPage):
             return SyncPage(value, self._loop)

@@ -41,6 +41,8 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests must not depend on the developer's environment, nor reach the internet."""
     for name in ("COMPOSIO_API_KEY", "COMPOSIO_BASE_URL", "COMPOSIO_BLOCKED_PLUGINS"):
         monkeypatch.delenv(name, raising=False)
+    for name in [n for n in os.environ if n.startswith("COMPOSIO_TOOLKIT_VERSION_")]:
+        monkeypatch.delenv(name)  # a developer's version pins must not change what tests send
     monkeypatch.setenv("COMPOSIO_TELEMETRY_URL", TELEMETRY_BLACKHOLE)
 
 

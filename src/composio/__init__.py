@@ -26,7 +26,9 @@ from composio.errors import (
     ComposioError,
     ComposioNoAPIKeyError,
     ConflictError,
+    ConnectionFailedError,
     InternalServerError,
+    MultipleConnectedAccountsError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
@@ -44,7 +46,20 @@ if TYPE_CHECKING:
     from composio.async_client import AsyncComposio
     from composio.custom_tools import CustomTool, ToolProxy, custom_tool
     from composio.hookspecs import hookimpl, hookspec
-    from composio.models import Tool, ToolExecution, Toolkit, ToolkitRef
+    from composio.models import (
+        AsyncConnectionRequest,
+        AuthConfig,
+        ConnectedAccount,
+        ConnectionRequest,
+        ProxyResponse,
+        Tool,
+        ToolExecution,
+        ToolInput,
+        Toolkit,
+        ToolkitCategory,
+        ToolkitChangelog,
+        ToolkitRef,
+    )
     from composio.modifiers import ExecuteRequest, after_execute, before_execute, schema_modifier
     from composio.pagination import AsyncPage, Page
     from composio.plugins import PluginError
@@ -84,6 +99,14 @@ _LAZY = {
     "CustomTool": "composio.custom_tools",
     "ToolProxy": "composio.custom_tools",
     "TriggerEvent": "composio.webhooks",
+    "AsyncConnectionRequest": "composio.models",
+    "AuthConfig": "composio.models",
+    "ConnectedAccount": "composio.models",
+    "ConnectionRequest": "composio.models",
+    "ProxyResponse": "composio.models",
+    "ToolInput": "composio.models",
+    "ToolkitCategory": "composio.models",
+    "ToolkitChangelog": "composio.models",
 }
 
 
@@ -109,7 +132,9 @@ __all__ = [
     "APITimeoutError",
     "AnthropicProvider",
     "AsyncComposio",
+    "AsyncConnectionRequest",
     "AsyncPage",
+    "AuthConfig",
     "AuthenticationError",
     "BadRequestError",
     "CallContext",
@@ -120,12 +145,16 @@ __all__ = [
     "ComposioError",
     "ComposioNoAPIKeyError",
     "ConflictError",
+    "ConnectedAccount",
+    "ConnectionFailedError",
+    "ConnectionRequest",
     "CustomTool",
     "ExecuteRequest",
     "FrozenHeaders",
     "Headers",
     "InternalServerError",
     "Middleware",
+    "MultipleConnectedAccountsError",
     "NotFoundError",
     "OpenAIProvider",
     "OpenAIResponsesProvider",
@@ -133,6 +162,7 @@ __all__ = [
     "PermissionDeniedError",
     "PluginError",
     "Provider",
+    "ProxyResponse",
     "RateLimitError",
     "Request",
     "RequestInfo",
@@ -144,8 +174,11 @@ __all__ = [
     "ToolCall",
     "ToolExecution",
     "ToolExecutionError",
+    "ToolInput",
     "ToolProxy",
     "Toolkit",
+    "ToolkitCategory",
+    "ToolkitChangelog",
     "ToolkitRef",
     "TriggerEvent",
     "UnprocessableEntityError",
@@ -159,3 +192,33 @@ __all__ = [
     "hookspec",
     "schema_modifier",
 ]
+
+# -- triggers, tool router, MCP, files (SPEC §14): appended as one block ------------------------
+_EVENT_MODELS = (
+    "FileRef",
+    "McpInstance",
+    "McpServer",
+    "McpUrls",
+    "ToolRouterExecution",
+    "ToolRouterLink",
+    "ToolRouterSession",
+    "ToolRouterToolkit",
+    "TriggerInstance",
+    "TriggerType",
+)
+_LAZY.update(dict.fromkeys(_EVENT_MODELS, "composio.models"))
+__all__ += _EVENT_MODELS
+
+if TYPE_CHECKING:
+    from composio.models import (  # noqa: F401 (exported lazily, above)
+        FileRef,
+        McpInstance,
+        McpServer,
+        McpUrls,
+        ToolRouterExecution,
+        ToolRouterLink,
+        ToolRouterSession,
+        ToolRouterToolkit,
+        TriggerInstance,
+        TriggerType,
+    )

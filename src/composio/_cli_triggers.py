@@ -1,4 +1,6 @@
-"""``composio triggers listen``: a local receiver that verifies each webhook delivery.
+"""``composio triggers listen``: a local receiver that verifies each webhook delivery;
+``composio triggers list`` / ``triggers types``: the project's trigger instances and the
+trigger types a toolkit offers (read through the SDK, so the same errors and redaction).
 
 For development: point a trigger's webhook (or ``LocalServer.webhook_url``, or a tunnel) at
 it and watch one line per delivery. It answers 204 to a verified delivery and 400 to a
@@ -20,7 +22,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-__all__ = ["add_triggers_parser"]
+__all__ = ["add_connection_args", "add_triggers_parser", "print_rows"]
 
 SECRET_ENV = "COMPOSIO_WEBHOOK_SECRET"
 #: Larger bodies are refused with 413 before being read: a receiver must bound what it buffers.
@@ -48,6 +50,93 @@ def add_triggers_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> Non
         help="seconds a delivery's timestamp may be from now (default 300; 'none' disables)",
     )
     listen.set_defaults(func=cmd_triggers_listen)
+
+    active = tsub.add_parser(
+        "list",
+        parents=parents,
+        help="list the trigger instances set up in the project (enabled ones by default)",
+    )
+    active.add_argument("--user-id", dest="user_ids", action="append", default=None)
+    active.add_argument("--trigger", dest="trigger_names", action="append", default=None)
+    active.add_argument("--account", dest="connected_account_ids", action="append", default=None)
+    active.add_argument("--all", action="store_true", help="include disabled triggers")
+    active.add_argument("--json", action="store_true")
+    add_connection_args(active)
+    active.set_defaults(func=cmd_triggers_list)
+
+    types = tsub.add_parser(
+        "types", parents=parents, help="list the trigger types (of some toolkits)"
+    )
+    types.add_argument("toolkits", nargs="*", help="toolkit slugs (default: all)")
+    types.add_argument("--json", action="store_true")
+    add_connection_args(types)
+    types.set_defaults(func=cmd_triggers_types)
+
+
+def add_connection_args(parser: argparse.ArgumentParser) -> None:
+    """``--api-key``/``--base-url``, as every API-calling subcommand of ``composio`` has."""
+    parser.add_argument("--api-key", default=None, help="default: $COMPOSIO_API_KEY (safer)")
+    parser.add_argument("--base-url", default=None, help="default: $COMPOSIO_BASE_URL")
+
+
+def print_rows(rows: list[dict[str, Any]], columns: tuple[str, ...], as_json: bool) -> None:
+    """Rows as JSON (``--json``) or one aligned, tab-free line each; an empty list says so."""
+    import json
+
+    if as_json:
+        print(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        print("(none)")
+        return
+    widths = [max(len(c), *(len(_printable(r[c])) for r in rows)) for c in columns]
+    print("  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
+    for row in rows:
+        cells = (_printable(row[c]).ljust(w) for c, w in zip(columns, widths, strict=True))
+        print("  ".join(cells).rstrip())
+
+
+def cmd_triggers_list(args: argparse.Namespace) -> int:
+    from composio.cli import _client
+
+    with _client(args) as client:
+        page = client.triggers.list_active(
+            trigger_names=args.trigger_names,
+            connected_account_ids=args.connected_account_ids,
+            show_disabled=True if args.all else None,
+        )
+        wanted = set(args.user_ids or ())
+        rows = [
+            {
+                "id": t.id,
+                "trigger": t.trigger_name,
+                "user_id": t.user_id,
+                "connected_account_id": t.connected_account_id,
+                "status": "enabled" if t.enabled else "disabled",
+            }
+            for t in page
+            if not wanted or t.user_id in wanted
+        ]
+    print_rows(rows, ("id", "trigger", "user_id", "connected_account_id", "status"), args.json)
+    return 0
+
+
+def cmd_triggers_types(args: argparse.Namespace) -> int:
+    from composio.cli import _client
+
+    with _client(args) as client:
+        page = client.triggers.list_types(toolkit_slugs=args.toolkits or None)
+        rows = [
+            {
+                "slug": t.slug,
+                "toolkit": t.toolkit.slug if t.toolkit else None,
+                "type": t.type,
+                "name": t.name,
+            }
+            for t in page
+        ]
+    print_rows(rows, ("slug", "toolkit", "type", "name"), args.json)
+    return 0
 
 
 def _port(text: str) -> int:

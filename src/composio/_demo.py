@@ -122,7 +122,39 @@ def _sessions(server: LocalServer, composio: Composio, out: Out) -> None:
         query = "&".join(f"{k}={v[0]}" for k, v in rec.query.items())
         out(f"  {rec.method} {rec.path}{'?' + query if query else ''} -> {_shown(rec.headers)}")
 
-    out("\n3. A tool execution")
+    out("\n3. User A connects a GitHub account, then runs tools on it")
+    _connect_and_execute(server, user_a, out)
+
+
+def _connect_and_execute(server: LocalServer, user_a: Composio, out: Out) -> None:
+    """The connect flow as an app runs it: a link for the user, the user's browser opens it,
+    the app waits for ACTIVE, then executes a tool with that account."""
+    import requests
+
+    request = user_a.toolkits.authorize("user-a", "github")
+    out(f"  toolkits.authorize('user-a', 'github') -> {request.id} {request.status}")
+    out(f"  the user opens: {request.redirect_url}")
+    browser = requests.get(request.redirect_url or "", timeout=10)  # no API key, as a browser
+    out(f"  (browser: {browser.status_code})")
+    account = request.wait_for_connection(timeout=10)
+    polls = server.requests_to(f"/api/v3.1/connected_accounts/{account.id}")
+    out(f"  wait_for_connection() -> {account.id} {account.status} after {len(polls)} poll(s)")
+    result = user_a.tools.execute(
+        "GITHUB_STAR_REPO",
+        {"repo": "octo/hello"},
+        user_id="user-a",
+        connected_account_id=account.id,
+    )
+    ran = server.executions[-1]
+    out(
+        f"  tools.execute('GITHUB_STAR_REPO', connected_account_id={account.id}) -> "
+        f"successful={result.successful}, ran with account {ran.connected_account_id} "
+        f"at version {ran.version}"
+    )
+    proxied = user_a.tools.proxy("/user", "GET", connected_account_id=account.id)
+    out(
+        f"  tools.proxy('/user') -> {proxied.status} {proxied.data['method']} {proxied.data['url']}"
+    )
     result = user_a.tools.execute("TEXT_UPPERCASE", {"text": "hello"}, user_id="user-a")
     out(f"  TEXT_UPPERCASE('hello') -> {dict(result.data or {})} (successful={result.successful})")
 

@@ -7,9 +7,13 @@ next page's call. Builders in ``composio._ops`` validate the caller's arguments 
 one; the clients only *run* it (``Composio._run`` / ``AsyncComposio._arun``), so a rule about
 encoding, validation or parsing is written once and holds for both.
 
-Operations that need several requests (``tools.get``) are *flows*: generators that yield
-operations and receive their results. The sync client drives a flow with plain calls, the
-async one with awaits; the flow's own logic is the same code.
+Operations that need several requests (``tools.get``, ``connected_accounts.initiate``) are
+*flows*: generators that yield operations and receive their results. The sync client drives a
+flow with plain calls, the async one with awaits; the flow's own logic is the same code. A
+flow may also yield :class:`Sleep` (waiting for a connection polls with backoff): the sync
+driver runs ``time.sleep``, the async one ``asyncio.sleep``, so the waiting logic is shared
+too. An error of a yielded operation is thrown into the flow (``generator.throw``), so a flow
+can decide that a failed poll is worth another try, or turn an API answer into a better error.
 
 The API prefix is here, in :data:`API_PREFIX`, and nowhere else: every operation's ``path``
 is relative to it, so moving the SDK to another API version is a one-line change.
@@ -32,11 +36,13 @@ __all__ = [
     "Flow",
     "Operation",
     "PageData",
+    "Sleep",
     "call_options",
+    "flow_name",
 ]
 
-#: Where every wrapped operation lives (SPEC §14 moves this to ``/api/v3.1``).
-API_PREFIX = "/api/v3"
+#: Where every wrapped operation lives: the API's canonical prefix since 2026-04 (SPEC §14).
+API_PREFIX = "/api/v3.1"
 
 T = TypeVar("T")
 P = TypeVar("P")
@@ -44,13 +50,24 @@ _EMPTY: Layer = {}
 
 
 class CallOptions:
-    """A call's validated ``extra_headers`` (as a layer) and ``timeout`` (None: the client's)."""
+    """A call's validated ``extra_headers`` (as a layer) and ``timeout`` (None: the client's).
 
-    __slots__ = ("layer", "timeout")
+    ``deadline`` (a ``time.monotonic()`` value) caps the call's total deadline: a flow with a
+    deadline of its own (``wait_for_connection``) bounds each request by what is left of it.
+    """
 
-    def __init__(self, layer: Layer, timeout: Timeout | None) -> None:
+    __slots__ = ("deadline", "layer", "timeout")
+
+    def __init__(
+        self, layer: Layer, timeout: Timeout | None, deadline: float | None = None
+    ) -> None:
         self.layer = layer
         self.timeout = timeout
+        self.deadline = deadline
+
+    def until(self, deadline: float) -> CallOptions:
+        """The same options, with the call's deadline capped at ``deadline``."""
+        return CallOptions(self.layer, self.timeout, deadline)
 
 
 _DEFAULT_OPTIONS = CallOptions(_EMPTY, None)
@@ -101,8 +118,29 @@ class Operation(Generic[T]):
         return f"<Operation {self.name} {self.method} {self.path}>"
 
 
-#: A multi-request operation: yields operations, is sent each one's result, returns the value.
-Flow: TypeAlias = Generator["Operation[Any]", Any, T]
+class Sleep:
+    """A flow's instruction to its driver: wait ``seconds`` (``time.sleep``/``asyncio.sleep``)."""
+
+    __slots__ = ("seconds",)
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = max(0.0, seconds)
+
+    def __repr__(self) -> str:
+        return f"Sleep({self.seconds:.3f})"
+
+
+#: A multi-request operation: yields operations (or sleeps), is sent each operation's result
+#: (``None`` after a sleep), returns the value.
+Flow: TypeAlias = Generator["Operation[Any] | Sleep", Any, T]
+
+
+def flow_name(first: Operation[Any] | Sleep) -> str:
+    """The public operation a flow reports as (telemetry, spans): its first request's name.
+    A flow starts with a request, never a sleep (there is nothing to wait for yet)."""
+    if not isinstance(first, Operation):
+        raise TypeError("a flow must start with an Operation, not a Sleep")
+    return first.name
 
 
 class PageData(Generic[T]):
@@ -143,17 +181,78 @@ class PageData(Generic[T]):
         if not isinstance(data, Mapping) or not isinstance(data.get("items"), list):
             raise ShapeError("expected an object with an 'items' list")
         cursor = data.get("next_cursor")
-
-        def num(key: str) -> int | None:
-            v = data.get(key)
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-                return None
-            return int(v)
-
         return cls(
             tuple(factory(item) for item in data["items"]),
             cursor if isinstance(cursor, str) and cursor else None,
-            num("total_items"),
-            num("total_pages"),
-            num("current_page"),
+            _count(data, "total_items"),
+            _count(data, "total_pages"),
+            _count(data, "current_page"),
         )
+
+    @classmethod
+    def from_numbered(
+        cls, data: Any, factory: Callable[[Any], T], key: str = "items"
+    ) -> PageData[T]:
+        """A page of an endpoint numbered by ``page_no`` (MCP) rather than by cursors.
+
+        The following page's number becomes the page's cursor (``"2"``), so ``Page`` and
+        the drivers walk both kinds the same way; ``next_page(cursor)`` of such an operation
+        turns it back into ``page_no``. There is a next page while ``current_page`` is below
+        ``total_pages``.
+        """
+        from composio.models import ShapeError
+
+        if not isinstance(data, Mapping) or not isinstance(data.get(key), list):
+            raise ShapeError(f"expected an object with an {key!r} list")
+
+        current, total = _count(data, "current_page"), _count(data, "total_pages")
+        following = None
+        if current is not None and total is not None and current < total:
+            following = str(current + 1)
+        return cls(
+            tuple(factory(item) for item in data[key]),
+            following,
+            _count(data, "total_items"),
+            total,
+            current,
+        )
+
+
+def _count(data: Mapping[str, Any], key: str) -> int | None:
+    """A page's number field, or ``None`` when absent or not a finite JSON number."""
+    v = data.get(key)
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+        return None
+    return int(v)
+
+
+class ExternalOperation(Operation[T]):
+    """A request to ANOTHER origin (``files.upload``'s PUT to a presigned storage URL).
+
+    ``path`` is the absolute URL. The driver hands it straight to the client's transport --
+    the same pool, bounded by ``options`` (its deadline included) -- and NOT to the middleware
+    chain: none of the SDK's credentials, default, session or extra headers, no telemetry,
+    tracing or retries, only ``headers`` as given. The body is ``content``, raw bytes.
+    """
+
+    __slots__ = ("content", "headers")
+
+    def __init__(
+        self,
+        name: str,
+        method: str,
+        url: str,
+        parse: Callable[[Response], T],
+        *,
+        content: bytes,
+        headers: Mapping[str, str],
+        options: CallOptions = _DEFAULT_OPTIONS,
+    ) -> None:
+        super().__init__(name, method, url, parse, options=options)
+        self.content = content
+        self.headers = dict(headers)
+
+    def __repr__(self) -> str:
+        from composio._redact import redact_url
+
+        return f"<ExternalOperation {self.name} {self.method} {redact_url(self.path)}>"

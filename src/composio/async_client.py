@@ -12,16 +12,25 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from composio._operation import Flow, Operation, PageData
+from composio._operation import Flow, Operation, PageData, Sleep, flow_name
 from composio._ops.raw import request_operation
 from composio._sentinel import NOT_GIVEN, HeadersArg
 from composio.client import BaseClient
+from composio.errors import ComposioError
 from composio.pipeline import Response
-from composio.telemetry._scope import operation
 
 if TYPE_CHECKING:
     from composio.pagination import AsyncPage
-    from composio.resources import AsyncToolkits, AsyncTools
+    from composio.resources import (
+        AsyncAuthConfigs,
+        AsyncConnectedAccounts,
+        AsyncToolkits,
+        AsyncTools,
+    )
+    from composio.resources.files import AsyncFiles
+    from composio.resources.mcp import AsyncMcp
+    from composio.resources.tool_router import AsyncToolRouter
+    from composio.resources.triggers import AsyncTriggers
 
 __all__ = ["AsyncComposio"]
 
@@ -46,6 +55,30 @@ class AsyncComposio(BaseClient):
 
     # -- resources -----------------------------------------------------------------------
     @property
+    def tool_router(self) -> AsyncToolRouter:
+        from composio.resources.tool_router import AsyncToolRouter
+
+        return AsyncToolRouter(self)
+
+    @property
+    def mcp(self) -> AsyncMcp:
+        from composio.resources.mcp import AsyncMcp
+
+        return AsyncMcp(self)
+
+    @property
+    def files(self) -> AsyncFiles:
+        from composio.resources.files import AsyncFiles
+
+        return AsyncFiles(self)
+
+    @property
+    def triggers(self) -> AsyncTriggers:
+        from composio.resources.triggers import AsyncTriggers
+
+        return AsyncTriggers(self)
+
+    @property
     def tools(self) -> AsyncTools:
         from composio.resources.tools import AsyncTools
 
@@ -57,6 +90,18 @@ class AsyncComposio(BaseClient):
 
         return AsyncToolkits(self)
 
+    @property
+    def connected_accounts(self) -> AsyncConnectedAccounts:
+        from composio.resources.connected_accounts import AsyncConnectedAccounts
+
+        return AsyncConnectedAccounts(self)
+
+    @property
+    def auth_configs(self) -> AsyncAuthConfigs:
+        from composio.resources.auth_configs import AsyncAuthConfigs
+
+        return AsyncAuthConfigs(self)
+
     # -- the driver ----------------------------------------------------------------------
     async def _arun(self, op: Operation[T]) -> T:
         # Why a gate of pool size in front of the chain: 1,000 calls gathered at once would
@@ -66,10 +111,11 @@ class AsyncComposio(BaseClient):
         # the pool is busy, and keeps the work per turn bounded by the pool size (SPEC §13:
         # p99 loop lag). A retry's wait keeps its slot: the budget bounds those.
         async with self._runtime.transport.gate:
+            handler = self._handler_for(op)
             if op.raw:  # client.request: reported by the telemetry middleware itself
-                return self._finish(op, await self._built.handler(self._prepare(op)))
-            with operation(op.name):  # a context variable: one scope per task
-                return self._finish(op, await self._built.handler(self._prepare(op)))
+                return self._finish(op, await handler(self._prepare(op)))
+            with self._built.operation(op.name):  # a context variable: one scope per task
+                return self._finish(op, await handler(self._prepare(op)))
 
     async def _arun_page(self, op: Operation[PageData[T]]) -> AsyncPage[T]:
         from composio.pagination import AsyncPage
@@ -85,15 +131,28 @@ class AsyncComposio(BaseClient):
 
     async def _arun_flow(self, flow: Flow[T]) -> T:
         try:
-            op = next(flow)
+            step = next(flow)
         except StopIteration as done:
             return done.value  # type: ignore[no-any-return]
-        with operation(op.name):  # every request of the flow joins one public operation
+        with self._built.operation(flow_name(step)):  # the flow's requests join one operation
             try:
                 while True:
-                    op = flow.send(await self._arun(op))
+                    if isinstance(step, Sleep):
+                        import asyncio  # only flows that wait need it
+
+                        await asyncio.sleep(step.seconds)
+                        step = flow.send(None)
+                        continue
+                    try:
+                        result = await self._arun(step)
+                    except ComposioError as exc:
+                        step = flow.throw(exc)  # the flow may handle it (a poll to retry)
+                        continue
+                    step = flow.send(result)
             except StopIteration as done:
                 return done.value  # type: ignore[no-any-return]
+            finally:
+                flow.close()  # a cancelled await must not leave the flow suspended
 
     async def request(
         self,

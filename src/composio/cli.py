@@ -1,4 +1,5 @@
-"""The ``composio`` command: ``demo``, ``dev-server``, ``tools ...``, ``plugins``.
+"""The ``composio`` command: ``demo``, ``dev-server``, ``tools ...``, ``triggers ...``,
+``mcp list``, ``plugins``.
 
 Errors print one line and exit 1 (``--debug`` shows the traceback). The API key is never
 printed: it comes from ``COMPOSIO_API_KEY`` (or ``--api-key``) and only goes on the wire.
@@ -193,6 +194,13 @@ def _parser() -> argparse.ArgumentParser:
     from composio._cli_triggers import add_triggers_parser
 
     add_triggers_parser(sub, [debug])
+    from composio._cli_mcp import add_mcp_parser
+
+    add_mcp_parser(sub, [debug])
+
+    from composio._cli_accounts import add_accounts_parser
+
+    add_accounts_parser(sub, [debug], conn)
 
     pl = sub.add_parser("plugins", help="show installed plugins and the chain", parents=[debug])
     pl.add_argument("--json", action="store_true", help="machine-readable output")

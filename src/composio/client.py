@@ -27,11 +27,11 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from urllib.parse import urlsplit
 
 from composio._fork import module_lock
-from composio._operation import API_PREFIX, Flow, Operation, PageData
-from composio._ops.raw import request_operation
+from composio._operation import API_PREFIX, ExternalOperation, Sleep, flow_name
 from composio._retry_budget import RetryBudget
 from composio._sentinel import NOT_GIVEN, HeadersArg
 from composio._status_errors import status_error
+from composio._toolkit_versions import ToolkitCache, resolve_toolkit_versions
 from composio.config import (
     DEFAULT_BASE_URL,
     ClientConfig,
@@ -39,16 +39,25 @@ from composio.config import (
     env_flag,
     validate_base_url,
 )
-from composio.errors import ComposioNoAPIKeyError, ValidationError
-from composio.headers import FrozenHeaders, Layer, build_layer, fold_layers
+from composio.errors import (
+    ClientClosedError,
+    ComposioError,
+    ComposioNoAPIKeyError,
+    ValidationError,
+)
+from composio.headers import FrozenHeaders, Headers, Layer, build_layer, fold_layers
 from composio.pipeline import CallContext, Middleware, Request, Response, acompose, compose
-from composio.telemetry._scope import operation
 from composio.transport import RequestsTransport
 
 if TYPE_CHECKING:
+    from composio._operation import Flow, Operation, PageData
     from composio.pagination import Page
     from composio.providers import Provider
-    from composio.resources import Toolkits, Tools
+    from composio.resources import AuthConfigs, ConnectedAccounts, Toolkits, Tools
+    from composio.resources.files import Files
+    from composio.resources.mcp import Mcp
+    from composio.resources.tool_router import ToolRouter
+    from composio.resources.triggers import Triggers
 
 __all__ = ["BaseClient", "Composio"]
 
@@ -69,12 +78,15 @@ def tracking_disabled_by_env() -> bool:
 class _Runtime:
     """What a root client owns and its sessions share."""
 
-    __slots__ = ("__weakref__", "retry_budget", "telemetry", "transport")
+    __slots__ = ("__weakref__", "retry_budget", "telemetry", "toolkit_of", "transport")
 
     def __init__(self, transport: Any) -> None:
         from composio import _fork
 
         self.transport = transport
+        #: tool slug -> its toolkit's slug, learnt from tool schemas (SPEC §14: version pins
+        #: are matched by the tool's toolkit; one root client asks once per tool)
+        self.toolkit_of = ToolkitCache()
         from composio.telemetry._hub import TelemetryHub
 
         self.retry_budget = RetryBudget()
@@ -108,7 +120,16 @@ class _Runtime:
 
 
 class _Built:
-    __slots__ = ("api_base", "base_url", "chain", "config", "handler", "hook", "plugin_names")
+    __slots__ = (
+        "api_base",
+        "base_url",
+        "chain",
+        "config",
+        "handler",
+        "hook",
+        "operation",
+        "plugin_names",
+    )
 
     def __init__(
         self, config: ClientConfig, runtime: _Runtime, transport: Any, asynchronous: bool = False
@@ -117,6 +138,7 @@ class _Built:
         # are not needed by ``import composio`` (SPEC §9).
         from composio.middlewares._builtin import BuiltinPlugin
         from composio.plugins import build_chain
+        from composio.telemetry._scope import operation
 
         build = build_chain(
             config,
@@ -134,6 +156,8 @@ class _Built:
         self.base_url = config.base_url
         #: where every wrapped operation's path is appended (``API_PREFIX``, in one place)
         self.api_base = config.base_url + API_PREFIX
+        #: the public-operation telemetry scope (imported with the first build, not at import)
+        self.operation = operation
 
 
 def _check_provider(provider: object) -> Provider:
@@ -249,6 +273,7 @@ class BaseClient:
         *,
         blocked_plugins: Sequence[str] = (),
         pool_maxsize: int = 32,
+        toolkit_versions: Mapping[str, str] | str | None = None,
     ) -> None:
         config = ClientConfig(
             api_key=_check_api_key(api_key),
@@ -269,6 +294,7 @@ class BaseClient:
             middlewares=_check_items(middlewares, "middlewares"),
             plugins=_check_items(plugins, "plugins"),
             blocked_plugins=_check_names(blocked_plugins),
+            toolkit_versions=resolve_toolkit_versions(toolkit_versions),
         )
         transport = self._new_transport(
             config.base_url, config.verify, _check_pool_maxsize(pool_maxsize)
@@ -335,6 +361,7 @@ class BaseClient:
         *,
         blocked_plugins: Any = NOT_GIVEN,
         pool_maxsize: Any = NOT_GIVEN,
+        toolkit_versions: Any = NOT_GIVEN,
     ) -> _C:
         """A derived client with some settings replaced; it shares the connection pool.
 
@@ -378,6 +405,9 @@ class BaseClient:
             blocked_plugins=old.blocked_plugins
             if blocked_plugins is NOT_GIVEN
             else _check_names(blocked_plugins),
+            toolkit_versions=old.toolkit_versions
+            if toolkit_versions is NOT_GIVEN
+            else resolve_toolkit_versions(toolkit_versions),
         )
         runtime = self._runtime
         transport = runtime.transport
@@ -455,16 +485,39 @@ class BaseClient:
         config = built.config
         options = op.options
         t = options.timeout or config.timeout
+        deadline = time.monotonic() + t.total
+        if options.deadline is not None and options.deadline < deadline:
+            deadline = options.deadline
         ctx = CallContext(
             op.name,
             t,
-            time.monotonic() + t.total,
+            deadline,
             config.max_retries,
             self._session_layer,
             options.layer,
         )
+        if isinstance(op, ExternalOperation):
+            # Another origin: nothing of this client's headers goes there (SPEC §14 files).
+            ctx.session_layer, ctx.call_layer = {}, {}
+            return Request(
+                op.method, op.path, context=ctx, headers=Headers(op.headers), content=op.content
+            )
         url = (built.base_url if op.raw else built.api_base) + op.path
         return Request(op.method, url, context=ctx, params=op.query, json=op.body)
+
+    def _handler_for(self, op: Operation[Any]) -> Any:
+        """The middleware chain; for an :class:`ExternalOperation`, the bare transport (the
+        same pool), so no middleware can add this client's credentials or headers."""
+        if not isinstance(op, ExternalOperation):
+            return self._built.handler
+        transport = self._runtime.transport
+        if getattr(transport, "closed", False) is True:
+            raise ClientClosedError(
+                f"{op.name}: the client for {self._built.base_url} was closed; its sessions "
+                "and with_options copies share its pool. Create a new client to make calls.",
+                base_url=self._built.base_url,
+            )
+        return transport
 
     @staticmethod
     def _finish(op: Operation[T], response: Response) -> T:
@@ -499,6 +552,30 @@ class Composio(BaseClient):
 
     # -- resources -----------------------------------------------------------------------
     @property
+    def tool_router(self) -> ToolRouter:
+        from composio.resources.tool_router import ToolRouter
+
+        return ToolRouter(self)
+
+    @property
+    def mcp(self) -> Mcp:
+        from composio.resources.mcp import Mcp
+
+        return Mcp(self)
+
+    @property
+    def files(self) -> Files:
+        from composio.resources.files import Files
+
+        return Files(self)
+
+    @property
+    def triggers(self) -> Triggers:
+        from composio.resources.triggers import Triggers
+
+        return Triggers(self)
+
+    @property
     def tools(self) -> Tools:
         from composio.resources.tools import Tools
 
@@ -510,13 +587,26 @@ class Composio(BaseClient):
 
         return Toolkits(self)
 
+    @property
+    def connected_accounts(self) -> ConnectedAccounts:
+        from composio.resources.connected_accounts import ConnectedAccounts
+
+        return ConnectedAccounts(self)
+
+    @property
+    def auth_configs(self) -> AuthConfigs:
+        from composio.resources.auth_configs import AuthConfigs
+
+        return AuthConfigs(self)
+
     # -- the driver ----------------------------------------------------------------------
     def _run(self, op: Operation[T]) -> T:
+        handler = self._handler_for(op)
         if op.raw:  # client.request: reported by the telemetry middleware itself
-            return self._finish(op, self._built.handler(self._prepare(op)))
+            return self._finish(op, handler(self._prepare(op)))
         # One telemetry event per public operation, with the error the caller gets (§12.11).
-        with operation(op.name):
-            return self._finish(op, self._built.handler(self._prepare(op)))
+        with self._built.operation(op.name):
+            return self._finish(op, handler(self._prepare(op)))
 
     def _run_page(self, op: Operation[PageData[T]]) -> Page[T]:
         from composio.pagination import Page
@@ -532,15 +622,26 @@ class Composio(BaseClient):
 
     def _run_flow(self, flow: Flow[T]) -> T:
         try:
-            op = next(flow)
+            step = next(flow)
         except StopIteration as done:
             return done.value  # type: ignore[no-any-return]
-        with operation(op.name):  # every request of the flow joins one public operation
+        with self._built.operation(flow_name(step)):  # the flow's requests join one operation
             try:
                 while True:
-                    op = flow.send(self._run(op))
+                    if isinstance(step, Sleep):
+                        time.sleep(step.seconds)
+                        step = flow.send(None)
+                        continue
+                    try:
+                        result = self._run(step)
+                    except ComposioError as exc:
+                        step = flow.throw(exc)  # the flow may handle it (a poll to retry)
+                        continue
+                    step = flow.send(result)
             except StopIteration as done:
                 return done.value  # type: ignore[no-any-return]
+            finally:
+                flow.close()
 
     def request(
         self,
@@ -556,6 +657,8 @@ class Composio(BaseClient):
 
         ``path`` is relative to ``base_url`` and must start with ``/``. 4xx/5xx raise.
         """
+        from composio._ops.raw import request_operation
+
         return self._run(
             request_operation(
                 method,

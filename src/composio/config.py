@@ -10,7 +10,8 @@ from __future__ import annotations
 import math
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -134,6 +135,9 @@ def validate_base_url(url: object) -> str:
     return f"{parts.scheme}://{netloc}{path}"
 
 
+_NO_PINS: Mapping[str, str] = MappingProxyType({})
+
+
 class ClientConfig(Value):
     """Everything a root client was built with, resolved. Shared read-only by derived clients."""
 
@@ -150,6 +154,7 @@ class ClientConfig(Value):
         "provider",
         "telemetry_transport",
         "timeout",
+        "toolkit_versions",
         "tracer_provider",
         "verify",
     )
@@ -167,6 +172,8 @@ class ClientConfig(Value):
     middlewares: Sequence[Middleware]
     plugins: Sequence[object]
     blocked_plugins: frozenset[str]
+    #: pinned toolkit versions, lowercase slug -> version (empty: everything ``latest``)
+    toolkit_versions: Mapping[str, str]
 
     def __init__(
         self,
@@ -184,6 +191,7 @@ class ClientConfig(Value):
         middlewares: Sequence[Middleware],
         plugins: Sequence[object],
         blocked_plugins: frozenset[str],
+        toolkit_versions: Mapping[str, str] = _NO_PINS,
     ) -> None:
         values = locals()
         for name in self.__slots__:

@@ -28,7 +28,9 @@ __all__ = [
     "ComposioError",
     "ComposioNoAPIKeyError",
     "ConflictError",
+    "ConnectionFailedError",
     "InternalServerError",
+    "MultipleConnectedAccountsError",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
@@ -264,3 +266,36 @@ class ClientClosedError(ComposioError):
     def __init__(self, message: str, *, base_url: str | None = None) -> None:
         super().__init__(message)
         self.base_url = base_url
+
+
+class ConnectionFailedError(ComposioError):
+    """Waiting for a connection ended in a terminal state (``FAILED``, ``EXPIRED``,
+    ``INACTIVE``, ``REVOKED``): ``.status`` is that state, ``.account_id`` the account,
+    ``.reason`` the API's ``status_reason`` (when it gave one) and ``.account`` the
+    :class:`~composio.models.ConnectedAccount` as last polled."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        account_id: str,
+        status: str,
+        reason: str | None = None,
+        account: Any = None,
+    ) -> None:
+        super().__init__(message)
+        self.account_id = account_id
+        self.status = status
+        self.reason = reason
+        self.account = account
+
+
+class MultipleConnectedAccountsError(ComposioError):
+    """``connected_accounts.initiate`` found an ``ACTIVE`` account of the same user for the
+    same auth config (``.account_id``); pass ``allow_multiple=True`` to create another."""
+
+    def __init__(self, message: str, *, account_id: str, user_id: str, auth_config_id: str) -> None:
+        super().__init__(message)
+        self.account_id = account_id
+        self.user_id = user_id
+        self.auth_config_id = auth_config_id

@@ -18,7 +18,22 @@ from dataclasses import MISSING, dataclass, field, fields
 from types import MappingProxyType
 from typing import Any, TypeVar
 
-__all__ = ["ShapeError", "Tool", "ToolExecution", "Toolkit", "ToolkitRef", "parse_model"]
+__all__ = [
+    "AsyncConnectionRequest",
+    "AuthConfig",
+    "ConnectedAccount",
+    "ConnectionRequest",
+    "ProxyResponse",
+    "ShapeError",
+    "Tool",
+    "ToolExecution",
+    "ToolInput",
+    "Toolkit",
+    "ToolkitCategory",
+    "ToolkitChangelog",
+    "ToolkitRef",
+    "parse_model",
+]
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
@@ -30,6 +45,10 @@ _BAD: Any = object()
 #: as a tuple), ``ANY`` (kept as is), or a model class with ``from_dict`` (nested object).
 STRS: Any = object()
 ANY: Any = object()
+#: a whole JSON number (``3`` or ``3.0``), kept as ``int``
+INT: Any = object()
+#: a list of JSON objects, kept as a tuple of dicts
+OBJECTS: Any = object()
 Kinds = Mapping[str, Any]
 
 
@@ -42,6 +61,8 @@ _KIND_NAME: dict[Any, str] = {
     bool: "a boolean",
     dict: "an object",
     STRS: "a list of strings",
+    INT: "a whole number",
+    OBJECTS: "a list of objects",
 }
 
 
@@ -55,6 +76,16 @@ def _convert(kind: Any, value: Any) -> Any:
         return value if isinstance(value, Mapping) else _BAD
     if kind is STRS:
         if isinstance(value, list) and all(isinstance(x, str) for x in value):
+            return tuple(value)
+        return _BAD
+    if kind is INT:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return _BAD
+        if isinstance(value, int):
+            return value
+        return int(value) if value.is_integer() else _BAD
+    if kind is OBJECTS:
+        if isinstance(value, list) and all(isinstance(x, Mapping) for x in value):
             return tuple(value)
         return _BAD
     try:
@@ -296,3 +327,595 @@ _EXECUTION: dict[str, Any] = {
     "log_id": str,
     "session_info": ANY,
 }
+
+
+# -- SPEC §14: accounts, auth configs and the rest of the catalog -------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectedAccount(_Model):
+    """A user's connection to a toolkit (``GET /connected_accounts[/{id}]``).
+
+    ``status`` is kept as the API's string (``INITIATED``, ``ACTIVE``, ``FAILED``, ``EXPIRED``,
+    ``INACTIVE``, and whatever later API versions add, such as v3.1's ``REVOKED``).
+    """
+
+    id: str
+    status: str | None = None
+    user_id: str | None = None
+    toolkit: ToolkitRef | None = None
+    auth_config: Mapping[str, Any] | None = None
+    state: Mapping[str, Any] | None = None
+    data: Mapping[str, Any] | None = None
+    params: Mapping[str, Any] | None = None
+    status_reason: str | None = None
+    is_disabled: bool | None = None
+    created_at: str | None = None
+    updated_at: str | None = None
+    test_request_endpoint: str | None = None
+    extra: Mapping[str, Any] = _extra()
+
+    @classmethod
+    def from_dict(cls, data: object) -> ConnectedAccount:
+        return parse_model(cls, data, _ACCOUNT, ("id",))
+
+    @property
+    def auth_config_id(self) -> str | None:
+        value = (self.auth_config or {}).get("id")
+        return value if isinstance(value, str) else None
+
+    @property
+    def toolkit_slug(self) -> str | None:
+        return self.toolkit.slug if self.toolkit is not None else None
+
+
+_ACCOUNT: dict[str, Any] = {
+    "id": str,
+    "status": str,
+    "user_id": str,
+    "toolkit": ToolkitRef,
+    "auth_config": dict,
+    "state": dict,
+    "data": dict,
+    "params": dict,
+    "status_reason": str,
+    "is_disabled": bool,
+    "created_at": str,
+    "updated_at": str,
+    "test_request_endpoint": str,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionRequest(_Model):
+    """A connection being made: ``redirect_url`` is where the user goes to grant access.
+
+    ``wait_for_connection(timeout=60.0)`` polls the account until it is ``ACTIVE`` (see
+    ``connected_accounts.wait_for_connection``), through the client that made the request. The
+    binding to that client is not pickled (a client holds sockets): an unpickled request
+    keeps ``id``, ``status``, ``redirect_url`` and ``extra``; wait on it with
+    ``client.connected_accounts.wait_for_connection(request.id)``. ``extra`` holds what else
+    the API said (``link_token``, ``expires_at`` for a link).
+    """
+
+    id: str
+    status: str
+    redirect_url: str | None = None
+    extra: Mapping[str, Any] = _extra()
+    _client: Any = field(default=None, repr=False, compare=False)
+
+    def _bound_client(self) -> Any:
+        if self._client is None:
+            from composio.errors import ComposioError
+
+            raise ComposioError(
+                f"This ConnectionRequest ({self.id}) is not bound to a client (it was unpickled "
+                "or built by hand): call client.connected_accounts.wait_for_connection("
+                f"{self.id!r}) instead."
+            )
+        return self._client
+
+    def wait_for_connection(self, timeout: float = 60.0) -> ConnectedAccount:
+        """Poll until the account is ``ACTIVE`` (returned); see
+        ``connected_accounts.wait_for_connection`` for the errors."""
+        account: ConnectedAccount = self._bound_client().connected_accounts.wait_for_connection(
+            self.id, timeout=timeout
+        )
+        return account
+
+    def __copy__(self) -> ConnectionRequest:
+        return self  # immutable: a copy (shallow or deep) keeps its binding to the client
+
+    def __deepcopy__(self, memo: Any) -> ConnectionRequest:
+        return self
+
+    def __reduce__(self) -> Any:
+        return (
+            _connection_request,
+            (type(self), self.id, self.status, self.redirect_url, dict(self.extra)),
+        )
+
+
+def _connection_request(
+    cls: type[ConnectionRequest], id: str, status: str, redirect_url: str | None, extra: Any
+) -> ConnectionRequest:
+    return cls(id, status, redirect_url, MappingProxyType(extra) if extra else _EMPTY)
+
+
+@dataclass(frozen=True, slots=True)
+class AsyncConnectionRequest(ConnectionRequest):
+    """The async client's :class:`ConnectionRequest`: ``await request.wait_for_connection()``."""
+
+    async def wait_for_connection(  # type: ignore[override]
+        self, timeout: float = 60.0
+    ) -> ConnectedAccount:
+        account: ConnectedAccount = (
+            await self._bound_client().connected_accounts.wait_for_connection(
+                self.id, timeout=timeout
+            )
+        )
+        return account
+
+
+@dataclass(frozen=True, slots=True)
+class AuthConfig(_Model):
+    """How a toolkit's users authenticate (``/auth_configs``): Composio-managed or custom.
+
+    ``auth_configs.create`` answers with a short form (``id``, ``auth_scheme``,
+    ``is_composio_managed``, the toolkit); the other fields are then ``None``.
+    """
+
+    id: str
+    name: str | None = None
+    type: str | None = None
+    toolkit: ToolkitRef | None = None
+    auth_scheme: str | None = None
+    is_composio_managed: bool | None = None
+    status: str | None = None
+    credentials: Mapping[str, Any] | None = None
+    proxy_config: Mapping[str, Any] | None = None
+    tool_access_config: Mapping[str, Any] | None = None
+    restrict_to_following_tools: tuple[str, ...] | None = None
+    no_of_connections: Any = None
+    uuid: str | None = None
+    created_by: str | None = None
+    created_at: str | None = None
+    last_updated_at: str | None = None
+    extra: Mapping[str, Any] = _extra()
+
+    @classmethod
+    def from_dict(cls, data: object) -> AuthConfig:
+        return parse_model(cls, data, _AUTH_CONFIG, ("id",))
+
+    @classmethod
+    def from_created(cls, data: object) -> AuthConfig:
+        """``POST /auth_configs`` answers ``{toolkit, auth_config: {id, ...}}``: one object."""
+        if not isinstance(data, Mapping) or not isinstance(data.get("auth_config"), Mapping):
+            raise ShapeError("expected an object with an 'auth_config' object")
+        flat = dict(data["auth_config"])
+        flat.setdefault("toolkit", data.get("toolkit"))
+        return cls.from_dict(flat)
+
+
+_AUTH_CONFIG: dict[str, Any] = {
+    "id": str,
+    "name": str,
+    "type": str,
+    "toolkit": ToolkitRef,
+    "auth_scheme": str,
+    "is_composio_managed": bool,
+    "status": str,
+    "credentials": dict,
+    "proxy_config": dict,
+    "tool_access_config": dict,
+    "restrict_to_following_tools": STRS,
+    "uuid": str,
+    "created_by": str,
+    "created_at": str,
+    "last_updated_at": str,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ToolkitCategory(_Model):
+    """One of ``GET /toolkits/categories``: ``id`` is what ``toolkits.list(category=)`` takes."""
+
+    id: str
+    name: str | None = None
+    extra: Mapping[str, Any] = _extra()
+
+    @classmethod
+    def from_dict(cls, data: object) -> ToolkitCategory:
+        return parse_model(cls, data, _CATEGORY, ("id",))
+
+
+_CATEGORY: dict[str, Any] = {"id": str, "name": str}
+
+
+@dataclass(frozen=True, slots=True)
+class ToolkitChangelog(_Model):
+    """A toolkit's versions and what changed in each (``GET /toolkits/changelog``);
+    ``versions`` is a tuple of ``{"version": ..., "changelog": ...}`` objects."""
+
+    slug: str
+    name: str | None = None
+    display_name: str | None = None
+    versions: tuple[Mapping[str, Any], ...] | None = None
+    extra: Mapping[str, Any] = _extra()
+
+    @classmethod
+    def from_dict(cls, data: object) -> ToolkitChangelog:
+        return parse_model(cls, data, _CHANGELOG, ("slug",))
+
+
+_CHANGELOG: dict[str, Any] = {
+    "slug": str,
+    "name": str,
+    "display_name": str,
+    "versions": OBJECTS,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ProxyResponse(_Model):
+    """What the toolkit's API answered to ``tools.proxy``: its ``status``, ``data`` (any
+    JSON), ``headers`` and, for a binary answer, ``binary_data`` (a download URL)."""
+
+    status: int
+    data: Any = None
+    headers: Mapping[str, Any] | None = None
+    binary_data: Mapping[str, Any] | None = None
+    extra: Mapping[str, Any] = _extra()
+
+    @classmethod
+    def from_dict(cls, data: object) -> ProxyResponse:
+        return parse_model(cls, data, _PROXY, ("status",))
+
+
+_PROXY: dict[str, Any] = {"status": INT, "data": ANY, "headers": dict, "binary_data": dict}
+
+
+@dataclass(frozen=True, slots=True)
+class ToolInput(_Model):
+    """Arguments the API generated for a tool from a sentence (``tools.input``); ``error``
+    says why, when it could not."""
+
+    arguments: Mapping[str, Any] | None = None
+    error: str | None = None
+    extra: Mapping[str, Any] = _extra()
+
+    @classmethod
+    def from_dict(cls, data: object) -> ToolInput:
+        return parse_model(cls, data, _TOOL_INPUT)
+
+
+_TOOL_INPUT: dict[str, Any] = {"arguments": dict, "error": str}
+
+
+# -- triggers, tool router, MCP, files (SPEC §14) ------------------------------------------
+# Appended as one block (several resources are being added at once); the module's
+# ``__all__`` is extended here, not above, for the same reason.
+
+
+@dataclass(frozen=True, slots=True)
+class TriggerType(_Model):
+    """A kind of event a toolkit can send (``GET /triggers_types``, ``/triggers_types/{slug}``).
+
+    ``config`` is the JSON schema of the ``trigger_config`` that ``triggers.create`` needs;
+    ``payload`` the schema of the ``data`` each event carries.
+    """
+
+    slug: str
+    name: str | None = None
+    description: str | None = None
+    instructions: str | None = None
+    type: str | None = None  #: ``"webhook"`` or ``"poll"``
+    toolkit: ToolkitRef | None = None
+    config: Mapping[str, Any] | None = None
+    payload: Mapping[str, Any] | None = None
+    version: str | None = None
+    extra: Mapping[str, Any] = _extra()
+
+    @classmethod
+    def from_dict(cls, data: object) -> TriggerType:
+        return parse_model(cls, data, _TRIGGER_TYPE, ("slug",))
+
+
+_TRIGGER_TYPE: dict[str, Any] = {
+    "slug": str,
+    "name": str,
+    "description": str,
+    "instructions": str,
+    "type": str,
+    "toolkit": ToolkitRef,
+    "config": dict,
+    "payload": dict,
+    "version": str,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TriggerInstance(_Model):
+    """A trigger set up on one connected account (``GET /trigger_instances/active``).
+
+    ``disabled_at`` is ``None`` while the trigger is enabled. The API's camelCase duplicates
+    (``triggerName``, ``connectedAccountId``...) land in ``.extra``.
+    """
+
+    id: str
+    trigger_name: str | None = None
+    connected_account_id: str | None = None
+    user_id: str | None = None
+    trigger_config: Mapping[str, Any] | None = None
+    state: Mapping[str, Any] | None = None
+    updated_at: str | None = None
+    disabled_at: str | None = None
+    uuid: str | None = None
+    connected_account_uuid: str | None = None
+    trigger_data: str | None = None
+    extra: Mapping[str, Any] = _extra()
+
+    @classmethod
+    def from_dict(cls, data: object) -> TriggerInstance:
+        return parse_model(cls, data, _TRIGGER_INSTANCE, ("id",))
+
+    @property
+    def enabled(self) -> bool:
+        return self.disabled_at is None
+
+
+_TRIGGER_INSTANCE: dict[str, Any] = {
+    "id": str,
+    "trigger_name": str,
+    "connected_account_id": str,
+    "user_id": str,
+    "trigger_config": dict,
+    "state": dict,
+    "updated_at": str,
+    "disabled_at": str,
+    "uuid": str,
+    "connected_account_uuid": str,
+    "trigger_data": str,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ToolRouterSession(_Model):
+    """A tool-router session: a user's view of the catalog, served as one MCP endpoint."""
+
+    session_id: str
+    mcp: Mapping[str, Any] | None = None
+    tool_router_tools: tuple[str, ...] | None = None
+    config: Mapping[str, Any] | None = None
+    extra: Mapping[str, Any] = _extra()
+
+    @classmethod
+    def from_dict(cls, data: object) -> ToolRouterSession:
+        return parse_model(cls, data, _ROUTER_SESSION, ("session_id",))
+
+    @property
+    def mcp_url(self) -> str | None:
+        """The session's MCP endpoint (``mcp.url``)."""
+        value = (self.mcp or {}).get("url")
+        return value if isinstance(value, str) else None
+
+
+_ROUTER_SESSION: dict[str, Any] = {
+    "session_id": str,
+    "mcp": dict,
+    "tool_router_tools": STRS,
+    "config": dict,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ToolRouterExecution(_Model):
+    """What a tool (or a meta tool) run in a tool-router session returned.
+
+    The API reports a tool's own failure as ``error`` in a 200 answer; ``successful`` is
+    ``error is None``.
+    """
+
+    data: Mapping[str, Any] | None = None
+    error: str | None = None
+    log_id: str | None = None
+    extra: Mapping[str, Any] = _extra()
+
+    @classmethod
+    def from_dict(cls, data: object) -> ToolRouterExecution:
+        return parse_model(cls, data, _ROUTER_EXECUTION)
+
+    @property
+    def successful(self) -> bool:
+        return self.error is None
+
+
+_ROUTER_EXECUTION: dict[str, Any] = {"data": dict, "error": str, "log_id": str}
+
+
+@dataclass(frozen=True, slots=True)
+class ToolRouterLink(_Model):
+    """A connection link made in a session: send the user to ``redirect_url``."""
+
+    redirect_url: str
+    connected_account_id: str | None = None
+    link_token: str | None = None
+    extra: Mapping[str, Any] = _extra()
+
+    @classmethod
+    def from_dict(cls, data: object) -> ToolRouterLink:
+        return parse_model(cls, data, _ROUTER_LINK, ("redirect_url",))
+
+
+_ROUTER_LINK: dict[str, Any] = {
+    "redirect_url": str,
+    "connected_account_id": str,
+    "link_token": str,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ToolRouterToolkit(_Model):
+    """A toolkit as a session sees it: enabled or not, connected or not."""
+
+    slug: str
+    name: str | None = None
+    enabled: bool | None = None
+    is_no_auth: bool | None = None
+    composio_managed_auth_schemes: tuple[str, ...] | None = None
+    meta: Mapping[str, Any] | None = None
+    connected_account: Mapping[str, Any] | None = None
+    extra: Mapping[str, Any] = _extra()
+
+    @classmethod
+    def from_dict(cls, data: object) -> ToolRouterToolkit:
+        return parse_model(cls, data, _ROUTER_TOOLKIT, ("slug",))
+
+
+_ROUTER_TOOLKIT: dict[str, Any] = {
+    "slug": str,
+    "name": str,
+    "enabled": bool,
+    "is_no_auth": bool,
+    "composio_managed_auth_schemes": STRS,
+    "meta": dict,
+    "connected_account": dict,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class McpServer(_Model):
+    """An MCP server configuration (``/mcp/servers``, ``/mcp/{id}``).
+
+    ``server_instance_count`` is kept as the JSON number the API sent.
+    """
+
+    id: str
+    name: str | None = None
+    mcp_url: str | None = None
+    auth_config_ids: tuple[str, ...] | None = None
+    allowed_tools: tuple[str, ...] | None = None
+    toolkits: tuple[str, ...] | None = None
+    toolkit_icons: Mapping[str, Any] | None = None
+    commands: Mapping[str, Any] | None = None
+    managed_auth_via_composio: bool | None = None
+    server_instance_count: Any = None
+    created_at: str | None = None
+    updated_at: str | None = None
+    deleted: bool | None = None
+    extra: Mapping[str, Any] = _extra()
+
+    @classmethod
+    def from_dict(cls, data: object) -> McpServer:
+        return parse_model(cls, data, _MCP_SERVER, ("id",))
+
+
+_MCP_SERVER: dict[str, Any] = {
+    "id": str,
+    "name": str,
+    "mcp_url": str,
+    "auth_config_ids": STRS,
+    "allowed_tools": STRS,
+    "toolkits": STRS,
+    "toolkit_icons": dict,
+    "commands": dict,
+    "managed_auth_via_composio": bool,
+    "server_instance_count": ANY,
+    "created_at": str,
+    "updated_at": str,
+    "deleted": bool,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class McpUrls(_Model):
+    """``mcp.generate``: the server's URL, and one per user id / connected account asked for."""
+
+    mcp_url: str
+    user_ids_url: tuple[str, ...] | None = None
+    connected_account_urls: tuple[str, ...] | None = None
+    extra: Mapping[str, Any] = _extra()
+
+    @classmethod
+    def from_dict(cls, data: object) -> McpUrls:
+        return parse_model(cls, data, _MCP_URLS, ("mcp_url",))
+
+
+_MCP_URLS: dict[str, Any] = {
+    "mcp_url": str,
+    "user_ids_url": STRS,
+    "connected_account_urls": STRS,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class McpInstance(_Model):
+    """One user's instance of an MCP server; ``instance_id`` is that user's id."""
+
+    id: str
+    instance_id: str | None = None
+    mcp_server_id: str | None = None
+    created_at: str | None = None
+    updated_at: str | None = None
+    extra: Mapping[str, Any] = _extra()
+
+    @classmethod
+    def from_dict(cls, data: object) -> McpInstance:
+        return parse_model(cls, data, _MCP_INSTANCE, ("id",))
+
+
+_MCP_INSTANCE: dict[str, Any] = {
+    "id": str,
+    "instance_id": str,
+    "mcp_server_id": str,
+    "created_at": str,
+    "updated_at": str,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class FileRef(_Model):
+    """A file stored for a tool: listed by ``files.list``, returned by ``files.upload``.
+
+    ``key`` (the storage key a tool argument refers to) is known after an upload; the list
+    endpoint does not return it. :meth:`as_tool_argument` is the shape file-taking tools
+    expect.
+    """
+
+    filename: str
+    mimetype: str | None = None
+    md5: str | None = None
+    toolkit_slug: str | None = None
+    tool_slug: str | None = None
+    key: str | None = None
+    extra: Mapping[str, Any] = _extra()
+
+    @classmethod
+    def from_dict(cls, data: object) -> FileRef:
+        return parse_model(cls, data, _FILE_REF, ("filename",))
+
+    def as_tool_argument(self) -> dict[str, Any]:
+        return {"name": self.filename, "mimetype": self.mimetype, "s3key": self.key}
+
+
+_FILE_REF: dict[str, Any] = {
+    "filename": str,
+    "mimetype": str,
+    "md5": str,
+    "toolkit_slug": str,
+    "tool_slug": str,
+    "key": str,
+}
+
+__all__ += [
+    "FileRef",
+    "McpInstance",
+    "McpServer",
+    "McpUrls",
+    "ToolRouterExecution",
+    "ToolRouterLink",
+    "ToolRouterSession",
+    "ToolRouterToolkit",
+    "TriggerInstance",
+    "TriggerType",
+]

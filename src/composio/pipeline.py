@@ -94,7 +94,7 @@ class CallContext:
 class Request:
     """One outgoing call. ``headers`` belongs to this call alone and may be changed freely."""
 
-    __slots__ = ("context", "headers", "json", "method", "params", "url")
+    __slots__ = ("content", "context", "headers", "json", "method", "params", "url")
 
     def __init__(
         self,
@@ -105,11 +105,14 @@ class Request:
         params: Sequence[tuple[str, str]] | None = None,
         json: object = None,
         headers: Headers | None = None,
+        content: bytes | None = None,
     ) -> None:
         self.method = method
         self.url = url
         self.params = params
         self.json = json
+        #: a raw body (``files.upload``'s PUT); when set, ``json`` is not used
+        self.content = content
         self.headers = headers if headers is not None else Headers()
         self.context = context
 

@@ -176,7 +176,9 @@ class RequestsTransport:
             url = f"{url}{'&' if '?' in url else '?'}{urlencode(request.params)}"
         headers = request.headers
         body: bytes | None = None
-        if request.json is not None:
+        if request.content is not None:
+            body = request.content
+        elif request.json is not None:
             body = _json.dumps(request.json, separators=(",", ":"), ensure_ascii=False).encode()
             if "content-type" not in headers:
                 headers["Content-Type"] = "application/json"

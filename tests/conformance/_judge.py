@@ -48,6 +48,8 @@ def spec_path(raw_path: str) -> str:
 #: Characters allowed raw in a path segment (RFC 3986 pchar minus the sub-delims we never
 #: leave unencoded): anything else must arrive percent-encoded.
 _SEGMENT = re.compile(r"^(?:[A-Za-z0-9\-._~]|%[0-9A-F]{2})+$")
+#: A deepObject query name: ``toolkit_versions[github]``.
+_BRACKET = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\[([^\[\]]*)\]$")
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,8 @@ class Judge:
             return [f"{where}: no such operation in the spec ({type(exc).__name__})"]
         problems: list[str] = []
         declared = self.parameters(op)
+        query, deep_problems = self._deep_objects(op, where, declared, query)
+        problems += deep_problems
         for name, values in query.items():
             param = declared.get(("query", name))
             if param is None:
@@ -146,7 +150,7 @@ class Judge:
             SERVER,
             method.lower(),
             raw_path,
-            args={k: list(v) for k, v in query.items()},
+            args={k: list(v) for k, v in query.items()},  # bracket pairs already judged
             headers=dict(headers),
             data=body or None,
             content_type=content_type.split(";")[0].strip() or "application/json",
@@ -155,6 +159,48 @@ class Judge:
         for error in result.errors:
             problems.append(f"{where}: {_describe(error)}")
         return problems
+
+    def _deep_objects(
+        self,
+        op: Operation,
+        where: str,
+        declared: Mapping[tuple[str, str], Mapping[str, Any]],
+        query: Mapping[str, list[str]],
+    ) -> tuple[dict[str, list[str]], list[str]]:
+        """Bracket (deepObject) pairs, ``name[key]=value``, judged against ``name``'s schema
+        and taken out of what openapi-core sees (it reads query parameters in form style only).
+
+        The spec describes ``toolkit_versions`` as ``oneOf: [null, string, object of strings]``
+        ("object representation of parsed bracket notation") without a ``style``: a pair is
+        accepted only where the declared schema has such an object branch, its values match
+        ``additionalProperties`` (strings), and each key is sent once.
+        """
+        rest: dict[str, list[str]] = {}
+        problems: list[str] = []
+        for name, values in query.items():
+            match = _BRACKET.match(name)
+            if match is None:
+                rest[name] = list(values)
+                continue
+            base, key = match.groups()
+            param = declared.get(("query", base))
+            if param is None:
+                problems.append(f"{where}: query parameter {base!r} is not in {op.operation_id}")
+                continue
+            objects = [
+                self.resolve(b)
+                for b in self.resolve(param.get("schema", {})).get("oneOf", [])
+                if self.resolve(b).get("type") == "object"
+            ]
+            if not objects:
+                problems.append(f"{where}: {base!r} takes no object, yet {name!r} was sent")
+                continue
+            item = self.resolve(objects[0].get("additionalProperties", {}))
+            if len(values) != 1:
+                problems.append(f"{where}: {name!r} was sent {len(values)} times")
+            if not key or (item.get("type") == "string" and not all(values)):
+                problems.append(f"{where}: {name!r} has an empty key or value")
+        return rest, problems
 
     def _deprecated_body_fields(self, op: Operation, where: str, body: bytes) -> list[str]:
         content = self.resolve(op.spec.get("requestBody", {})).get("content", {})

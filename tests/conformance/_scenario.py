@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 
-from composio import Composio, NotFoundError
+import requests
+
+from composio import BadRequestError, Composio, NotFoundError
 
 #: Slugs that must survive the trip as one path segment.
 ODD_SLUGS = ("A/B", "with space", "what?", "hash#tag", "ünïcödé", "..", "%2F", "a+b&c=d")
@@ -17,6 +19,26 @@ WRAPPED = frozenset(
         "postToolsExecuteByToolSlug",
         "getToolkits",
         "getToolkitsBySlug",
+        # SPEC §14, issue 10
+        "postAuthConfigs",
+        "getAuthConfigs",
+        "getAuthConfigsByNanoid",
+        "patchAuthConfigsByNanoid",
+        "deleteAuthConfigsByNanoid",
+        "patchAuthConfigsByNanoidByStatus",
+        "getConnectedAccounts",
+        "postConnectedAccounts",
+        "getConnectedAccountsByNanoid",
+        "deleteConnectedAccountsByNanoid",
+        "patchConnectedAccountsByNanoIdStatus",
+        "postConnectedAccountsByNanoidRefresh",
+        "postConnectedAccountsLink",
+        "getToolkitsCategories",
+        "postToolkitsMulti",
+        "getToolkitsChangelog",
+        "getToolsEnum",
+        "postToolsExecuteByToolSlugInput",
+        "postToolsExecuteProxy",
     }
 )
 
@@ -65,3 +87,78 @@ def exercise(client: Composio) -> None:
         ):
             with contextlib.suppress(NotFoundError):
                 call()
+    exercise_accounts(client)
+
+
+def exercise_accounts(client: Composio) -> None:
+    """Issue 10: auth configs, connected accounts (the whole connect flow), the new toolkit and
+    tool methods, and toolkit version pins (deepObject query, pinned execute)."""
+    configs, accounts = client.auth_configs, client.connected_accounts
+    managed = configs.create("github")
+    custom = configs.create(
+        "gmail",
+        options={
+            "type": "use_custom_auth",
+            "authScheme": "API_KEY",
+            "name": "Keys",
+            "credentials": {"api_key": "k"},
+        },
+    )
+    configs.list()
+    first = configs.list(toolkit_slug="github", is_composio_managed=True, limit=1)
+    configs.list(is_composio_managed=False)
+    assert len(list(configs.list(limit=1))) >= 2  # walks the cursor
+    del first
+    configs.retrieve(managed.id)
+    configs.update(custom.id, options={"type": "custom", "credentials": {"api_key": "k2"}})
+    configs.disable(custom.id)
+    configs.enable(custom.id)
+
+    linked = accounts.link("conf-user", managed.id, callback_url="https://app.example/cb")
+    requests.get(linked.redirect_url or "", allow_redirects=False, timeout=10)
+    linked.wait_for_connection(timeout=10)
+    with contextlib.suppress(BadRequestError):  # managed OAuth: "use link"
+        accounts.initiate("conf-user-3", managed.id)
+    key = {"authScheme": "API_KEY", "val": {"api_key": "user-key"}}
+    made = accounts.initiate("conf-user", custom.id, config=key, callback_url="https://a.example")
+    accounts.initiate("conf-user", custom.id, config=key, allow_multiple=True)
+    accounts.list()
+    accounts.list(
+        user_ids=["conf-user", "other"],
+        toolkit_slugs="github",
+        auth_config_ids=[managed.id],
+        statuses=["ACTIVE", "INITIATED"],
+        limit=1,
+    )
+    accounts.retrieve(made.id)
+    accounts.disable(made.id)
+    accounts.enable(made.id)
+    accounts.delete(made.id)
+
+    toolkits = client.toolkits
+    toolkits.categories()
+    toolkits.changelog()
+    toolkits.retrieve_many(["github", "gmail"])
+    toolkits.authorize("conf-user-2", "github")
+    toolkits.authorize("conf-user-2", "slack")  # no managed config yet: one is created
+
+    tools = client.tools
+    tools.enum()
+    tools.input("MATH_ADD", "add 2 and 3")
+    tools.input("TEXT_UPPERCASE", "shout", custom_description="d", system_prompt="s")
+    tools.proxy("/user", "GET", connected_account_id=linked.id)
+    tools.proxy(
+        "/repos",
+        "post",
+        connected_account_id=linked.id,
+        body={"name": "r"},
+        parameters=[{"name": "x-trace", "value": "1", "type": "header"}],
+    )
+
+    pinned = client.with_options(toolkit_versions={"GitHub": "20250905_00", "math": "latest"})
+    pinned.tools.list("github")
+    pinned.tools.get("a", toolkits="github", limit=2)
+    pinned.tools.execute("GITHUB_LIST_ISSUES", {"owner": "o", "repo": "r"}, raise_on_error=False)
+    pinned.tools.execute("MATH_ADD", {"a": 1, "b": 2}, version="20250101_00")
+    accounts.refresh(linked.id)
+    configs.delete(custom.id)

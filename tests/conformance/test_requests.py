@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -13,9 +14,15 @@ from tests.conformance._scenario import ODD_SLUGS, WRAPPED, exercise
 from tests.conftest import SENTINEL_KEY
 
 
+def _api_requests(server: LocalServer) -> list[Any]:
+    """What the SDK sent: the browser's visits to ``/_local/connect`` (the redirect flow's
+    stand-in for the provider's consent page) are not API calls."""
+    return [r for r in server.requests if not r.path.startswith("/_local/")]
+
+
 def _problems(judge: Judge, server: LocalServer) -> list[str]:
     out: list[str] = []
-    for rec in server.requests:
+    for rec in _api_requests(server):
         out += judge.request_problems(rec.method, rec.path, rec.query, rec.headers, rec.body)
     return out
 
@@ -26,7 +33,7 @@ def test_every_request_the_sdk_sends_conforms(
     exercise(client)
     assert len(server.requests) > 40
     assert _problems(judge, server) == []
-    covered = {judge.operation(r.method, r.path).operation_id for r in server.requests}
+    covered = {judge.operation(r.method, r.path).operation_id for r in _api_requests(server)}
     assert covered == WRAPPED
 
 
@@ -54,17 +61,20 @@ def test_query_parameters_are_serialised_as_the_spec_types_them(
         "important": ["true"],
         # a number: a plain decimal
         "limit": ["5"],
+        # nothing pinned: the plain string (SPEC §14)
+        "toolkit_versions": ["latest"],
     }
     assert second.query == {
         "tool_slugs": ["TEXT_REVERSE"],
         "tags": ["email"],
         "important": ["false"],
+        "toolkit_versions": ["latest"],
     }
 
 
 def test_none_and_empty_filters_send_nothing(server: LocalServer, client: Composio) -> None:
     client.tools.list(None, tool_slugs=None, search=None, tags=[], important=None, limit=None)
-    assert server.requests[-1].query == {}
+    assert server.requests[-1].query == {"toolkit_versions": ["latest"]}
 
 
 def test_cursor_from_next_cursor_is_sent_verbatim(server: LocalServer, client: Composio) -> None:
@@ -72,7 +82,11 @@ def test_cursor_from_next_cursor_is_sent_verbatim(server: LocalServer, client: C
     assert page.next_cursor
     page.next_page()
     second = server.requests_to("/api/v3/tools")[-1]
-    assert second.query == {"limit": ["10"], "cursor": [page.next_cursor]}
+    assert second.query == {
+        "limit": ["10"],
+        "toolkit_versions": ["latest"],
+        "cursor": [page.next_cursor],
+    }
 
 
 @pytest.mark.parametrize("slug", ODD_SLUGS)
@@ -80,9 +94,9 @@ def test_slugs_travel_as_one_percent_encoded_segment(
     judge: Judge, server: LocalServer, client: Composio, slug: str
 ) -> None:
     exercise_one = (
-        (client.tools.retrieve, "/api/v3/tools/", 3),
-        (lambda s: client.tools.execute(s, {}), "/api/v3/tools/execute/", 4),
-        (client.toolkits.retrieve, "/api/v3/toolkits/", 3),
+        (client.tools.retrieve, "/api/v3.1/tools/", 3),
+        (lambda s: client.tools.execute(s, {}), "/api/v3.1/tools/execute/", 4),
+        (client.toolkits.retrieve, "/api/v3.1/toolkits/", 3),
     )
     for call, prefix, index in exercise_one:
         with pytest.raises(Exception, match="not found"):
@@ -110,7 +124,8 @@ def test_execute_body_is_the_specs_request_schema(judge: Judge, server: LocalSer
         "connected_account_id": "ca_1",
         "version": "latest",
     }
-    assert json.loads(bare.body) == {"arguments": {"a": 1, "b": 2}}
+    # No version given and nothing pinned: "latest", explicitly (v3 would default to a pin).
+    assert json.loads(bare.body) == {"arguments": {"a": 1, "b": 2}, "version": "latest"}
     assert full.header("content-type") == "application/json"
     for rec in (full, bare):
         assert judge.request_problems(rec.method, rec.path, rec.query, rec.headers, rec.body) == []
@@ -120,7 +135,7 @@ def test_x_framework_and_security_header_on_every_request(
     server: LocalServer, client: Composio
 ) -> None:
     exercise(client)
-    for rec in server.requests:
+    for rec in _api_requests(server):
         assert rec.header("x-api-key") == SENTINEL_KEY
         assert rec.header("x-framework") == "openai"
 
@@ -159,6 +174,14 @@ GOOD = {"x-api-key": "k", "content-type": "application/json"}
         ("GET", "/api/v3/tools", {"limit": ["ten"]}, GOOD, b"", "limit"),
         ("GET", "/api/v3/tools", {"bogus": ["1"]}, GOOD, b"", "bogus"),
         ("GET", "/api/v3/tools", {"tool_slugs": ["A", "B"]}, GOOD, b"", "2 times"),
+        ("GET", "/api/v3/tools", {"toolkit_versions[gh]": ["1", "2"]}, GOOD, b"", "2 times"),
+        ("GET", "/api/v3/tools", {"toolkit_versions[gh]": [""]}, GOOD, b"", "empty"),
+        ("GET", "/api/v3/tools", {"tags[x]": ["1"]}, GOOD, b"", "takes no object"),
+        ("GET", "/api/v3/tools", {"nope[x]": ["1"]}, GOOD, b"", "'nope' is not in"),
+        ("GET", "/api/v3/toolkits", {"toolkit_versions[gh]": ["1"]}, GOOD, b"", "not in"),
+        ("PATCH", "/api/v3/auth_configs/ac_1/PAUSED", {}, GOOD, b"", "status"),
+        ("PATCH", "/api/v3/connected_accounts/ca_1/status", {}, GOOD, b"{}", "Body"),
+        ("POST", "/api/v3/connected_accounts/link", {}, GOOD, b'{"user_id": "u"}', "Body"),
         ("GET", "/api/v3/tools/a b", {}, GOOD, b"", "not encoded"),
         ("GET", "/api/v3/tools", {}, GOOD, b"{}", "carries a body"),
         ("POST", "/api/v3/tools/execute/X", {}, GOOD, b'{"arguments": [1]}', "Body"),

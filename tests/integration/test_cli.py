@@ -79,7 +79,10 @@ def test_tools_list_toolkit_as_json(server: LocalServer) -> None:
         "MATH_DIVIDE",
     ]
     assert data[0]["toolkit"] == "math" and data[0]["input_parameters"]["required"] == ["a", "b"]
-    assert server.requests_to("/api/v3/tools")[-1].query == {"toolkit_slug": ["math"]}
+    assert server.requests_to("/api/v3/tools")[-1].query == {
+        "toolkit_slug": ["math"],
+        "toolkit_versions": ["latest"],
+    }
 
 
 def test_tools_get_shows_one_tool(server: LocalServer) -> None:
@@ -103,7 +106,7 @@ def test_tools_execute_with_args_and_user(server: LocalServer) -> None:
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["data"] == {"result": 5.5}
     body = server.requests_to("/api/v3/tools/execute/MATH_ADD")[-1].json()
-    assert body == {"arguments": {"a": 2, "b": 3.5}, "user_id": "u1"}
+    assert body == {"arguments": {"a": 2, "b": 3.5}, "user_id": "u1", "version": "latest"}
 
 
 def test_tools_execute_text_arguments_stay_text(server: LocalServer) -> None:

@@ -24,6 +24,16 @@ def test_demo_shows_sessions_retry_spans_and_telemetry() -> None:
     b_line = next(line for line in out.splitlines() if "x-user-id=user-b" in line)
     assert "tenant-1" in a_line and "tenant-2" not in a_line
     assert "tenant-2" in b_line and "toolkit_slug=b" in b_line
+    # the connect flow: a link, the browser, ACTIVE, then a tool run with that account
+    link = next(line for line in out.splitlines() if "the user opens:" in line)
+    assert "/_local/connect/" in link
+    waited = next(line for line in out.splitlines() if "wait_for_connection() ->" in line)
+    account_id = waited.split("-> ")[1].split()[0]
+    assert account_id.startswith("ca_") and " ACTIVE " in waited
+    ran = next(line for line in out.splitlines() if "tools.execute('GITHUB_STAR_REPO'" in line)
+    assert "successful=True" in ran and f"ran with account {account_id}" in ran
+    assert "at version latest" in ran
+    assert "tools.proxy('/user') -> 200 GET" in out
     assert "x-retry-count=0" in out and "x-retry-count=1" in out
     assert "status=503 resend=0" in out and "status=200 resend=1" in out
     assert "retry -> tracing -> transport" in out

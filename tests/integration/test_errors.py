@@ -69,7 +69,7 @@ def test_status_maps_to_class_with_server_details(
         }
     }
     sentinel_server.fail_next(
-        "/api/v3/tools", [Fault(status=status, body=body, headers={"Retry-After": "1"})]
+        "/api/v3.1/tools", [Fault(status=status, body=body, headers={"Retry-After": "1"})]
     )
     with pytest.raises(cls) as info:
         session.tools.list()
@@ -81,7 +81,7 @@ def test_status_maps_to_class_with_server_details(
     for part in (
         "tools.list",
         "GET",
-        "/api/v3/tools",
+        "/api/v3.1/tools",
         str(status),
         f"the server says {status}",
         "req-abc",
@@ -123,7 +123,7 @@ def test_wrong_key_is_authentication_error_without_the_key(
 def test_server_echoing_the_key_is_scrubbed(driver: Driver, sentinel_server: LocalServer) -> None:
     client = driver.client(api_key=SENTINEL_KEY, base_url=sentinel_server.url, allow_tracking=False)
     sentinel_server.fail_next(
-        "/api/v3/tools",
+        "/api/v3.1/tools",
         [
             Fault(
                 status=400,
@@ -160,7 +160,7 @@ def test_client_stays_usable_after_errors(driver: Driver, composio_server: Local
         allow_tracking=False,
         max_retries=0,
     )
-    composio_server.fail_next("/api/v3/tools", [500])
+    composio_server.fail_next("/api/v3.1/tools", [500])
     with pytest.raises(InternalServerError):
         client.tools.list()
     assert len(client.tools.list().items) == 20
@@ -207,7 +207,7 @@ def test_gateway_prefix_is_kept(driver: Driver, composio_server: LocalServer) ->
     )
     with pytest.raises(NotFoundError):
         client.tools.list()
-    assert composio_server.requests[-1].path == "/gw/api/v3/tools"
+    assert composio_server.requests[-1].path == "/gw/api/v3.1/tools"
     client.close()
 
 
@@ -217,7 +217,7 @@ def test_no_key_in_debug_logs(
     caplog.set_level(logging.DEBUG)
     client = driver.client(api_key=SENTINEL_KEY, base_url=sentinel_server.url, allow_tracking=False)
     client.tools.list()
-    sentinel_server.fail_next("/api/v3/tools", [503, 503, 503])
+    sentinel_server.fail_next("/api/v3.1/tools", [503, 503, 503])
     with pytest.raises(InternalServerError):
         client.tools.list(timeout=5)
     assert not _leaks(caplog.text)

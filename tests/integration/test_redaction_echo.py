@@ -250,7 +250,7 @@ def test_no_echoed_secret_reaches_any_output(
         assert "/next/***/***" in text and err.request is not None  # the hop, secrets removed
         assert "/next/***/***" in err.request.url
     elif kind != "tool":
-        assert "/api/v3/" in text
+        assert "/api/v3.1/" in text
     if kind == "json":
         assert "rejected:" in text and "***" in text
         assert isinstance(err, APIStatusError) and isinstance(err.body, dict)

@@ -425,7 +425,7 @@ def test_500_on_tools_execute_with_idempotency_key_is_retried_and_runs_once(
     assert [r.header("idempotency-key") for r in seen] == ["idem-42"] * 3
     assert [r.header("x-retry-count") for r in seen] == ["0", "1", "2"]
     assert len({r.body for r in seen}) == 1  # the body is re-sent intact
-    assert seen[0].json() == {"arguments": {"text": "hi"}, "user_id": "u1"}
+    assert seen[0].json() == {"arguments": {"text": "hi"}, "user_id": "u1", "version": "latest"}
     assert sentinel_server.execution_count(EXEC_SLUG) == 1
     assert len(sleeps.waits) == 2
     assert checked_out(client) == 0

@@ -24,7 +24,7 @@ from composio.testing.catalog import TOOLS
 from tests._drivers import Driver
 from tests.conftest import SENTINEL_KEY
 
-TOOLS_PATH = "/api/v3/tools"
+TOOLS_PATH = "/api/v3.1/tools"
 
 
 @pytest.fixture
@@ -46,21 +46,21 @@ def test_seed_get_returns_the_first_page_wrapped(
     assert [w["function"]["name"] for w in wrapped] == [t["slug"] for t in TOOLS[:20]]
     assert all(w["type"] == "function" for w in wrapped)
     (req,) = sentinel_server.requests
-    assert req.path == TOOLS_PATH and req.query == {}
+    assert req.path == TOOLS_PATH and req.query == {"toolkit_versions": ["latest"]}
     assert req.header("x-framework") == "openai" and req.header("x-user-id") == "user-a"
 
 
 def test_get_by_slug_retrieves_that_tool(sentinel_server: LocalServer, client: Composio) -> None:
     [tool] = client.tools.get("a", slug="MATH_ADD")
     assert tool["function"]["name"] == "MATH_ADD"
-    assert sentinel_server.requests[-1].path == "/api/v3/tools/MATH_ADD"
+    assert sentinel_server.requests[-1].path == "/api/v3.1/tools/MATH_ADD"
 
 
 def test_get_unknown_slug_raises_not_found_naming_it(client: Composio) -> None:
     with pytest.raises(NotFoundError, match="NOPE_TOOL") as info:
         client.tools.get("a", slug="NOPE_TOOL")
     assert info.value.status_code == 404
-    assert "/api/v3/tools/NOPE_TOOL" in str(info.value)
+    assert "/api/v3.1/tools/NOPE_TOOL" in str(info.value)
 
 
 def test_get_named_tools_in_callers_order_across_pages(
@@ -70,7 +70,11 @@ def test_get_named_tools_in_callers_order_across_pages(
     wrapped = client.tools.get("a", tools=every)
     assert [w["function"]["name"] for w in wrapped] == every
     (req,) = sentinel_server.requests
-    assert req.query == {"tool_slugs": [",".join(every)], "limit": ["24"]}
+    assert req.query == {
+        "tool_slugs": [",".join(every)],
+        "limit": ["24"],
+        "toolkit_versions": ["latest"],
+    }
 
 
 def test_get_by_toolkits_search_and_limit(sentinel_server: LocalServer, client: Composio) -> None:
@@ -80,6 +84,7 @@ def test_get_by_toolkits_search_and_limit(sentinel_server: LocalServer, client: 
         "toolkit_slug": ["text,math"],
         "search": ["a"],
         "limit": ["3"],
+        "toolkit_versions": ["latest"],
     }
 
 
@@ -146,7 +151,7 @@ def test_execute_runs_the_tool(sentinel_server: LocalServer, client: Composio) -
     assert result.log_id and result.log_id.startswith("log_")
     assert sentinel_server.execution_count("TEXT_UPPERCASE") == 1
     body = sentinel_server.requests[-1].json()
-    assert body == {"arguments": {"text": "hello"}, "user_id": "u-1"}
+    assert body == {"arguments": {"text": "hello"}, "user_id": "u-1", "version": "latest"}
 
 
 def test_a_failing_tool_raises_with_the_result(client: Composio) -> None:
@@ -217,7 +222,7 @@ def test_a_list_response_of_the_wrong_shape_is_an_api_error(
         client.tools.list()
     err = info.value
     assert type(err) is APIError
-    assert "tools.list" in str(err) and "/api/v3/tools" in str(err)
+    assert "tools.list" in str(err) and "/api/v3.1/tools" in str(err)
     if body.startswith(b"<html>"):
         assert "Bad gateway page" in str(err)
     assert err.__cause__ is None and err.__suppress_context__
@@ -226,13 +231,13 @@ def test_a_list_response_of_the_wrong_shape_is_an_api_error(
 @pytest.mark.parametrize(
     ("path", "call", "body"),
     [
-        ("/api/v3/tools/execute/MATH_ADD", "execute", b'{"data": {}, "error": null}'),
-        ("/api/v3/tools/execute/MATH_ADD", "execute", b'{"successful": "yes"}'),
-        ("/api/v3/tools/execute/MATH_ADD", "execute", b"<html>oops</html>"),
-        ("/api/v3/tools/MATH_ADD", "retrieve", b"[]"),
-        ("/api/v3/tools/MATH_ADD", "retrieve", b"{}"),
-        ("/api/v3/toolkits/math", "toolkit", b'{"slug": null}'),
-        ("/api/v3/toolkits", "toolkits", b'{"next_cursor": "x"}'),
+        ("/api/v3.1/tools/execute/MATH_ADD", "execute", b'{"data": {}, "error": null}'),
+        ("/api/v3.1/tools/execute/MATH_ADD", "execute", b'{"successful": "yes"}'),
+        ("/api/v3.1/tools/execute/MATH_ADD", "execute", b"<html>oops</html>"),
+        ("/api/v3.1/tools/MATH_ADD", "retrieve", b"[]"),
+        ("/api/v3.1/tools/MATH_ADD", "retrieve", b"{}"),
+        ("/api/v3.1/toolkits/math", "toolkit", b'{"slug": null}'),
+        ("/api/v3.1/toolkits", "toolkits", b'{"next_cursor": "x"}'),
     ],
 )
 def test_other_wrong_shapes_are_api_errors(
@@ -283,7 +288,7 @@ def test_a_mistyped_field_does_not_break_parsing(
 ) -> None:
     odd = dict(TOOLS[0], tags="not-a-list", future_field={"x": 1})
     sentinel_server.fail_next(
-        "/api/v3/tools/GITHUB_CREATE_ISSUE", [Fault(status=200, body=json.dumps(odd))]
+        "/api/v3.1/tools/GITHUB_CREATE_ISSUE", [Fault(status=200, body=json.dumps(odd))]
     )
     tool = client.tools.retrieve("GITHUB_CREATE_ISSUE")
     assert tool.tags is None and tool.extra == {"tags": "not-a-list", "future_field": {"x": 1}}

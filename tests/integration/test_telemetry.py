@@ -17,6 +17,7 @@ import pytest
 from composio import (
     APIConnectionError,
     APIError,
+    APITimeoutError,
     Composio,
     NotFoundError,
     ToolExecutionError,
@@ -513,3 +514,27 @@ def test_request_returns_a_200_html_body_as_is_and_reports_ok(
     server.fail_next(TOOLS, [Fault(status=200, body=HTML)])
     assert client.request("GET", TOOLS).content == HTML
     assert _events(server, client) == [("request", "ok", 1)]
+
+
+# -- SPEC §14 operations: one event per public call, named after it ------------------------------
+def test_connect_flow_operations_each_report_their_own_name_once(
+    server: LocalServer, client: Composio
+) -> None:
+    import requests
+
+    request = client.toolkits.authorize("user-1", "github")  # list, create, link: one event
+    requests.get(request.redirect_url or "", timeout=10)
+    client.connected_accounts.wait_for_connection(request.id)
+    config_id = json.loads(server.requests[2].body)["auth_config_id"]
+    waiting = client.connected_accounts.link("user-2", config_id)
+    with pytest.raises(APITimeoutError):  # two polls and a sleep, then the deadline
+        client.connected_accounts.wait_for_connection(waiting.id, timeout=0.7)
+    polls = len(server.requests_to(f"/api/v3.1/connected_accounts/{waiting.id}"))
+    assert polls >= 2
+    # One event per public call; ``attempts`` counts its requests (every poll of a wait).
+    assert _events(server, client) == [
+        ("toolkits.authorize", "ok", 3),
+        ("connected_accounts.wait_for_connection", "ok", 1),
+        ("connected_accounts.link", "ok", 1),
+        ("connected_accounts.wait_for_connection", "APITimeoutError", polls),
+    ]

@@ -102,6 +102,7 @@ def root(server: RawServer, tmp_path: Path) -> Iterator[Composio]:
         plugins=[_Plugin()],
         blocked_plugins=["some-blocked-plugin"],
         pool_maxsize=7,
+        toolkit_versions={"github": "20250905_00"},
     )
     yield client
     client.close()
@@ -128,6 +129,7 @@ _CHANGES: dict[str, Any] = {
     "plugins": (),
     "blocked_plugins": (),
     "pool_maxsize": 3,
+    "toolkit_versions": "latest",
 }
 
 

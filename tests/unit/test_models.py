@@ -145,3 +145,20 @@ def test_a_custom_provider_is_a_small_subclass() -> None:
     assert repr(Names()) == "Names(name='names')"
     with pytest.raises(NotImplementedError, match="wrap_tool"):
         Provider().wrap_tool(tools[0])
+
+
+def test_models_tolerate_what_v3_1_added() -> None:
+    """SPEC §14: v3.1 added an account status and toolkit fields the January spec lacks."""
+    from composio.models import AuthConfig, ConnectedAccount
+
+    account = ConnectedAccount.from_dict(
+        {"id": "ca_1", "status": "REVOKED", "toolkit": {"slug": "github"}, "new_field": [1]}
+    )
+    assert account.status == "REVOKED" and account.toolkit_slug == "github"
+    assert account.extra == {"new_field": [1]}
+    kit = Toolkit.from_dict({"slug": "github", "type": "app", "auth_schemes": ["OAUTH2"]})
+    assert kit.extra["type"] == "app" and kit.auth_schemes == ("OAUTH2",)
+    created = AuthConfig.from_created(
+        {"toolkit": {"slug": "gmail"}, "auth_config": {"id": "ac_1", "auth_scheme": "OAUTH2"}}
+    )
+    assert (created.id, created.toolkit.slug if created.toolkit else None) == ("ac_1", "gmail")

@@ -15,12 +15,14 @@ defines for itself is a driver method and must be ``async def`` on the async sid
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from composio import AsyncComposio, AsyncPage, Composio, Page
+from composio.models import AsyncConnectionRequest, ConnectionRequest
 from composio.resources._base import Resource
 
 #: Dunders whose async spelling differs; every other dunder must match by name.
@@ -66,9 +68,15 @@ def _annotation(fn: Any) -> str:
     return ann if isinstance(ann, str) else getattr(ann, "__name__", repr(ann))
 
 
+#: Returned objects whose async twin is another class (its methods that do I/O are awaited).
+_RESULT_TWINS = {"ConnectionRequest": "AsyncConnectionRequest"}
+
+
 def _async_spelling(annotation: str) -> str:
     """What the async twin's return annotation must read, given the sync one."""
     out = annotation.replace("Page[", "AsyncPage[")
+    for sync, async_ in _RESULT_TWINS.items():
+        out = re.sub(rf"\b{sync}\b", async_, out)
     if annotation == "Composio":
         return "AsyncComposio"
     if annotation in _RESOURCE_NAMES:
@@ -142,12 +150,14 @@ _SYNC, _ASYNC = _clients()
 _SYNC_RESOURCES = dict(_resources(_SYNC))
 _ASYNC_RESOURCES = dict(_resources(_ASYNC))
 _RESOURCE_NAMES = {type(r).__name__ for r in _SYNC_RESOURCES.values()}
-_ASYNC_SIDE: set[type] = {AsyncComposio, AsyncPage} | {type(r) for r in _ASYNC_RESOURCES.values()}
+_ASYNC_SIDE: set[type] = {AsyncComposio, AsyncPage, AsyncConnectionRequest} | {
+    type(r) for r in _ASYNC_RESOURCES.values()
+}
 
 
 def test_resources_are_discovered_not_listed() -> None:
     # The discovery must find what SPEC §2 names, so an empty walk cannot pass vacuously.
-    assert {"tools", "toolkits"} <= set(_SYNC_RESOURCES)
+    assert {"tools", "toolkits", "connected_accounts", "auth_configs"} <= set(_SYNC_RESOURCES)
     assert set(_SYNC_RESOURCES) == set(_ASYNC_RESOURCES)
 
 
@@ -168,6 +178,13 @@ def test_each_resource_has_the_same_methods_signatures_and_async_io(path: str) -
 
 def test_pages_have_the_same_surface() -> None:
     assert parity_problems(Page, AsyncPage) == []
+
+
+def test_connection_requests_have_the_same_surface() -> None:
+    # ``link``/``initiate``/``refresh`` return these; waiting is awaited on the async one.
+    assert parity_problems(ConnectionRequest, AsyncConnectionRequest) == []
+    assert inspect.iscoroutinefunction(AsyncConnectionRequest.wait_for_connection)
+    assert issubclass(AsyncConnectionRequest, ConnectionRequest)  # isinstance checks carry over
 
 
 def test_async_methods_are_coroutines_where_sync_does_io() -> None:
@@ -213,3 +230,18 @@ def test_the_checker_reports_a_forgotten_method_a_default_and_a_sync_twin() -> N
     assert "_SyncFake.forgotten has no async twin" in problems
     assert "list: parameters differ" in problems  # limit=None vs limit=10
     assert "pure: does I/O on the sync side but is not async def" in problems
+
+
+def test_verify_webhook_is_the_same_pure_function_on_both_clients() -> None:
+    # SPEC §14: pure, no I/O, the same function on both clients -- so a plain method (not a
+    # coroutine) on the async client. The checker accepts it because it is shared, not
+    # because it is exempted: a second implementation on one side would be reported as I/O.
+    from composio.resources.triggers import AsyncTriggers, Triggers
+    from composio.webhooks import verify_webhook
+
+    assert "triggers" in _SYNC_RESOURCES
+    for triggers in (_SYNC.triggers, _ASYNC.triggers):
+        assert triggers.verify_webhook is verify_webhook
+        assert not inspect.iscoroutinefunction(triggers.verify_webhook)
+    assert _attr(Triggers, "verify_webhook") is _attr(AsyncTriggers, "verify_webhook")
+    assert parity_problems(Triggers, AsyncTriggers) == []

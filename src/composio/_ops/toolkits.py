@@ -1,15 +1,44 @@
-"""``toolkits.*`` operations: list and retrieve."""
+"""``toolkits.*`` operations: list, retrieve, categories, changelog, retrieve_many and
+authorize (which creates or finds an auth config and links the user)."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
-from composio._operation import Operation, PageData, call_options
-from composio._ops._encode import page_operation, params, parse, q_limit, q_str, slug_path
+from composio._operation import Flow, Operation, PageData, call_options
+from composio._ops import auth_configs, connected_accounts
+from composio._ops._encode import (
+    page_operation,
+    params,
+    parse,
+    parse_page,
+    q_limit,
+    q_list,
+    q_str,
+    slug_path,
+)
 from composio._sentinel import HeadersArg
-from composio.models import Toolkit
+from composio.errors import ValidationError
+from composio.models import (
+    AuthConfig,
+    ConnectionRequest,
+    ShapeError,
+    Toolkit,
+    ToolkitCategory,
+    ToolkitChangelog,
+)
 
-__all__ = ["list_toolkits", "retrieve_toolkit"]
+__all__ = [
+    "authorize_toolkit",
+    "list_categories",
+    "list_toolkits",
+    "retrieve_many",
+    "retrieve_toolkit",
+    "toolkit_changelog",
+]
+
+T = TypeVar("T")
 
 
 def list_toolkits(
@@ -45,3 +74,137 @@ def retrieve_toolkit(
         query=query,
         options=options,
     )
+
+
+# -- SPEC §14: categories, changelog, many at once, authorize --------------------------------
+
+
+def _items(factory: Callable[[Any], T]) -> Callable[[Any], list[T]]:
+    def read(data: Any) -> list[T]:
+        if not isinstance(data, Mapping) or not isinstance(data.get("items"), list):
+            raise ShapeError("expected an object with an 'items' list")
+        return [factory(item) for item in data["items"]]
+
+    return read
+
+
+def list_categories(*, extra_headers: HeadersArg, timeout: Any) -> Operation[list[ToolkitCategory]]:
+    """``GET /toolkits/categories`` (the spec gives it no cursor: one answer, all of them)."""
+    read = _items(ToolkitCategory.from_dict)
+    return Operation(
+        "toolkits.categories",
+        "GET",
+        "/toolkits/categories",
+        lambda r: parse(r, read),
+        options=call_options(extra_headers, timeout),
+    )
+
+
+def toolkit_changelog(
+    *, extra_headers: HeadersArg, timeout: Any
+) -> Operation[list[ToolkitChangelog]]:
+    read = _items(ToolkitChangelog.from_dict)
+    return Operation(
+        "toolkits.changelog",
+        "GET",
+        "/toolkits/changelog",
+        lambda r: parse(r, read),
+        options=call_options(extra_headers, timeout),
+    )
+
+
+def retrieve_many(
+    slugs: Sequence[str], *, extra_headers: HeadersArg, timeout: Any
+) -> Flow[list[Toolkit]]:
+    """``POST /toolkits/multi``: the named toolkits, however many pages they take (the
+    cursor travels in the body, as the spec puts it)."""
+    wanted = q_list(slugs, "toolkits.retrieve_many: slugs")
+    if not wanted:
+        raise ValidationError("toolkits.retrieve_many: slugs must name at least one toolkit.")
+    options = call_options(extra_headers, timeout)
+
+    def page(cursor: str | None) -> Operation[PageData[Toolkit]]:
+        body: dict[str, Any] = {"toolkits": wanted}
+        if cursor:
+            body["cursor"] = cursor
+        return Operation(
+            "toolkits.retrieve_many",
+            "POST",
+            "/toolkits/multi",
+            lambda r: parse_page(r, Toolkit.from_dict),
+            body=body,
+            options=options,
+        )
+
+    return _walk(page)
+
+
+def _walk(page: Callable[[str | None], Operation[PageData[Toolkit]]]) -> Flow[list[Toolkit]]:
+    data: PageData[Toolkit] = yield page(None)
+    found = list(data.items)
+    while data.next_cursor and data.items:
+        data = yield page(data.next_cursor)
+        found.extend(data.items)
+    return found
+
+
+def authorize_toolkit(
+    user_id: str, toolkit: str, *, extra_headers: HeadersArg, timeout: Any
+) -> Flow[ConnectionRequest]:
+    """The toolkit's Composio-managed auth config (the first enabled one, or a new one),
+    then a link for the user: ``link``, not ``initiate``, since the API refuses
+    ``POST /connected_accounts`` for Composio-managed OAuth (2026-07, SPEC §14)."""
+    name = "toolkits.authorize"
+    user = q_str(user_id, f"{name}: user_id")
+    slug = q_str(toolkit, f"{name}: toolkit")
+    if user is None or slug is None:
+        raise ValidationError(f"{name}: user_id and toolkit must be non-empty strings.")
+    find = auth_configs.list_auth_configs(
+        toolkit_slug=slug,
+        is_composio_managed=True,
+        limit=None,
+        cursor=None,
+        extra_headers=extra_headers,
+        timeout=timeout,
+        name=name,
+    )
+    create = auth_configs.create_auth_config(
+        slug, options=None, extra_headers=extra_headers, timeout=timeout, name=name
+    )
+
+    def link(config_id: str) -> Operation[ConnectionRequest]:
+        return connected_accounts.link_account(
+            user,
+            config_id,
+            callback_url=None,
+            extra_headers=extra_headers,
+            timeout=timeout,
+            name=name,
+        )
+
+    return _authorize(slug, find, create, link)
+
+
+def _authorize(
+    slug: str,
+    find: Operation[PageData[AuthConfig]],
+    create: Operation[AuthConfig],
+    link: Callable[[str], Operation[ConnectionRequest]],
+) -> Flow[ConnectionRequest]:
+    page: PageData[AuthConfig] = yield find
+    # The API filters by toolkit and management; it is checked again here (a server that
+    # ignored a filter must not hand the user another toolkit's config).
+    config = next(
+        (
+            c
+            for c in page.items
+            if c.is_composio_managed
+            and c.status in (None, "ENABLED")
+            and (c.toolkit is None or c.toolkit.slug.lower() == slug.lower())
+        ),
+        None,
+    )
+    if config is None:
+        config = yield create
+    request: ConnectionRequest = yield link(config.id)
+    return request

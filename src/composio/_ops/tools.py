@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from composio._operation import Flow, Operation, PageData, call_options
@@ -19,15 +19,25 @@ from composio._ops._encode import (
     tool_failure,
 )
 from composio._sentinel import HeadersArg
+from composio._toolkit_versions import LATEST, NO_PINS, Pins, ToolkitCache, query_value
 from composio.errors import ValidationError
-from composio.models import Tool, ToolExecution
+from composio.models import ProxyResponse, ShapeError, Tool, ToolExecution, ToolInput
 
 if TYPE_CHECKING:
     from composio._operation import CallOptions
     from composio.pipeline import Response
     from composio.providers import Provider
 
-__all__ = ["MAX_LIMIT", "execute_tool", "get_tools", "list_tools", "retrieve_tool"]
+__all__ = [
+    "MAX_LIMIT",
+    "execute_tool",
+    "get_tools",
+    "list_tools",
+    "proxy_request",
+    "retrieve_tool",
+    "tool_enum",
+    "tool_input",
+]
 
 #: The API's largest page (``limit``: "max allowed is 1000").
 MAX_LIMIT = 1000
@@ -45,7 +55,11 @@ def list_tools(
     extra_headers: HeadersArg,
     timeout: Any,
     name: str = "tools.list",
+    pins: Pins | None = None,
+    learn: ToolkitCache | None = None,
 ) -> Operation[PageData[Tool]]:
+    """``pins`` (the client's toolkit versions) are sent as ``toolkit_versions``; ``learn``
+    records each listed tool's toolkit, so ``execute`` need not look it up."""
     slugs = q_list(tool_slugs, "tools.list: tool_slugs")
     query = params(
         ("toolkit_slug", q_str(toolkit_slug, "tools.list: toolkit_slug")),
@@ -58,18 +72,41 @@ def list_tools(
         ("important", q_bool(important, "tools.list: important")),
         ("limit", q_limit(limit)),
     )
+    if pins is not None:
+        query += query_value(pins)
     first_cursor = q_str(cursor, "tools.list: cursor")
     options = call_options(extra_headers, timeout)
-    return page_operation(name, "/tools", query, options, Tool.from_dict, first_cursor)
+    return page_operation(name, "/tools", query, options, _tool_factory(learn), first_cursor)
+
+
+def _tool_factory(learn: ToolkitCache | None) -> Callable[[Any], Tool]:
+    if learn is None:
+        return Tool.from_dict
+
+    def parse_and_learn(data: Any) -> Tool:
+        tool = Tool.from_dict(data)
+        if tool.toolkit is not None:
+            learn.learn(tool.slug, tool.toolkit.slug)
+        return tool
+
+    return parse_and_learn
 
 
 def retrieve_tool(
-    slug: str, *, extra_headers: HeadersArg, timeout: Any, name: str = "tools.retrieve"
+    slug: str,
+    *,
+    extra_headers: HeadersArg,
+    timeout: Any,
+    name: str = "tools.retrieve",
+    pins: Pins | None = None,
+    learn: ToolkitCache | None = None,
 ) -> Operation[Tool]:
     # No ``version=``: the spec marks that query parameter deprecated for this operation.
     path = f"/tools/{slug_path(slug, 'tools.retrieve: slug')}"
     options = call_options(extra_headers, timeout)
-    return Operation(name, "GET", path, lambda r: parse(r, Tool.from_dict), options=options)
+    factory = _tool_factory(learn)
+    query = query_value(pins) if pins is not None else None
+    return Operation(name, "GET", path, lambda r: parse(r, factory), query=query, options=options)
 
 
 def get_tools(
@@ -83,6 +120,8 @@ def get_tools(
     limit: int | None,
     extra_headers: HeadersArg,
     timeout: Any,
+    pins: Pins = NO_PINS,
+    learn: ToolkitCache | None = None,
 ) -> Flow[list[object]]:
     """Tools for ``user_id``, wrapped by ``provider`` (see ``Tools.get``).
 
@@ -97,7 +136,14 @@ def get_tools(
                 "tools.get(slug=...) fetches one tool; it cannot be combined with "
                 "tools=, toolkits=, search= or limit=."
             )
-        one = retrieve_tool(slug, extra_headers=extra_headers, timeout=timeout, name="tools.get")
+        one = retrieve_tool(
+            slug,
+            extra_headers=extra_headers,
+            timeout=timeout,
+            name="tools.get",
+            pins=pins,
+            learn=learn,
+        )
         return _get_one(provider, one)
     slugs = q_list(tools, "tools")
     kits = q_list(toolkits, "toolkits")
@@ -111,6 +157,8 @@ def get_tools(
         "extra_headers": extra_headers,
         "timeout": timeout,
         "name": "tools.get",
+        "pins": pins,
+        "learn": learn,
     }
     named = None
     if slugs:
@@ -169,18 +217,23 @@ def execute_tool(
     raise_on_error: bool,
     extra_headers: HeadersArg,
     timeout: Any,
-) -> Operation[ToolExecution]:
+    pins: Pins = NO_PINS,
+    toolkit_of: ToolkitCache | None = None,
+) -> Flow[ToolExecution]:
     """A POST: not retried after it may have reached the server, unless the call carries an
-    ``Idempotency-Key`` header (so a tool that sends an email sends one)."""
+    ``Idempotency-Key`` header (so a tool that sends an email sends one).
+
+    The version sent (always explicit, SPEC §14): ``version=`` if given (it wins, #2471);
+    else ``latest`` when nothing is pinned; else the pin of the tool's toolkit (``latest``
+    for an unpinned toolkit), the toolkit learnt from the tool's schema: cached per root
+    client, or one ``GET /tools/{slug}`` (at latest, where every tool exists) when unknown.
+    """
     path = f"/tools/execute/{slug_path(slug, 'tools.execute: slug')}"
     body: dict[str, Any] = {"arguments": _arguments(slug, arguments)}
-    for name, value in (
-        ("user_id", user_id),
-        ("connected_account_id", connected_account_id),
-        ("version", version),
-    ):
+    for name, value in (("user_id", user_id), ("connected_account_id", connected_account_id)):
         if q_str(value, f"tools.execute: {name}") is not None:
             body[name] = value
+    explicit = q_str(version, "tools.execute: version")
     if not isinstance(raise_on_error, bool):
         raise ValidationError("tools.execute: raise_on_error must be True or False.")
     options: CallOptions = call_options(extra_headers, timeout)
@@ -191,7 +244,43 @@ def execute_tool(
             raise tool_failure(response, result, slug)
         return result
 
-    return Operation("tools.execute", "POST", path, read, body=body, options=options)
+    def send(chosen: str) -> Operation[ToolExecution]:
+        return Operation(
+            "tools.execute", "POST", path, read, body={**body, "version": chosen}, options=options
+        )
+
+    if explicit is not None or not pins:
+        return _execute_now(send(explicit or LATEST))
+    known = toolkit_of.get(slug) if toolkit_of is not None else None
+    lookup = None
+    if known is None:
+        lookup = retrieve_tool(
+            slug, extra_headers=extra_headers, timeout=timeout, name="tools.execute"
+        )
+    return _execute_pinned(slug, known, lookup, pins, toolkit_of, send)
+
+
+def _execute_now(op: Operation[ToolExecution]) -> Flow[ToolExecution]:
+    result: ToolExecution = yield op
+    return result
+
+
+def _execute_pinned(
+    slug: str,
+    known: str | None,
+    lookup: Operation[Tool] | None,
+    pins: Pins,
+    toolkit_of: ToolkitCache | None,
+    send: Callable[[str], Operation[ToolExecution]],
+) -> Flow[ToolExecution]:
+    toolkit = known
+    if lookup is not None:
+        tool: Tool = yield lookup
+        toolkit = tool.toolkit.slug.lower() if tool.toolkit is not None else None
+        if toolkit is not None and toolkit_of is not None:
+            toolkit_of.learn(slug, toolkit)
+    result: ToolExecution = yield send(pins.get(toolkit, LATEST) if toolkit else LATEST)
+    return result
 
 
 def _arguments(slug: str, arguments: object) -> dict[str, Any]:
@@ -217,3 +306,121 @@ def _arguments(slug: str, arguments: object) -> dict[str, Any]:
             f"tools.execute({slug!r}): arguments must be JSON-serialisable ({exc})."
         ) from None
     return out
+
+
+# -- proxy, input, enum (SPEC §14) ----------------------------------------------------------
+
+PROXY_METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD")
+
+
+def proxy_request(
+    endpoint: str,
+    method: str,
+    *,
+    connected_account_id: str,
+    body: object,
+    parameters: Sequence[Mapping[str, str]] | None,
+    extra_headers: HeadersArg,
+    timeout: Any,
+) -> Operation[ProxyResponse]:
+    """``POST /tools/execute/proxy``: call the toolkit's own API with the account's
+    credentials. A POST: never retried once it may have reached the server (the proxied call
+    may not be idempotent), unless the call carries an ``Idempotency-Key`` header."""
+    where = "tools.proxy"
+    target = q_str(endpoint, f"{where}: endpoint")
+    if target is None:
+        raise ValidationError(f"{where}: endpoint must be a path such as '/user' or a full URL.")
+    verb = method.upper() if isinstance(method, str) else method
+    if verb not in PROXY_METHODS:
+        raise ValidationError(f"{where}: method must be one of {', '.join(PROXY_METHODS)}.")
+    account = q_str(connected_account_id, f"{where}: connected_account_id")
+    if account is None:
+        raise ValidationError(f"{where}: connected_account_id must name the account to use.")
+    payload: dict[str, Any] = {
+        "connected_account_id": account,
+        "endpoint": target,
+        "method": verb,
+    }
+    if body is not None:
+        try:
+            json.dumps(body, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise ValidationError(f"{where}: body must be JSON-serialisable ({exc}).") from None
+        payload["body"] = body
+    if parameters is not None:
+        payload["parameters"] = _proxy_parameters(parameters)
+    return Operation(
+        "tools.proxy",
+        "POST",
+        "/tools/execute/proxy",
+        lambda r: parse(r, ProxyResponse.from_dict),
+        body=payload,
+        options=call_options(extra_headers, timeout),
+    )
+
+
+def _proxy_parameters(value: object) -> list[dict[str, str]]:
+    where = "tools.proxy: parameters"
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Sequence):
+        raise ValidationError(
+            f"{where} must be a list of {{'name': ..., 'value': ..., 'type': 'header'|'query'}}."
+        )
+    out = []
+    for item in value:
+        if not isinstance(item, Mapping):
+            raise ValidationError(f"{where}: each parameter must be a mapping.")
+        name, val, kind = item.get("name"), item.get("value"), item.get("type")
+        if not isinstance(name, str) or not name or not isinstance(val, str):
+            raise ValidationError(f"{where}: each needs a string 'name' and a string 'value'.")
+        if kind not in ("header", "query"):
+            raise ValidationError(f"{where}: 'type' of {name!r} must be 'header' or 'query'.")
+        out.append({"name": name, "value": val, "type": kind})
+    return out
+
+
+def tool_input(
+    slug: str,
+    text: str,
+    *,
+    custom_description: str | None,
+    system_prompt: str | None,
+    extra_headers: HeadersArg,
+    timeout: Any,
+) -> Operation[ToolInput]:
+    """``POST /tools/execute/{slug}/input``: arguments for the tool generated from ``text``."""
+    path = f"/tools/execute/{slug_path(slug, 'tools.input: slug')}/input"
+    sentence = q_str(text, "tools.input: text")
+    if sentence is None:
+        raise ValidationError("tools.input: text must describe what the tool should do.")
+    body: dict[str, Any] = {"text": sentence}
+    for name, value in (
+        ("custom_description", custom_description),
+        ("system_prompt", system_prompt),
+    ):
+        if q_str(value, f"tools.input: {name}") is not None:
+            body[name] = value
+    return Operation(
+        "tools.input",
+        "POST",
+        path,
+        lambda r: parse(r, ToolInput.from_dict),
+        body=body,
+        options=call_options(extra_headers, timeout),
+    )
+
+
+def _strings(data: Any) -> list[str]:
+    if not isinstance(data, list) or not all(isinstance(x, str) for x in data):
+        raise ShapeError("expected a list of strings")
+    return list(data)
+
+
+def tool_enum(*, extra_headers: HeadersArg, timeout: Any) -> Operation[list[str]]:
+    """``GET /tools/enum``: every tool slug (the latest version of each toolkit)."""
+    return Operation(
+        "tools.enum",
+        "GET",
+        "/tools/enum",
+        lambda r: parse(r, _strings),
+        options=call_options(extra_headers, timeout),
+    )

@@ -1,17 +1,22 @@
-"""``client.toolkits``: list and retrieve (thin facades over ``composio._ops.toolkits``)."""
+"""``client.toolkits``: list, retrieve, categories, changelog, retrieve_many, authorize (thin
+facades over ``composio._ops.toolkits``)."""
 
 from __future__ import annotations
 
+import builtins
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from composio._ops import toolkits as ops
 from composio._sentinel import NOT_GIVEN, HeadersArg
+from composio.models import AsyncConnectionRequest, ConnectionRequest
 from composio.resources._base import Resource
+from composio.resources.connected_accounts import bind
 
 if TYPE_CHECKING:
     from composio.async_client import AsyncComposio  # noqa: F401 (the base's type argument)
     from composio.client import Composio  # noqa: F401
-    from composio.models import Toolkit
+    from composio.models import Toolkit, ToolkitCategory, ToolkitChangelog
     from composio.pagination import AsyncPage, Page
 
 __all__ = ["AsyncToolkits", "Toolkits"]
@@ -53,6 +58,48 @@ class Toolkits(Resource["Composio"]):
             )
         )
 
+    def categories(
+        self, *, extra_headers: HeadersArg = None, timeout: Any = NOT_GIVEN
+    ) -> builtins.list[ToolkitCategory]:
+        """Every toolkit category; an ``id`` is what ``list(category=...)`` takes."""
+        return self._client._run(ops.list_categories(extra_headers=extra_headers, timeout=timeout))
+
+    def changelog(
+        self, *, extra_headers: HeadersArg = None, timeout: Any = NOT_GIVEN
+    ) -> builtins.list[ToolkitChangelog]:
+        """Each toolkit's versions and what changed in them."""
+        return self._client._run(
+            ops.toolkit_changelog(extra_headers=extra_headers, timeout=timeout)
+        )
+
+    def retrieve_many(
+        self,
+        slugs: Sequence[str],
+        *,
+        extra_headers: HeadersArg = None,
+        timeout: Any = NOT_GIVEN,
+    ) -> builtins.list[Toolkit]:
+        """The named toolkits in one request (``POST /toolkits/multi``), all pages."""
+        return self._client._run_flow(
+            ops.retrieve_many(slugs, extra_headers=extra_headers, timeout=timeout)
+        )
+
+    def authorize(
+        self,
+        user_id: str,
+        toolkit: str,
+        *,
+        extra_headers: HeadersArg = None,
+        timeout: Any = NOT_GIVEN,
+    ) -> ConnectionRequest:
+        """Connect ``user_id`` to ``toolkit`` through Composio-managed auth: finds the
+        toolkit's managed auth config (or creates one), then links. Send the user to the
+        returned request's ``redirect_url``, then ``wait_for_connection()``."""
+        request = self._client._run_flow(
+            ops.authorize_toolkit(user_id, toolkit, extra_headers=extra_headers, timeout=timeout)
+        )
+        return bind(request, ConnectionRequest, self._client)  # type: ignore[no-any-return]
+
 
 class AsyncToolkits(Resource["AsyncComposio"]):
     __slots__ = ()
@@ -89,3 +136,47 @@ class AsyncToolkits(Resource["AsyncComposio"]):
                 slug, version=version, extra_headers=extra_headers, timeout=timeout
             )
         )
+
+    async def categories(
+        self, *, extra_headers: HeadersArg = None, timeout: Any = NOT_GIVEN
+    ) -> builtins.list[ToolkitCategory]:
+        """Every toolkit category; an ``id`` is what ``list(category=...)`` takes."""
+        return await self._client._arun(
+            ops.list_categories(extra_headers=extra_headers, timeout=timeout)
+        )
+
+    async def changelog(
+        self, *, extra_headers: HeadersArg = None, timeout: Any = NOT_GIVEN
+    ) -> builtins.list[ToolkitChangelog]:
+        """Each toolkit's versions and what changed in them."""
+        return await self._client._arun(
+            ops.toolkit_changelog(extra_headers=extra_headers, timeout=timeout)
+        )
+
+    async def retrieve_many(
+        self,
+        slugs: Sequence[str],
+        *,
+        extra_headers: HeadersArg = None,
+        timeout: Any = NOT_GIVEN,
+    ) -> builtins.list[Toolkit]:
+        """The named toolkits in one request (``POST /toolkits/multi``), all pages."""
+        return await self._client._arun_flow(
+            ops.retrieve_many(slugs, extra_headers=extra_headers, timeout=timeout)
+        )
+
+    async def authorize(
+        self,
+        user_id: str,
+        toolkit: str,
+        *,
+        extra_headers: HeadersArg = None,
+        timeout: Any = NOT_GIVEN,
+    ) -> AsyncConnectionRequest:
+        """Connect ``user_id`` to ``toolkit`` through Composio-managed auth: finds the
+        toolkit's managed auth config (or creates one), then links. Send the user to the
+        returned request's ``redirect_url``, then ``wait_for_connection()``."""
+        request = await self._client._arun_flow(
+            ops.authorize_toolkit(user_id, toolkit, extra_headers=extra_headers, timeout=timeout)
+        )
+        return bind(request, AsyncConnectionRequest, self._client)  # type: ignore[no-any-return]

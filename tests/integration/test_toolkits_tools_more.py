@@ -1,0 +1,204 @@
+"""The toolkit and tool methods SPEC §14 adds, over loopback on both clients: categories,
+changelog, retrieve_many, authorize (find or create the managed auth config, then link), and
+tools.proxy / input / enum."""
+
+from __future__ import annotations
+
+import json
+import pickle
+from typing import Any
+
+import pytest
+import requests
+
+from composio import (
+    AsyncConnectionRequest,
+    BadRequestError,
+    ConnectionRequest,
+    NotFoundError,
+    ProxyResponse,
+    ToolInput,
+    Toolkit,
+    ToolkitCategory,
+    ToolkitChangelog,
+    ValidationError,
+)
+from composio.testing import LocalServer
+from composio.testing.catalog import TOOLKITS, TOOLS
+from tests._drivers import Driver, SyncView
+
+
+def test_categories_lists_every_category_and_filters_toolkits(
+    server: LocalServer, client: Any
+) -> None:
+    categories = client.toolkits.categories()
+    assert categories and all(isinstance(c, ToolkitCategory) for c in categories)
+    expected = {c["id"] for kit in TOOLKITS for c in kit["meta"]["categories"]}
+    assert {c.id for c in categories} == expected
+    sent = server.requests[-1]
+    assert (sent.method, sent.path, sent.query, sent.body) == (
+        "GET",
+        "/api/v3.1/toolkits/categories",
+        {},
+        b"",
+    )
+    one = categories[0]
+    kits = client.toolkits.list(category=one.id).items
+    assert kits and all(one.id in {c["id"] for c in k.meta["categories"]} for k in kits)
+    assert pickle.loads(pickle.dumps(one)) == one
+
+
+def test_changelog(server: LocalServer, client: Any) -> None:
+    entries = client.toolkits.changelog()
+    assert entries and all(isinstance(e, ToolkitChangelog) for e in entries)
+    first = entries[0]
+    assert first.slug and first.versions and "version" in first.versions[0]
+    assert server.requests[-1].path == "/api/v3.1/toolkits/changelog"
+    assert pickle.loads(pickle.dumps(first)) == first
+
+
+def test_retrieve_many_sends_the_slugs_and_walks_every_page(driver: Driver) -> None:
+    with LocalServer(page_size=2) as server:
+        client = driver.client(api_key=server.api_key, base_url=server.url, allow_tracking=False)
+        wanted = ["github", "gmail", "math", "text", "slack"]
+        kits = client.toolkits.retrieve_many(wanted)
+        assert all(isinstance(k, Toolkit) for k in kits)
+        assert sorted(k.slug for k in kits) == sorted(wanted)
+        posts = server.requests_to("/api/v3.1/toolkits/multi")
+        assert len(posts) == 3  # 2 + 2 + 1
+        bodies = [json.loads(p.body) for p in posts]
+        assert bodies[0] == {"toolkits": wanted}
+        assert all(b["toolkits"] == wanted and b["cursor"] for b in bodies[1:])
+
+
+@pytest.mark.parametrize("toolkit", ["github", "GitHub"])
+def test_authorize_creates_a_managed_config_once_then_links(
+    server: LocalServer, client: Any, toolkit: str
+) -> None:
+    first = client.toolkits.authorize("alice", toolkit)
+    real = first.target if isinstance(first, SyncView) else first
+    assert isinstance(real, ConnectionRequest) and first.status == "INITIATED"
+    assert isinstance(real, AsyncConnectionRequest) is isinstance(first, SyncView)
+    calls = [(r.method, r.path) for r in server.requests]
+    assert calls == [
+        ("GET", "/api/v3.1/auth_configs"),
+        ("POST", "/api/v3.1/auth_configs"),
+        ("POST", "/api/v3.1/connected_accounts/link"),
+    ]
+    assert server.requests[0].query == {"toolkit_slug": [toolkit], "is_composio_managed": ["true"]}
+    assert json.loads(server.requests[1].body) == {"toolkit": {"slug": toolkit}}
+    config_id = json.loads(server.requests[2].body)["auth_config_id"]
+    # The user opens the link; the request waits through the client that made it.
+    assert requests.get(first.redirect_url, timeout=10).status_code == 200
+    account = first.wait_for_connection(timeout=10)
+    assert account.status == "ACTIVE" and account.toolkit_slug == "github"
+
+    server.reset()
+    second = client.toolkits.authorize("bob", "github")
+    assert [r.method for r in server.requests] == ["GET", "POST"]  # found: no second config
+    assert json.loads(server.requests[-1].body)["auth_config_id"] == config_id
+    assert second.id != first.id
+
+
+def test_authorize_skips_custom_and_disabled_configs(server: LocalServer, client: Any) -> None:
+    client.auth_configs.create("github", options={"type": "use_custom_auth", "authScheme": "BASIC"})
+    off = client.auth_configs.create("github")
+    client.auth_configs.disable(off.id)
+    server.reset()
+    request = client.toolkits.authorize("carol", "github")
+    created = json.loads(server.requests[-1].body)["auth_config_id"]
+    assert created not in (off.id,) and request.status == "INITIATED"
+    assert [r.method for r in server.requests] == ["GET", "POST", "POST"]
+
+
+def test_authorize_a_toolkit_without_managed_auth_fails_with_the_servers_reason(
+    server: LocalServer, client: Any
+) -> None:
+    no_managed = next(k["slug"] for k in TOOLKITS if not k["composio_managed_auth_schemes"])
+    with pytest.raises(BadRequestError, match="managed"):
+        client.toolkits.authorize("dan", no_managed)
+
+
+def test_proxy_sends_the_spec_body_and_returns_the_upstream_answer(
+    server: LocalServer, client: Any
+) -> None:
+    request = client.toolkits.authorize("erin", "github")
+    requests.get(request.redirect_url, timeout=10)
+    answer = client.tools.proxy(
+        "/repos/octo/hello/issues",
+        "post",
+        connected_account_id=request.id,
+        body={"title": "hi"},
+        parameters=[
+            {"name": "X-Trace", "value": "t-1", "type": "header"},
+            {"name": "state", "value": "open", "type": "query"},
+        ],
+    )
+    assert isinstance(answer, ProxyResponse) and answer.status == 200
+    assert answer.data["method"] == "POST" and answer.data["body"] == {"title": "hi"}
+    assert answer.data["url"].endswith("/repos/octo/hello/issues?state=open")
+    assert answer.data["headers"]["x-trace"] == "t-1"
+    assert json.loads(server.requests[-1].body) == {
+        "connected_account_id": request.id,
+        "endpoint": "/repos/octo/hello/issues",
+        "method": "POST",
+        "body": {"title": "hi"},
+        "parameters": [
+            {"name": "X-Trace", "value": "t-1", "type": "header"},
+            {"name": "state", "value": "open", "type": "query"},
+        ],
+    }
+    bare = client.tools.proxy("/user", "GET", connected_account_id=request.id)
+    assert bare.data["body"] is None
+    assert json.loads(server.requests[-1].body) == {
+        "connected_account_id": request.id,
+        "endpoint": "/user",
+        "method": "GET",
+    }
+    assert pickle.loads(pickle.dumps(answer)) == answer
+
+
+def test_input_and_enum(server: LocalServer, client: Any) -> None:
+    made = client.tools.input("MATH_ADD", "add 2 and 40", system_prompt="be exact")
+    assert isinstance(made, ToolInput) and made.arguments == {"a": 2, "b": 40}
+    assert made.error is None
+    sent = server.requests[-1]
+    assert sent.path == "/api/v3.1/tools/execute/MATH_ADD/input"
+    assert json.loads(sent.body) == {"text": "add 2 and 40", "system_prompt": "be exact"}
+    missing = client.tools.input("MATH_ADD", "add nothing")
+    assert missing.error and not missing.arguments.get("a")
+    with pytest.raises(NotFoundError):
+        client.tools.input("NOPE_TOOL", "x")
+    slugs = client.tools.enum()
+    assert slugs == [t["slug"] for t in TOOLS]
+    assert server.requests[-1].path == "/api/v3.1/tools/enum"
+
+
+def test_bad_input_names_the_argument_and_sends_nothing(server: LocalServer, client: Any) -> None:
+    tools, kits = client.tools, client.toolkits
+    calls: list[tuple[Any, str]] = [
+        (lambda: tools.proxy("", "GET", connected_account_id="ca_1"), "endpoint"),
+        (lambda: tools.proxy("/x", "TRACE", connected_account_id="ca_1"), "method"),
+        (lambda: tools.proxy("/x", "GET", connected_account_id=""), "connected_account_id"),
+        (lambda: tools.proxy("/x", "GET", connected_account_id="c", body={1j}), "body"),
+        (
+            lambda: tools.proxy("/x", "GET", connected_account_id="c", parameters={"a": "b"}),
+            "parameters",
+        ),
+        (
+            lambda: tools.proxy(
+                "/x", "GET", connected_account_id="c", parameters=[{"name": "a", "value": "b"}]
+            ),
+            "type",
+        ),
+        (lambda: tools.input("MATH_ADD", ""), "text"),
+        (lambda: tools.input("", "x"), "slug"),
+        (lambda: tools.input("MATH_ADD", "x", system_prompt=3), "system_prompt"),
+        (lambda: kits.retrieve_many([]), "slugs"),
+        (lambda: kits.retrieve_many([""]), "slugs"),
+        (lambda: kits.authorize("", "github"), "user_id"),
+    ]
+    for call, name in calls:
+        with pytest.raises(ValidationError, match=name):
+            call()
+    assert server.requests == []
