@@ -115,3 +115,29 @@ def test_the_package_registers_its_entry_point(
         blocked_plugins=["composio-idempotency"],
     ) as blocked:
         assert "idempotency-key" not in [m.name for m in blocked.chain]
+
+
+def test_the_same_plugin_serves_the_async_client(
+    composio_server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sans-I/O middleware (``on_request``): ``AsyncComposio`` builds with it (SPEC §13)."""
+    import asyncio
+
+    from composio import AsyncComposio
+
+    monkeypatch.setenv("COMPOSIO_DISABLE_PLUGIN_AUTOLOAD", "1")
+    composio_server.fail_next(EXECUTE, [Fault(status=500, passthrough=True)])
+
+    async def run() -> bool:
+        async with AsyncComposio(
+            api_key=composio_server.api_key,
+            base_url=composio_server.url,
+            allow_tracking=False,
+            plugins=[composio_idempotency, RetrySeams(sleep=lambda seconds: None)],
+        ) as client:
+            return (await client.tools.execute("GITHUB_CREATE_ISSUE", ARGS)).successful
+
+    assert asyncio.run(run())
+    assert composio_server.execution_count("GITHUB_CREATE_ISSUE") == 1
+    keys = {r.header("idempotency-key") for r in composio_server.requests_to(EXECUTE)}
+    assert len(keys) == 1 and None not in keys

@@ -44,7 +44,8 @@ class IdempotencyKeyMiddleware:
     def __init__(self, operations: Iterable[str] = DEFAULT_OPERATIONS) -> None:
         self._operations = frozenset(operations)
 
-    def __call__(self, request: Request, call_next: CallNext) -> Response:
+    def on_request(self, request: Request) -> None:
+        """Sans-I/O: ``Composio`` and ``AsyncComposio`` both run it (SPEC §13)."""
         ctx = request.context
         # ``_LOWER in call_layer`` with no header on the request means the call removed it
         # (``None``): an explicit opt-out.
@@ -54,6 +55,9 @@ class IdempotencyKeyMiddleware:
             and _LOWER not in ctx.call_layer
         ):
             request.headers[HEADER] = str(uuid.uuid4())
+
+    def __call__(self, request: Request, call_next: CallNext) -> Response:
+        self.on_request(request)
         return call_next(request)
 
     def __repr__(self) -> str:
