@@ -59,8 +59,10 @@ class Page(_PageFields[T]):
 
     def iter_pages(self) -> Iterator[Page[T]]:
         page: Page[T] | None = self
+        seen: set[str] = set()
         while page is not None:
             yield page
+            _check_cursor(page.next_cursor, seen)
             page = page.next_page()
 
     def __iter__(self) -> Iterator[T]:
@@ -82,14 +84,32 @@ class AsyncPage(_PageFields[T]):
 
     async def iter_pages(self) -> AsyncIterator[AsyncPage[T]]:
         page: AsyncPage[T] | None = self
+        seen: set[str] = set()
         while page is not None:
             yield page
+            _check_cursor(page.next_cursor, seen)
             page = await page.next_page()
 
     async def __aiter__(self) -> AsyncIterator[T]:
         async for page in self.iter_pages():
             for item in page.items:
                 yield item
+
+
+def _check_cursor(cursor: str | None, seen: set[str]) -> None:
+    """Refuse a cursor the walk has already followed: a server answering the same
+    ``next_cursor`` again would otherwise make ``for item in page`` loop forever."""
+    if not cursor:
+        return
+    if cursor in seen:
+        from composio.errors import APIError
+
+        raise APIError(
+            "The server returned a next_cursor it had already returned in this walk; stopping "
+            "instead of looping forever (the items so far were yielded).",
+            request=None,
+        )
+    seen.add(cursor)
 
 
 def _detached(cursor: str) -> Page[Any]:

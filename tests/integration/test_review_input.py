@@ -146,3 +146,49 @@ def test_a_200_that_is_not_json_is_not_success_for_delete_enable_disable(
     with pytest.raises(APIError, match="not JSON"):
         getattr(getattr(client, resource), method)(target)
     assert getattr(getattr(client, resource), method)(target) is None  # a real answer: fine
+
+
+def _same_cursor_forever(server: LocalServer, path: str, item: dict[str, Any]) -> None:
+    page = {"items": [item], "next_cursor": "again", "total_pages": 9}
+    server.fail_next(path, [Fault(status=200, body=page)] * 6)
+
+
+def test_a_repeated_cursor_ends_retrieve_many_instead_of_looping(
+    client: Any, server: LocalServer
+) -> None:
+    """A server answering the same ``next_cursor`` again would make the walk loop forever."""
+    path = "/api/v3.1/toolkits/multi"
+    _same_cursor_forever(server, path, {"slug": "github", "name": "GitHub"})
+    with pytest.raises(APIError, match="already returned"):
+        client.toolkits.retrieve_many(["github"])
+    assert len(server.requests_to(path)) == 2  # the first page and the one repeating it
+
+
+def test_a_repeated_cursor_ends_page_iteration_on_both_clients(server: LocalServer) -> None:
+    import asyncio
+
+    from composio import AsyncComposio, Composio
+
+    path = "/api/v3.1/tools"
+    tool = {"slug": "GITHUB_STAR_REPO", "name": "Star"}
+    _same_cursor_forever(server, path, tool)
+    with Composio(api_key=server.api_key, base_url=server.url, allow_tracking=False) as sync:
+        seen: list[str] = []
+        with pytest.raises(APIError, match="already returned"):
+            seen.extend(t.slug for t in sync.tools.list())
+        assert seen == ["GITHUB_STAR_REPO"] * 2  # what arrived was yielded first
+    server.reset()
+    _same_cursor_forever(server, path, tool)
+
+    async def walk() -> list[str]:
+        got: list[str] = []
+        async with AsyncComposio(
+            api_key=server.api_key, base_url=server.url, allow_tracking=False
+        ) as client:
+            with pytest.raises(APIError, match="already returned"):
+                async for t in await client.tools.list():
+                    got.append(t.slug)
+        return got
+
+    assert asyncio.run(walk()) == ["GITHUB_STAR_REPO"] * 2
+    assert len(server.requests_to(path)) == 2

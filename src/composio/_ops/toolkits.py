@@ -140,9 +140,13 @@ def retrieve_many(
 
 
 def _walk(page: Callable[[str | None], Operation[PageData[Toolkit]]]) -> Flow[list[Toolkit]]:
+    from composio.pagination import _check_cursor
+
     data: PageData[Toolkit] = yield page(None)
     found = list(data.items)
+    seen: set[str] = set()
     while data.next_cursor and data.items:
+        _check_cursor(data.next_cursor, seen)  # a repeated cursor would loop forever
         data = yield page(data.next_cursor)
         found.extend(data.items)
     return found

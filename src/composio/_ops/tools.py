@@ -22,6 +22,7 @@ from composio._sentinel import HeadersArg
 from composio._toolkit_versions import LATEST, NO_PINS, Pins, ToolkitCache, query_value
 from composio.errors import ValidationError
 from composio.models import ProxyResponse, ShapeError, Tool, ToolExecution, ToolInput
+from composio.pagination import _check_cursor
 
 if TYPE_CHECKING:
     from composio._operation import CallOptions
@@ -196,7 +197,9 @@ def _get_many(
         # Every page (the caller named each tool it wants), in the caller's order.
         page: PageData[Tool] = yield named
         items = list(page.items)
+        cursors: set[str] = set()
         while page.next_cursor and page.items and named.next_page is not None:
+            _check_cursor(page.next_cursor, cursors)  # a repeated cursor would loop forever
             page = yield named.next_page(page.next_cursor)
             items.extend(page.items)
         rank = {s.upper(): i for i, s in enumerate(slugs)}
