@@ -455,6 +455,14 @@ class BaseClient:
         )
         owns = False
         if new_verify != old.verify or new_maxsize != old_maxsize:
+            if getattr(transport, "closed", False) is True:
+                # A new pool for a closed client would reopen sockets behind its owner's back
+                # (SPEC §12.9); copies sharing the closed pool are allowed and raise on use.
+                raise ClientClosedError(
+                    f"with_options: the client for {old.base_url} was closed; create a new "
+                    "client instead of deriving one with its own pool from it.",
+                    base_url=old.base_url,
+                )
             # TLS settings and the size belong to a pool: the copy gets its own (owned) runtime.
             transport = self._new_transport(new_base, new_verify, new_maxsize)
             runtime = _Runtime(transport)

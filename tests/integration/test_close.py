@@ -13,6 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 from composio import ClientClosedError, Composio, ComposioError, Response
+from composio.testing import LocalServer
 from tests.conftest import SENTINEL_KEY
 from tests.integration._raw_servers import (
     RawServer,
@@ -161,3 +162,21 @@ def test_a_closed_client_stays_closed_in_a_forked_child(server: RawServer) -> No
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
     assert server.connections == 1  # the child opened nothing
+
+
+def test_a_closed_client_cannot_derive_a_copy_with_a_new_pool(
+    composio_server: LocalServer,
+) -> None:
+    """``with_options(verify=...)`` / ``pool_maxsize=`` would give the copy a fresh pool: from a
+    closed client that is a silent reopen, so it raises; copies sharing the pool still derive."""
+    root = Composio(
+        api_key=composio_server.api_key, base_url=composio_server.url, allow_tracking=False
+    )
+    root.close()
+    for change in ({"verify": False}, {"pool_maxsize": 4}):
+        with pytest.raises(ClientClosedError, match="was closed"):
+            root.with_options(**change)  # type: ignore[arg-type]
+    shared = root.with_options(timeout=5.0)
+    with pytest.raises(ClientClosedError):
+        shared.tools.list()
+    assert server.requests == []
