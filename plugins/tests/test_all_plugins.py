@@ -18,6 +18,7 @@ from composio.testing import Fault, LocalServer
 KEY = "all-plugins-signing-key-0123456789abcdef0123"
 PACKAGED = {
     "composio-circuit-breaker",
+    "composio-guardrails",
     "composio-idempotency",
     "composio-request-metadata",
     "composio-request-signing",

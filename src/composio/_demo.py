@@ -82,6 +82,7 @@ def run_demo(out: Out = print) -> None:
         if provider is not None:
             provider.shutdown()
         _async_sessions(server, out)
+        _agent_loop(server, out)
     out("\ndone.")
 
 
@@ -225,3 +226,58 @@ def _async_sessions(server: LocalServer, out: Out) -> None:
             f"  async {rec.method} {rec.path}{'?' + query if query else ''} -> "
             f"{_shown(rec.headers)}"
         )
+
+
+#: What an LLM might answer (canned: the demo runs offline), in each framework's shape.
+_CHAT_COMPLETION = {
+    "choices": [
+        {
+            "message": {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {
+                        "id": "call_1",
+                        "type": "function",
+                        "function": {"name": "MATH_ADD", "arguments": '{"a": 2, "b": 3}'},
+                    },
+                    {
+                        "id": "call_2",
+                        "type": "function",
+                        "function": {"name": "TEXT_UPPERCASE", "arguments": '{"text": "hi"}'},
+                    },
+                ],
+            }
+        }
+    ]
+}
+_ANTHROPIC_MESSAGE = {
+    "role": "assistant",
+    "content": [
+        {"type": "text", "text": "Let me compute that."},
+        {"type": "tool_use", "id": "toolu_1", "name": "MATH_MULTIPLY", "input": {"a": 6, "b": 7}},
+        {"type": "tool_use", "id": "toolu_2", "name": "MATH_DIVIDE", "input": {"a": 1, "b": 0}},
+    ],
+}
+
+
+def _agent_loop(server: LocalServer, out: Out) -> None:
+    """SPEC §15: the tool calls of an LLM answer executed and handed back, per provider."""
+    from composio.providers import AnthropicProvider
+
+    out("\n9. The agent loop: an LLM's tool calls -> tools.handle_tool_calls -> its messages")
+    settings: dict[str, Any] = {
+        "api_key": server.api_key,
+        "base_url": server.url,
+        "allow_tracking": False,
+    }
+    with Composio(**settings) as composio:
+        tools = composio.tools.get("user-a", toolkits=["math"])
+        out(f"  tools.get('user-a', toolkits=['math']): {len(tools)} OpenAI function tools")
+        out("  Chat Completions answer with 2 tool calls -> tool messages:")
+        for message in composio.tools.handle_tool_calls("user-a", _CHAT_COMPLETION):
+            out(f"    {message}")
+    with Composio(**settings, provider=AnthropicProvider()) as composio:
+        out("  Anthropic message with 2 tool_use blocks -> one user message of tool_result:")
+        for message in composio.tools.handle_tool_calls("user-a", _ANTHROPIC_MESSAGE):
+            out(f"    {message}")

@@ -23,12 +23,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Generator, Mapping, Sequence
-from typing import Any, Generic, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeAlias, TypeVar
 
 from composio._sentinel import NOT_GIVEN, HeadersArg
 from composio.config import Timeout
 from composio.headers import Layer, build_layer
 from composio.pipeline import Response
+
+if TYPE_CHECKING:
+    from composio._local_call import LocalCall
 
 __all__ = [
     "API_PREFIX",
@@ -132,12 +135,18 @@ class Sleep:
 
 #: A multi-request operation: yields operations (or sleeps), is sent each operation's result
 #: (``None`` after a sleep), returns the value.
-Flow: TypeAlias = Generator["Operation[Any] | Sleep", Any, T]
+#: A flow may also yield a ``LocalCall`` (a custom tool run in-process, SPEC §15).
+Flow: TypeAlias = Generator["Operation[Any] | Sleep | LocalCall", Any, T]
 
 
-def flow_name(first: Operation[Any] | Sleep) -> str:
+def flow_name(first: Operation[Any] | Sleep | LocalCall) -> str:
     """The public operation a flow reports as (telemetry, spans): its first request's name.
-    A flow starts with a request, never a sleep (there is nothing to wait for yet)."""
+    A flow starts with a request (or a custom tool's local run), never a sleep (there is
+    nothing to wait for yet)."""
+    from composio._local_call import LocalCall
+
+    if isinstance(first, LocalCall):
+        return first.op.name
     if not isinstance(first, Operation):
         raise TypeError("a flow must start with an Operation, not a Sleep")
     return first.name

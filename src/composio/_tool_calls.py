@@ -1,15 +1,12 @@
 """The I/O-free steps of ``tools.handle_tool_calls`` (SPEC §15), for the sync and async client.
 
-The client owns the I/O (looking a tool up, executing it); everything else is here, so both
-clients run the same rules::
+``composio._ops.tool_calls`` assembles them into one flow per tool call (the clients only
+drive the flows); the steps are public-ish so an application can run the loop by hand::
 
     calls = provider.parse_tool_calls(response)
     results = []
     for call in calls:                       # or up to MAX_PARALLEL at once, order kept
-        tool = <look up call.slug: a custom tool's .tool, or the API's Tool; None if unknown>
-        if tool is None:
-            results.append(unknown_tool(call)); continue
-        toolkit = toolkit_of(tool)
+        toolkit = <the tool's toolkit: custom tool, cache, or GET /tools/{slug}>
         step = prepare(call, toolkit, user_id=user_id, hooks=hooks, modifiers=modifiers)
         if isinstance(step, ToolExecution):  # bad arguments, or a before-hook/modifier failed
             results.append(step); continue
@@ -32,7 +29,7 @@ from composio.modifiers import ExecuteRequest, Modifier, apply_after, apply_befo
 from composio.providers._calls import ToolCall
 
 if TYPE_CHECKING:
-    import pluggy
+    from composio.modifiers import ToolHooks
 
 __all__ = ["MAX_PARALLEL", "error_result", "finish", "prepare", "unknown_tool"]
 
@@ -60,7 +57,7 @@ def prepare(
     user_id: str | None,
     connected_account_id: str | None = None,
     version: str | None = None,
-    hooks: pluggy.HookRelay | None,
+    hooks: ToolHooks | None,
     modifiers: Sequence[Modifier[Any]],
 ) -> ExecuteRequest | ToolExecution:
     """What to execute for ``call``, or the error result that answers it instead.
@@ -88,7 +85,7 @@ def finish(
     toolkit: str,
     result: ToolExecution,
     *,
-    hooks: pluggy.HookRelay | None,
+    hooks: ToolHooks | None,
     modifiers: Sequence[Modifier[Any]],
 ) -> ToolExecution:
     """``result`` after plugins' ``composio_after_execute`` and the ``after_execute`` modifiers.

@@ -9,17 +9,20 @@ the async driver only: the chain composed with ``acall``/policies, the aiohttp t
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from composio._local_call import LocalCall
 from composio._operation import Flow, Operation, PageData, Sleep, flow_name
 from composio._ops.raw import request_operation
 from composio._sentinel import NOT_GIVEN, HeadersArg
 from composio.client import BaseClient
 from composio.errors import ComposioError
-from composio.pipeline import Response
+from composio.pipeline import Request, Response, acompose
 
 if TYPE_CHECKING:
+    from composio.models import ToolExecution
     from composio.pagination import AsyncPage
     from composio.resources import (
         AsyncAuthConfigs,
@@ -144,7 +147,10 @@ class AsyncComposio(BaseClient):
                         step = flow.send(None)
                         continue
                     try:
-                        result = await self._arun(step)
+                        if isinstance(step, LocalCall):
+                            result = await self._arun_local(step)
+                        else:
+                            result = await self._arun(step)
                     except ComposioError as exc:
                         step = flow.throw(exc)  # the flow may handle it (a poll to retry)
                         continue
@@ -153,6 +159,76 @@ class AsyncComposio(BaseClient):
                 return done.value  # type: ignore[no-any-return]
             finally:
                 flow.close()  # a cancelled await must not leave the flow suspended
+
+    async def _arun_flows(self, flows: Sequence[Flow[T]], parallel: bool, name: str) -> list[T]:
+        """Run several flows: in order, or (``parallel``) as tasks, at most ``MAX_PARALLEL``
+        running at once (a semaphore); results in the flows' order. If one raises, the
+        others are cancelled and the error propagates."""
+        with self._built.operation(name):  # one public operation, however many requests and tasks
+            if not parallel or len(flows) < 2:
+                return [await self._arun_flow(flow) for flow in flows]
+            return await self._arun_flows_as_tasks(flows)
+
+    async def _arun_flows_as_tasks(self, flows: Sequence[Flow[T]]) -> list[T]:
+        import asyncio
+
+        from composio._tool_calls import MAX_PARALLEL
+
+        slots = asyncio.Semaphore(MAX_PARALLEL)
+
+        async def one(flow: Flow[T]) -> T:
+            async with slots:
+                return await self._arun_flow(flow)
+
+        tasks = [asyncio.ensure_future(one(flow)) for flow in flows]
+        try:
+            return list(await asyncio.gather(*tasks))
+        except BaseException:
+            for task in tasks:
+                task.cancel()
+            raise
+
+    async def _arun_local(self, call: LocalCall) -> ToolExecution:
+        """A custom tool's execution through the CALL-stage middlewares, no HTTP. An
+        ``async def`` tool is awaited on the loop; a plain one runs in a worker thread, so a
+        blocking function cannot stall the loop (its proxy hops back onto the loop)."""
+        import asyncio
+
+        tool, arguments = call.tool, call.arguments
+        account = call.account
+
+        async def run_here(request: Request) -> Response:
+            started = time.perf_counter()
+            if tool.is_async:
+                proxy = self._tool_proxy(account) if account is not None else None
+                execution = await tool.aexecute(arguments, proxy=proxy)
+            else:
+                loop = asyncio.get_running_loop()
+                proxy = self._threaded_proxy(account, loop) if account is not None else None
+                execution = await asyncio.to_thread(tool.execute, arguments, proxy=proxy)
+            return call.respond(request, execution, started)
+
+        handler = acompose(self._built.call_stage, run_here)
+        return self._finish(call.op, await handler(self._prepare(call.op)))
+
+    def _threaded_proxy(self, account: str, loop: Any) -> Any:
+        """A blocking ``ToolProxy`` for a plain tool running in a worker thread: each call
+        is run on the client's loop and waited for."""
+        import asyncio
+
+        aproxy = self._tool_proxy(account)
+
+        def proxy(
+            endpoint: str,
+            method: str,
+            *,
+            body: object = None,
+            parameters: Sequence[Mapping[str, str]] | None = None,
+        ) -> Any:
+            coro = aproxy(endpoint, method, body=body, parameters=parameters)
+            return asyncio.run_coroutine_threadsafe(coro, loop).result()
+
+        return proxy
 
     async def request(
         self,

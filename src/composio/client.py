@@ -27,10 +27,12 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from urllib.parse import urlsplit
 
 from composio._fork import module_lock
+from composio._local_call import LocalCall
 from composio._operation import API_PREFIX, ExternalOperation, Sleep, flow_name
 from composio._retry_budget import RetryBudget
 from composio._sentinel import NOT_GIVEN, HeadersArg
 from composio._status_errors import status_error
+from composio._tool_env import ToolEnv, check_custom_tools
 from composio._toolkit_versions import ToolkitCache, resolve_toolkit_versions
 from composio.config import (
     DEFAULT_BASE_URL,
@@ -46,11 +48,21 @@ from composio.errors import (
     ValidationError,
 )
 from composio.headers import FrozenHeaders, Headers, Layer, build_layer, fold_layers
-from composio.pipeline import CallContext, Middleware, Request, Response, acompose, compose
+from composio.pipeline import (
+    CallContext,
+    Middleware,
+    Request,
+    Response,
+    Stage,
+    acompose,
+    compose,
+)
 from composio.transport import RequestsTransport
 
 if TYPE_CHECKING:
     from composio._operation import Flow, Operation, PageData
+    from composio.custom_tools import CustomTool
+    from composio.models import ToolExecution
     from composio.pagination import Page
     from composio.providers import Provider
     from composio.resources import AuthConfigs, ConnectedAccounts, Toolkits, Tools
@@ -123,12 +135,14 @@ class _Built:
     __slots__ = (
         "api_base",
         "base_url",
+        "call_stage",
         "chain",
         "config",
         "handler",
         "hook",
         "operation",
         "plugin_names",
+        "tool_env",
     )
 
     def __init__(
@@ -158,6 +172,17 @@ class _Built:
         self.api_base = config.base_url + API_PREFIX
         #: the public-operation telemetry scope (imported with the first build, not at import)
         self.operation = operation
+        #: the CALL-stage middlewares: what a custom tool's local execution runs through
+        self.call_stage = tuple(m for m in build.chain if m.stage == Stage.CALL)
+        from composio.modifiers import ToolHooks
+
+        self.tool_env = ToolEnv(
+            config.provider,
+            ToolHooks(build.pm),
+            config.custom_tools,
+            runtime.toolkit_of,
+            config.toolkit_versions,
+        )
 
 
 def _check_provider(provider: object) -> Provider:
@@ -274,6 +299,7 @@ class BaseClient:
         blocked_plugins: Sequence[str] = (),
         pool_maxsize: int = 32,
         toolkit_versions: Mapping[str, str] | str | None = None,
+        custom_tools: Sequence[CustomTool] | None = None,
     ) -> None:
         config = ClientConfig(
             api_key=_check_api_key(api_key),
@@ -295,6 +321,7 @@ class BaseClient:
             plugins=_check_items(plugins, "plugins"),
             blocked_plugins=_check_names(blocked_plugins),
             toolkit_versions=resolve_toolkit_versions(toolkit_versions),
+            custom_tools=check_custom_tools(custom_tools, type(self).__name__, self._asynchronous),
         )
         transport = self._new_transport(
             config.base_url, config.verify, _check_pool_maxsize(pool_maxsize)
@@ -362,6 +389,7 @@ class BaseClient:
         blocked_plugins: Any = NOT_GIVEN,
         pool_maxsize: Any = NOT_GIVEN,
         toolkit_versions: Any = NOT_GIVEN,
+        custom_tools: Any = NOT_GIVEN,
     ) -> _C:
         """A derived client with some settings replaced; it shares the connection pool.
 
@@ -408,6 +436,9 @@ class BaseClient:
             toolkit_versions=old.toolkit_versions
             if toolkit_versions is NOT_GIVEN
             else resolve_toolkit_versions(toolkit_versions),
+            custom_tools=old.custom_tools
+            if custom_tools is NOT_GIVEN
+            else check_custom_tools(custom_tools, type(self).__name__, self._asynchronous),
         )
         runtime = self._runtime
         transport = runtime.transport
@@ -526,6 +557,25 @@ class BaseClient:
             raise status_error(response)
         return op.parse(response)
 
+    def _tool_proxy(self, account: str) -> Any:
+        """A ``ToolProxy`` for a toolkit-bound custom tool: this client's ``tools.proxy`` (so
+        its session headers apply) bound to ``account``; on ``AsyncComposio`` calling it
+        returns the awaitable ``tools.proxy`` does."""
+        tools = self.tools  # type: ignore[attr-defined]  # each driver's resource
+
+        def proxy(
+            endpoint: str,
+            method: str,
+            *,
+            body: object = None,
+            parameters: Sequence[Mapping[str, str]] | None = None,
+        ) -> Any:
+            return tools.proxy(
+                endpoint, method, connected_account_id=account, body=body, parameters=parameters
+            )
+
+        return proxy
+
     def __repr__(self) -> str:
         names = sorted(self.headers)
         return (
@@ -633,7 +683,10 @@ class Composio(BaseClient):
                         step = flow.send(None)
                         continue
                     try:
-                        result = self._run(step)
+                        if isinstance(step, LocalCall):
+                            result = self._run_local(step)
+                        else:
+                            result = self._run(step)
                     except ComposioError as exc:
                         step = flow.throw(exc)  # the flow may handle it (a poll to retry)
                         continue
@@ -642,6 +695,43 @@ class Composio(BaseClient):
                 return done.value  # type: ignore[no-any-return]
             finally:
                 flow.close()
+
+    def _run_flows(self, flows: Sequence[Flow[T]], parallel: bool, name: str) -> list[T]:
+        """Run several flows: in order, or (``parallel``) up to ``MAX_PARALLEL`` at once on
+        worker threads, each flow an ordinary sequence of chain calls; results in the flows'
+        order. Each worker runs in a copy of the caller's context (its current span stays
+        the parent, its telemetry joins the operation ``name``). The first error in flow
+        order is raised once every flow has ended."""
+        with self._built.operation(name):  # one public operation, however many requests and threads
+            if not parallel or len(flows) < 2:
+                return [self._run_flow(flow) for flow in flows]
+            return self._run_flows_in_threads(flows)
+
+    def _run_flows_in_threads(self, flows: Sequence[Flow[T]]) -> list[T]:
+        import contextvars
+        from concurrent.futures import ThreadPoolExecutor
+
+        from composio._tool_calls import MAX_PARALLEL
+
+        workers = min(MAX_PARALLEL, len(flows))
+        with ThreadPoolExecutor(workers, thread_name_prefix="composio-tool-call") as pool:
+            futures = [
+                pool.submit(contextvars.copy_context().run, self._run_flow, flow) for flow in flows
+            ]
+            return [future.result() for future in futures]
+
+    def _run_local(self, call: LocalCall) -> ToolExecution:
+        """A custom tool's execution: its operation's request through the CALL-stage
+        middlewares only, with the function where the transport would be (no HTTP)."""
+        tool, arguments = call.tool, call.arguments
+        proxy = self._tool_proxy(call.account) if call.account is not None else None
+
+        def run_here(request: Request) -> Response:
+            started = time.perf_counter()
+            return call.respond(request, tool.execute(arguments, proxy=proxy), started)
+
+        handler = compose(self._built.call_stage, run_here)
+        return self._finish(call.op, handler(self._prepare(call.op)))
 
     def request(
         self,

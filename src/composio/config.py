@@ -19,6 +19,7 @@ from composio._value import Value
 from composio.errors import ValidationError
 
 if TYPE_CHECKING:
+    from composio.custom_tools import CustomTool
     from composio.headers import Layer
     from composio.pipeline import Middleware
     from composio.providers import Provider
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_BASE_URL", "ClientConfig", "Timeout", "env_flag", "validate_base_url"]
 
 DEFAULT_BASE_URL = "https://backend.composio.dev"
+_NO_CUSTOM_TOOLS: Mapping[str, Any] = MappingProxyType({})
 _CONTROL = re.compile(r"[\x00-\x20\x7f]")
 
 
@@ -147,6 +149,7 @@ class ClientConfig(Value):
         "api_key",
         "base_url",
         "blocked_plugins",
+        "custom_tools",
         "default_headers",
         "max_retries",
         "middlewares",
@@ -174,6 +177,8 @@ class ClientConfig(Value):
     blocked_plugins: frozenset[str]
     #: pinned toolkit versions, lowercase slug -> version (empty: everything ``latest``)
     toolkit_versions: Mapping[str, str]
+    #: upper-cased slug -> ``CustomTool`` (``custom_tools=``), read-only
+    custom_tools: Mapping[str, CustomTool]
 
     def __init__(
         self,
@@ -192,6 +197,7 @@ class ClientConfig(Value):
         plugins: Sequence[object],
         blocked_plugins: frozenset[str],
         toolkit_versions: Mapping[str, str] = _NO_PINS,
+        custom_tools: Mapping[str, CustomTool] = _NO_CUSTOM_TOOLS,
     ) -> None:
         values = locals()
         for name in self.__slots__:

@@ -117,6 +117,11 @@ class CustomTool:
         """Whether the function takes a :class:`ToolProxy` (then ``execute`` needs one)."""
         return self._proxy_param is not None
 
+    @property
+    def is_async(self) -> bool:
+        """Whether the function is ``async def`` (only ``AsyncComposio`` can run it)."""
+        return inspect.iscoroutinefunction(self.function)
+
     def execute(
         self, arguments: Mapping[str, Any] | None = None, *, proxy: ToolProxy | None = None
     ) -> ToolExecution:
@@ -127,8 +132,46 @@ class CustomTool:
         reason -- the model can read it and retry. A ``dict`` return value is ``data``;
         anything else is ``{"result": value}``. Passing something that is not a mapping, or
         no ``proxy`` to a function that needs one, is a caller bug:
-        :class:`~composio.errors.ValidationError`.
+        :class:`~composio.errors.ValidationError`. An ``async def`` tool is run with
+        :meth:`aexecute` (this raises ``ValidationError`` for it).
         """
+        if self.is_async:
+            raise ValidationError(
+                f"{self.slug}.execute: the function is async; await {self.slug}.aexecute(...) "
+                "(AsyncComposio does)."
+            )
+        kwargs = self._bind(arguments, proxy)
+        if isinstance(kwargs, ToolExecution):
+            return kwargs
+        try:
+            value = self.function(**kwargs)
+        except Exception as exc:
+            return ToolExecution(successful=False, error=f"{type(exc).__name__}: {exc}")
+        return _outcome(value)
+
+    async def aexecute(
+        self, arguments: Mapping[str, Any] | None = None, *, proxy: ToolProxy | None = None
+    ) -> ToolExecution:
+        """:meth:`execute` for an ``async def`` tool: the same rules, the function awaited.
+
+        A plain function is called as is (on the caller's thread); ``AsyncComposio`` runs
+        plain tools in a worker thread instead, so that they cannot block its event loop.
+        """
+        kwargs = self._bind(arguments, proxy)
+        if isinstance(kwargs, ToolExecution):
+            return kwargs
+        try:
+            value = self.function(**kwargs)
+            if inspect.isawaitable(value):
+                value = await value
+        except Exception as exc:
+            return ToolExecution(successful=False, error=f"{type(exc).__name__}: {exc}")
+        return _outcome(value)
+
+    def _bind(
+        self, arguments: Mapping[str, Any] | None, proxy: ToolProxy | None
+    ) -> dict[str, Any] | ToolExecution:
+        """The keyword arguments for the function, or the failed result explaining why not."""
         if arguments is None:
             arguments = {}
         if not isinstance(arguments, Mapping):
@@ -157,12 +200,7 @@ class CustomTool:
                     )
         if self._proxy_param is not None:
             kwargs[self._proxy_param] = proxy
-        try:
-            value = self.function(**kwargs)
-        except Exception as exc:
-            return ToolExecution(successful=False, error=f"{type(exc).__name__}: {exc}")
-        data = dict(value) if isinstance(value, Mapping) else {"result": value}
-        return ToolExecution(successful=True, data=data)
+        return kwargs
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.function(*args, **kwargs)
@@ -218,10 +256,6 @@ def _build(
             "def my_tool(x: int) -> dict: ..."
         )
     fname = getattr(fn, "__name__", type(fn).__name__)
-    if inspect.iscoroutinefunction(fn):
-        raise ValidationError(
-            f"@custom_tool: {fname!r} is async; custom tools are plain functions for now."
-        )
     slug = fname.upper() if slug is None else slug
     where = f"@custom_tool {slug!r}"
     if not isinstance(slug, str) or not _SLUG.fullmatch(slug):
@@ -314,6 +348,12 @@ def _build(
         "_proxy_param": proxy_param,
         "_validation": {**input_parameters, "properties": validation},
     }
+
+
+def _outcome(value: object) -> ToolExecution:
+    """SPEC §15: a dict return value is the data; anything else is ``{"result": value}``."""
+    data = dict(value) if isinstance(value, Mapping) else {"result": value}
+    return ToolExecution(successful=True, data=data)
 
 
 def _is_proxy(hint: object) -> bool:

@@ -55,13 +55,13 @@ def composio_telemetry_event(event: Mapping[str, Any]) -> None:
     raise NotImplementedError
 
 
-# -- The tool hooks (SPEC §15). Unlike the hooks above they are not called as one pluggy call:
-# the SDK calls each implementation in turn, in pluggy's order (last registered first,
-# tryfirst/trylast respected), handing it the previous one's output, so that plugins chain.
-# Return the new value, or None to leave it unchanged. An implementation may declare any
-# subset of the arguments, by these names. Wrappers (hookwrapper/wrapper) are not called.
-# What one raises (or a value of the wrong type) fails that one execution, or the
-# tools.get call for the schema hook, with a ComposioError naming the plugin.
+# -- The tool hooks (SPEC §15). Each plugin is called on its own (pluggy's subset_hook_caller,
+# so pluggy passes only the arguments an implementation declares), in pluggy's order (last
+# registered first, tryfirst/trylast respected), handed the previous one's output, so that
+# plugins chain. Return the new value, or None to leave it unchanged. Wrappers are refused
+# when the client is built, as for every composio hook. What one raises (or a value of the
+# wrong type) fails that one execution, or the tools.get call for the schema hook, with a
+# ComposioError naming the plugin.
 
 
 @hookspec

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ExecuteRequest",
     "Modifier",
+    "ToolHooks",
     "after_execute",
     "apply_after",
     "apply_before",
@@ -246,7 +247,7 @@ def toolkit_of(tool: Tool) -> str:
 
 
 def apply_before(
-    hooks: pluggy.HookRelay | None,
+    hooks: ToolHooks | None,
     modifiers: Sequence[Modifier[Any]],
     tool: str,
     toolkit: str,
@@ -257,7 +258,7 @@ def apply_before(
 
 
 def apply_after(
-    hooks: pluggy.HookRelay | None,
+    hooks: ToolHooks | None,
     modifiers: Sequence[Modifier[Any]],
     tool: str,
     toolkit: str,
@@ -268,7 +269,7 @@ def apply_after(
 
 
 def apply_schema(
-    hooks: pluggy.HookRelay | None,
+    hooks: ToolHooks | None,
     modifiers: Sequence[Modifier[Any]],
     schema: Tool,
 ) -> Tool:
@@ -296,38 +297,73 @@ class _Kind:
     hook: str
     argname: str
     type_name: str
+    attr: str  #: the ToolHooks attribute holding this hook's callers
 
 
-_BEFORE = _Kind("before_execute", "composio_before_execute", "params", "ExecuteRequest")
-_AFTER = _Kind("after_execute", "composio_after_execute", "result", "ToolExecution")
-_SCHEMA = _Kind("schema_modifier", "composio_tool_schema", "schema", "Tool")
+_BEFORE = _Kind("before_execute", "composio_before_execute", "params", "ExecuteRequest", "before")
+_AFTER = _Kind("after_execute", "composio_after_execute", "result", "ToolExecution", "after")
+_SCHEMA = _Kind("schema_modifier", "composio_tool_schema", "schema", "Tool", "schema")
+
+
+class ToolHooks:
+    """The three tool hooks of one client build, ready to chain plugin by plugin.
+
+    pluggy calls a hook's implementations as one call and returns their results as a list,
+    so no implementation could see another's output. Here each plugin gets its own hook
+    caller (``pm.subset_hook_caller`` without every other plugin), in pluggy's call order
+    (last registered first, ``tryfirst``/``trylast`` respected): pluggy still makes each
+    call, passing only the arguments the implementation declares, and each call is handed
+    the previous one's output. Built once per client build (the plugin set is fixed then).
+    """
+
+    __slots__ = ("after", "before", "schema")
+
+    before: tuple[tuple[str, Any], ...]
+    after: tuple[tuple[str, Any], ...]
+    schema: tuple[tuple[str, Any], ...]
+
+    def __init__(self, pm: pluggy.PluginManager | None) -> None:
+        for attr, kind in (("before", _BEFORE), ("after", _AFTER), ("schema", _SCHEMA)):
+            object.__setattr__(self, attr, _callers(pm, kind.hook))
+
+    def __bool__(self) -> bool:
+        """Whether any plugin implements a tool hook (else no toolkit lookup is needed)."""
+        return bool(self.before or self.after or self.schema)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("ToolHooks is immutable")
+
+
+def _callers(pm: pluggy.PluginManager | None, hook: str) -> tuple[tuple[str, Any], ...]:
+    if pm is None:
+        return ()
+    impls = getattr(pm.hook, hook).get_hookimpls()
+    plugins = [impl.plugin for impl in impls]
+    return tuple(
+        (
+            f"plugin {impl.plugin_name!r} ({hook})",
+            pm.subset_hook_caller(hook, [p for p in plugins if p is not impl.plugin]),
+        )
+        for impl in reversed(impls)
+    )
 
 
 def _apply(
     kind: _Kind,
-    hooks: pluggy.HookRelay | None,
+    hooks: ToolHooks | None,
     modifiers: Sequence[Modifier[Any]],
     tool: str,
     toolkit: str,
     value: V,
     check: Callable[[object, str, str], V],
 ) -> V:
-    caller = getattr(hooks, kind.hook, None) if hooks is not None else None
-    if caller is not None:
-        # pluggy calls implementations last-registered first (tryfirst/trylast respected),
-        # i.e. get_hookimpls() reversed. Wrappers are skipped: there is no call to wrap
-        # here, and each implementation must see the previous one's output, which a plain
-        # hook call (a list of results) cannot give.
-        for impl in reversed(caller.get_hookimpls()):
-            if impl.hookwrapper or impl.wrapper:
-                continue
-            who = f"plugin {impl.plugin_name!r} ({kind.hook})"
-            given = {"tool": tool, "toolkit": toolkit, kind.argname: value}
+    if hooks is not None:
+        for who, caller in getattr(hooks, kind.attr):
             try:
-                out = impl.function(*[given[name] for name in impl.argnames])
+                outs = caller(**{"tool": tool, "toolkit": toolkit, kind.argname: value})
             except Exception as exc:
                 raise _raised(who, tool, exc) from exc
-            if out is not None:
+            for out in outs:  # pluggy drops None ("unchanged"); one plugin, one result
                 value = check(out, who, tool)
     for modifier in modifiers:
         if modifier.kind != kind.kind or not modifier.applies_to(tool, toolkit):

@@ -144,6 +144,9 @@ class Build:
     metadata: Layer
     plugin_names: tuple[str, ...]
     hook: Any  #: ``pluggy.HookRelay`` of this build's plugin manager
+    #: this build's ``pluggy.PluginManager`` (the tool hooks call each plugin through
+    #: ``pm.subset_hook_caller``)
+    pm: Any = None
 
 
 def _plugin_name(plugin: object) -> str:
@@ -328,4 +331,4 @@ def build_chain(
         for n, plugin in pm.list_name_plugin()
         if plugin is not None and n is not None and n != BUILTINS_NAME
     )
-    return Build(sort_chain(middlewares), metadata, plugin_names, pm.hook)
+    return Build(sort_chain(middlewares), metadata, plugin_names, pm.hook, pm)

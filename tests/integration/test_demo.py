@@ -46,3 +46,23 @@ def test_demo_shows_sessions_retry_spans_and_telemetry() -> None:
     assert "x-tenant-id=t-1" in a_async and "t-2" not in a_async
     assert "x-tenant-id=t-2" in b_async and "toolkit_slug=b" in b_async
     assert done.stderr == ""
+
+
+def test_demo_runs_the_agent_loop_for_both_shapes() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "composio.cli", "demo"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    lines = done.stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("9. The agent loop"))
+    loop = "\n".join(lines[start:])
+    assert "{'role': 'tool', 'tool_call_id': 'call_1', 'content': '{\"result\": 5}'}" in loop
+    assert "'tool_call_id': 'call_2', 'content': '{\"result\": \"HI\"}'" in loop
+    anthropic = next(line for line in lines[start:] if "'tool_use_id': 'toolu_1'" in line)
+    assert anthropic.lstrip().startswith("{'role': 'user', 'content': [")
+    assert "'content': '{\"result\": 42}'" in anthropic
+    assert "'tool_use_id': 'toolu_2'" in anthropic and "'is_error': True" in anthropic
+    assert "division by zero" in anthropic

@@ -67,6 +67,12 @@ class _Plugin:
         return {"x-meta": "1"}
 
 
+@composio.custom_tool
+def _echo(text: str) -> str:
+    """Echo the text."""
+    return text
+
+
 class _FailingPlugin:
     composio_plugin_name = "fails-the-build"
 
@@ -103,6 +109,7 @@ def root(server: RawServer, tmp_path: Path) -> Iterator[Composio]:
         blocked_plugins=["some-blocked-plugin"],
         pool_maxsize=7,
         toolkit_versions={"github": "20250905_00"},
+        custom_tools=[_echo],
     )
     yield client
     client.close()
@@ -130,6 +137,7 @@ _CHANGES: dict[str, Any] = {
     "blocked_plugins": (),
     "pool_maxsize": 3,
     "toolkit_versions": "latest",
+    "custom_tools": [],
 }
 
 

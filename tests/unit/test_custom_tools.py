@@ -185,7 +185,6 @@ def test_string_annotations_are_resolved() -> None:
         ("def f(x: int) -> None: pass", "needs a description"),
         ("def f(x: 'Missing') -> None: 'doc'", "could not be resolved .*NameError"),
         ("def f(p: ToolProxy) -> None: 'doc'", "ToolProxy, which needs toolkit="),
-        ("async def f(x: int) -> None: 'doc'", "is async"),
     ],
 )
 def test_unsupported_definitions_fail_at_decoration_naming_the_cause(

@@ -133,7 +133,7 @@ def test_opens_after_n_consecutive_failures_and_fails_fast_without_sending(
     assert err.half_open_in == pytest.approx(30.0)
     msg = str(err)
     assert composio_server.url in msg and "3 consecutive failures" in msg
-    assert "GET /api/v3/tools was not sent" in msg and "half-opens in 30.0s" in msg
+    assert "GET /api/v3.1/tools was not sent" in msg and "half-opens in 30.0s" in msg
     assert "secret-toolkit" not in msg  # the query is not repeated in the message
 
     clock.advance(12.5)

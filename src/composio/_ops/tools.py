@@ -32,6 +32,7 @@ __all__ = [
     "MAX_LIMIT",
     "execute_tool",
     "get_tools",
+    "judge",
     "list_tools",
     "proxy_request",
     "retrieve_tool",
@@ -219,6 +220,8 @@ def execute_tool(
     timeout: Any,
     pins: Pins = NO_PINS,
     toolkit_of: ToolkitCache | None = None,
+    name: str = "tools.execute",
+    after: Callable[[ToolExecution], ToolExecution] | None = None,
 ) -> Flow[ToolExecution]:
     """A POST: not retried after it may have reached the server, unless the call carries an
     ``Idempotency-Key`` header (so a tool that sends an email sends one).
@@ -227,12 +230,15 @@ def execute_tool(
     else ``latest`` when nothing is pinned; else the pin of the tool's toolkit (``latest``
     for an unpinned toolkit), the toolkit learnt from the tool's schema: cached per root
     client, or one ``GET /tools/{slug}`` (at latest, where every tool exists) when unknown.
+
+    ``name``: the public operation the requests report as; ``after``: what changes the result
+    before ``raise_on_error`` judges it (the after-execute hooks and modifiers, SPEC §15).
     """
     path = f"/tools/execute/{slug_path(slug, 'tools.execute: slug')}"
     body: dict[str, Any] = {"arguments": _arguments(slug, arguments)}
-    for name, value in (("user_id", user_id), ("connected_account_id", connected_account_id)):
-        if q_str(value, f"tools.execute: {name}") is not None:
-            body[name] = value
+    for field, value in (("user_id", user_id), ("connected_account_id", connected_account_id)):
+        if q_str(value, f"tools.execute: {field}") is not None:
+            body[field] = value
     explicit = q_str(version, "tools.execute: version")
     if not isinstance(raise_on_error, bool):
         raise ValidationError("tools.execute: raise_on_error must be True or False.")
@@ -240,24 +246,35 @@ def execute_tool(
 
     def read(response: Response) -> ToolExecution:
         result = parse(response, ToolExecution.from_dict)
-        if raise_on_error and not result.successful:
-            raise tool_failure(response, result, slug)
-        return result
+        return judge(response, result, slug, raise_on_error, after)
 
     def send(chosen: str) -> Operation[ToolExecution]:
-        return Operation(
-            "tools.execute", "POST", path, read, body={**body, "version": chosen}, options=options
-        )
+        chosen_body = {**body, "version": chosen}
+        return Operation(name, "POST", path, read, body=chosen_body, options=options)
 
     if explicit is not None or not pins:
         return _execute_now(send(explicit or LATEST))
     known = toolkit_of.get(slug) if toolkit_of is not None else None
     lookup = None
     if known is None:
-        lookup = retrieve_tool(
-            slug, extra_headers=extra_headers, timeout=timeout, name="tools.execute"
-        )
+        lookup = retrieve_tool(slug, extra_headers=extra_headers, timeout=timeout, name=name)
     return _execute_pinned(slug, known, lookup, pins, toolkit_of, send)
+
+
+def judge(
+    response: Response,
+    result: ToolExecution,
+    slug: str,
+    raise_on_error: bool,
+    after: Callable[[ToolExecution], ToolExecution] | None,
+) -> ToolExecution:
+    """An execution's result after ``after``; a failure raises when ``raise_on_error``
+    (scrubbed of the request's secrets, as every error is)."""
+    if after is not None:
+        result = after(result)
+    if raise_on_error and not result.successful:
+        raise tool_failure(response, result, slug)
+    return result
 
 
 def _execute_now(op: Operation[ToolExecution]) -> Flow[ToolExecution]:

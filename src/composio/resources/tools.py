@@ -11,6 +11,7 @@ import builtins
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from composio._ops import tool_calls as calls
 from composio._ops import tools as ops
 from composio._sentinel import NOT_GIVEN, HeadersArg
 from composio.resources._base import Resource
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from composio.async_client import AsyncComposio  # noqa: F401 (the base's type argument)
     from composio.client import Composio  # noqa: F401
     from composio.models import ProxyResponse, Tool, ToolExecution, ToolInput
+    from composio.modifiers import Modifier
     from composio.pagination import AsyncPage, Page
 
 __all__ = ["AsyncTools", "Tools"]
@@ -78,6 +80,7 @@ class Tools(Resource["Composio"]):
         toolkits: str | Sequence[str] | None = None,
         search: str | None = None,
         limit: int | None = None,
+        modifiers: Sequence[Modifier[Any]] | None = None,
         extra_headers: HeadersArg = None,
         timeout: Any = NOT_GIVEN,
     ) -> builtins.list[object]:
@@ -89,18 +92,17 @@ class Tools(Resource["Composio"]):
         * nothing: the first page of all tools (the seed's ``session.tools.get('a')``).
         """
         return self._client._run_flow(
-            ops.get_tools(
-                self._client.provider,
+            calls.get(
+                self._client._built.tool_env,
                 user_id,
                 slug=slug,
                 tools=tools,
                 toolkits=toolkits,
                 search=search,
                 limit=limit,
+                modifiers=modifiers,
                 extra_headers=extra_headers,
                 timeout=timeout,
-                pins=self._client.config.toolkit_versions,
-                learn=self._client._runtime.toolkit_of,
             )
         )
 
@@ -113,6 +115,7 @@ class Tools(Resource["Composio"]):
         connected_account_id: str | None = None,
         version: str | None = None,
         raise_on_error: bool = True,
+        modifiers: Sequence[Modifier[Any]] | None = None,
         extra_headers: HeadersArg = None,
         timeout: Any = NOT_GIVEN,
     ) -> ToolExecution:
@@ -120,19 +123,47 @@ class Tools(Resource["Composio"]):
         ``.result``) unless ``raise_on_error=False``. Not retried once it may have reached the
         server, unless the call carries an ``Idempotency-Key`` header."""
         return self._client._run_flow(
-            ops.execute_tool(
+            calls.execute(
+                self._client._built.tool_env,
                 slug,
                 arguments,
                 user_id=user_id,
                 connected_account_id=connected_account_id,
                 version=version,
                 raise_on_error=raise_on_error,
+                modifiers=modifiers,
                 extra_headers=extra_headers,
                 timeout=timeout,
-                pins=self._client.config.toolkit_versions,
-                toolkit_of=self._client._runtime.toolkit_of,
             )
         )
+
+    def handle_tool_calls(
+        self,
+        user_id: str,
+        response: object,
+        *,
+        modifiers: Sequence[Modifier[Any]] | None = None,
+        parallel: bool = False,
+        extra_headers: HeadersArg = None,
+        timeout: Any = NOT_GIVEN,
+    ) -> builtins.list[object]:
+        """Execute the tool calls in an LLM ``response`` for ``user_id``; return what the
+        framework takes back (the client's provider parses and formats, SPEC §15).
+
+        Every call is answered, in call order: a call the model got wrong (unknown tool,
+        arguments not a JSON object), a tool that failed and a modifier that raised become
+        error results the model reads. ``parallel=True`` runs up to 8 calls at once.
+        """
+        batch = calls.handle_tool_calls(
+            self._client._built.tool_env,
+            user_id,
+            response,
+            modifiers=modifiers,
+            parallel=parallel,
+            extra_headers=extra_headers,
+            timeout=timeout,
+        )
+        return batch.format(self._client._run_flows(batch.flows, batch.parallel, batch.name))
 
     def proxy(
         self,
@@ -243,23 +274,23 @@ class AsyncTools(Resource["AsyncComposio"]):
         toolkits: str | Sequence[str] | None = None,
         search: str | None = None,
         limit: int | None = None,
+        modifiers: Sequence[Modifier[Any]] | None = None,
         extra_headers: HeadersArg = None,
         timeout: Any = NOT_GIVEN,
     ) -> builtins.list[object]:
         """See :meth:`Tools.get`."""
         return await self._client._arun_flow(
-            ops.get_tools(
-                self._client.provider,
+            calls.get(
+                self._client._built.tool_env,
                 user_id,
                 slug=slug,
                 tools=tools,
                 toolkits=toolkits,
                 search=search,
                 limit=limit,
+                modifiers=modifiers,
                 extra_headers=extra_headers,
                 timeout=timeout,
-                pins=self._client.config.toolkit_versions,
-                learn=self._client._runtime.toolkit_of,
             )
         )
 
@@ -272,24 +303,47 @@ class AsyncTools(Resource["AsyncComposio"]):
         connected_account_id: str | None = None,
         version: str | None = None,
         raise_on_error: bool = True,
+        modifiers: Sequence[Modifier[Any]] | None = None,
         extra_headers: HeadersArg = None,
         timeout: Any = NOT_GIVEN,
     ) -> ToolExecution:
         """See :meth:`Tools.execute`."""
         return await self._client._arun_flow(
-            ops.execute_tool(
+            calls.execute(
+                self._client._built.tool_env,
                 slug,
                 arguments,
                 user_id=user_id,
                 connected_account_id=connected_account_id,
                 version=version,
                 raise_on_error=raise_on_error,
+                modifiers=modifiers,
                 extra_headers=extra_headers,
                 timeout=timeout,
-                pins=self._client.config.toolkit_versions,
-                toolkit_of=self._client._runtime.toolkit_of,
             )
         )
+
+    async def handle_tool_calls(
+        self,
+        user_id: str,
+        response: object,
+        *,
+        modifiers: Sequence[Modifier[Any]] | None = None,
+        parallel: bool = False,
+        extra_headers: HeadersArg = None,
+        timeout: Any = NOT_GIVEN,
+    ) -> builtins.list[object]:
+        """See :meth:`Tools.handle_tool_calls`; ``parallel=True`` gathers up to 8 at once."""
+        batch = calls.handle_tool_calls(
+            self._client._built.tool_env,
+            user_id,
+            response,
+            modifiers=modifiers,
+            parallel=parallel,
+            extra_headers=extra_headers,
+            timeout=timeout,
+        )
+        return batch.format(await self._client._arun_flows(batch.flows, batch.parallel, batch.name))
 
     async def proxy(
         self,

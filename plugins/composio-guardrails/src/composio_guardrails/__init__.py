@@ -1,0 +1,217 @@
+"""composio-guardrails: policy for tool executions, through the SDK's tool hooks (SPEC §15).
+
+* **block** tools by glob pattern (``*_DELETE_*``): the call is never executed; the model gets
+  an error result saying the tool is blocked (``tools.execute`` raises ``ComposioError``);
+* **require approval** for tools by pattern: ``approve(tool, toolkit, params) -> bool`` (the
+  application's callback) decides; no callback, or a ``False``, refuses like a block;
+* **cap the arguments' size** (JSON bytes) before anything is sent;
+* **redact PII-looking strings** from results before they reach the model: e-mail addresses,
+  phone numbers and card numbers (13-19 digits passing the Luhn check).
+
+Configured by constructor keywords, or by the environment for what is not given::
+
+    COMPOSIO_GUARDRAILS_BLOCK=*_DELETE_*,GMAIL_SEND_EMAIL     (comma-separated globs)
+    COMPOSIO_GUARDRAILS_APPROVE=GITHUB_*                       (needs a callback: see README)
+    COMPOSIO_GUARDRAILS_REDACT=email,phone,card                (or "none"; default: all three)
+    COMPOSIO_GUARDRAILS_MAX_ARGUMENT_BYTES=65536               (0: no cap)
+
+Installed, the entry point registers :data:`plugin` (configured from the environment) in every
+client; pass your own ``Guardrails(...)`` with ``plugins=[...]`` for an approval callback (and
+``blocked_plugins=["composio-guardrails"]`` if only yours should run).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import fnmatch
+import json
+import os
+import re
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from composio import ExecuteRequest, ToolExecution, hookimpl
+
+__all__ = ["GuardrailError", "Guardrails", "plugin", "redact"]
+
+ENV = "COMPOSIO_GUARDRAILS_"
+KINDS = ("email", "phone", "card")
+DEFAULT_MAX_ARGUMENT_BYTES = 64 * 1024
+
+Approve = Callable[[str, str, ExecuteRequest], bool]
+
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+# Separated groups ("+1 (415) 555-0123", "020 7946 0958", "415.555.0123") or "+" and 8-15
+# digits. Plain digit runs (ids, amounts, timestamps) are not phone numbers here.
+_PHONE = re.compile(
+    r"(?<![\w+])(?:\+[0-9]{8,15}|(?:\+[0-9]{1,3}[ .-]?)?(?:\([0-9]{2,4}\)[ .-]?|[0-9]{2,4}[ .-])"
+    r"[0-9]{3,4}[ .-][0-9]{3,4})(?!\w)"
+)
+_CARD = re.compile(r"(?<![\w+])[0-9](?:[ -]?[0-9]){12,18}(?!\w)")
+#: Deletes ASCII digits: ``len(text) - len(text.translate(_NO_DIGITS))`` counts them at C speed,
+#: so strings that cannot hold a phone (8+ digits) or a card (13+) skip those expressions.
+_NO_DIGITS = str.maketrans("", "", "0123456789")
+
+
+class GuardrailError(Exception):
+    """Why guardrails refused an execution (the SDK reports it naming this plugin)."""
+
+
+def _luhn(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = ord(ch) - 48
+        if i % 2:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return total % 10 == 0
+
+
+def _card(match: re.Match[str]) -> str:
+    digits = re.sub(r"[ -]", "", match.group())
+    return "[REDACTED CARD]" if 13 <= len(digits) <= 19 and _luhn(digits) else match.group()
+
+
+def redact(text: str, kinds: Iterable[str] = KINDS) -> str:
+    """``text`` with the PII-looking parts of ``kinds`` replaced by ``[REDACTED ...]``."""
+    wanted = kinds if isinstance(kinds, (tuple, frozenset, set)) else tuple(kinds)
+    digits = len(text) - len(text.translate(_NO_DIGITS))
+    if digits >= 13 and "card" in wanted:
+        text = _CARD.sub(_card, text)
+    if "@" in text and "email" in wanted:
+        text = _EMAIL.sub("[REDACTED EMAIL]", text)
+    if digits >= 8 and "phone" in wanted:
+        text = _PHONE.sub("[REDACTED PHONE]", text)
+    return text
+
+
+def _patterns(value: Iterable[str] | str | None, name: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    items = value.split(",") if isinstance(value, str) else list(value)
+    out = []
+    for item in items:
+        if not isinstance(item, str):
+            raise ValueError(f"composio-guardrails: {name} takes glob strings, got {item!r}")
+        if item.strip():
+            out.append(item.strip().upper())
+    return tuple(out)
+
+
+class Guardrails:
+    """The plugin. Every keyword not given is read from ``COMPOSIO_GUARDRAILS_*`` in ``env``
+    (default ``os.environ``); see the module docstring."""
+
+    def __init__(
+        self,
+        *,
+        block: Iterable[str] | None = None,
+        require_approval: Iterable[str] | None = None,
+        approve: Approve | None = None,
+        redact: Iterable[str] | None = None,
+        max_argument_bytes: int | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        environ = os.environ if env is None else env
+        self.block = _patterns(block if block is not None else environ.get(ENV + "BLOCK"), "block")
+        self.require_approval = _patterns(
+            require_approval if require_approval is not None else environ.get(ENV + "APPROVE"),
+            "require_approval",
+        )
+        if approve is not None and not callable(approve):
+            raise ValueError("composio-guardrails: approve must be a callable")
+        self.approve = approve
+        if redact is None:
+            raw = environ.get(ENV + "REDACT", ",".join(KINDS)).strip().lower()
+            redact = () if raw in ("", "none", "0", "off") else raw.split(",")
+        kinds = tuple(k.strip().lower() for k in redact if k.strip())
+        unknown = [k for k in kinds if k not in KINDS]
+        if unknown:
+            raise ValueError(
+                f"composio-guardrails: cannot redact {unknown[0]!r}; choose from {', '.join(KINDS)}"
+            )
+        self.redact = kinds
+        if max_argument_bytes is None:
+            raw_cap = environ.get(ENV + "MAX_ARGUMENT_BYTES", str(DEFAULT_MAX_ARGUMENT_BYTES))
+            try:
+                max_argument_bytes = int(raw_cap)
+            except ValueError:
+                raise ValueError(
+                    f"composio-guardrails: {ENV}MAX_ARGUMENT_BYTES must be an int, got {raw_cap!r}"
+                ) from None
+        if isinstance(max_argument_bytes, bool) or max_argument_bytes < 0:
+            raise ValueError("composio-guardrails: max_argument_bytes must be an int >= 0")
+        self.max_argument_bytes = max_argument_bytes
+
+    # -- the hooks ----------------------------------------------------------------------
+    @hookimpl
+    def composio_before_execute(
+        self, tool: str, toolkit: str, params: ExecuteRequest
+    ) -> ExecuteRequest | None:
+        slug = tool.upper()
+        for pattern in self.block:
+            if fnmatch.fnmatchcase(slug, pattern):
+                raise GuardrailError(
+                    f"tool {tool!r} is blocked by policy (pattern {pattern!r}); do not retry it"
+                )
+        for pattern in self.require_approval:
+            if fnmatch.fnmatchcase(slug, pattern):
+                if self.approve is None:
+                    raise GuardrailError(
+                        f"tool {tool!r} needs approval (pattern {pattern!r}) and no approver "
+                        "is configured"
+                    )
+                if not self.approve(tool, toolkit, params):
+                    raise GuardrailError(f"tool {tool!r} was not approved")
+                break
+        if self.max_argument_bytes:
+            size = len(json.dumps(params.arguments, ensure_ascii=False, default=str).encode())
+            if size > self.max_argument_bytes:
+                raise GuardrailError(
+                    f"the arguments for {tool!r} are {size} bytes, over the limit of "
+                    f"{self.max_argument_bytes}; send less"
+                )
+        return None
+
+    @hookimpl
+    def composio_after_execute(self, result: ToolExecution) -> ToolExecution | None:
+        if not self.redact:
+            return None
+        data = _scrub(result.data, self.redact) if result.data is not None else None
+        error = redact(result.error, self.redact) if result.error else result.error
+        if data is result.data and error == result.error:
+            return None
+        return dataclasses.replace(result, data=data, error=error)
+
+    def __repr__(self) -> str:
+        return (
+            f"Guardrails(block={list(self.block)}, require_approval={list(self.require_approval)}"
+            f", redact={list(self.redact)}, max_argument_bytes={self.max_argument_bytes})"
+        )
+
+
+def _scrub(value: Any, kinds: tuple[str, ...]) -> Any:
+    """``value`` with every string redacted; the same object when nothing changed (cheap)."""
+    if isinstance(value, str):
+        new = redact(value, kinds)
+        return value if new == value else new
+    if isinstance(value, Mapping):
+        changed = False
+        out = {}
+        for key, item in value.items():
+            new = _scrub(item, kinds)
+            changed = changed or new is not item
+            out[key] = new
+        return out if changed else value
+    if isinstance(value, (list, tuple)):
+        items = [_scrub(item, kinds) for item in value]
+        if any(a is not b for a, b in zip(items, value, strict=True)):
+            return type(value)(items) if isinstance(value, tuple) else items
+        return value
+    return value
+
+
+#: What the entry point registers: guardrails configured from the environment.
+plugin = Guardrails()
