@@ -102,3 +102,29 @@ def test_a_closed_async_client_stays_closed_in_the_child(server: LocalServer) ->
     message = str(_fork_and_run(child)["message"])
     assert "was closed by close()" in message
     assert len(server.requests_to(TOOLS)) == 1
+
+
+def test_child_gathers_past_the_pool_size_after_the_parent_did(server: LocalServer) -> None:  # noqa: F811
+    """The pool's admission gate binds to the loop that first waited on it: the parent's
+    contention must not make the child's contention fail (it runs on another loop)."""
+    client = AsyncComposio(
+        api_key=server.api_key, base_url=server.url, allow_tracking=False, pool_maxsize=1
+    )
+
+    async def gathered() -> int:
+        pages = await asyncio.gather(*(client.tools.list() for _ in range(3)))
+        return sum(len(p.items) for p in pages)
+
+    loop = asyncio.new_event_loop()
+    try:
+        assert loop.run_until_complete(gathered()) == 60  # three calls queue on one slot
+
+        def child() -> dict[str, object]:
+            items = asyncio.run(gathered())
+            return {"items": items}
+
+        assert _fork_and_run(child) == {"items": 60}
+        assert len(server.requests_to(TOOLS)) == 6
+    finally:
+        loop.run_until_complete(client.close())
+        loop.close()
