@@ -156,8 +156,8 @@ class _Pool:
         if self.closed_by is not None:
             raise self.closed_error(who)
         loop = asyncio.get_running_loop()
-        if self.pid != os.getpid():  # a forked child: never use the parent's sockets
-            self.session, self.loop, self.starting, self.pid = None, None, None, os.getpid()
+        if self.pid != os.getpid():  # pragma: no cover - the at-fork hook did it already
+            self.after_fork_in_child()
         if self.loop is not None and self.loop is not loop:
             raise ComposioError(
                 f"{who}: this AsyncComposio's connection pool belongs to the event loop it "
@@ -199,6 +199,25 @@ class _Pool:
                 starting.cancel()
             raise
         return self.session
+
+    def after_fork_in_child(self) -> None:
+        """A forked child starts a fresh pool on its first call, on whatever loop it runs.
+
+        Why the parent's session is disowned, not closed or dropped: its connections are
+        registered in the parent's event loop, whose epoll instance the child shares. Closing
+        them (``close()``, or aiohttp's connector finalizer when the session is collected)
+        would unregister the parent's sockets from that shared epoll and send TLS shutdowns on
+        the parent's streams. So the connector is marked closed with its connection lists
+        emptied -- its finalizer then has nothing to do -- and the sockets' file descriptors
+        are closed plainly when collected, which the parent does not notice. The admission
+        gate is new too: the parent's may be bound to its loop or hold permits of calls that
+        do not exist in the child. A closed pool stays closed in the child.
+        """
+        session, self.session = self.session, None
+        if session is not None:
+            _disown(session)
+        self.loop, self.starting, self.pid = None, None, os.getpid()
+        self.gate = asyncio.Semaphore(self.maxsize)
 
     def checked_out(self) -> int:
         """Connections lent to a call right now (0 when every call gave its back)."""
@@ -271,7 +290,8 @@ class AiohttpTransport:
         self._pool.mark_closed(how)
 
     def after_fork_in_child(self) -> None:
-        """The child gets a fresh pool on its first call (``_Pool`` checks the pid)."""
+        """Called in a forked child (``composio._fork``): the parent's pool is disowned."""
+        self._pool.after_fork_in_child()
 
     # -- sending -------------------------------------------------------------------------
     async def __call__(self, request: Request) -> Response:
@@ -368,6 +388,26 @@ async def _drain(resp: Any) -> None:
     resp.release()
 
 
+def _disown(session: Any) -> None:
+    """Forget a session inherited through ``fork()`` without touching its sockets (see
+    ``_Pool.after_fork_in_child``). aiohttp's connector keeps its idle connections in
+    ``_conns`` and lent ones in ``_acquired`` (3.x); if those names change, the session is
+    kept referenced forever instead, so its finalizer never runs in this process."""
+    connector = getattr(session, "_connector", None)
+    conns: Any = getattr(connector, "_conns", None)
+    acquired: Any = getattr(connector, "_acquired", None)
+    if connector is None or not hasattr(conns, "clear") or not hasattr(acquired, "clear"):
+        _DISOWNED.append(session)
+        return
+    conns.clear()
+    acquired.clear()
+    connector._closed = True  # ClientSession.closed is now True: no "unclosed" warning
+
+
+#: Sessions inherited through fork() that could not be disowned safely: never collected.
+_DISOWNED: list[Any] = []
+
+
 def _as_latin1(value: str | None) -> str | None:
     """A header as ``http.client`` decodes it (latin-1), so that the shared redirect code sees
     what it sees on the sync side; aiohttp decodes UTF-8 with ``surrogateescape``."""
@@ -412,13 +452,40 @@ def _map_error(
     if isinstance(exc, aiohttp.ClientConnectorError):
         return err(APIConnectionError, "refused", False)
     if isinstance(exc, aiohttp.ClientPayloadError):
-        # aiohttp keeps no cause, only text: a connection reset by the peer is appended to the
-        # message ("... ConnectionResetError(104, ...)"); a clean close short of
-        # Content-Length is a ContentLengthError alone. Same kinds as the sync transport.
-        text = str(exc)
-        reset = "ConnectionResetError" in text or "Connection reset" in text
-        truncated = not reset and "ContentLengthError" in text
-        return err(APIConnectionError, "truncated" if truncated else "reset", True)
+        return err(APIConnectionError, _payload_kind(exc), True)
     if isinstance(exc, aiohttp.ClientResponseError):
         return err(APIConnectionError, "protocol", True)
     return err(APIConnectionError, "reset", True)
+
+
+def _payload_kind(exc: BaseException) -> str:
+    """``truncated`` or ``reset`` for a body that ended early, decided from structure first.
+
+    aiohttp (3.11-3.14) chains the parser's verdict as the cause: a ``ContentLengthError`` or
+    ``TransferEncodingError`` means the connection ended before the framing said the body
+    would (a clean close short of Content-Length: ``truncated``, as the sync transport says).
+    Whether that end was a clean FIN or a TCP RST is not kept as an object anywhere aiohttp
+    exposes -- it only appends the socket error's ``repr`` to the message ("... .
+    ConnectionResetError(104, ...)") -- so that one bit is read from the text, narrowly: an
+    ``OSError`` subclass name after the parser's verdict. A payload error with any other cause
+    (a broken connection mid-read) is ``reset``.
+    """
+    from aiohttp.http_exceptions import ContentLengthError, TransferEncodingError
+
+    if not isinstance(exc.__cause__, (ContentLengthError, TransferEncodingError)):
+        return "reset"
+    socket_error = str(exc).rpartition(". ")[2].split("(", 1)[0]
+    return "reset" if socket_error in _SOCKET_ERRORS else "truncated"
+
+
+#: The socket errors aiohttp names after a short body when the close was not clean.
+_SOCKET_ERRORS = frozenset(
+    {
+        "OSError",
+        "ConnectionError",
+        "ConnectionResetError",
+        "ConnectionAbortedError",
+        "BrokenPipeError",
+        "TimeoutError",
+    }
+)

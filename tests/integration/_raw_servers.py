@@ -381,3 +381,18 @@ def blackhole() -> Iterator[str]:
             with contextlib.suppress(OSError):
                 s.close()
         listener.close()
+
+
+def partial_body(close: str) -> Behaviour:
+    """A 200 promising 1,000 body bytes, 10 of them sent, then the connection ends: with a
+    TCP RST (``close="rst"``, a reset mid-body) or a clean FIN (``close="fin"``, a body
+    shorter than its Content-Length)."""
+
+    def behaviour(conn: socket.socket, head: bytes, stop: threading.Event) -> None:
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n" + b"x" * 10)
+        if close == "rst":
+            rst(conn)
+        else:
+            conn.shutdown(socket.SHUT_WR)
+
+    return behaviour
