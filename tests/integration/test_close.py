@@ -179,4 +179,4 @@ def test_a_closed_client_cannot_derive_a_copy_with_a_new_pool(
     shared = root.with_options(timeout=5.0)
     with pytest.raises(ClientClosedError):
         shared.tools.list()
-    assert server.requests == []
+    assert composio_server.requests == []
