@@ -192,3 +192,23 @@ def test_a_repeated_cursor_ends_page_iteration_on_both_clients(server: LocalServ
 
     assert asyncio.run(walk()) == ["GITHUB_STAR_REPO"] * 2
     assert len(server.requests_to(path)) == 2
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda c: c.tools.list(toolkit_slug="   "),
+        lambda c: c.tools.list(cursor=" "),
+        lambda c: c.toolkits.authorize("  ", "github"),
+    ],
+    ids=["toolkit_slug", "cursor", "authorize-user_id"],
+)
+def test_whitespace_only_strings_are_refused_before_sending(
+    client: Any, server: LocalServer, call: Any
+) -> None:
+    """Paths already refused whitespace-only slugs; query and body strings now agree."""
+    before = len(server.requests)
+    with pytest.raises(ValidationError, match="non-empty"):
+        call(client)
+    assert len(server.requests) == before
+    assert client.tools.list(limit=1).items  # still usable

@@ -52,10 +52,12 @@ def slug_path(value: object, what: str) -> str:
 
 
 def q_str(value: object, name: str) -> str | None:
-    """An optional string parameter: ``None`` omits it; anything else must be non-empty text."""
+    """An optional string parameter: ``None`` omits it; anything else must be non-empty text
+    (whitespace only is empty: ``slug_path`` rejects it too, and the API would read it as a
+    filter matching nothing)."""
     if value is None:
         return None
-    if not isinstance(value, str) or not value:
+    if not isinstance(value, str) or not value.strip():
         raise ValidationError(f"{name} must be a non-empty string, got {value!r:.40}.")
     return value
 
