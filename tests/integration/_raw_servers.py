@@ -32,6 +32,9 @@ class RawServer:
     def __init__(self, behaviour: Behaviour) -> None:
         self._behaviour = behaviour
         self._listener = socket.create_server(("127.0.0.1", 0), backlog=64)
+        # Set before the accept thread starts: a server closed at once would otherwise close
+        # the listener under a thread that has not yet reached this call (EBADF warning).
+        self._listener.settimeout(0.05)
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
@@ -74,7 +77,6 @@ class RawServer:
             t.join(timeout=5)
 
     def _accept_loop(self) -> None:
-        self._listener.settimeout(0.05)
         while not self._stop.is_set():
             try:
                 conn, _ = self._listener.accept()
