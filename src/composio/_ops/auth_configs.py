@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
 from composio._operation import Flow, Operation, PageData, call_options
-from composio._ops._body import ignore_body
+from composio._ops._body import ignore_body, json_object
 from composio._ops._encode import (
     page_operation,
     params,
@@ -35,21 +34,6 @@ def _path(config_id: object, method: str, suffix: str = "") -> str:
     return f"/auth_configs/{slug_path(config_id, f'auth_configs.{method}: id')}{suffix}"
 
 
-def _options(value: object, where: str) -> dict[str, Any]:
-    if not isinstance(value, Mapping):
-        raise ValidationError(
-            f"{where} must be a mapping (the API's object), not {type(value).__name__}."
-        )
-    out = dict(value)
-    if not all(isinstance(k, str) for k in out):
-        raise ValidationError(f"{where}: keys must be strings.")
-    try:
-        json.dumps(out, allow_nan=False)
-    except (TypeError, ValueError) as exc:
-        raise ValidationError(f"{where} must be JSON-serialisable ({exc}).") from None
-    return out
-
-
 def _nothing(response: Any) -> None:
     return None
 
@@ -70,7 +54,7 @@ def create_auth_config(
         raise ValidationError("auth_configs.create: toolkit must be a toolkit slug, e.g. 'github'.")
     body: dict[str, Any] = {"toolkit": {"slug": slug}}
     if options is not None:
-        body["auth_config"] = _options(options, "auth_configs.create: options")
+        body["auth_config"] = json_object(options, "auth_configs.create: options")
     return Operation(
         name,
         "POST",
@@ -130,7 +114,7 @@ def update_auth_config(
     so the updated config is read back (a second request, also named ``auth_configs.update``)
     to return what every other method returns: the resource's model."""
     path = _path(config_id, "update")
-    body = _options(options, "auth_configs.update: options")
+    body = json_object(options, "auth_configs.update: options")
     if body.get("type") not in ("custom", "default"):
         raise ValidationError(
             "auth_configs.update: options needs 'type': 'custom' (your own app's credentials) "

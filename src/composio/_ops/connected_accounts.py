@@ -16,7 +16,7 @@ from types import MappingProxyType
 from typing import Any
 
 from composio._operation import CallOptions, Flow, Operation, PageData, Sleep, call_options
-from composio._ops._body import ignore_body
+from composio._ops._body import ignore_body, text
 from composio._ops._encode import (
     page_operation,
     params,
@@ -62,12 +62,6 @@ _OAUTH = frozenset({"OAUTH1", "OAUTH2", "DCR_OAUTH"})
 
 #: Polling: first wait, cap, and the jitter band (a factor in [1 - J, 1 + J]).
 POLL_START, POLL_CAP, POLL_JITTER = 0.5, 5.0, 0.25
-
-
-def _text(value: object, what: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ValidationError(f"{what} must be a non-empty string, got {value!r:.40}.")
-    return value
 
 
 def _account_path(account_id: object, method: str, suffix: str = "") -> str:
@@ -136,8 +130,8 @@ def link_account(
     name: str = "connected_accounts.link",
 ) -> Operation[ConnectionRequest]:
     body: dict[str, Any] = {
-        "auth_config_id": _text(auth_config_id, f"{name}: auth_config_id"),
-        "user_id": _text(user_id, f"{name}: user_id"),
+        "auth_config_id": text(auth_config_id, f"{name}: auth_config_id"),
+        "user_id": text(user_id, f"{name}: user_id"),
     }
     if q_str(callback_url, f"{name}: callback_url") is not None:
         body["callback_url"] = callback_url
@@ -163,8 +157,8 @@ def initiate_account(
 ) -> Flow[ConnectionRequest]:
     """Every argument is checked before the first request (the ``allow_multiple`` list)."""
     name = "connected_accounts.initiate"
-    user = _text(user_id, f"{name}: user_id")
-    config_id = _text(auth_config_id, f"{name}: auth_config_id")
+    user = text(user_id, f"{name}: user_id")
+    config_id = text(auth_config_id, f"{name}: auth_config_id")
     if not isinstance(allow_multiple, bool):
         raise ValidationError(f"{name}: allow_multiple must be True or False.")
     connection: dict[str, Any] = {"user_id": user}
