@@ -30,7 +30,7 @@ import ssl
 import time
 from typing import TYPE_CHECKING, Any
 
-from composio._external import EnvProxies, FileBody
+from composio._external import EnvProxies, async_data
 from composio._redact import redact_url
 from composio._wire import (
     REDIRECTS,
@@ -325,8 +325,7 @@ class AiohttpTransport:
                     method,
                     URL(url, encoded=True),
                     headers=wire,
-                    # a file streams from disk, slice by slice (composio._external)
-                    data=body.aslices() if isinstance(body, FileBody) else body,
+                    data=async_data(body),  # a file or large bytes: slice by slice
                     allow_redirects=False,
                     timeout=timeout,
                     proxy=pool.proxies.for_url(url),
