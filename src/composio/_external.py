@@ -35,8 +35,6 @@ import hashlib
 import inspect
 import os
 import stat
-import tempfile
-import threading
 from collections.abc import AsyncIterator, Callable
 from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -76,7 +74,7 @@ class EnvProxies:
     always has and the async client now routes the same way.
     """
 
-    __slots__ = ("_cache", "_lock", "_no", "_proxies")
+    __slots__ = ("_cache", "_no", "_proxies")
 
     def __init__(self) -> None:
         from urllib.request import getproxies
@@ -84,8 +82,9 @@ class EnvProxies:
         found = getproxies()
         self._no: str | None = found.pop("no", None)
         self._proxies: dict[str, str] = found
+        #: per origin; no lock (a fork must never find one held): a racing miss computes the
+        #: same answer twice, and dict operations are atomic
         self._cache: dict[tuple[str, str, int | None], str | None] = {}
-        self._lock = threading.Lock()
 
     def for_url(self, url: str) -> str | None:
         """The proxy URL to send ``url`` through, or None to connect directly."""
@@ -100,10 +99,9 @@ class EnvProxies:
         if found is not False:
             return found  # type: ignore[return-value]
         proxy = None if self._bypass(url) else self._select(url)
-        with self._lock:
-            if len(self._cache) >= _CACHE_SIZE:  # a redirect or upload host per call
-                self._cache.clear()
-            self._cache[key] = proxy
+        if len(self._cache) >= _CACHE_SIZE:  # a redirect or upload host per call: bounded
+            self._cache.clear()
+        self._cache[key] = proxy
         return proxy
 
     def _select(self, url: str) -> str | None:
@@ -233,6 +231,8 @@ def open_file_body(path: os.PathLike[str] | str, name: str) -> FileBody:
     file (renaming or replacing the path afterwards changes nothing); anything else (a pipe, a
     device) can be read only once, so it is spooled to an anonymous temporary file while it
     is hashed. Blocking: the async client calls it in a worker thread."""
+    import tempfile  # only uploads of a pipe need it
+
     file: IO[bytes] = open(path, "rb")  # noqa: SIM115 - the FileBody owns it from here
     try:
         digest = hashlib.md5(usedforsecurity=False)
