@@ -58,8 +58,7 @@ class BuiltinPlugin:
                 supplied = caller(config=config, budget=local)
             except Exception as exc:
                 raise PluginError(
-                    f"Plugin {name!r} failed in composio_retry_budget: "
-                    f"{type(exc).__name__}: {exc}"
+                    f"Plugin {name!r} failed in composio_retry_budget: {type(exc).__name__}: {exc}"
                 ) from exc
             if supplied is not None:
                 return supplied  # type: ignore[no-any-return]

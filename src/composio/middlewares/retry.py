@@ -448,9 +448,7 @@ class _Controller:
     async def astop(self, state: Any) -> bool:
         """``stop`` for ``AsyncRetrying`` (tenacity >= 8.4.1 awaits it): a shared budget's
         round trip runs on the event loop instead of blocking it."""
-        return self._out_of_time(state) or self._spent(
-            state, await self.mw._budget.atry_spend()
-        )
+        return self._out_of_time(state) or self._spent(state, await self.mw._budget.atry_spend())
 
     def _out_of_time(self, state: Any) -> bool:
         """``max_retries`` used, or the wait would cross the deadline (checked before the
