@@ -102,7 +102,7 @@ if wait > max_wait then
 end
 tokens = tokens - 1
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(ts))
-redis.call('PEXPIRE', KEYS[1], math.ceil(((burst - tokens) / rate + 1) * 1000))
+redis.call('PEXPIRE', KEYS[1], math.ceil(((burst - tokens) / rate + 10) * 1000))
 return {1, tostring(wait)}
 """
 )
