@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -14,6 +13,7 @@ import pytest
 
 from composio.testing import LocalServer
 from tests.conftest import SENTINEL_KEY
+from tests.integration._cli_env import cli_env
 
 KEY_FORMS = (
     SENTINEL_KEY,
@@ -32,18 +32,12 @@ def server() -> Iterator[LocalServer]:
 def run(
     server: LocalServer, *args: str, key: str | None = SENTINEL_KEY, **env_extra: str
 ) -> subprocess.CompletedProcess[str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("COMPOSIO_", "DO_NOT_TRACK", "OTEL_"))
-    }
-    env.update(
-        COMPOSIO_BASE_URL=server.url,
-        COMPOSIO_TELEMETRY_URL=f"{server.url}/v1/metrics/invocations",
-        COMPOSIO_DISABLE_PLUGIN_AUTOLOAD="1",
-        **env_extra,
+    env = cli_env(
+        server, COMPOSIO_TELEMETRY_URL=f"{server.url}/v1/metrics/invocations", **env_extra
     )
-    if key is not None:
+    if key is None:
+        del env["COMPOSIO_API_KEY"]
+    else:
         env["COMPOSIO_API_KEY"] = key
     proc = subprocess.run(
         [sys.executable, "-m", "composio.cli", *args],
