@@ -541,6 +541,7 @@ class BaseClient:
             config.max_retries,
             self._session_layer,
             options.layer,
+            tool=op.tool,
         )
         if isinstance(op, ExternalOperation):
             # Another origin: nothing of this client's headers goes there (SPEC §14 files).
