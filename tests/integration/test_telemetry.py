@@ -562,16 +562,15 @@ def test_item21_a_dropped_client_stops_its_telemetry_thread(
         else:
             from composio import AsyncComposio
 
-            async def call() -> Any:
+            async def call(kw: dict[str, Any], request_id: str) -> Any:
                 c = AsyncComposio(**kw)
-                session = c.create_session(headers={"x-request-id": f"dropped-{i}"})
+                session = c.create_session(headers={"x-request-id": request_id})
                 await session.tools.list()
-                await (
-                    c._runtime.transport.aclose()
-                )  # sockets are not this item: only telemetry stays
+                # Its sockets are another item's (15): only the telemetry thread is left.
+                await c._runtime.transport.aclose()
                 return c
 
-            client = driver.loop.run(call())
+            client = driver.loop.run(call(kw, f"dropped-{i}"))
             session = None
         (sink,) = client._runtime.telemetry.sinks
         assert sink.thread is not None and sink.thread.is_alive()
