@@ -36,16 +36,18 @@ def _norm(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def _imports(source: str) -> tuple[set[str], bool]:
-    """The absolute modules ``source`` imports, and whether it uses ``AsyncComposio``."""
+def _imports(source: str) -> tuple[dict[str, set[str]], bool]:
+    """The absolute modules ``source`` imports (each with the names taken from it by
+    ``from ... import``), and whether it uses ``AsyncComposio``."""
     tree = ast.parse(source)
-    modules: set[str] = set()
+    modules: dict[str, set[str]] = {}
     uses_async = False
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            modules.update(alias.name for alias in node.names)
+            for alias in node.names:
+                modules.setdefault(alias.name, set())
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            modules.add(node.module)
+            modules.setdefault(node.module, set()).update(a.name for a in node.names)
             uses_async |= any(a.name == "AsyncComposio" for a in node.names)
         elif isinstance(node, ast.Attribute) and node.attr == "AsyncComposio":
             uses_async = True
@@ -65,11 +67,25 @@ def _distribution_of(module: str) -> str | None:
     if len(set(candidates)) <= 1:
         return candidates[0] if candidates else None
     path = module.replace(".", "/")
-    for name in dict.fromkeys(candidates):
-        files = distribution(name).files or []
-        if any(str(f).startswith(path + "/") or str(f) == path + ".py" for f in files):
-            return name
-    return None
+    owners = [
+        name
+        for name in dict.fromkeys(candidates)
+        if any(
+            str(f).startswith(path + "/") or str(f) == path + ".py"
+            for f in distribution(name).files or []
+        )
+    ]
+    return owners[0] if len(owners) == 1 else None  # several: the namespace itself
+
+
+def _distributions_of(module: str, names: set[str]) -> set[str] | None:
+    """The distributions behind one import: ``from opentelemetry import metrics`` names the
+    shared namespace, so the submodules taken from it decide."""
+    dist = _distribution_of(module)
+    if dist is not None:
+        return {dist}
+    found = {_distribution_of(f"{module}.{name}") for name in names}
+    return None if not found or None in found else {d for d in found if d is not None}
 
 
 def _declared(pyproject: dict[str, object]) -> dict[str, set[str]]:
@@ -91,21 +107,23 @@ def _missing(package: Path) -> list[str]:
     pyproject = tomllib.loads((package / "pyproject.toml").read_text(encoding="utf-8"))
     declared = _declared(pyproject)
     own = {p.name for p in (package / "src").iterdir() if p.is_dir()}
+    own |= {p.stem for p in (package / "tests").glob("*.py")}  # ``from conftest import ...``
     needed: dict[str, set[str]] = {}
     unknown: list[str] = []
     for test in sorted((package / "tests").rglob("*.py")):
         modules, uses_async = _imports(test.read_text(encoding="utf-8"))
         if uses_async:
             needed.setdefault(CORE, set()).add("async")
-        for module in modules:
+        for module, names in modules.items():
             top = module.split(".")[0]
             if top in sys.stdlib_module_names or top in own or top == "__future__":
                 continue
-            dist = _distribution_of(module)
-            if dist is None:
+            dists = _distributions_of(module, names)
+            if dists is None:
                 unknown.append(f"{module} (imported by {test.name}: no installed distribution)")
                 continue
-            needed.setdefault(_norm(dist), set())
+            for dist in dists:
+                needed.setdefault(_norm(dist), set())
     problems = list(unknown)
     for dist, extras in sorted(needed.items()):
         if dist not in declared:
@@ -134,8 +152,17 @@ def test_the_check_sees_a_missing_declaration() -> None:
         "    getattr(composio, 'AsyncComposio', None)\n"
     )
     modules, uses_async = _imports(source)
-    assert modules == {"composio", "opentelemetry.sdk.trace"} and uses_async
+    assert set(modules) == {"composio", "opentelemetry.sdk.trace"} and uses_async
     assert _distribution_of("opentelemetry.sdk.trace") == "opentelemetry-sdk"
     assert _distribution_of("opentelemetry.trace") == "opentelemetry-api"
     declared = _declared({"project": {"dependencies": ["composio-pipeline>=0.1,<1"]}})
     assert declared == {CORE: set()}
+
+
+def test_a_namespace_import_is_resolved_by_the_names_taken_from_it() -> None:
+    """``from opentelemetry import metrics`` names a namespace several distributions share;
+    the submodule taken from it (``opentelemetry.metrics``: the API) decides, never the
+    first distribution that happens to live under the namespace."""
+    assert _distribution_of("opentelemetry") is None
+    assert _distributions_of("opentelemetry", {"metrics"}) == {"opentelemetry-api"}
+    assert _distributions_of("opentelemetry", {"no_such_module"}) is None
