@@ -150,8 +150,9 @@ class _Gate:
 
     async def acquire(self, request: Request) -> float:
         """Take a slot for ``request``'s attempt; the seconds waited for it. Raises
-        ``APITimeoutError`` when the call's deadline or the attempt's connect timeout
-        comes first (nothing was sent: ``sent=False``)."""
+        ``APITimeoutError`` when the call's deadline (``kind="deadline"``) or the attempt's
+        connect timeout (``kind="pool_timeout"``: retried like a connect timeout, but not the
+        host's fault) comes first; nothing was sent (``sent=False``)."""
         if self.free:  # the fast path does not yield: an idle pool costs a call nothing
             self.free -= 1
             if self.waiters:
@@ -199,7 +200,7 @@ class _Gate:
         )
         if deadline:
             return deadline_error(request, url, why, sent=False)
-        return APITimeoutError(
+        return APITimeoutError(  # "pool_timeout": the host was never contacted (SPEC §13)
             scrub(
                 f"{request.method} {redact_url(url)}: the connect timeout of "
                 f"{request.context.timeout.connect:g}s ran out {why}. Raise pool_maxsize= "
@@ -208,7 +209,7 @@ class _Gate:
             ),
             request=request_info(request, url),
             sent=False,
-            kind="connect_timeout",
+            kind="pool_timeout",
         )
 
 

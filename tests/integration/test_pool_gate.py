@@ -92,7 +92,7 @@ def _async_client(url: str, **kw: Any) -> AsyncComposio:
 @pytest.mark.asyncio
 @pytest.mark.parametrize(
     ("timeout", "kind"),
-    [(Timeout(total=0.5), "deadline"), (Timeout(connect=0.3, total=30), "connect_timeout")],
+    [(Timeout(total=0.5), "deadline"), (Timeout(connect=0.3, total=30), "pool_timeout")],
     ids=["total", "connect"],
 )
 async def test_item1_waiting_for_a_pool_slot_counts_against_the_call_timeouts(
