@@ -545,9 +545,11 @@ class AiohttpTransport:
                 t = ctx.timeout
                 timeout = timeout_cls(
                     total=remaining,  # every hop, and the body, end at the deadline
+                    # What the gate left of Timeout.connect; never <= 0, which aiohttp
+                    # reads as "no timeout" (a slot handed over at the limit's edge).
                     sock_connect=remaining
                     if t.connect is None
-                    else min(t.connect - waited, remaining),
+                    else min(max(t.connect - waited, _TIMER_SLOP), remaining),
                     sock_read=remaining if t.read is None else min(t.read, remaining),
                 )
                 resp = await session.request(
