@@ -427,8 +427,9 @@ class _Pool:
             await watch.aclose()  # nothing left for it to release at the loop's shutdown
 
     async def release(self) -> None:
-        """Close the aiohttp session and its sockets; the pool itself stays as it is."""
-        session, self.session = self.session, None
+        """Close the aiohttp session and its sockets; the pool stays open, and a later call
+        on the same loop starts a new session (``starting`` is reset for it)."""
+        session, self.session, self.starting = self.session, None, None
         if session is not None and not session.closed:
             await session.close()
 

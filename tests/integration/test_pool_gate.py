@@ -335,3 +335,20 @@ def test_item15_close_on_another_loop_with_connections_open_refuses_and_says_how
             assert server.wait_open_connections(0)
         finally:
             own.close()
+
+
+def test_item15_a_loop_that_shut_down_its_asyncgens_can_still_use_the_client() -> None:
+    """Released by ``shutdown_asyncgens()`` on a loop that then keeps running: the next call
+    on that loop opens a new session instead of finding none."""
+    with raw_server(answer()) as server:
+        client = _async_client(server.url)
+        loop = asyncio.new_event_loop()
+        try:
+            assert loop.run_until_complete(client.request("GET", "/a")).json() == {"ok": True}
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            assert server.wait_open_connections(0)
+            assert loop.run_until_complete(client.request("GET", "/b")).json() == {"ok": True}
+            loop.run_until_complete(client.close())
+            assert server.wait_open_connections(0)
+        finally:
+            loop.close()
