@@ -107,18 +107,21 @@ class AsyncComposio(BaseClient):
 
     # -- the driver ----------------------------------------------------------------------
     async def _arun(self, op: Operation[T]) -> T:
-        # Why a gate of pool size in front of the chain: 1,000 calls gathered at once would
-        # otherwise all run their first step -- chain, request set-up, up to aiohttp's
-        # connector queue -- in one turn of the loop, starving every other task for as long.
-        # Waiting here costs a call nothing (a semaphore's fast path does not yield) until
-        # the pool is busy, and keeps the work per turn bounded by the pool size (SPEC §13:
-        # p99 loop lag). A retry's wait keeps its slot: the budget bounds those.
-        async with self._runtime.transport.gate:
-            handler = self._handler_for(op)
-            if op.raw:  # client.request: reported by the telemetry middleware itself
-                return self._finish(op, await handler(self._prepare(op)))
-            with self._built.operation(op.name):  # a context variable: one scope per task
-                return self._finish(op, await handler(self._prepare(op)))
+        # No pool slot is held here: the transport takes one per attempt (SPEC §13, the
+        # pool gate), so a retry's wait, the parsing and every middleware run without one.
+        handler = self._handler_for(op)
+        if op.raw:  # client.request: reported by the telemetry middleware itself
+            return self._finish(op, await self._paced(handler, op))
+        with self._built.operation(op.name):  # a context variable: one scope per task
+            return self._finish(op, await self._paced(handler, op))
+
+    async def _paced(self, handler: Any, op: Operation[Any]) -> Response:
+        """The chain, once the loop has a turn with room for this call to start (the pool's
+        pacer: bounded work per turn when many calls are gathered). The deadline is set
+        first, so that wait counts against it."""
+        request = self._prepare(op)
+        await self._runtime.transport.pace()
+        return await handler(request)  # type: ignore[no-any-return]
 
     async def _arun_page(self, op: Operation[PageData[T]]) -> AsyncPage[T]:
         from composio.pagination import AsyncPage
