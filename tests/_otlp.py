@@ -15,8 +15,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
+    ExportMetricsServiceRequest,
+)
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.proto.common.v1.common_pb2 import InstrumentationScope
+from opentelemetry.proto.metrics.v1.metrics_pb2 import Metric
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
 
 from tests.integration._webhook_receiver import Receiver, running_receiver
@@ -52,6 +56,16 @@ class Collector:
             for resource_spans in request.resource_spans:
                 for scope_spans in resource_spans.scope_spans:
                     found.extend((scope_spans.scope, s) for s in scope_spans.spans)
+        return found
+
+    def metrics(self) -> list[Metric]:
+        """Every metric exported to ``/v1/metrics``."""
+        found = []
+        for _, body in self.posts("/v1/metrics"):
+            request = ExportMetricsServiceRequest.FromString(body)
+            for resource_metrics in request.resource_metrics:
+                for scope_metrics in resource_metrics.scope_metrics:
+                    found.extend(scope_metrics.metrics)
         return found
 
 
