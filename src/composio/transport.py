@@ -20,11 +20,9 @@ it starts.
 
 from __future__ import annotations
 
-import json as _json
 import os
 import time
 from collections.abc import Mapping
-from urllib.parse import urlencode
 
 import requests
 import requests.adapters
@@ -35,12 +33,9 @@ from requests.models import PreparedRequest
 from composio._deadline_http import DeadlineAdapter, read_limits
 from composio._redact import redact_url, scrub
 from composio._request_info import request_info
-from composio._wire import BODY_METHODS as _BODY_METHODS
-from composio._wire import CROSS_ORIGIN_SAFE as _CROSS_ORIGIN_SAFE
 from composio._wire import REDIRECTS as _REDIRECTS
 from composio._wire import RedirectRefused as _RedirectRefused
-from composio._wire import deadline_error, redirect_refused
-from composio._wire import origin as _origin
+from composio._wire import deadline_error, encode, redirect_refused, strip_cross_origin
 from composio._wire import redirect_target as _redirect_target
 from composio.errors import (
     APIConnectionError,
@@ -170,24 +165,7 @@ class RequestsTransport:
             pool.after_fork_in_child()
         ctx = request.context
         started = time.monotonic()
-        url = request.url
-        if request.params:
-            # A path may carry its own query (client.request("GET", "/p?x=1", params=...)).
-            url = f"{url}{'&' if '?' in url else '?'}{urlencode(request.params)}"
-        headers = request.headers
-        body: bytes | None = None
-        if request.content is not None:
-            body = request.content
-        elif request.json is not None:
-            body = _json.dumps(request.json, separators=(",", ":"), ensure_ascii=False).encode()
-            if "content-type" not in headers:
-                headers["Content-Type"] = "application/json"
-        elif request.method in _BODY_METHODS:
-            body = b""
-        wire = headers.to_wire()
-        if body is not None:
-            wire.pop("content-length", None)
-            wire["Content-Length"] = str(len(body))
+        url, wire, body = encode(request)
 
         method = request.method
         hops = 0
@@ -210,10 +188,7 @@ class RequestsTransport:
                     raise redirect_refused(request, url, status, refused, request_id) from None
                 self._release(request, raw, url)
                 hops += 1
-                if _origin(next_url) != _origin(url):
-                    # SPEC §8: credentials and user headers never cross origins, and once
-                    # dropped they are not re-added on later hops.
-                    wire = {k: v for k, v in wire.items() if k.lower() in _CROSS_ORIGIN_SAFE}
+                wire = strip_cross_origin(wire, url, next_url)
                 url = next_url
             content = self._read_body(request, raw, ctx.deadline, url)
         finally:
