@@ -13,7 +13,7 @@ from urllib.parse import urlencode, urljoin, urlsplit
 
 from composio._redact import redact_url, scrub
 from composio._request_info import request_info
-from composio.errors import APIError, APITimeoutError
+from composio.errors import APIConnectionError, APIError, APITimeoutError
 from composio.pipeline import Request
 
 __all__ = [
@@ -141,3 +141,38 @@ def strip_cross_origin(wire: dict[str, str], url: str, target: str) -> dict[str,
     if origin(target) == origin(url):
         return wire
     return {k: v for k, v in wire.items() if k.lower() in CROSS_ORIGIN_SAFE}
+
+
+#: What each connection failure ``kind`` (``APIConnectionError.kind``) means, for the message.
+CONNECTION_FAILURES = {
+    "connect_timeout": "connecting timed out",
+    "read_timeout": "the server did not answer within the read timeout",
+    "tls": "TLS handshake or certificate verification failed",
+    "refused": "the connection was refused",
+    "dns": "the host name could not be resolved",
+    "reset": "the connection was closed or reset before a full response arrived",
+    "truncated": "the response body was shorter than its Content-Length",
+    "protocol": "the server broke the HTTP protocol",
+}
+
+
+def connection_error(
+    cls: type[APIConnectionError],
+    request: Request,
+    url: str,
+    kind: str,
+    sent: bool,
+    exc: BaseException,
+) -> APIConnectionError:
+    """The error both transports raise for a failed exchange: one table, one message shape
+    (method, redacted URL, what happened, the library's exception type; never its text)."""
+    return cls(
+        scrub(
+            f"{request.method} {redact_url(url)}: {CONNECTION_FAILURES.get(kind, kind)} "
+            f"({type(exc).__name__}).",
+            request.headers,
+        ),
+        request=request_info(request, url),
+        sent=sent,
+        kind=kind,
+    )
