@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json as _json
+from typing import TypeVar
 from urllib.parse import urlencode, urljoin, urlsplit
 
 from composio._redact import redact_url, scrub
@@ -74,16 +75,8 @@ def encode(request: Request) -> tuple[str, dict[str, str], bytes | None]:
 
 
 def deadline_error(request: Request, url: str, when: str, *, sent: bool) -> APITimeoutError:
-    return APITimeoutError(
-        scrub(
-            f"{request.method} {redact_url(url)}: the call's total timeout of "
-            f"{request.context.timeout.total:g}s ran out {when}.",
-            request.headers,
-        ),
-        request=request_info(request, url),
-        sent=sent,
-        kind="deadline",
-    )
+    what = f"the call's total timeout of {request.context.timeout.total:g}s ran out {when}"
+    return _failure(APITimeoutError, request, url, "deadline", sent, what + ".")
 
 
 def origin(url: str) -> tuple[str, str, int | None]:
@@ -143,6 +136,8 @@ def strip_cross_origin(wire: dict[str, str], url: str, target: str) -> dict[str,
     return {k: v for k, v in wire.items() if k.lower() in CROSS_ORIGIN_SAFE}
 
 
+_E = TypeVar("_E", bound=APIConnectionError)
+
 #: What each connection failure ``kind`` (``APIConnectionError.kind``) means, for the message.
 CONNECTION_FAILURES = {
     "connect_timeout": "connecting timed out",
@@ -166,13 +161,11 @@ def connection_error(
 ) -> APIConnectionError:
     """The error both transports raise for a failed exchange: one table, one message shape
     (method, redacted URL, what happened, the library's exception type; never its text)."""
-    return cls(
-        scrub(
-            f"{request.method} {redact_url(url)}: {CONNECTION_FAILURES.get(kind, kind)} "
-            f"({type(exc).__name__}).",
-            request.headers,
-        ),
-        request=request_info(request, url),
-        sent=sent,
-        kind=kind,
-    )
+    what = f"{CONNECTION_FAILURES.get(kind, kind)} ({type(exc).__name__})."
+    return _failure(cls, request, url, kind, sent, what)
+
+
+def _failure(cls: type[_E], request: Request, url: str, kind: str, sent: bool, what: str) -> _E:
+    """``METHOD url: what``, scrubbed of the request's secrets, with the request's info."""
+    message = scrub(f"{request.method} {redact_url(url)}: {what}", request.headers)
+    return cls(message, request=request_info(request, url), sent=sent, kind=kind)
