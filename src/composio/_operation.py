@@ -31,6 +31,7 @@ from composio.headers import Layer, build_layer
 from composio.pipeline import Response
 
 if TYPE_CHECKING:
+    from composio._external import FileBody
     from composio._local_call import LocalCall
 
 __all__ = [
@@ -241,7 +242,9 @@ class ExternalOperation(Operation[T]):
     ``path`` is the absolute URL. The driver hands it straight to the client's transport --
     the same pool, bounded by ``options`` (its deadline included) -- and NOT to the middleware
     chain: none of the SDK's credentials, default, session or extra headers, no telemetry,
-    tracing or retries, only ``headers`` as given. The body is ``content``, raw bytes.
+    tracing or retries, only ``headers`` as given. The body is ``content``: bytes, or a
+    file streamed from disk (:class:`composio._external.FileBody`). The rules of such a
+    request (headers, tracing, proxies, https) live in :mod:`composio._external`.
     """
 
     __slots__ = ("content", "headers")
@@ -253,7 +256,7 @@ class ExternalOperation(Operation[T]):
         url: str,
         parse: Callable[[Response], T],
         *,
-        content: bytes,
+        content: bytes | FileBody,
         headers: Mapping[str, str],
         options: CallOptions = _DEFAULT_OPTIONS,
     ) -> None:

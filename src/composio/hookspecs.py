@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
+    from composio._retry_budget import Budget
     from composio.config import ClientConfig
     from composio.models import Tool, ToolExecution
     from composio.modifiers import ExecuteRequest
@@ -45,6 +46,21 @@ def composio_retry_decision(
     """Force, veto or delay a retry; ``None`` defers to the next plugin and the built-in rules.
 
     Consulted after every failed attempt (error or status >= 400), before the built-in rules.
+    """
+    raise NotImplementedError
+
+
+@hookspec(firstresult=True)
+def composio_retry_budget(config: ClientConfig, budget: Budget) -> Budget | None:
+    """A retry budget to use instead of ``budget``, the root client's own (SPEC §5, §16).
+
+    Called once per client build; the first plugin to return one wins. ``budget`` is the
+    process-local budget the client would use (shared by its sessions, reset after a fork):
+    a shared budget (``composio-redis``) falls back to it when its store is unreachable. The
+    returned object has ``record_request()`` (each operation's first attempt),
+    ``try_spend() -> bool`` (one retry) and their coroutine twins ``arecord_request()`` and
+    ``atry_spend()``, awaited by ``AsyncComposio``. It must not raise: a ``False`` from
+    ``try_spend`` surfaces the failed attempt's outcome at once.
     """
     raise NotImplementedError
 

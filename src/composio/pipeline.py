@@ -21,6 +21,7 @@ from composio.headers import Headers, Layer
 if TYPE_CHECKING:
     import requests
 
+    from composio._external import FileBody
     from composio.config import Timeout
 
 __all__ = [
@@ -105,13 +106,14 @@ class Request:
         params: Sequence[tuple[str, str]] | None = None,
         json: object = None,
         headers: Headers | None = None,
-        content: bytes | None = None,
+        content: bytes | FileBody | None = None,
     ) -> None:
         self.method = method
         self.url = url
         self.params = params
         self.json = json
-        #: a raw body (``files.upload``'s PUT); when set, ``json`` is not used
+        #: a raw body (``files.upload``'s PUT; a file streamed from disk, ``composio._external``);
+        #: when set, ``json`` is not used
         self.content = content
         self.headers = headers if headers is not None else Headers()
         self.context = context

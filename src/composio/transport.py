@@ -31,6 +31,7 @@ import urllib3.exceptions as u3ex
 from requests.models import PreparedRequest
 
 from composio._deadline_http import DeadlineAdapter, read_limits
+from composio._external import EnvProxies, FileBody
 from composio._redact import redact_url
 from composio._wire import REDIRECTS as _REDIRECTS
 from composio._wire import RedirectRefused as _RedirectRefused
@@ -66,11 +67,12 @@ class _Pool:
     checks :attr:`closed_by` first and raises :class:`ClientClosedError` instead.
     """
 
-    __slots__ = ("adapter", "base_url", "closed_by", "maxsize", "pid", "session")
+    __slots__ = ("adapter", "base_url", "closed_by", "maxsize", "pid", "proxies", "session")
 
     def __init__(self, base_url: str, maxsize: int) -> None:
         self.base_url = base_url  #: the root client's, named in ClientClosedError
         self.maxsize = maxsize
+        self.proxies = EnvProxies()  #: read once, decided per URL (NO_PROXY per host)
         self.closed_by: str | None = None
         self.pid = os.getpid()
         self.session, self.adapter = self._new_session()
@@ -121,12 +123,9 @@ class RequestsTransport:
         pool: _Pool | None = None,
     ) -> None:
         self._base_url = base_url
-        # With the slash, "http://h:80" does not claim "http://h:8000/..." as its own.
-        self._base_prefix = base_url + "/"
         self._pool = pool if pool is not None else _Pool(base_url, pool_maxsize)
-        # Resolved once (SPEC §3): env proxies and CA bundle for the base URL's host.
+        # Resolved once (SPEC §3): the CA bundle here, env proxies by the pool (per URL).
         env = self._pool.session.merge_environment_settings(base_url, {}, False, verify, None)
-        self._proxies: dict[str, str] = dict(env.get("proxies") or {})
         resolved = env.get("verify", verify)
         self._verify: bool | str = verify if resolved is None else resolved
         self._cert = env.get("cert")
@@ -171,7 +170,6 @@ class RequestsTransport:
         ctx = request.context
         started = time.monotonic()
         url, wire, body = encode(request)
-
         method = request.method
         hops = 0
         # Every socket read of this call, headers and body, stops at its deadline.
@@ -208,7 +206,7 @@ class RequestsTransport:
         method: str,
         url: str,
         wire: Mapping[str, str],
-        body: bytes | None,
+        body: bytes | FileBody | None,
         hop: int = 0,
     ) -> requests.Response:
         """One HTTP exchange (one attempt or one redirect hop) up to the response headers.
@@ -228,16 +226,14 @@ class RequestsTransport:
         prepared.method = method
         prepared.url = url
         prepared.headers = wire  # type: ignore[assignment]
-        prepared.body = body
+        # a file streams from disk in slices (composio._external), checked as it goes
+        prepared.body = body.reader() if isinstance(body, FileBody) else body  # type: ignore[assignment]
         pool = self._pool
         if pool.closed_by is not None:  # closed between attempts or redirect hops
             raise pool.closed_error(method, url)
         adapter = pool.adapter
-        if url.startswith(self._base_prefix):
-            proxies = self._proxies
-        else:  # a redirect hop elsewhere: resolve its proxies (rare path)
-            settings = pool.session.merge_environment_settings(url, {}, False, None, None)
-            proxies = dict(settings.get("proxies") or {})
+        proxy = pool.proxies.for_url(url)  # per URL: the API, a redirect hop, storage
+        proxies = {"all": proxy} if proxy is not None else {}
         try:
             return adapter.send(
                 prepared,

@@ -1,7 +1,7 @@
 """``client.files``: list stored files, upload one (thin facades over ``composio._ops.files``).
 
-``upload`` reads the file before its flow starts: directly on the sync client, in a worker
-thread on the async one (SPEC §13: nothing blocks the event loop).
+``upload`` hashes the file before its flow starts: directly on the sync client, in a worker
+thread on the async one (SPEC §13: nothing blocks the event loop); the PUT streams it.
 """
 
 from __future__ import annotations
@@ -69,7 +69,8 @@ class Files(SyncResource["Composio"]):
             extra_headers=extra_headers,
             timeout=timeout,
         )
-        return self._run_flow(start(self._run_blocking(ops.read_source, path_or_bytes, kind)))
+        with self._run_blocking(ops.read_source, path_or_bytes, kind) as source:  # closes the file
+            return self._run_flow(start(source))
 
 
 # The async twin, written by scripts/unasync.py; imported from here as before.

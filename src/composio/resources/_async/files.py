@@ -46,6 +46,5 @@ class AsyncFiles(AsyncResource['AsyncComposio']):
             toolkit_slug=toolkit_slug, tool_slug=tool_slug, mimetype=mimetype,
             extra_headers=extra_headers, timeout=timeout,
         )
-        return await self._arun_flow(
-            start(await self._arun_blocking(ops.read_source, path_or_bytes, kind)),
-        )
+        with await self._arun_blocking(ops.read_source, path_or_bytes, kind) as source:
+            return await self._arun_flow(start(source))
