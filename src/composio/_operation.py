@@ -90,10 +90,23 @@ class Operation(Generic[T]):
 
     ``path`` is relative to :data:`API_PREFIX` unless ``raw`` (``client.request``, whose path
     the caller gives relative to ``base_url``). ``next_page(cursor)``, set on list operations,
-    describes the call for the following page.
+    describes the call for the following page. ``tool``: the slug of the tool this request
+    executes, set only by the one execution path (``composio._ops.execution``); the request's
+    ``context.tool`` carries it to the middlewares.
     """
 
-    __slots__ = ("body", "method", "name", "next_page", "options", "parse", "path", "query", "raw")
+    __slots__ = (
+        "body",
+        "method",
+        "name",
+        "next_page",
+        "options",
+        "parse",
+        "path",
+        "query",
+        "raw",
+        "tool",
+    )
 
     def __init__(
         self,
@@ -107,6 +120,7 @@ class Operation(Generic[T]):
         options: CallOptions = _DEFAULT_OPTIONS,
         next_page: Callable[[str], Operation[T]] | None = None,
         raw: bool = False,
+        tool: str | None = None,
     ) -> None:
         self.name = name
         self.method = method
@@ -117,6 +131,7 @@ class Operation(Generic[T]):
         self.options = options
         self.next_page = next_page
         self.raw = raw
+        self.tool = tool
 
     def __repr__(self) -> str:
         return f"<Operation {self.name} {self.method} {self.path}>"

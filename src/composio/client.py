@@ -543,6 +543,7 @@ class BaseClient:
             config.max_retries,
             self._session_layer,
             options.layer,
+            tool=op.tool,
         )
         if isinstance(op, ExternalOperation):  # another origin: its rules, composio._external
             return external_request(op, ctx, built.base_url)

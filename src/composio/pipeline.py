@@ -60,6 +60,7 @@ class CallContext:
         "session_layer",
         "state",
         "timeout",
+        "tool",
     )
 
     def __init__(
@@ -72,6 +73,7 @@ class CallContext:
         call_layer: Layer | None = None,
         attempt: int = 0,
         state: dict[str, Any] | None = None,
+        tool: str | None = None,
     ) -> None:
         self.operation = operation
         self.timeout = timeout
@@ -84,6 +86,12 @@ class CallContext:
         self.attempt = attempt
         #: survives retries: a middleware's per-call scratch space
         self.state: dict[str, Any] = state if state is not None else {}
+        #: the slug of the tool this request executes, on every tool execution whatever the
+        #: operation (``tools.execute``, ``tools.handle_tool_calls``, ``tool_router.execute``
+        #: ...; custom tools run locally too); ``None`` on every other request, the toolkit
+        #: lookups a tool execution makes included. How a plugin recognises a tool execution
+        #: without knowing operation names (docs/middleware.md).
+        self.tool = tool
 
     def __repr__(self) -> str:
         return (

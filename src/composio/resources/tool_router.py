@@ -88,12 +88,15 @@ class ToolRouter(SyncResource["Composio"]):
         timeout: Any = NOT_GIVEN,
     ) -> ToolRouterExecution:
         """Run a tool as the session's user; a tool's own failure is ``.error`` (``.successful``
-        is ``False``), not an exception."""
-        return self._run(
+        is ``False``), not an exception. A tool execution like ``tools.execute``: plugins'
+        tool hooks apply (a hook that refuses raises ``ComposioError`` naming it)."""
+        return self._run_flow(
             ops.execute(
+                self._env,
                 session_id,
                 tool_slug,
                 arguments,
+                meta=False,
                 extra_headers=extra_headers,
                 timeout=timeout,
             )
@@ -109,11 +112,13 @@ class ToolRouter(SyncResource["Composio"]):
         timeout: Any = NOT_GIVEN,
     ) -> ToolRouterExecution:
         """Run one of the session's meta tools (``COMPOSIO_SEARCH_TOOLS``...)."""
-        return self._run(
-            ops.execute_meta(
+        return self._run_flow(
+            ops.execute(
+                self._env,
                 session_id,
                 slug,
                 arguments,
+                meta=True,
                 extra_headers=extra_headers,
                 timeout=timeout,
             )

@@ -55,10 +55,12 @@ class AsyncToolRouter(AsyncResource['AsyncComposio']):
         extra_headers: HeadersArg = None, timeout: Any = NOT_GIVEN,
     ) -> ToolRouterExecution:
         """Run a tool as the session's user; a tool's own failure is ``.error`` (``.successful``
-        is ``False``), not an exception."""
-        return await self._arun(
+        is ``False``), not an exception. A tool execution like ``tools.execute``: plugins'
+        tool hooks apply (a hook that refuses raises ``ComposioError`` naming it)."""
+        return await self._arun_flow(
             ops.execute(
-                session_id, tool_slug, arguments, extra_headers=extra_headers, timeout=timeout,
+                self._env, session_id, tool_slug, arguments, meta=False,
+                extra_headers=extra_headers, timeout=timeout,
             ),
         )
 
@@ -67,9 +69,10 @@ class AsyncToolRouter(AsyncResource['AsyncComposio']):
         extra_headers: HeadersArg = None, timeout: Any = NOT_GIVEN,
     ) -> ToolRouterExecution:
         """Run one of the session's meta tools (``COMPOSIO_SEARCH_TOOLS``...)."""
-        return await self._arun(
-            ops.execute_meta(
-                session_id, slug, arguments, extra_headers=extra_headers, timeout=timeout,
+        return await self._arun_flow(
+            ops.execute(
+                self._env, session_id, slug, arguments, meta=True, extra_headers=extra_headers,
+                timeout=timeout,
             ),
         )
 
