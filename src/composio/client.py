@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from urllib.parse import urlsplit
@@ -101,6 +102,11 @@ class _Runtime:
         self.retry_budget = RetryBudget()
         self.telemetry = TelemetryHub()
         _fork.track(self)
+        # A root client dropped without close() (with its sessions) stops its telemetry
+        # threads once collected, instead of each idling on (issue 16 item 21). Non-blocking:
+        # it may run inside any thread's garbage collection. Not at interpreter exit, where
+        # close_all() flushes every live queue within its budget.
+        weakref.finalize(self, self.telemetry.close, timeout=0.0).atexit = False
 
     def after_fork_in_child(self) -> None:
         """Called in a forked child (``composio._fork``): fresh pool, fresh telemetry thread."""
