@@ -43,6 +43,7 @@ from composio._request_info import request_info
 from composio._wire import (
     REDIRECTS,
     RedirectRefused,
+    connection_error,
     deadline_error,
     encode,
     redirect_refused,
@@ -660,10 +661,9 @@ def _map_error(
     """aiohttp's exceptions as the same ``APIConnectionError`` kinds the sync transport raises,
     so the retry rules (``sent``, ``kind``) are identical. None: not a transport error
     (cancellation, the SDK's own errors) -- re-raised as is."""
-    from composio.transport import RequestsTransport
 
     def err(cls: type[APIConnectionError], kind: str, sent: bool) -> APIConnectionError:
-        return RequestsTransport._error(cls, request, url, kind, sent, exc)
+        return connection_error(cls, request, url, kind, sent, exc)
 
     if isinstance(exc, asyncio.CancelledError) or not isinstance(
         exc, (aiohttp.ClientError, asyncio.TimeoutError, OSError)
