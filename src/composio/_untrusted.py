@@ -13,12 +13,22 @@ rule of ``docs/design-decisions.md`` ("what a tool result says to the model"): s
 lists, NaN/infinities and other objects their ``str()``. Structure is never repaired: a key
 that is not a string, a container inside itself and depth beyond :data:`MAX_DEPTH` are
 refused in both modes.
+
+Scalars are checked too, since every later step writes them as UTF-8 JSON: a string holding a
+lone surrogate (``"\\ud800"`` is valid JSON an LLM can send, and UTF-8 cannot encode it) is
+refused in ``strict`` mode and has each surrogate replaced by U+FFFD otherwise; an integer
+longer than Python's digit limit for ``str()`` (``sys.get_int_max_str_digits``, 4300) cannot be
+written at all and is refused in both modes. A container whose reading raises (a user's
+``Mapping`` whose ``items()`` raises) is refused naming the place, as is a key whose hash raises:
+subclasses of ``str``/``int`` are copied to the plain type, so no user code runs after this check.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
+import re
+import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +42,12 @@ __all__ = ["MAX_DEPTH", "UntrustedJSONError", "checked_result", "json_value"]
 #: below Python's recursion limit.
 MAX_DEPTH = 100
 
-_PLAIN = (str, int, bool, type(None))
+#: A lone surrogate: UTF-8 (and so every JSON body, file and provider message) cannot hold it.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+#: Below this many bits an int has fewer digits than any digit limit Python allows (640 is
+#: the smallest ``sys.set_int_max_str_digits`` accepts): no need to try ``str()``.
+_SAFE_INT_BITS = 2000
 
 
 class UntrustedJSONError(ValueError):
@@ -65,10 +80,40 @@ class _Bad(Exception):
         self.keys: list[object] = []
 
 
-def _copy(value: object, strict: bool, depth: int, path: set[int]) -> Any:
-    if isinstance(value, _PLAIN):
+def _text(value: str, strict: bool) -> str:
+    """``value`` as a plain ``str`` UTF-8 can encode (see the module docstring)."""
+    value = str.__str__(value)  # a subclass's methods are user code; this is a plain copy
+    if value.isascii() or _SURROGATE.search(value) is None:
         return value
+    if strict:
+        at = _SURROGATE.search(value)
+        assert at is not None
+        raise _Bad(
+            f"holds a lone surrogate ({ord(at.group()):#06x} at index {at.start()}), which "
+            "UTF-8 cannot encode"
+        )
+    return _SURROGATE.sub("\ufffd", value)
+
+
+def _integer(value: int) -> int:
+    """``value`` as a plain ``int`` that ``str()`` (and so ``json``) can write."""
+    value = int.__index__(value)  # a plain int, even of a subclass
+    if value.bit_length() > _SAFE_INT_BITS:
+        limit = sys.get_int_max_str_digits()
+        if limit and abs(value) >= 10**limit:
+            raise _Bad(f"is an integer with more than {limit} digits, which JSON cannot write")
+    return value
+
+
+def _copy(value: object, strict: bool, depth: int, path: set[int]) -> Any:
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        return _text(value, strict)
+    if isinstance(value, int):
+        return _integer(value)
     if isinstance(value, float):
+        value = float(value)
         if math.isfinite(value):
             return value
         if strict:
@@ -101,7 +146,11 @@ def _copy(value: object, strict: bool, depth: int, path: set[int]) -> Any:
                         "strings",
                         here=True,
                     )
-                out[key] = _copy(item, strict, depth + 1, path)
+                try:
+                    plain = _text(key, strict)
+                except _Bad as bad:
+                    raise _Bad(f"has a key that {bad.reason}", here=True) from None
+                out[plain] = _copy(item, strict, depth + 1, path)
             return out
         items = []
         for key, item in enumerate(value):  # noqa: B007 (key names the place on error)
@@ -113,6 +162,11 @@ def _copy(value: object, strict: bool, depth: int, path: set[int]) -> Any:
         else:
             bad.keys.append(key)
         raise
+    except Exception as exc:  # reading a user's container (items(), __iter__) raised
+        # raised past this container's own ``_Bad`` handler: it adds no key, its parents do
+        raise _Bad(
+            f"could not be read: its {type(value).__name__} raised {type(exc).__name__}"
+        ) from None
     finally:
         path.discard(ident)
 
