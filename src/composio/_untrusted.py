@@ -188,6 +188,14 @@ def checked_result(result: ToolExecution) -> ToolExecution:
     if result.error is not None and not isinstance(result.error, str):
         raise UntrustedJSONError(f"error is a {type(result.error).__name__}, not a str")
     if result.data is None:
+        # A server's ``data`` of another JSON type is kept in ``extra`` by the tolerant
+        # parser (``models.parse_model``); read as "no data" it would tell the model that
+        # the tool succeeded with nothing, so it is this check's refusal like any other.
+        misplaced = result.extra.get("data")
+        if misplaced is not None:
+            raise UntrustedJSONError(
+                f"data is a {type(misplaced).__name__}; it must be a JSON object (a dict) or None"
+            )
         return result
     if not isinstance(result.data, Mapping):
         raise UntrustedJSONError(

@@ -8,13 +8,15 @@ call's error result (or a ``ValidationError`` naming the place on ``tools.execut
 
 from __future__ import annotations
 
+import http.server
 import json
+import threading
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pytest
 
-from composio import ValidationError, custom_tool
+from composio import ToolExecutionError, ValidationError, custom_tool
 from composio.testing import LocalServer
 from tests._drivers import Driver
 from tests.integration.test_execution_path import completion, contents, executed, make
@@ -95,3 +97,61 @@ def test_break1_tools_execute_names_unencodable_arguments(
     result = client.tools.execute("MATH_ADD", {"a": big, "b": 1})
     assert result.data == {"result": big + 1}
     assert json.dumps(result.data)
+
+
+class _Answers(http.server.BaseHTTPRequestHandler):
+    """Answers every request 200 with ``BODIES[last path segment]`` (a tool's JSON)."""
+
+    protocol_version = "HTTP/1.1"
+    BODIES: dict[str, bytes] = {
+        "LISTED": b'{"data": [1, 2], "successful": true}',
+        "TEXTUAL": b'{"data": "done", "successful": true}',
+        "PLAIN": b'{"data": {"ok": 1}, "successful": true}',
+    }
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        slug = self.path.rsplit("/", 1)[-1]
+        body = self.BODIES.get(slug, b'{"slug": "%s", "toolkit": {"slug": "t"}}' % slug.encode())
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self) -> None:  # the toolkit lookup, GET /tools/{slug}
+        self.BODIES = {}
+        self.do_POST()
+
+
+@pytest.fixture
+def answers() -> Iterator[str]:
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Answers)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{srv.server_address[1]}"
+    srv.shutdown()
+    srv.server_close()
+    thread.join()
+
+
+def test_break1_server_data_of_another_type_is_the_tools_failure_not_an_empty_success(
+    driver: Driver, answers: str
+) -> None:
+    """The tolerant parser moved a non-object ``data`` to ``extra`` and the model read ``{}``
+    as the tool's successful answer."""
+    client = driver.client(api_key="k", base_url=answers, allow_tracking=False)
+    out = contents(
+        client.tools.handle_tool_calls(
+            "u",
+            completion(("c1", "LISTED", "{}"), ("c2", "TEXTUAL", "{}"), ("c3", "PLAIN", "{}")),
+        )
+    )
+    assert out["c1"]["successful"] is False and "data is a list" in out["c1"]["error"]
+    assert out["c2"]["successful"] is False and "data is a str" in out["c2"]["error"]
+    assert out["c3"] == {"ok": 1}
+    with pytest.raises(ToolExecutionError, match="data is a list"):
+        client.tools.execute("LISTED", {})
