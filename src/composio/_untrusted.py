@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from composio.models import ToolExecution
 
-__all__ = ["MAX_DEPTH", "UntrustedJSONError", "checked_result", "json_value"]
+__all__ = ["MAX_DEPTH", "UntrustedJSONError", "checked_result", "exception_text", "json_value"]
 
 #: The deepest nesting accepted (containers inside containers). Real tool arguments and
 #: results stay far below it; ``json`` and every recursive walker (ours, a plugin's) stay far
@@ -171,6 +171,17 @@ def _copy(value: object, strict: bool, depth: int, path: set[int]) -> Any:
         path.discard(ident)
 
 
+def exception_text(exc: BaseException) -> str:
+    """``"Type: message"`` of an exception raised by user code (a custom tool, a modifier, a
+    plugin's hook), for a message the model or the application reads: its ``str()`` is user
+    code too (it may raise), and its text may hold lone surrogates UTF-8 cannot encode."""
+    try:
+        text = f"{type(exc).__name__}: {exc}"
+    except Exception:
+        text = f"{type(exc).__name__} (its message could not be read)"
+    return _text(text, strict=False)
+
+
 def _short(key: object) -> str:
     try:
         text = repr(key)
@@ -185,8 +196,12 @@ def checked_result(result: ToolExecution) -> ToolExecution:
     ``None`` (a modifier or a custom tool can build any ``ToolExecution``)."""
     if not isinstance(result.successful, bool):
         raise UntrustedJSONError(f"successful is a {type(result.successful).__name__}, not a bool")
-    if result.error is not None and not isinstance(result.error, str):
-        raise UntrustedJSONError(f"error is a {type(result.error).__name__}, not a str")
+    if result.error is not None:
+        if not isinstance(result.error, str):
+            raise UntrustedJSONError(f"error is a {type(result.error).__name__}, not a str")
+        error = _text(result.error, strict=False)  # the model reads it too
+        if error is not result.error:
+            result = dataclasses.replace(result, error=error)
     if result.data is None:
         # A server's ``data`` of another JSON type is kept in ``extra`` by the tolerant
         # parser (``models.parse_model``); read as "no data" it would tell the model that

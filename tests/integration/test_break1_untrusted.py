@@ -8,6 +8,7 @@ call's error result (or a ``ValidationError`` naming the place on ``tools.execut
 
 from __future__ import annotations
 
+import dataclasses
 import http.server
 import json
 import threading
@@ -16,7 +17,16 @@ from typing import Any
 
 import pytest
 
-from composio import ToolExecutionError, ValidationError, custom_tool
+from composio import (
+    ComposioError,
+    ExecuteRequest,
+    ToolExecution,
+    ToolExecutionError,
+    ValidationError,
+    after_execute,
+    before_execute,
+    custom_tool,
+)
 from composio.testing import LocalServer
 from tests._drivers import Driver
 from tests.integration.test_execution_path import completion, contents, executed, make
@@ -155,3 +165,81 @@ def test_break1_server_data_of_another_type_is_the_tools_failure_not_an_empty_su
     assert out["c3"] == {"ok": 1}
     with pytest.raises(ToolExecutionError, match="data is a list"):
         client.tools.execute("LISTED", {})
+
+
+@custom_tool
+def raises_surrogate(x: int) -> dict[str, Any]:
+    """Fails with a message UTF-8 cannot encode."""
+    raise RuntimeError("failed at \udc80")
+
+
+def test_break1_an_error_text_the_model_reads_is_encodable(
+    driver: Driver, server: LocalServer
+) -> None:
+    """A failure's ``error`` (a tool's exception, a modifier's or plugin's text) kept its lone
+    surrogates: the app's next LLM request would fail to encode the message."""
+
+    @after_execute(tools=["MATH_ADD"])
+    def garble(tool: str, toolkit: str, result: ToolExecution) -> ToolExecution:
+        return dataclasses.replace(result, successful=False, error="bad \ud800")
+
+    client = make(driver, server, custom_tools=[raises_surrogate])
+    messages = client.tools.handle_tool_calls(
+        "u",
+        completion(("c1", "MATH_ADD", '{"a": 1, "b": 2}'), ("c2", "RAISES_SURROGATE", '{"x": 1}')),
+        modifiers=[garble],
+    )
+    for message in messages:
+        message["content"].encode("utf-8")  # what an LLM client does with it
+    out = contents(messages)
+    assert out["c1"]["error"] == "bad \ufffd"
+    assert "failed at \ufffd" in out["c2"]["error"]
+
+
+class Unprintable(Exception):
+    def __str__(self) -> str:
+        raise RuntimeError("no message")
+
+
+@custom_tool
+def raises_unprintable(x: int) -> dict[str, Any]:
+    """Fails with an exception whose str() raises."""
+    raise Unprintable()
+
+
+def test_break1_a_tool_exception_whose_message_raises_is_that_calls_error(
+    driver: Driver, server: LocalServer
+) -> None:
+    client = make(driver, server, custom_tools=[raises_unprintable])
+    out = contents(
+        client.tools.handle_tool_calls(
+            "u",
+            completion(
+                ("c1", "RAISES_UNPRINTABLE", '{"x": 1}'), ("c2", "MATH_ADD", '{"a": 1, "b": 2}')
+            ),
+        )
+    )
+    assert out["c1"] == {
+        "successful": False,
+        "error": "Unprintable (its message could not be read)",
+    }
+    assert out["c2"] == {"result": 3}
+
+
+def test_break1_a_hook_or_modifier_exception_whose_message_raises_is_named(
+    driver: Driver, server: LocalServer
+) -> None:
+    @before_execute(tools=["MATH_ADD"])
+    def broken(tool: str, toolkit: str, request: ExecuteRequest) -> ExecuteRequest:
+        raise Unprintable()
+
+    client = make(driver, server)
+    out = contents(
+        client.tools.handle_tool_calls(
+            "u", completion(("c1", "MATH_ADD", '{"a": 1, "b": 2}')), modifiers=[broken]
+        )
+    )
+    assert "broken" in out["c1"]["error"]
+    assert "Unprintable (its message could not be read)" in out["c1"]["error"]
+    with pytest.raises(ComposioError, match=r"Unprintable \(its message could not be read\)"):
+        client.tools.execute("MATH_ADD", {"a": 1, "b": 2}, modifiers=[broken])
