@@ -7,11 +7,16 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
 from composio import ClientClosedError
+from composio.testing import LocalServer
+from tests._drivers import Driver
 from tests.integration._raw_servers import raw_server
+from tests.integration.test_external_urls import _proxy_env, proxy  # noqa: F401 (a fixture)
 from tests.integration.test_pool_gate import _async_client, _paths, _routes, _until
 
 
@@ -41,3 +46,22 @@ async def test_break2_a_call_waiting_for_a_slot_when_close_runs_is_client_closed
             await holder  # its connection was closed under it: not a "reset" of the server's
         assert _paths(server) == [b"/hold"]
         assert gate.free == 1
+
+
+@pytest.mark.parametrize("entry", ["host", "calhost", "host:{port}"])
+def test_break2_no_proxy_matches_whole_domain_labels_only(
+    driver: Driver,
+    server: LocalServer,
+    proxy: Any,  # noqa: F811 (the fixture imported above)
+    monkeypatch: pytest.MonkeyPatch,
+    entry: str,
+) -> None:
+    """``NO_PROXY=host`` exempts ``host`` and its subdomains, not ``localhost`` (nor
+    ``evilexample.com`` for ``example.com``): a suffix that is not a whole label used to send
+    the call around the proxy on both clients, where ``requests`` routes it through."""
+    api = server.url.replace("127.0.0.1", "localhost")
+    _proxy_env(monkeypatch, proxy, entry.format(port=urlsplit(api).port))
+    client = driver.client(api_key=server.api_key, base_url=api, allow_tracking=False)
+    assert client.request("GET", "/echo").json()["path"] == "/echo"
+    assert [line.split(" ", 2)[:2] for line in proxy.seen] == [["GET", f"{api}/echo"]]
+    client.close()
