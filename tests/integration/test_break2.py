@@ -7,16 +7,22 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
-from composio import ClientClosedError
+from composio import APIError, ClientClosedError
 from composio.testing import LocalServer
 from tests._drivers import Driver
 from tests.integration._raw_servers import raw_server
-from tests.integration.test_external_urls import _proxy_env, proxy  # noqa: F401 (a fixture)
+from tests.integration.test_external_urls import (  # noqa: F401 (proxy: a fixture)
+    _proxy_env,
+    _Storage,
+    _StorageServer,
+    proxy,
+)
 from tests.integration.test_pool_gate import _async_client, _paths, _routes, _until
 
 
@@ -64,4 +70,51 @@ def test_break2_no_proxy_matches_whole_domain_labels_only(
     client = driver.client(api_key=server.api_key, base_url=api, allow_tracking=False)
     assert client.request("GET", "/echo").json()["path"] == "/echo"
     assert [line.split(" ", 2)[:2] for line in proxy.seen] == [["GET", f"{api}/echo"]]
+    client.close()
+
+
+class _RecordingStorage(_Storage):
+    """The storage of ``test_external_urls`` that also keeps each PUT's target and its
+    ``Authorization`` header."""
+
+    def do_PUT(self) -> None:
+        owner: Any = self.server
+        owner.targets.append((self.path, self.headers.get("Authorization")))
+        super().do_PUT()
+
+
+@pytest.fixture
+def storage() -> Iterator[_StorageServer]:
+    server = _StorageServer()
+    server.httpd.RequestHandlerClass = _RecordingStorage
+    server.httpd.targets = []
+    with server:
+        yield server
+
+
+@pytest.mark.parametrize(
+    ("put_url", "why"),
+    [
+        ("http://bob:PUTSECRET@localhost:{port}/store/k1", "user-info"),
+        ("http://localhost:99999/store/k1", "not a valid URL"),
+        ("file:///etc/passwd", "not an http(s) URL"),
+    ],
+    ids=["userinfo", "bad-port", "file"],
+)
+def test_break2_an_unusable_presigned_url_is_an_api_error_on_both_clients(
+    driver: Driver, storage: _StorageServer, put_url: str, why: str
+) -> None:
+    """A presigned URL with user-info was sent with ``Authorization: Basic`` by aiohttp and
+    without by urllib3; an out-of-range port raised a bare ``ValueError``. Each is now the
+    upload's ``APIError`` naming what is wrong (never the credentials), nothing sent."""
+    storage.httpd.put_url = put_url.format(port=storage.port)
+    client = driver.client(api_key="k", base_url=storage.url, allow_tracking=False)
+    with pytest.raises(APIError) as caught:
+        client.files.upload(b"data", toolkit_slug="text", tool_slug="TEXT_UPPERCASE")
+    message = str(caught.value).split("; body starts:")[0]
+    assert why in message and "PUTSECRET" not in message, message
+    assert storage.httpd.targets == []
+    storage.httpd.put_url = f"http://localhost:{storage.port}/store/a b"
+    client.files.upload(b"data", toolkit_slug="text", tool_slug="TEXT_UPPERCASE")
+    assert storage.httpd.targets == [("/store/a%20b", None)]  # one spelling on both clients
     client.close()
