@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 import redis
 from composio_redis import RedisRateLimiter, RedisRetryBudget
-from test_fleet import SENTINEL, TOOLS
+from test_fleet import SENTINEL, TOOLS, evalsha_calls, prepare_stats
 
 from composio import AsyncComposio, Composio, InternalServerError
 from composio.testing import Fault, LocalServer
@@ -82,3 +82,21 @@ def test_break2_budget_fields_from_redis_future_do_not_count(
             asyncio.run(run())
     assert len(api.requests_to(TOOLS)) == 2  # the first attempt and its granted retry
     assert budget.link.fail_opens == 0
+
+
+def test_break2_a_given_async_redis_client_serves_a_second_event_loop(
+    redis_server: RedisServer, api: LocalServer
+) -> None:
+    """A ``redis.asyncio.Redis`` passed by hand, used by clients in two ``asyncio.run``s: the
+    second loop gets its own connection to the same Redis and the fleet's state is used there
+    too (the given client raised ``RuntimeError: Event loop is closed`` out of the call)."""
+    r = redis_server.client()
+    given = redis.asyncio.Redis(host="127.0.0.1", port=redis_server.port)
+    plugins = [RedisRetryBudget(given), RedisRateLimiter(given, rate=1000)]
+    prepare_stats(r)
+    kw = {"api_key": api.api_key, "base_url": api.url, "allow_tracking": False}
+    for _ in range(2):
+        asyncio.run(_acall(AsyncComposio(**kw, plugins=plugins)))
+    assert len(api.requests_to("/echo")) == 2
+    assert plugins[0].link.fail_opens == plugins[1].link.fail_opens == 0
+    assert evalsha_calls(r) == 4  # budget and limiter, once per call, on each loop
