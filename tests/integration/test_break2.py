@@ -111,10 +111,34 @@ def test_break2_an_unusable_presigned_url_is_an_api_error_on_both_clients(
     client = driver.client(api_key="k", base_url=storage.url, allow_tracking=False)
     with pytest.raises(APIError) as caught:
         client.files.upload(b"data", toolkit_slug="text", tool_slug="TEXT_UPPERCASE")
-    message = str(caught.value).split("; body starts:")[0]
+    message = str(caught.value)  # the body's excerpt included: URLs in it are redacted
     assert why in message and "PUTSECRET" not in message, message
     assert storage.httpd.targets == []
     storage.httpd.put_url = f"http://localhost:{storage.port}/store/a b"
     client.files.upload(b"data", toolkit_slug="text", tool_slug="TEXT_UPPERCASE")
     assert storage.httpd.targets == [("/store/a%20b", None)]  # one spelling on both clients
     client.close()
+
+
+def test_break2_a_presigned_url_in_an_unexpected_answer_is_redacted_in_the_error(
+    driver: Driver,
+) -> None:
+    """An upload-request answer of an unexpected shape is an ``APIError`` quoting the start of
+    the body, and that body held the presigned URL with its signature and user-info: every
+    URL in a quoted body is now redacted (one place: ``Scrubber.excerpt``)."""
+    from composio.testing import Fault
+
+    answer = {
+        "type": "new",
+        "key": "k1",
+        "new_presigned_url": "http://bob:PUTSECRET@host/put?X-Amz-Signature=SIGSECRET",
+    }
+    with LocalServer() as server:
+        server.fail_next("/api/v3/files/upload/request", [Fault(status=200, body=answer)])
+        client = driver.client(api_key=server.api_key, base_url=server.url, allow_tracking=False)
+        with pytest.raises(APIError) as caught:
+            client.files.upload(b"data", toolkit_slug="text", tool_slug="TEXT_UPPERCASE")
+        text = f"{caught.value} {caught.value!r}"
+        assert "body starts" in text and "http://host/put" in text, text
+        assert "PUTSECRET" not in text and "SIGSECRET" not in text, text
+        client.close()
