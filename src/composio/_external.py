@@ -22,6 +22,10 @@ once, and both clients' drivers and transports call it:
   over https: an upload's bytes must not travel unencrypted because the API (or whoever
   answered in its place) handed out an ``http://`` URL. :class:`~composio.errors.APIError`, as
   for an https-to-http redirect (§12.7).
+* **Downloads stream to disk** (§18). A download's GET carries a :class:`FileSink`: both
+  transports write a 2xx body into it slice by slice (the async one each write in a worker
+  thread) instead of collecting it, and the sink stops the transfer once it exceeds its
+  cap; :func:`sender` then reports why, as for a changed upload.
 * **Bodies stream from disk** (§18). :func:`open_file_body` hashes a file in slices and
   returns a :class:`FileBody` that both transports send in slices (the async one reads each
   in a worker thread, :func:`async_data`), so memory stays flat in the file size. The body is
@@ -40,7 +44,7 @@ from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from composio._redact import redact_url
-from composio.errors import APIError, ValidationError
+from composio.errors import APIError, ComposioError, ValidationError
 
 if TYPE_CHECKING:
     from composio._operation import ExternalOperation
@@ -49,6 +53,7 @@ if TYPE_CHECKING:
 __all__ = [
     "EnvProxies",
     "FileBody",
+    "FileSink",
     "async_data",
     "content_length",
     "external_request",
@@ -176,6 +181,10 @@ class FileBody:
     def close(self) -> None:
         self._file.close()
 
+    def stat(self) -> os.stat_result:
+        """The open file's status (which file this body really reads)."""
+        return os.fstat(self._file.fileno())
+
     def _rewind(self) -> None:
         self._file.seek(0)
         self._sent, self.failure = 0, None
@@ -233,6 +242,49 @@ class _Reader:
         return self._body._next(n)
 
 
+class FileSink:
+    """Where a download's body goes: an open file, written slice by slice, at most
+    ``limit`` bytes (the server decides the size, so it is capped here, after decoding: a
+    compressed bomb counts as what it expands to).
+
+    A write past the cap, or one the disk refuses, raises an ``OSError`` (so either HTTP
+    library drops the connection) after recording :attr:`failure`; :func:`sender` turns that
+    into the error the caller sees. The flow that made the sink owns the file (closes it,
+    removes it on failure).
+    """
+
+    __slots__ = ("_file", "failure", "limit", "name", "received")
+
+    def __init__(self, file: IO[bytes], limit: int, name: str) -> None:
+        self._file = file
+        self.limit = limit
+        self.name = name  #: how errors name the file (already truncated and quoted)
+        self.received = 0
+        #: (error class, message) of the write that stopped the transfer
+        self.failure: tuple[type[ComposioError], str] | None = None
+
+    def write(self, chunk: bytes) -> None:
+        self.received += len(chunk)
+        if self.received > self.limit:
+            self.failure = (
+                APIError,
+                f"the file to save as {self.name} is larger than file_download_max_bytes "
+                f"({self.limit} bytes); the download was stopped and nothing was kept",
+            )
+            raise _BodyChanged(self.failure[1])
+        try:
+            self._file.write(chunk)
+        except OSError as exc:
+            self.failure = (
+                ComposioError,
+                f"could not write {self.name}: {exc.strerror or type(exc).__name__}",
+            )
+            raise _BodyChanged(self.failure[1]) from None
+
+    def close(self) -> None:
+        self._file.close()
+
+
 def open_file_body(path: os.PathLike[str] | str, name: str) -> FileBody:
     """Open ``path`` and hash it in slices. A regular file is then sent from the same open
     file (renaming or replacing the path afterwards changes nothing); anything else (a pipe, a
@@ -270,7 +322,12 @@ def external_request(op: ExternalOperation[Any], ctx: CallContext, base_url: str
 
     ctx.session_layer, ctx.call_layer = {}, {}
     request = Request(
-        op.method, op.path, context=ctx, headers=Headers(op.headers), content=op.content
+        op.method,
+        op.path,
+        context=ctx,
+        headers=Headers(op.headers),
+        content=op.content,
+        sink=op.sink,
     )
     if urlsplit(op.path).scheme == "http" and urlsplit(base_url).scheme == "https":
         raise APIError(
@@ -285,7 +342,8 @@ def external_request(op: ExternalOperation[Any], ctx: CallContext, base_url: str
 def sender(transport: Any) -> Callable[[Request], Any]:
     """``transport`` wrapped for requests to other origins: HTTP instrumentation suppressed
     for the exchange (no span, no injected ``traceparent``), and a streamed file that changed
-    under the send reported as such rather than as the connection error it caused."""
+    under the send, or a download its sink stopped, reported as such rather than as the
+    connection error it caused."""
     from composio.middlewares.tracing import _auntraced, _untraced
 
     if inspect.iscoroutinefunction(type(transport).__call__):
@@ -313,6 +371,15 @@ def _raise_body_failure(request: Request) -> None:
     body = request.content
     if isinstance(body, FileBody) and body.failure is not None:
         raise ValidationError(f"{request.context.operation}: {body.failure}") from None
+    sink = request.sink
+    if sink is not None and sink.failure is not None:
+        from composio._request_info import request_info
+
+        cls, why = sink.failure
+        text = f"{request.context.operation}: {why}."
+        if cls is APIError:
+            raise APIError(text, request=request_info(request)) from None
+        raise cls(text) from None
 
 
 def async_data(body: bytes | FileBody | None) -> Any:

@@ -31,7 +31,7 @@ from composio.headers import Layer, build_layer
 from composio.pipeline import Response
 
 if TYPE_CHECKING:
-    from composio._external import FileBody
+    from composio._external import FileBody, FileSink
     from composio._local_call import LocalCall
 
 __all__ = [
@@ -40,6 +40,7 @@ __all__ = [
     "Flow",
     "Operation",
     "PageData",
+    "Blocking",
     "Sleep",
     "call_options",
     "flow_name",
@@ -149,13 +150,31 @@ class Sleep:
         return f"Sleep({self.seconds:.3f})"
 
 
+class Blocking:
+    """A flow's instruction to its driver: run ``fn(*args)``, a step that touches the disk
+    (opening a file to upload, creating a download's file). The sync driver calls it; the
+    async one runs it in a worker thread (SPEC §13: no file I/O on the event loop), so the
+    flow that needs it is still written once. Its value is sent back into the flow; a
+    :class:`~composio.errors.ComposioError` it raises is thrown into the flow."""
+
+    __slots__ = ("args", "fn")
+
+    def __init__(self, fn: Callable[..., Any], *args: Any) -> None:
+        self.fn = fn
+        self.args = args
+
+    def __repr__(self) -> str:
+        return f"Blocking({getattr(self.fn, '__name__', self.fn)!r})"
+
+
 #: A multi-request operation: yields operations (or sleeps), is sent each operation's result
 #: (``None`` after a sleep), returns the value.
-#: A flow may also yield a ``LocalCall`` (a custom tool run in-process, SPEC §15).
-Flow: TypeAlias = Generator["Operation[Any] | Sleep | LocalCall", Any, T]
+#: A flow may also yield a ``LocalCall`` (a custom tool run in-process, SPEC §15), or a
+#: :class:`Blocking` step (disk I/O).
+Flow: TypeAlias = Generator["Operation[Any] | Sleep | LocalCall | Blocking", Any, T]
 
 
-def flow_name(first: Operation[Any] | Sleep | LocalCall) -> str:
+def flow_name(first: Operation[Any] | Sleep | LocalCall | Blocking) -> str:
     """The public operation a flow reports as (telemetry, spans): its first request's name.
     A flow starts with a request (or a custom tool's local run), never a sleep (there is
     nothing to wait for yet)."""
@@ -252,17 +271,20 @@ def _count(data: Mapping[str, Any], key: str) -> int | None:
 
 
 class ExternalOperation(Operation[T]):
-    """A request to ANOTHER origin (``files.upload``'s PUT to a presigned storage URL).
+    """A request to ANOTHER origin (``files.upload``'s PUT to a presigned storage URL, an
+    automatic download's GET, SPEC §18).
 
     ``path`` is the absolute URL. The driver hands it straight to the client's transport --
     the same pool, bounded by ``options`` (its deadline included) -- and NOT to the middleware
     chain: none of the SDK's credentials, default, session or extra headers, no telemetry,
     tracing or retries, only ``headers`` as given. The body is ``content``: bytes, or a
-    file streamed from disk (:class:`composio._external.FileBody`). The rules of such a
-    request (headers, tracing, proxies, https) live in :mod:`composio._external`.
+    file streamed from disk (:class:`composio._external.FileBody`); ``sink``, when given,
+    receives a 2xx answer's body slice by slice instead of memory (a download streamed to
+    disk, :class:`composio._external.FileSink`). The rules of such a request (headers,
+    tracing, proxies, https) live in :mod:`composio._external`.
     """
 
-    __slots__ = ("content", "headers")
+    __slots__ = ("content", "headers", "sink")
 
     def __init__(
         self,
@@ -271,13 +293,15 @@ class ExternalOperation(Operation[T]):
         url: str,
         parse: Callable[[Response], T],
         *,
-        content: bytes | FileBody,
+        content: bytes | FileBody | None,
         headers: Mapping[str, str],
         options: CallOptions = _DEFAULT_OPTIONS,
+        sink: FileSink | None = None,
     ) -> None:
         super().__init__(name, method, url, parse, options=options)
         self.content = content
         self.headers = dict(headers)
+        self.sink = sink
 
     def __repr__(self) -> str:
         from composio._redact import redact_url

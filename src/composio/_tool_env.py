@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from composio.errors import ValidationError
 
 if TYPE_CHECKING:
+    from composio._ops.auto_files import FilePolicy
     from composio._toolkit_versions import Pins, ToolkitCache
     from composio.custom_tools import CustomTool
     from composio.modifiers import ToolHooks
@@ -33,7 +34,7 @@ __all__ = ["ToolEnv", "check_custom_tools"]
 class ToolEnv:
     """The client-side pieces of every tool operation: read by the shared flows, no I/O."""
 
-    __slots__ = ("custom", "hooks", "pins", "provider", "toolkits")
+    __slots__ = ("custom", "files", "hooks", "pins", "provider", "toolkits")
 
     def __init__(
         self,
@@ -42,6 +43,7 @@ class ToolEnv:
         custom: Mapping[str, CustomTool],
         toolkits: ToolkitCache,
         pins: Pins,
+        files: FilePolicy | None = None,
     ) -> None:
         self.provider = provider
         self.hooks = hooks
@@ -51,6 +53,8 @@ class ToolEnv:
         self.toolkits = toolkits
         #: the client's pinned toolkit versions (``toolkit_versions=``)
         self.pins = pins
+        #: the client's ``auto_files`` settings (SPEC §18; ``None``: off)
+        self.files = files
 
     def custom_tool(self, slug: object) -> CustomTool | None:
         return self.custom.get(slug.upper()) if isinstance(slug, str) and self.custom else None

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from composio._async_resource_properties import AsyncResourceProperties
 from composio._local_call import LocalCall
-from composio._operation import Flow, Operation, PageData, Sleep, flow_name
+from composio._operation import Blocking, Flow, Operation, PageData, Sleep, flow_name
 from composio._ops.raw import request_operation
 from composio._sentinel import NOT_GIVEN, HeadersArg
 from composio.client import BaseClient
@@ -94,6 +94,8 @@ class AsyncComposio(AsyncResourceProperties, BaseClient):
                     try:
                         if isinstance(step, LocalCall):
                             result = await self._arun_local(step)
+                        elif isinstance(step, Blocking):
+                            result = await self._arun_blocking(step.fn, *step.args)
                         else:
                             result = await self._arun(step)
                     except ComposioError as exc:

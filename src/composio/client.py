@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 from composio._external import external_request, sender
 from composio._fork import module_lock
 from composio._local_call import LocalCall
-from composio._operation import API_PREFIX, ExternalOperation, Sleep, flow_name
+from composio._operation import API_PREFIX, Blocking, ExternalOperation, Sleep, flow_name
 from composio._resource_properties import ResourceProperties
 from composio._retry_budget import RetryBudget
 from composio._sentinel import NOT_GIVEN, HeadersArg
@@ -185,6 +185,7 @@ class _Built:
             config.custom_tools,
             runtime.toolkit_of,
             config.toolkit_versions,
+            config.files,
         )
 
 
@@ -310,7 +311,16 @@ class BaseClient:
         pool_maxsize: int = 32,
         toolkit_versions: Mapping[str, str] | str | None = None,
         custom_tools: Sequence[CustomTool] | None = None,
+        auto_files: bool = False,
+        file_download_dir: str | os.PathLike[str] | None = None,
+        file_upload_deny: Sequence[str | os.PathLike[str]] = (),
+        file_download_max_bytes: int = 1 << 30,
     ) -> None:
+        from composio._ops.auto_files import FILES_OFF, file_policy
+
+        files = file_policy(
+            FILES_OFF, auto_files, file_download_dir, file_upload_deny, file_download_max_bytes
+        )
         config = ClientConfig(
             api_key=_check_api_key(api_key),
             base_url=validate_base_url(
@@ -332,6 +342,7 @@ class BaseClient:
             blocked_plugins=_check_names(blocked_plugins),
             toolkit_versions=resolve_toolkit_versions(toolkit_versions),
             custom_tools=check_custom_tools(custom_tools, type(self).__name__, self._asynchronous),
+            files=files,
         )
         transport = self._new_transport(
             config.base_url, config.verify, _check_pool_maxsize(pool_maxsize)
@@ -400,6 +411,10 @@ class BaseClient:
         pool_maxsize: Any = NOT_GIVEN,
         toolkit_versions: Any = NOT_GIVEN,
         custom_tools: Any = NOT_GIVEN,
+        auto_files: Any = NOT_GIVEN,
+        file_download_dir: Any = NOT_GIVEN,
+        file_upload_deny: Any = NOT_GIVEN,
+        file_download_max_bytes: Any = NOT_GIVEN,
     ) -> _C:
         """A derived client with some settings replaced; it shares the connection pool.
 
@@ -408,6 +423,8 @@ class BaseClient:
         pool: the copy gets its own, which only closing the copy closes. If anything raises,
         nothing the call made (pool, telemetry queue) outlives it.
         """
+        from composio._ops.auto_files import file_policy
+
         old = self._built.config
         new_base = old.base_url if base_url is NOT_GIVEN else validate_base_url(base_url)
         new_verify = old.verify if verify is NOT_GIVEN else _check_verify(verify)
@@ -449,6 +466,9 @@ class BaseClient:
             custom_tools=old.custom_tools
             if custom_tools is NOT_GIVEN
             else check_custom_tools(custom_tools, type(self).__name__, self._asynchronous),
+            files=file_policy(
+                old.files, auto_files, file_download_dir, file_upload_deny, file_download_max_bytes
+            ),
         )
         runtime = self._runtime
         transport = runtime.transport
@@ -657,6 +677,8 @@ class Composio(ResourceProperties, BaseClient):
                     try:
                         if isinstance(step, LocalCall):
                             result = self._run_local(step)
+                        elif isinstance(step, Blocking):
+                            result = self._run_blocking(step.fn, *step.args)
                         else:
                             result = self._run(step)
                     except ComposioError as exc:

@@ -19,6 +19,7 @@ from composio._value import Value
 from composio.errors import ValidationError
 
 if TYPE_CHECKING:
+    from composio._ops.auto_files import FilePolicy
     from composio.custom_tools import CustomTool
     from composio.headers import Layer
     from composio.pipeline import Middleware
@@ -151,6 +152,7 @@ class ClientConfig(Value):
         "blocked_plugins",
         "custom_tools",
         "default_headers",
+        "files",
         "max_retries",
         "middlewares",
         "plugins",
@@ -179,6 +181,9 @@ class ClientConfig(Value):
     toolkit_versions: Mapping[str, str]
     #: upper-cased slug -> ``CustomTool`` (``custom_tools=``), read-only
     custom_tools: Mapping[str, CustomTool]
+    #: ``auto_files``, ``file_download_dir``, ``file_upload_deny``,
+    #: ``file_download_max_bytes`` (SPEC §18), validated
+    files: FilePolicy
 
     def __init__(
         self,
@@ -198,7 +203,12 @@ class ClientConfig(Value):
         blocked_plugins: frozenset[str],
         toolkit_versions: Mapping[str, str] = _NO_PINS,
         custom_tools: Mapping[str, CustomTool] = _NO_CUSTOM_TOOLS,
+        files: FilePolicy | None = None,
     ) -> None:
+        if files is None:
+            from composio._ops.auto_files import FILES_OFF
+
+            files = FILES_OFF
         values = locals()
         for name in self.__slots__:
             object.__setattr__(self, name, values[name])

@@ -6,6 +6,7 @@ through the ``composio`` entry-point group, or passed as ``Composio(plugins=[...
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -114,5 +115,22 @@ def composio_tool_schema(tool: str, toolkit: str, schema: Tool) -> Tool | None:
     ``tool``, ``toolkit``: as above; ``schema``: the :class:`~composio.models.Tool` -- return
     ``dataclasses.replace(schema, description=..., input_parameters=...)`` (same slug) or
     ``None``. Runs after the call's ``schema_modifier`` modifiers.
+    """
+    raise NotImplementedError
+
+
+@hookspec
+def composio_before_file_upload(
+    tool: str, toolkit: str, argument: str, path: str
+) -> str | os.PathLike[str] | bool | None:
+    """Approve, refuse or rewrite a local file about to be uploaded for a tool argument
+    (``auto_files=True``, SPEC §18); runs on every such file, after the ``before_execute``
+    hooks, and before the sensitive-path check -- which the path it returns must pass too.
+
+    ``tool``, ``toolkit``: as above; ``argument``: where the path is in the arguments
+    (``"file"``, ``"attachments[1]"``); ``path``: the local path as given (or as the previous
+    plugin rewrote it). Return ``False`` to refuse the upload (the execution fails naming the
+    plugin and the argument, nothing is read or sent), a new path to upload instead, or
+    ``None`` (or ``True``) to leave it as it is.
     """
     raise NotImplementedError

@@ -24,6 +24,7 @@ naming it, so the one execution fails and nothing else.
 from __future__ import annotations
 
 import dataclasses
+import os
 import inspect
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ __all__ = [
     "ToolHooks",
     "after_execute",
     "apply_after",
+    "apply_before_upload",
     "apply_before",
     "apply_schema",
     "before_execute",
@@ -320,15 +322,18 @@ class ToolHooks:
     the previous one's output. Built once per client build (the plugin set is fixed then).
     """
 
-    __slots__ = ("after", "before", "schema")
+    __slots__ = ("after", "before", "schema", "upload")
 
     before: tuple[tuple[str, Any], ...]
     after: tuple[tuple[str, Any], ...]
     schema: tuple[tuple[str, Any], ...]
+    #: ``composio_before_file_upload`` (``auto_files``, SPEC §18), chained the same way
+    upload: tuple[tuple[str, Any], ...]
 
     def __init__(self, pm: pluggy.PluginManager | None) -> None:
         for attr, kind in (("before", _BEFORE), ("after", _AFTER), ("schema", _SCHEMA)):
             object.__setattr__(self, attr, _callers(pm, kind.hook))
+        object.__setattr__(self, "upload", _callers(pm, "composio_before_file_upload"))
 
     def __bool__(self) -> bool:
         """Whether any plugin implements a tool hook (else no toolkit lookup is needed)."""
@@ -387,6 +392,36 @@ def _apply(
             for out in outs:  # pluggy drops None ("unchanged"); one plugin, one result
                 value = check(out, who, tool)
     return value
+
+
+def apply_before_upload(
+    hooks: ToolHooks | None, tool: str, toolkit: str, argument: str, path: str
+) -> str:
+    """The plugins' ``composio_before_file_upload``, chained: the path to upload, or a
+    :class:`~composio.errors.ValidationError` naming the plugin that refused (``False``) and
+    the argument; a plugin that raises or returns something else fails the same way as the
+    other tool hooks (naming it)."""
+    if hooks is None:
+        return path
+    for who, caller in hooks.upload:
+        try:
+            outs = caller(tool=tool, toolkit=toolkit, argument=argument, path=path)
+        except Exception as exc:
+            raise _raised(who, tool, exc) from exc
+        for out in outs:  # pluggy drops None ("unchanged"); one plugin, one result
+            if out is False:
+                raise ValidationError(
+                    f"{who} refused to upload the file given in argument {argument!r} of "
+                    f"tool {tool!r}; nothing was read or sent."
+                )
+            if out is True:
+                continue
+            if isinstance(out, os.PathLike):
+                out = os.fspath(out)
+            if not isinstance(out, str) or not out.strip():
+                raise _wrong_type(who, tool, out, "path (str), False or None")
+            path = out
+    return path
 
 
 def _raised(who: str, tool: str, exc: Exception) -> ComposioError:

@@ -21,7 +21,7 @@ from composio.headers import Headers, Layer
 if TYPE_CHECKING:
     import requests
 
-    from composio._external import FileBody
+    from composio._external import FileBody, FileSink
     from composio.config import Timeout
 
 __all__ = [
@@ -103,7 +103,7 @@ class CallContext:
 class Request:
     """One outgoing call. ``headers`` belongs to this call alone and may be changed freely."""
 
-    __slots__ = ("content", "context", "headers", "json", "method", "params", "url")
+    __slots__ = ("content", "context", "headers", "json", "method", "params", "sink", "url")
 
     def __init__(
         self,
@@ -115,6 +115,7 @@ class Request:
         json: object = None,
         headers: Headers | None = None,
         content: bytes | FileBody | None = None,
+        sink: FileSink | None = None,
     ) -> None:
         self.method = method
         self.url = url
@@ -123,6 +124,9 @@ class Request:
         #: a raw body (``files.upload``'s PUT; a file streamed from disk, ``composio._external``);
         #: when set, ``json`` is not used
         self.content = content
+        #: where a 2xx answer's body goes instead of memory (a download streamed to disk,
+        #: ``composio._external.FileSink``); only requests to other origins have one
+        self.sink = sink
         self.headers = headers if headers is not None else Headers()
         self.context = context
 

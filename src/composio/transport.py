@@ -264,6 +264,9 @@ class RequestsTransport:
     ) -> bytes:
         stream = raw.raw
         chunks: list[bytes] = []
+        # a download's 2xx body goes to disk, slice by slice (composio._external.FileSink)
+        sink = request.sink if 200 <= raw.status_code < 300 else None
+        keep = chunks.append if sink is None else sink.write
         try:
             while True:
                 if time.monotonic() > deadline:
@@ -272,7 +275,7 @@ class RequestsTransport:
                 chunk = stream.read1(_READ_SLICE, decode_content=True)
                 if not chunk:
                     break
-                chunks.append(chunk)
+                keep(chunk)
         except u3ex.ReadTimeoutError as exc:
             raw.close()  # half-read: never back into the pool as it is
             raise _read_timeout(request, url, "reading the body", exc) from None

@@ -37,23 +37,27 @@ either way.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from composio._local_call import LocalCall, LocalResponse
 from composio._operation import CallOptions, Flow, Operation, PageData, call_options
 from composio._ops._encode import page_operation, params, parse, q_str, slug_path
+from composio._ops.auto_files import download_results, has_downloads, upload_arguments
 from composio._ops.tools import execute_tool, judge, retrieve_tool
 from composio._sentinel import NOT_GIVEN
 from composio._untrusted import UntrustedJSONError, checked_result, json_value
 from composio.errors import (
+    APIError,
     BadRequestError,
+    ClientClosedError,
     ComposioError,
     NotFoundError,
     ToolExecutionError,
     UnprocessableEntityError,
     ValidationError,
 )
-from composio.models import ConnectedAccount, ToolExecution, ToolRouterExecution
+from composio.models import ConnectedAccount, Tool, ToolExecution, ToolRouterExecution
 from composio.modifiers import ExecuteRequest, Modifier, apply_after, apply_before, toolkit_of
 
 if TYPE_CHECKING:
@@ -173,6 +177,20 @@ def run_tool(
 
     custom = env.custom_tool(slug) if router is None else None
     hooks = env.hooks
+    files = env.files
+    # auto_files (SPEC §18): the tool's schema says which arguments and result fields are
+    # files; it also gives the toolkit (learnt, so step 2 asks nothing more)
+    schema: Tool | None = None
+    if files is not None and files.enabled and custom is None and router is None:
+        try:
+            schema = yield retrieve_tool(
+                slug, extra_headers=extra_headers, timeout=timeout, name=name
+            )
+        except NotFoundError:
+            if answer:
+                return unknown_tool(slug)
+            raise
+        env.toolkits.learn(schema.slug, toolkit_of(schema).lower())
     toolkit = ""
     if router is not None and router.meta:
         toolkit = META_TOOLKIT
@@ -204,8 +222,25 @@ def run_tool(
             return error_result(exc.message)
         raise
 
-    def after(result: ToolExecution) -> ToolExecution:
-        result = exit_check(slug, result)
+    if schema is not None:  # step 3b: local paths in file arguments uploaded (auto_files)
+        assert files is not None
+        kit = toolkit or toolkit_of(schema).lower()
+        options = call_options(extra_headers, timeout)
+        try:
+            uploaded = yield from upload_arguments(
+                hooks, files, schema, kit, request.arguments, options, where
+            )
+        except (APIError, ClientClosedError):
+            raise  # the API or storage failed: nothing the model can fix
+        except ComposioError as exc:  # refused: a path, a plugin, an unreadable file
+            if answer:
+                return error_result(exc.message)
+            raise
+        request = replace(request, arguments=uploaded)
+    downloads = schema is not None and has_downloads(schema)
+    held = False
+
+    def after_hooks(result: ToolExecution) -> ToolExecution:
         try:
             return apply_after(hooks, modifiers, slug, toolkit, result)
         except ComposioError as exc:
@@ -213,20 +248,26 @@ def run_tool(
                 return error_result(exc.message)
             raise
 
+    def after(result: ToolExecution) -> ToolExecution:
+        nonlocal held
+        result = exit_check(slug, result)
+        if downloads and result.successful:
+            held = True  # its files are downloaded first (step 5b), then the hooks run
+            return result
+        return after_hooks(result)
+
     try:
-        return (
-            yield from _run(
-                env,
-                slug,
-                custom,
-                router,
-                request,
-                name,
-                extra_headers,
-                timeout,
-                raise_on_error,
-                after,
-            )
+        result = yield from _run(
+            env,
+            slug,
+            custom,
+            router,
+            request,
+            name,
+            extra_headers,
+            timeout,
+            raise_on_error,
+            after,
         )
     except NotFoundError:
         if answer:
@@ -240,6 +281,13 @@ def run_tool(
         if answer:
             return after(error_result(exc.message))
         raise
+    if not held:
+        return result
+    # step 5b: files in the result downloaded (auto_files); a failure is raised either way
+    assert files is not None and schema is not None
+    options = call_options(extra_headers, timeout)
+    result = yield from download_results(files, schema, result, options, name)
+    return _judged(result, slug, raise_on_error, after_hooks)
 
 
 def _toolkit(

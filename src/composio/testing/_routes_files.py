@@ -9,13 +9,15 @@ kept (``server.uploaded_files``) so a test can prove nothing leaked.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from composio.testing._routes_tools import find_tool, find_toolkit
+from composio.testing.catalog import ToolFailure
 from composio.testing._routing import Ctx, Reply, Router, paginate, required_text
 from composio.testing._state import StoredFile, nano
 
-__all__ = ["router"]
+__all__ = ["file_executors", "router"]
 
 router = Router()
 
@@ -126,3 +128,41 @@ def get_upload(ctx: Ctx) -> Reply:
 
 def _plain(status: int, text: str) -> Reply:
     return Reply(status, raw=text.encode(), headers={"Content-Type": "text/plain"})
+
+
+# -- the catalog's file tools (SPEC §18), run against this server's storage -----------------
+def file_executors(owner: Any) -> Mapping[str, Callable[[Mapping[str, Any]], dict[str, Any]]]:
+    """``TEXT_FILE_DIGEST`` reads a stored file by its ``s3key``; ``TEXT_MAKE_FILE`` stores a
+    new one and answers where to download it (an upload URL's twin on ``alt_url``)."""
+
+    def digest(args: Mapping[str, Any]) -> dict[str, Any]:
+        ref = args.get("file")
+        key = ref.get("s3key") if isinstance(ref, Mapping) else None
+        store = owner._store
+        with store.lock:
+            stored = store.files.get(key) if isinstance(key, str) else None
+            if stored is None or stored.data is None:
+                raise ToolFailure(
+                    f"argument 'file' must be an uploaded file's reference, got {ref!r:.80}"
+                )
+            data, name = stored.data, stored.filename
+        md5 = hashlib.md5(data, usedforsecurity=False).hexdigest()
+        return {"name": name, "size": len(data), "md5": md5}
+
+    def make(args: Mapping[str, Any]) -> dict[str, Any]:
+        text, repeat = args.get("text"), args.get("repeat", 1)
+        name = args.get("filename", "made.txt")
+        if not isinstance(text, str) or not isinstance(name, str):
+            raise ToolFailure("arguments 'text' and 'filename' must be strings")
+        if isinstance(repeat, bool) or not isinstance(repeat, int) or not 0 <= repeat <= 1 << 20:
+            raise ToolFailure("argument 'repeat' must be an integer from 0 to 1048576")
+        data = text.encode() * repeat
+        key = nano("dl_", 20)
+        md5 = hashlib.md5(data, usedforsecurity=False).hexdigest()
+        store = owner._store
+        with store.lock:
+            store.files[key] = StoredFile(key, "text", "TEXT_MAKE_FILE", name, "text/plain", md5, data)
+        url = f"{owner.alt_url}/_local/uploads/{key}"
+        return {"file": {"name": name, "mimetype": "text/plain", "s3url": url}}
+
+    return {"TEXT_FILE_DIGEST": digest, "TEXT_MAKE_FILE": make}

@@ -95,7 +95,7 @@ TOOLKITS: list[dict[str, Any]] = [
     _toolkit("github", "GitHub", "Repositories, issues and pull requests.", "developer-tools", 6),
     _toolkit("gmail", "Gmail", "Send and read email.", "productivity", 5),
     _toolkit("slack", "Slack", "Post and read messages.", "communication", 5),
-    _toolkit("text", "Text", "Deterministic text utilities (runnable locally).", "utilities", 4),
+    _toolkit("text", "Text", "Deterministic text utilities (runnable locally).", "utilities", 6),
     _toolkit("math", "Math", "Deterministic arithmetic (runnable locally).", "utilities", 4),
 ]
 
@@ -301,6 +301,64 @@ TOOLS: list[dict[str, Any]] = [
 ]
 
 
+def _file_ref(mark: str, url_field: str) -> dict[str, Any]:
+    """A file as Composio's tool schemas describe one: ``file_uploadable`` in arguments
+    (``s3key``: the key ``files.upload`` returned), ``file_downloadable`` in results
+    (``s3url``: where to GET it)."""
+    return {
+        "type": "object",
+        "description": "A file.",
+        mark: True,
+        "properties": {
+            "name": {"type": "string"},
+            "mimetype": {"type": "string"},
+            url_field: {"type": "string"},
+        },
+        "required": ["name", "mimetype", url_field],
+    }
+
+
+def _answer(data: Mapping[str, Any]) -> dict[str, Any]:
+    """``output_parameters`` as the API writes them: the whole answer, ``data`` inside."""
+    return {
+        "type": "object",
+        "properties": {
+            "data": {"type": "object", "properties": dict(data)},
+            "successful": {"type": "boolean"},
+            "error": {"type": "string"},
+        },
+    }
+
+
+# Two tools with files, run by the server against its own file storage (``_routes_files``):
+# an argument to upload, a result to download (SPEC §18, ``auto_files``).
+_DIGEST = _tool(
+    "text",
+    "TEXT_FILE_DIGEST",
+    "File digest",
+    "Read an uploaded file: its name, size, MD5 and number of lines.",
+    {"file": {**_file_ref("file_uploadable", "s3key"), "_required": True}},
+    ["files"],
+)
+_DIGEST["output_parameters"] = _answer(
+    {k: {"type": t} for k, t in (("name", "string"), ("size", "integer"), ("md5", "string"))}
+)
+_MAKE = _tool(
+    "text",
+    "TEXT_MAKE_FILE",
+    "Make file",
+    "Write a text (repeated) into a new file and answer it as a file to download.",
+    {
+        "text": _s("Content"),
+        "filename": _s("The file's name", False),
+        "repeat": {"type": "integer", "description": "How many times", "_required": False},
+    },
+    ["files"],
+)
+_MAKE["output_parameters"] = _answer({"file": _file_ref("file_downloadable", "s3url")})
+TOOLS += [_DIGEST, _MAKE]
+
+
 class ToolFailure(Exception):
     """Raised by an executor: the tool ran and failed (``successful: false``)."""
 
@@ -338,10 +396,15 @@ EXECUTORS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
 }
 
 
-def run_tool(slug: str, args: Mapping[str, Any]) -> dict[str, Any]:
+def run_tool(
+    slug: str,
+    args: Mapping[str, Any],
+    stateful: Mapping[str, Callable[[Mapping[str, Any]], dict[str, Any]]] | None = None,
+) -> dict[str, Any]:
     """Run a catalog tool: the spec's execute answer (``data``, ``error``, ``successful``,
-    ``log_id``). A tool with no local executor reports success and that nothing ran."""
-    executor = EXECUTORS.get(slug)
+    ``log_id``). A tool with no local executor reports success and that nothing ran.
+    ``stateful``: executors bound to a server's state (its file storage)."""
+    executor = EXECUTORS.get(slug) or (stateful or {}).get(slug)
     if executor is None:
         result: dict[str, Any] = {
             "data": {"message": f"{slug} is a catalog-only tool: nothing ran"},

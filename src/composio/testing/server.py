@@ -45,6 +45,7 @@ from composio.testing._routing import (
     api_version_of,
     canonical_path,
 )
+from composio.testing._routes_files import file_executors
 from composio.testing._state import Store
 from composio.testing._webhooks_sender import Delivery, deliver_trigger_event
 from composio.testing.catalog import run_tool
@@ -391,7 +392,7 @@ class LocalServer:
             if done is not None:
                 return done
         args = body.get("arguments") or {}
-        result = run_tool(slug, args)
+        result = run_tool(slug, args, file_executors(self))
         self._record_execution(
             slug,
             args,

@@ -1,0 +1,416 @@
+"""Files in tool arguments and results (``auto_files=True``, SPEC §18): the rules, once.
+
+Only the one execution path (:func:`composio._ops.execution.run_tool`) calls this module, so
+every API execution -- ``tools.execute``, each call of ``handle_tool_calls``, the framework
+providers and MCP server that run through it -- gets the same treatment, and nothing else
+reads a local file because a server or a model named it.
+
+* **Uploads.** An argument the tool's ``input_parameters`` mark ``file_uploadable`` whose
+  value is a string is a local path. The plugins' ``composio_before_file_upload`` may refuse
+  or rewrite it; then the path (after the hooks: a plugin cannot rewrite into a forbidden
+  place) must not resolve, symlinks followed and ``..`` collapsed, into a sensitive place
+  (:data:`SENSITIVE_DIRS`, ``.env`` files, ``file_upload_deny``) and must be a regular
+  file. The resolved file is what is opened (and checked to be the one inspected), hashed
+  and streamed by ``files.upload``'s own flow (:mod:`composio._ops.files`): same request,
+  same stripped-header PUT through :mod:`composio._external`. The value becomes the file
+  reference (``{"name", "mimetype", "s3key"}``). A refusal is a
+  :class:`~composio.errors.ValidationError` naming the argument, raised before any byte is
+  read or any request sent.
+* **Downloads.** A field of a successful result the tool's ``output_parameters`` mark
+  ``file_downloadable`` (``{"name", "mimetype", "s3url"}``) is fetched by a GET through
+  :mod:`composio._external` (none of the SDK's headers, redirects by §8, no http under an
+  https API), its body streamed into a new file of ``file_download_dir`` (a
+  :class:`~composio._external.FileSink`, at most ``file_download_max_bytes``), and the
+  field becomes the local path. The server's file name is reduced to a bare name (no
+  directory part, no leading dot, no control character) and the file is created with
+  ``O_EXCL | O_NOFOLLOW``: nothing is written outside the directory or over an existing file.
+
+Schemas are walked through ``properties``, ``items`` and ``anyOf``/``oneOf``/``allOf``;
+``$ref`` is not followed (the API inlines its tool schemas).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import mimetypes
+import os
+import stat
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from composio._external import FileSink
+from composio._operation import Blocking, CallOptions, ExternalOperation, Flow
+from composio._ops._encode import _shape_error
+from composio._ops.files import Source, _upload, read_source
+from composio._sentinel import NOT_GIVEN
+from composio._value import Value
+from composio._wire import server_url
+from composio.errors import APIError, ValidationError
+from composio.modifiers import apply_before_upload
+
+if TYPE_CHECKING:
+    from composio.models import Tool, ToolExecution
+    from composio.modifiers import ToolHooks
+    from composio.pipeline import Response
+
+__all__ = [
+    "FILES_OFF",
+    "SENSITIVE_DIRS",
+    "FilePolicy",
+    "download_results",
+    "file_policy",
+    "has_downloads",
+    "refusal",
+    "safe_name",
+    "upload_arguments",
+]
+
+#: Directories no automatic upload may read from (``~`` is the user's home), whatever the
+#: path given: checked on the path as given and as resolved, against each directory as
+#: written and as resolved (``/etc`` is a symlink on some systems).
+SENSITIVE_DIRS = ("~/.ssh", "~/.aws", "~/.config/gcloud", "/etc", "/proc", "/sys")
+#: The default ``file_download_max_bytes``: 1 GiB.
+DEFAULT_MAX_DOWNLOAD = 1 << 30
+#: Where downloads go when ``file_download_dir`` is not given (created 0700 on first use).
+DEFAULT_DOWNLOAD_DIR = "~/.composio/files"
+_MAX_NAME = 120
+_MAX_DEPTH = 32
+_UPLOADABLE = "file_uploadable"
+_DOWNLOADABLE = "file_downloadable"
+
+
+class FilePolicy(Value):
+    """The client's ``auto_files`` settings, validated (one per client build)."""
+
+    __slots__ = ("deny", "download_dir", "enabled", "max_download")
+
+    enabled: bool
+    download_dir: str | None
+    deny: tuple[str, ...]
+    max_download: int
+
+    def __init__(
+        self, enabled: bool, download_dir: str | None, deny: tuple[str, ...], max_download: int
+    ) -> None:
+        object.__setattr__(self, "enabled", enabled)
+        object.__setattr__(self, "download_dir", download_dir)
+        object.__setattr__(self, "deny", deny)
+        object.__setattr__(self, "max_download", max_download)
+
+
+FILES_OFF = FilePolicy(False, None, (), DEFAULT_MAX_DOWNLOAD)
+
+
+def file_policy(
+    old: FilePolicy,
+    auto_files: Any = NOT_GIVEN,
+    file_download_dir: Any = NOT_GIVEN,
+    file_upload_deny: Any = NOT_GIVEN,
+    file_download_max_bytes: Any = NOT_GIVEN,
+) -> FilePolicy:
+    """``old`` with the keywords given replaced, each checked (``with_options`` keeps the
+    rest, SPEC §12.10)."""
+    enabled = old.enabled
+    if auto_files is not NOT_GIVEN:
+        if not isinstance(auto_files, bool):
+            raise ValidationError("auto_files must be True or False.")
+        enabled = auto_files
+    directory = old.download_dir
+    if file_download_dir is not NOT_GIVEN:
+        if file_download_dir is None:
+            directory = None
+        elif isinstance(file_download_dir, (str, os.PathLike)) and os.fspath(file_download_dir):
+            directory = os.path.abspath(os.path.expanduser(os.fspath(file_download_dir)))
+        else:
+            raise ValidationError("file_download_dir must be a directory path (str) or None.")
+    deny = old.deny
+    if file_upload_deny is not NOT_GIVEN:
+        deny = _deny_list(file_upload_deny)
+    limit = old.max_download
+    if file_download_max_bytes is not NOT_GIVEN:
+        value = file_download_max_bytes
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValidationError("file_download_max_bytes must be an int >= 1 (bytes).")
+        limit = value
+    return FilePolicy(enabled, directory, deny, limit)
+
+
+def _deny_list(value: object) -> tuple[str, ...]:
+    if isinstance(value, (str, bytes, os.PathLike)) or not isinstance(value, Sequence):
+        raise ValidationError(
+            "file_upload_deny must be a list of paths ('~/secrets', '/srv/keys') or file "
+            "name patterns ('*.pem', 'id_*')."
+        )
+    out = []
+    for entry in value:
+        if not isinstance(entry, (str, os.PathLike)) or not os.fspath(entry).strip():
+            raise ValidationError(
+                f"file_upload_deny: {entry!r:.60} is not a path or a file name pattern (str)."
+            )
+        out.append(os.fspath(entry))
+    return tuple(out)
+
+
+# -- the sensitive-path rule ------------------------------------------------------------------
+def _is_pattern(entry: str) -> bool:
+    """A deny entry without a directory part is a file-name pattern, else a path."""
+    return "/" not in entry and os.sep not in entry and not entry.startswith("~")
+
+
+def _inside(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def refusal(path: str, policy: FilePolicy) -> str | None:
+    """Why ``path`` must not be uploaded, or ``None``. Blocking (resolves symlinks)."""
+    given = os.path.abspath(os.path.expanduser(path))
+    real = os.path.realpath(given)
+    roots = [(d, False) for d in SENSITIVE_DIRS] + [
+        (e, True) for e in policy.deny if not _is_pattern(e)
+    ]
+    patterns = [e for e in policy.deny if _is_pattern(e)]
+    for candidate in dict.fromkeys((given, real)):
+        how = "is" if candidate == given else f"resolves (symlinks followed) to {real!r}, which is"
+        for root, configured in roots:
+            expanded = os.path.abspath(os.path.expanduser(root))
+            for form in dict.fromkeys((expanded, os.path.realpath(expanded))):
+                if _inside(candidate, form):
+                    where = "file_upload_deny entry" if configured else "sensitive location"
+                    return f"it {how} inside {root!r} (a {where})"
+        base = os.path.basename(candidate)
+        if base == ".env" or base.startswith(".env."):
+            return f"it {how} a .env file (environment secrets)"
+        parts = candidate.split(os.sep)
+        for pattern in patterns:
+            if any(fnmatch.fnmatch(part, pattern) for part in parts if part):
+                return f"it {how} matched by the file_upload_deny pattern {pattern!r}"
+    return None
+
+
+# -- schemas ---------------------------------------------------------------------------------
+def _marks(schema: object, flag: str, depth: int = 0) -> bool:
+    """Whether ``schema`` marks anything ``flag`` (a cheap test before walking a value)."""
+    if depth > _MAX_DEPTH:
+        return False
+    if isinstance(schema, Mapping):
+        if schema.get(flag) is True:
+            return True
+        return any(_marks(v, flag, depth + 1) for v in schema.values())
+    if isinstance(schema, list):
+        return any(_marks(v, flag, depth + 1) for v in schema)
+    return False
+
+
+def _found(
+    schema: object, value: Any, flag: str, path: tuple[str | int, ...] = ()
+) -> Iterator[tuple[tuple[str | int, ...], Any]]:
+    """``(path, value)`` of every part of ``value`` that ``schema`` marks ``flag``."""
+    if not isinstance(schema, Mapping) or len(path) > _MAX_DEPTH:
+        return
+    if schema.get(flag) is True:
+        yield path, value
+        return
+    for key in ("anyOf", "oneOf", "allOf"):
+        variants = schema.get(key)
+        if isinstance(variants, list):
+            for variant in variants:
+                yield from _found(variant, value, flag, path)
+    properties = schema.get("properties")
+    if isinstance(value, Mapping) and isinstance(properties, Mapping):
+        for name, item in value.items():
+            yield from _found(properties.get(name), item, flag, (*path, name))
+    items = schema.get("items")
+    if isinstance(value, list) and isinstance(items, Mapping):
+        for i, item in enumerate(value):
+            yield from _found(items, item, flag, (*path, i))
+
+
+def _marked(schema: object, value: Any, flag: str) -> dict[tuple[str | int, ...], Any]:
+    return dict(_found(schema, value, flag))  # a path two variants mark: once
+
+
+def _label(path: tuple[str | int, ...]) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out
+
+
+def _put(value: Any, path: tuple[str | int, ...], new: Any) -> Any:
+    """``value`` with the part at ``path`` replaced (copies along the path only)."""
+    if not path:
+        return new
+    head, rest = path[0], path[1:]
+    copy: Any = list(value) if isinstance(value, list) else dict(value)
+    copy[head] = _put(value[head], rest, new)
+    return copy
+
+
+def _data_schema(output: Mapping[str, Any] | None) -> object:
+    """The schema of a result's ``data``: the API's ``output_parameters`` describe the whole
+    answer (``data``, ``successful``, ``error``); a schema without ``data`` describes it."""
+    if not isinstance(output, Mapping):
+        return None
+    properties = output.get("properties")
+    if isinstance(properties, Mapping) and isinstance(properties.get("data"), Mapping):
+        return properties["data"]
+    return output
+
+
+def has_downloads(tool: Tool) -> bool:
+    return _marks(tool.output_parameters, _DOWNLOADABLE)
+
+
+# -- uploads ---------------------------------------------------------------------------------
+def upload_arguments(
+    hooks: ToolHooks,
+    policy: FilePolicy,
+    tool: Tool,
+    toolkit: str,
+    arguments: Mapping[str, Any],
+    options: CallOptions,
+    where: str,
+) -> Flow[dict[str, Any]]:
+    """``arguments`` with each local path in a ``file_uploadable`` argument uploaded and
+    replaced by its file reference. ``where`` prefixes errors (``tools.execute('X')``)."""
+    out = dict(arguments)
+    for path, value in _marked(tool.input_parameters, arguments, _UPLOADABLE).items():
+        if not isinstance(value, str) or not path:
+            continue  # a file reference already (or null): sent as it is
+        argument = _label(path)
+        chosen = apply_before_upload(hooks, tool.slug, toolkit, argument, value)
+        source: Source = yield Blocking(_open_upload, chosen, policy, f"{where}: argument {argument!r}")
+        with source:  # closes the file, also when the flow is closed half-way
+            ref = yield from _upload(source, toolkit, tool.slug, options)
+        out = _put(out, path, ref.as_tool_argument())
+    return out
+
+
+def _open_upload(path: str, policy: FilePolicy, where: str) -> Source:
+    """Check, open and hash the file to upload (blocking: a worker thread on the async
+    client). The file opened is the resolved path, and it must still be the file that was
+    checked once open (a symlink swapped in between is caught)."""
+    shown = f"{path!r:.200}"
+    why = refusal(path, policy)
+    if why is not None:
+        raise ValidationError(
+            f"{where}: refused to upload {shown}: {why}. Nothing was read or sent; give "
+            "the path of a file meant to be shared."
+        )
+    real = os.path.realpath(os.path.abspath(os.path.expanduser(path)))
+    try:
+        checked = os.stat(real)
+    except OSError as exc:
+        raise ValidationError(
+            f"{where}: cannot upload {shown}: {exc.strerror or type(exc).__name__}."
+        ) from None
+    if not stat.S_ISREG(checked.st_mode):
+        raise ValidationError(
+            f"{where}: refused to upload {shown}: it is not a regular file (a directory, "
+            "device or pipe)."
+        )
+    try:
+        source = read_source(real, mimetypes.guess_type(real)[0])
+    except ValidationError as exc:
+        raise ValidationError(f"{where}: {exc.message}") from None
+    opened = source.body.stat() if not isinstance(source.body, bytes) else None
+    if opened is None or (opened.st_dev, opened.st_ino) != (checked.st_dev, checked.st_ino):
+        source.__exit__()
+        raise ValidationError(
+            f"{where}: refused to upload {shown}: it changed between the check and the "
+            "read (a symlink swapped in?). Nothing was sent."
+        )
+    return source
+
+
+# -- downloads -------------------------------------------------------------------------------
+def safe_name(name: object) -> str:
+    """A server-given file name as a bare, visible name: no directory part (``/`` or
+    ``\\``), no leading dot (no ``..``, no hidden file), no control or reserved character,
+    at most 120 characters (the extension kept); ``download`` when nothing is left."""
+    text = name if isinstance(name, str) else ""
+    text = text.replace("\\", "/").rsplit("/", 1)[-1]
+    text = "".join(c for c in text if c.isprintable() and c not in '<>:"|?*')
+    text = text.strip().lstrip(".").strip()
+    if len(text) > _MAX_NAME:
+        stem, ext = os.path.splitext(text)
+        ext = ext[:20]
+        text = stem[: _MAX_NAME - len(ext)] + ext
+    return text or "download"
+
+
+def _create_download(policy: FilePolicy, name: object) -> tuple[FileSink, str]:
+    """A new file for a download in the download directory (created 0700 if missing):
+    exclusive, never following a symlink, never replacing a file (``name (1).ext`` ...)."""
+    directory = policy.download_dir or os.path.expanduser(DEFAULT_DOWNLOAD_DIR)
+    try:
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+    except OSError as exc:
+        raise ValidationError(
+            f"file_download_dir {directory!r} cannot be created: "
+            f"{exc.strerror or type(exc).__name__}."
+        ) from None
+    base = safe_name(name)
+    stem, ext = os.path.splitext(base)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    flags |= getattr(os, "O_BINARY", 0)
+    for n in range(1000):
+        candidate = base if n == 0 else f"{stem} ({n}){ext}"
+        full = os.path.join(directory, candidate)
+        assert os.path.dirname(full) == directory.rstrip(os.sep) or directory == os.sep
+        try:
+            fd = os.open(full, flags, 0o600)
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise ValidationError(
+                f"cannot create {full!r} for a download: {exc.strerror or type(exc).__name__}."
+            ) from None
+        return FileSink(os.fdopen(fd, "wb"), policy.max_download, repr(candidate)), full
+    raise ValidationError(f"{directory!r} already holds 1000 files named like {base!r}.")
+
+
+def _saved(response: Response) -> None:
+    """Storage answers the bytes (already in the sink) with a 2xx; a 3xx left unfollowed
+    (§8) is not the file."""
+    if not 200 <= response.status_code < 300:
+        raise _shape_error(response, f"is a {response.status_code}, not the file")
+
+
+def download_results(
+    policy: FilePolicy, tool: Tool, result: ToolExecution, options: CallOptions, name: str
+) -> Flow[ToolExecution]:
+    """``result`` with each ``file_downloadable`` field of its data saved to disk and
+    replaced by the local path; a failed download removes its partial file and raises."""
+    data = result.data
+    for path, ref in _marked(_data_schema(tool.output_parameters), data, _DOWNLOADABLE).items():
+        if not path or not isinstance(ref, Mapping) or not isinstance(ref.get("s3url"), str):
+            continue
+        try:
+            url = server_url(ref["s3url"])
+        except ValueError as bad:
+            raise APIError(
+                f"{name}: tool {tool.slug!r} answered a file to download at "
+                f"{_label(path)!r} whose URL {bad}; nothing was downloaded.",
+                request=None,
+            ) from None
+        sink, local = yield Blocking(_create_download, policy, ref.get("name"))
+        try:
+            yield ExternalOperation(
+                name, "GET", url, _saved, content=None, headers={}, options=options, sink=sink
+            )
+        except BaseException:
+            sink.close()  # a close and an unlink: nothing to wait on, also when cancelled
+            _remove(local)
+            raise
+        sink.close()
+        data = _put(data, path, local)
+    return replace(result, data=data) if data is not result.data else result
+
+
+def _remove(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
