@@ -36,11 +36,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "API_PREFIX",
+    "Blocking",
     "CallOptions",
     "Flow",
     "Operation",
     "PageData",
-    "Blocking",
     "Sleep",
     "call_options",
     "flow_name",

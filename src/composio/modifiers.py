@@ -24,8 +24,8 @@ naming it, so the one execution fails and nothing else.
 from __future__ import annotations
 
 import dataclasses
-import os
 import inspect
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
@@ -43,8 +43,8 @@ __all__ = [
     "ToolHooks",
     "after_execute",
     "apply_after",
-    "apply_before_upload",
     "apply_before",
+    "apply_before_upload",
     "apply_schema",
     "before_execute",
     "check_modifiers",

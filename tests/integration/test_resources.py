@@ -66,13 +66,13 @@ def test_get_unknown_slug_raises_not_found_naming_it(client: Composio) -> None:
 def test_get_named_tools_in_callers_order_across_pages(
     sentinel_server: LocalServer, client: Composio
 ) -> None:
-    every = [t["slug"] for t in reversed(TOOLS)]  # 24 slugs: more than one default page
+    every = [t["slug"] for t in reversed(TOOLS)]  # 26 slugs: more than one default page
     wrapped = client.tools.get("a", tools=every)
     assert [w["function"]["name"] for w in wrapped] == every
     (req,) = sentinel_server.requests
     assert req.query == {
         "tool_slugs": [",".join(every)],
-        "limit": ["24"],
+        "limit": [str(len(TOOLS))],
         "toolkit_versions": ["latest"],
     }
 
@@ -140,6 +140,8 @@ def test_get_uses_the_clients_provider_and_sends_its_name(sentinel_server: Local
             "TEXT_REVERSE",
             "TEXT_WORD_COUNT",
             "TEXT_CONCAT",
+            "TEXT_FILE_DIGEST",
+            "TEXT_MAKE_FILE",
         ]
     assert sentinel_server.requests[-1].header("x-framework") == "slugs-only"
 
@@ -299,7 +301,7 @@ def test_iterating_a_page_walks_all_tools_lazily(
     sentinel_server: LocalServer, client: Composio
 ) -> None:
     page = client.tools.list()
-    assert len(page.items) == 20 and page.total_items == 24 and page.has_next_page()
+    assert len(page.items) == 20 and page.total_items == len(TOOLS) and page.has_next_page()
     seen = []
     for i, tool in enumerate(page):
         seen.append(tool.slug)
@@ -311,15 +313,16 @@ def test_iterating_a_page_walks_all_tools_lazily(
 
 
 def test_small_pages_one_request_each(sentinel_server: LocalServer, client: Composio) -> None:
-    assert len(list(client.tools.list(limit=5))) == 24
-    assert len(sentinel_server.requests) == 5  # 5+5+5+5+4
+    assert len(list(client.tools.list(limit=5))) == len(TOOLS)
+    assert len(sentinel_server.requests) == -(-len(TOOLS) // 5)  # 5+5+5+5+5+1
     assert all(r.query["limit"] == ["5"] for r in sentinel_server.requests)
 
 
 def test_next_page_and_has_next_page(sentinel_server: LocalServer, client: Composio) -> None:
     first = client.tools.list()
     second = first.next_page()
-    assert second is not None and len(second.items) == 4 and second.current_page == 2
+    assert second is not None and len(second.items) == len(TOOLS) - 20
+    assert second.current_page == 2
     assert not second.has_next_page() and second.next_page() is None
     assert second.next_cursor is None
     assert len(sentinel_server.requests) == 2

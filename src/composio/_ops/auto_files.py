@@ -31,6 +31,7 @@ Schemas are walked through ``properties``, ``items`` and ``anyOf``/``oneOf``/``a
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import mimetypes
 import os
@@ -280,7 +281,9 @@ def upload_arguments(
             continue  # a file reference already (or null): sent as it is
         argument = _label(path)
         chosen = apply_before_upload(hooks, tool.slug, toolkit, argument, value)
-        source: Source = yield Blocking(_open_upload, chosen, policy, f"{where}: argument {argument!r}")
+        source: Source = yield Blocking(
+            _open_upload, chosen, policy, f"{where}: argument {argument!r}"
+        )
         with source:  # closes the file, also when the flow is closed half-way
             ref = yield from _upload(source, toolkit, tool.slug, options)
         out = _put(out, path, ref.as_tool_argument())
@@ -410,7 +413,5 @@ def download_results(
 
 
 def _remove(path: str) -> None:
-    try:
+    with contextlib.suppress(OSError):
         os.unlink(path)
-    except OSError:
-        pass

@@ -13,9 +13,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from composio.testing._routes_tools import find_tool, find_toolkit
-from composio.testing.catalog import ToolFailure
 from composio.testing._routing import Ctx, Reply, Router, paginate, required_text
 from composio.testing._state import StoredFile, nano
+from composio.testing.catalog import ToolFailure
 
 __all__ = ["file_executors", "router"]
 
@@ -161,7 +161,9 @@ def file_executors(owner: Any) -> Mapping[str, Callable[[Mapping[str, Any]], dic
         md5 = hashlib.md5(data, usedforsecurity=False).hexdigest()
         store = owner._store
         with store.lock:
-            store.files[key] = StoredFile(key, "text", "TEXT_MAKE_FILE", name, "text/plain", md5, data)
+            store.files[key] = StoredFile(
+                key, "text", "TEXT_MAKE_FILE", name, "text/plain", md5, data
+            )
         url = f"{owner.alt_url}/_local/uploads/{key}"
         return {"file": {"name": name, "mimetype": "text/plain", "s3url": url}}
 

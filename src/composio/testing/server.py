@@ -37,6 +37,7 @@ from composio._terminal import err
 from composio.testing import _routes_accounts as accounts
 from composio.testing._framing import CHUNKED, Refused, declared_length, read_chunked
 from composio.testing._routes import ROUTES
+from composio.testing._routes_files import file_executors
 from composio.testing._routing import (
     DEFAULT_PAGE_SIZE,
     ApiError,
@@ -45,7 +46,6 @@ from composio.testing._routing import (
     api_version_of,
     canonical_path,
 )
-from composio.testing._routes_files import file_executors
 from composio.testing._state import Store
 from composio.testing._webhooks_sender import Delivery, deliver_trigger_event
 from composio.testing.catalog import run_tool

@@ -1,0 +1,533 @@
+"""``auto_files=True`` (SPEC §18, issue 20) on both clients, over loopback.
+
+A ``file_uploadable`` argument given as a local path is uploaded through ``files.upload``'s
+own flow and replaced by the file reference; a ``file_downloadable`` result is streamed into
+``file_download_dir`` and replaced by the local path. LocalServer's catalog has one tool of
+each kind (``TEXT_FILE_DIGEST`` reads the uploaded bytes back; ``TEXT_MAKE_FILE`` stores a
+file and answers its storage URL on the other origin, ``server.alt_url``). What LocalServer
+cannot do -- an https API handing out plain-http URLs, 64 MiB bodies it does not keep in
+memory -- a small raw ``http.server`` below does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tracemalloc
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from composio import APIError, ComposioError, ValidationError, hookimpl
+from composio.testing import LocalServer
+from tests._drivers import Driver
+from tests.integration.test_execution_path import completion as chat_completion
+from tests.integration.test_execution_path import contents
+from tests.integration.test_execution_path import make as make_client
+from tests.integration.test_external_urls import (  # noqa: F401 (https_storage: a fixture)
+    _Storage,
+    _StorageServer,
+    https_storage,
+)
+from tests.integration.test_tls import certificate  # noqa: F401 (a fixture used below)
+
+SECRETS = ("s3cr3t-session", "s3cr3t-default")
+UPLOAD_REQUEST = "/api/v3.1/files/upload/request"
+
+
+@pytest.fixture
+def server() -> Iterator[LocalServer]:
+    with LocalServer() as srv:
+        yield srv
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A home directory with the secrets a prompt injection would ask for."""
+    home = tmp_path / "home"
+    (home / ".ssh").mkdir(parents=True)
+    (home / ".ssh" / "id_rsa").write_text("-----BEGIN OPENSSH PRIVATE KEY-----\n")
+    (home / ".aws").mkdir()
+    (home / ".aws" / "credentials").write_text("[default]\naws_secret_access_key=x\n")
+    (home / ".config" / "gcloud").mkdir(parents=True)
+    (home / ".config" / "gcloud" / "credentials.db").write_bytes(b"db")
+    monkeypatch.setenv("HOME", str(home))
+    return home
+
+
+def make(driver: Driver, server: LocalServer, **kw: Any) -> Any:
+    """A client with a default header and a session header: neither may reach storage."""
+    root = make_client(driver, server, default_headers={"x-team-token": "s3cr3t-default"}, **kw)
+    return root.create_session(headers={"x-user-token": "s3cr3t-session"})
+
+
+def executed_arguments(server: LocalServer, slug: str) -> list[dict[str, Any]]:
+    return [dict(e.arguments) for e in server.executions if e.slug == slug]
+
+
+def storage_requests(server: LocalServer) -> list[Any]:
+    return [r for r in server.requests if r.path.startswith("/_local/uploads/")]
+
+
+def assert_no_sdk_header(headers: Any) -> None:
+    names = {k.lower() for k in headers}
+    assert "x-api-key" not in names and "authorization" not in names
+    assert not {n for n in names if n.startswith("x-")}, names
+    assert "traceparent" not in names
+    for value in headers.values():
+        assert not any(secret in value for secret in SECRETS)
+
+
+def completion(*calls: tuple[str, str, dict[str, Any]]) -> dict[str, Any]:
+    return chat_completion(*((i, n, json.dumps(a)) for i, n, a in calls))
+
+
+# -- uploads -----------------------------------------------------------------------------------
+def test_a_local_path_in_a_file_argument_is_uploaded_and_replaced_by_its_reference(
+    driver: Driver, server: LocalServer, tmp_path: Path
+) -> None:
+    path = tmp_path / "report.csv"
+    path.write_bytes(b"a,b\n1,2\n")
+    client = make(driver, server, auto_files=True, file_download_dir=tmp_path / "dl")
+    result = client.tools.execute("TEXT_FILE_DIGEST", {"file": str(path)})
+    md5 = hashlib.md5(b"a,b\n1,2\n").hexdigest()
+    # the tool read the bytes that arrived in storage
+    assert result.data == {"name": "report.csv", "size": 8, "md5": md5}
+    [sent] = executed_arguments(server, "TEXT_FILE_DIGEST")
+    [stored] = server.uploaded_files
+    assert sent == {"file": {"name": "report.csv", "mimetype": "text/csv", "s3key": stored.key}}
+    assert stored.data == b"a,b\n1,2\n"
+    assert_no_sdk_header(stored.headers)  # the PUT went to another origin with none of them
+    [asked] = server.requests_to(UPLOAD_REQUEST)
+    assert (
+        asked.json()["toolkit_slug"] == "text" and asked.json()["tool_slug"] == "TEXT_FILE_DIGEST"
+    )
+    # a reference given as such is sent as it is (nothing to upload)
+    client.tools.execute("TEXT_FILE_DIGEST", {"file": sent["file"]})
+    assert len(server.requests_to(UPLOAD_REQUEST)) == 1
+
+
+def test_off_by_default_a_path_string_is_sent_untouched(
+    driver: Driver, server: LocalServer, tmp_path: Path, home: Path
+) -> None:
+    secret = str(home / ".ssh" / "id_rsa")
+    client = make(driver, server)
+    result = client.tools.execute("TEXT_FILE_DIGEST", {"file": secret}, raise_on_error=False)
+    assert result.successful is False  # the server got a string, not a file reference
+    assert executed_arguments(server, "TEXT_FILE_DIGEST") == [{"file": secret}]
+    assert server.requests_to(UPLOAD_REQUEST) == []
+    assert server.requests_to("/api/v3.1/tools/TEXT_FILE_DIGEST") == []  # no schema lookup
+    made = client.tools.execute("TEXT_MAKE_FILE", {"text": "x"})
+    assert set(made.data["file"]) == {"name", "mimetype", "s3url"}  # not downloaded
+    assert storage_requests(server) == []
+
+
+def _sensitive_paths(home: Path, tmp_path: Path) -> dict[str, str]:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / ".env").write_text("OPENAI_API_KEY=sk-x\n")
+    (project / ".env.local").write_text("X=1\n")
+    (project / "innocent.txt").symlink_to(home / ".ssh" / "id_rsa")
+    (project / "keys").symlink_to(home / ".aws")
+    (project / "env-link").symlink_to(project / ".env")
+    return {
+        "ssh key": str(home / ".ssh" / "id_rsa"),
+        "tilde": "~/.ssh/id_rsa",
+        "aws": str(home / ".aws" / "credentials"),
+        "gcloud": str(home / ".config" / "gcloud" / "credentials.db"),
+        "dotenv": str(project / ".env"),
+        "dotenv variant": str(project / ".env.local"),
+        "symlink to a key": str(project / "innocent.txt"),
+        "symlinked directory": str(project / "keys" / "credentials"),
+        "symlink to .env": str(project / "env-link"),
+        "dot-dot": str(project) + "/../home/.ssh/id_rsa",
+        "etc": "/etc/hostname",
+        "proc": "/proc/self/environ",
+        "sys": "/sys/kernel/hostname",
+    }
+
+
+def test_sensitive_paths_are_refused_by_argument_name_with_no_request_sent(
+    driver: Driver, server: LocalServer, tmp_path: Path, home: Path
+) -> None:
+    client = make(driver, server, auto_files=True, file_download_dir=tmp_path / "dl")
+    for label, path in _sensitive_paths(home, tmp_path).items():
+        with pytest.raises(ValidationError) as info:
+            client.tools.execute("TEXT_FILE_DIGEST", {"file": path})
+        text = str(info.value)
+        assert "argument 'file'" in text and "refused to upload" in text, (label, text)
+        assert "OPENSSH" not in text and "sk-x" not in text  # nothing of the file is quoted
+    assert server.requests_to(UPLOAD_REQUEST) == []
+    assert storage_requests(server) == []
+    assert executed_arguments(server, "TEXT_FILE_DIGEST") == []
+    # the client stays usable: an ordinary file goes through
+    ok = tmp_path / "ok.txt"
+    ok.write_text("fine")
+    assert client.tools.execute("TEXT_FILE_DIGEST", {"file": str(ok)}).data["size"] == 4
+
+
+def test_the_deny_list_keyword_adds_paths_and_name_patterns(
+    driver: Driver, server: LocalServer, tmp_path: Path
+) -> None:
+    vault = tmp_path / "vault"
+    vault.mkdir()
+    (vault / "notes.txt").write_text("secret notes")
+    (tmp_path / "server.pem").write_text("cert")
+    (tmp_path / "free.txt").write_text("free")
+    client = make(
+        driver,
+        server,
+        auto_files=True,
+        file_download_dir=tmp_path / "dl",
+        file_upload_deny=[vault, "*.pem"],
+    )
+    for path, why in (
+        (vault / "notes.txt", "file_upload_deny entry"),
+        (tmp_path / "server.pem", "'*.pem'"),
+    ):
+        with pytest.raises(ValidationError, match=why):
+            client.tools.execute("TEXT_FILE_DIGEST", {"file": str(path)})
+    assert server.requests_to(UPLOAD_REQUEST) == []
+    assert client.tools.execute("TEXT_FILE_DIGEST", {"file": str(tmp_path / "free.txt")}).successful
+    # with_options keeps the list (SPEC §12.10) and can replace it
+    kept = client.with_options(timeout=30)
+    with pytest.raises(ValidationError, match="file_upload_deny"):
+        kept.tools.execute("TEXT_FILE_DIGEST", {"file": str(vault / "notes.txt")})
+    cleared = client.with_options(file_upload_deny=[])
+    assert cleared.tools.execute("TEXT_FILE_DIGEST", {"file": str(vault / "notes.txt")}).successful
+    off = client.with_options(auto_files=False)
+    off.tools.execute("TEXT_FILE_DIGEST", {"file": str(vault / "notes.txt")}, raise_on_error=False)
+    assert executed_arguments(server, "TEXT_FILE_DIGEST")[-1] == {"file": str(vault / "notes.txt")}
+
+
+def test_a_refusal_is_that_calls_error_result_and_the_turn_goes_on(
+    driver: Driver, server: LocalServer, tmp_path: Path, home: Path
+) -> None:
+    ok = tmp_path / "ok.txt"
+    ok.write_text("12345")
+    client = make(driver, server, auto_files=True, file_download_dir=tmp_path / "dl")
+    out = contents(
+        client.tools.handle_tool_calls(
+            "u",
+            completion(
+                ("c1", "TEXT_FILE_DIGEST", {"file": "~/.ssh/id_rsa"}),
+                ("c2", "TEXT_FILE_DIGEST", {"file": str(ok)}),
+                ("c3", "TEXT_FILE_DIGEST", {"file": str(tmp_path / "missing.txt")}),
+                ("c4", "MATH_ADD", {"a": 1, "b": 2}),
+            ),
+        )
+    )
+    assert out["c1"]["successful"] is False
+    assert "argument 'file'" in out["c1"]["error"] and ".ssh" in out["c1"]["error"]
+    assert out["c2"]["size"] == 5
+    assert out["c3"]["successful"] is False and "missing.txt" in out["c3"]["error"]
+    assert out["c4"] == {"result": 3}
+    assert len(server.requests_to(UPLOAD_REQUEST)) == 1  # c2's only
+
+
+class UploadGate:
+    """A ``composio_before_file_upload`` plugin: refuses ``*.secret``, sends ``*.draft`` as
+    the file next to it named ``*.final`` and, to prove the check runs after it, rewrites
+    ``*.sneaky`` into the user's SSH key."""
+
+    composio_plugin_name = "upload-gate"
+
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        self.seen: list[tuple[str, str, str]] = []
+
+    @hookimpl
+    def composio_before_file_upload(self, tool: str, argument: str, path: str) -> Any:
+        self.seen.append((tool, argument, os.path.basename(path)))
+        if path.endswith(".secret"):
+            return False
+        if path.endswith(".draft"):
+            return path[: -len(".draft")] + ".final"
+        if path.endswith(".sneaky"):
+            return str(self.home / ".ssh" / "id_rsa")
+        return None
+
+
+def test_the_before_file_upload_hook_refuses_or_rewrites(
+    driver: Driver, server: LocalServer, tmp_path: Path, home: Path
+) -> None:
+    for name, text in (
+        ("a.secret", "s"),
+        ("b.draft", "draft"),
+        ("b.final", "final!"),
+        ("c.sneaky", ""),
+    ):
+        (tmp_path / name).write_text(text)
+    gate = UploadGate(home)
+    client = make(
+        driver, server, auto_files=True, file_download_dir=tmp_path / "dl", plugins=[gate]
+    )
+    with pytest.raises(ValidationError, match=r"upload-gate.*refused.*argument 'file'"):
+        client.tools.execute("TEXT_FILE_DIGEST", {"file": str(tmp_path / "a.secret")})
+    assert client.tools.execute("TEXT_FILE_DIGEST", {"file": str(tmp_path / "b.draft")}).data[
+        "size"
+    ] == len("final!")
+    with pytest.raises(ValidationError, match=r"refused to upload.*\.ssh"):
+        client.tools.execute("TEXT_FILE_DIGEST", {"file": str(tmp_path / "c.sneaky")})
+    assert [f.data for f in server.uploaded_files] == [b"final!"]
+    assert gate.seen == [
+        ("TEXT_FILE_DIGEST", "file", "a.secret"),
+        ("TEXT_FILE_DIGEST", "file", "b.draft"),
+        ("TEXT_FILE_DIGEST", "file", "c.sneaky"),
+    ]
+    # in a model's turn, the plugin's refusal is that call's error result
+    [reply] = client.tools.handle_tool_calls(
+        "u", completion(("c1", "TEXT_FILE_DIGEST", {"file": str(tmp_path / "a.secret")}))
+    )
+    assert "upload-gate" in json.loads(reply["content"])["error"]
+
+
+class BrokenGate:
+    composio_plugin_name = "broken-gate"
+
+    @hookimpl
+    def composio_before_file_upload(self, path: str) -> Any:
+        raise RuntimeError("gate down")
+
+
+def test_a_before_file_upload_hook_that_raises_fails_that_execution_naming_it(
+    driver: Driver, server: LocalServer, tmp_path: Path
+) -> None:
+    (tmp_path / "a.txt").write_text("a")
+    client = make(
+        driver, server, auto_files=True, file_download_dir=tmp_path / "dl", plugins=[BrokenGate()]
+    )
+    with pytest.raises(ComposioError, match=r"broken-gate.*gate down"):
+        client.tools.execute("TEXT_FILE_DIGEST", {"file": str(tmp_path / "a.txt")})
+    assert server.requests_to(UPLOAD_REQUEST) == []
+
+
+# -- downloads ---------------------------------------------------------------------------------
+def test_a_downloadable_result_is_saved_under_file_download_dir(
+    driver: Driver, server: LocalServer, tmp_path: Path
+) -> None:
+    dl = tmp_path / "dl"
+    client = make(driver, server, auto_files=True, file_download_dir=dl)
+    first = client.tools.execute("TEXT_MAKE_FILE", {"text": "ab", "repeat": 3, "filename": "o.txt"})
+    assert first.data == {"file": str(dl / "o.txt")}
+    assert (dl / "o.txt").read_bytes() == b"ababab"
+    assert oct((dl / "o.txt").stat().st_mode & 0o777) == oct(0o600)
+    # a second file of the same name never replaces the first
+    second = client.tools.execute("TEXT_MAKE_FILE", {"text": "cd", "filename": "o.txt"})
+    assert second.data == {"file": str(dl / "o (1).txt")}
+    assert (dl / "o.txt").read_bytes() == b"ababab"
+    assert (dl / "o (1).txt").read_bytes() == b"cd"
+    gets = [r for r in storage_requests(server) if r.method == "GET"]
+    assert len(gets) == 2
+    for get in gets:  # the storage URL is another origin: none of the SDK's headers
+        assert_no_sdk_header(get.headers)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "../../escaped.txt",
+        "/etc/cron.d/evil",
+        "..\\..\\windows.txt",
+        "sub/dir/../../../up.txt",
+        ".bashrc",
+        "..",
+        "a\x00b\nc.txt",
+        "",
+    ],
+)
+def test_a_server_file_name_never_writes_outside_file_download_dir(
+    driver: Driver, server: LocalServer, tmp_path: Path, name: str
+) -> None:
+    dl = tmp_path / "a" / "b" / "dl"
+    client = make(driver, server, auto_files=True, file_download_dir=dl)
+    result = client.tools.execute("TEXT_MAKE_FILE", {"text": "payload", "filename": name})
+    saved = Path(result.data["file"])
+    assert saved.parent == dl and not saved.name.startswith(".")
+    assert saved.read_bytes() == b"payload"
+    written = sorted(p for p in tmp_path.rglob("*") if p.is_file())
+    assert written == [saved]
+
+
+def test_a_planted_symlink_in_the_download_dir_is_not_followed(
+    driver: Driver, server: LocalServer, tmp_path: Path
+) -> None:
+    dl = tmp_path / "dl"
+    dl.mkdir()
+    target = tmp_path / "victim.txt"
+    target.write_text("keep me")
+    (dl / "o.txt").symlink_to(target)
+    client = make(driver, server, auto_files=True, file_download_dir=dl)
+    result = client.tools.execute("TEXT_MAKE_FILE", {"text": "new", "filename": "o.txt"})
+    assert result.data == {"file": str(dl / "o (1).txt")}
+    assert target.read_text() == "keep me"
+
+
+def test_a_download_over_the_size_cap_is_stopped_and_nothing_is_kept(
+    driver: Driver, server: LocalServer, tmp_path: Path
+) -> None:
+    dl = tmp_path / "dl"
+    client = make(
+        driver, server, auto_files=True, file_download_dir=dl, file_download_max_bytes=1000
+    )
+    with pytest.raises(APIError, match="file_download_max_bytes"):
+        client.tools.execute("TEXT_MAKE_FILE", {"text": "0123456789", "repeat": 5000})
+    assert list(dl.iterdir()) == []
+    # the client stays usable, and a file under the cap arrives
+    small = client.tools.execute("TEXT_MAKE_FILE", {"text": "0123456789", "repeat": 100})
+    assert Path(small.data["file"]).stat().st_size == 1000
+
+
+def test_keywords_are_checked_by_name(driver: Driver, server: LocalServer) -> None:
+    for kw, value in (
+        ("auto_files", "yes"),
+        ("file_download_dir", 3),
+        ("file_upload_deny", "~/.secrets"),
+        ("file_download_max_bytes", 0),
+    ):
+        with pytest.raises(ValidationError, match=kw):
+            driver.client(api_key="k", base_url=server.url, allow_tracking=False, **{kw: value})
+
+
+# -- a raw API for what LocalServer cannot do: https + http storage URLs, 64 MiB bodies ------
+class _FileAPI(_Storage):
+    """One file tool (an upload argument, a download result) on the storage server of
+    ``test_external_urls`` (a PUT is hashed, not kept); its blobs are ``blob_size`` zero
+    bytes, served slice by slice."""
+
+    def do_GET(self) -> None:
+        owner: Any = self.server
+        if self.path.startswith("/api/v3.1/tools/"):
+            self._json(200, owner.tool)
+            return
+        size = owner.blob_size
+        self.send_response(200)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Content-Length", str(size))
+        self.end_headers()
+        zeros = bytes(1 << 16)
+        while size:
+            n = min(size, len(zeros))
+            self.wfile.write(zeros[:n])
+            size -= n
+        owner.gets += 1
+
+    def do_POST(self) -> None:
+        if self.path == UPLOAD_REQUEST:
+            super().do_POST()
+            return
+        owner: Any = self.server
+        owner.executed.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+        file = {"name": "big.bin", "mimetype": "application/octet-stream", "s3url": owner.blob_url}
+        self._json(200, {"successful": True, "error": None, "data": {"file": file}})
+
+
+def _file_ref(mark: str, field: str) -> dict[str, Any]:
+    return {"type": "object", mark: True, "properties": {field: {"type": "string"}}}
+
+
+def file_api(storage: _StorageServer) -> _StorageServer:
+    """``test_external_urls``' storage server (TLS or not) answering as :class:`_FileAPI`."""
+    httpd = storage.httpd
+    httpd.RequestHandlerClass = _FileAPI
+    httpd.tool = {
+        "slug": "FILE_TOOL",
+        "toolkit": {"slug": "files", "name": "Files"},
+        "input_parameters": {
+            "type": "object",
+            "properties": {"file": _file_ref("file_uploadable", "s3key")},
+        },
+        "output_parameters": {
+            "type": "object",
+            "properties": {
+                "data": {
+                    "type": "object",
+                    "properties": {"file": _file_ref("file_downloadable", "s3url")},
+                }
+            },
+        },
+    }
+    httpd.put_url = f"{storage.url}/store/k1"
+    httpd.blob_url = f"{storage.url}/blob/big.bin"
+    httpd.blob_size = 10
+    httpd.executed, httpd.gets = [], 0
+    return storage
+
+
+def files_client(driver: Driver, url: str, dl: Path, **kw: Any) -> Any:
+    return driver.client(
+        api_key="k", base_url=url, allow_tracking=False, auto_files=True, file_download_dir=dl, **kw
+    )
+
+
+def test_memory_is_flat_in_the_file_size_both_ways(driver: Driver, tmp_path: Path) -> None:
+    """A 64 MiB sparse file uploaded and a 64 MiB result downloaded by one execution: the
+    peak of traced Python memory stays a small fraction of either (the server in this
+    process keeps nothing)."""
+    size = 64 << 20
+    big = tmp_path / "big.bin"
+    with open(big, "wb") as f:
+        f.truncate(size)
+    small = tmp_path / "small.bin"
+    small.write_bytes(b"warm")
+    dl = tmp_path / "dl"
+    with _StorageServer() as storage:
+        api = file_api(storage)
+        client = files_client(driver, api.url, dl)
+        client.tools.execute("FILE_TOOL", {"file": str(small)})  # pools, imports
+        api.httpd.blob_size = size
+        tracemalloc.start()
+        try:
+            result = client.tools.execute("FILE_TOOL", {"file": str(big)})
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        client.close()
+    whole = hashlib.md5(usedforsecurity=False)
+    for _ in range(64):
+        whole.update(bytes(1 << 20))
+    assert api.httpd.puts[-1] == (size, size, whole.hexdigest())  # every byte arrived
+    assert api.httpd.executed[-1]["arguments"]["file"]["s3key"] == "k1"
+    saved = Path(result.data["file"])
+    assert saved.parent == dl and saved.stat().st_size == size
+    assert peak < size // 8, f"peak {peak / 2**20:.1f} MiB for 64 MiB each way"
+
+
+@pytest.fixture
+def https_api(https_storage: _StorageServer) -> _StorageServer:  # noqa: F811
+    return file_api(https_storage)
+
+
+def test_plain_http_storage_is_refused_both_ways_when_the_api_is_https(
+    driver: Driver,
+    https_api: _StorageServer,
+    certificate: tuple[Path, Path],  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "a.txt").write_text("a")
+    dl = tmp_path / "dl"
+    with _StorageServer() as plain_storage:
+        plain = file_api(plain_storage)
+        client = files_client(driver, https_api.url, dl, verify=str(certificate[0]))
+        # the upload: an http presigned URL is refused before the PUT
+        https_api.httpd.put_url = f"{plain.url}/store/k1?X-Amz-Signature=s3cr3t-sig"
+        with pytest.raises(APIError, match="https") as info:
+            client.tools.execute("FILE_TOOL", {"file": str(tmp_path / "a.txt")})
+        assert "s3cr3t-sig" not in str(info.value)
+        assert plain.httpd.puts == [] and https_api.httpd.executed == []
+        # the download: an http file URL is refused before the GET, and nothing is kept
+        https_api.httpd.put_url = f"{https_api.url}/store/k1"
+        https_api.httpd.blob_url = f"{plain.url}/blob/x.bin?X-Amz-Signature=s3cr3t-sig"
+        with pytest.raises(APIError, match="https") as info:
+            client.tools.execute("FILE_TOOL", {"file": str(tmp_path / "a.txt")})
+        assert "s3cr3t-sig" not in str(info.value)
+        assert plain.httpd.gets == 0
+        assert list(dl.iterdir()) == []
+        # https storage both ways works
+        https_api.httpd.blob_url = f"{https_api.url}/blob/x.bin"
+        result = client.tools.execute("FILE_TOOL", {"file": str(tmp_path / "a.txt")})
+        assert Path(result.data["file"]).read_bytes() == bytes(10)
+        client.close()
