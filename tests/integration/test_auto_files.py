@@ -133,7 +133,15 @@ def _sensitive_paths(home: Path, tmp_path: Path) -> dict[str, str]:
     (project / "innocent.txt").symlink_to(home / ".ssh" / "id_rsa")
     (project / "keys").symlink_to(home / ".aws")
     (project / "env-link").symlink_to(project / ".env")
+    bob = tmp_path / "bob" / ".ssh"
+    bob.mkdir(parents=True)
+    (bob / "id_ed25519").write_text("-----BEGIN OPENSSH PRIVATE KEY-----\n")
+    (tmp_path / "bob" / ".gnupg").mkdir()
+    (tmp_path / "bob" / ".gnupg" / "secring.gpg").write_bytes(b"k")
     return {
+        "another user's key": str(bob / "id_ed25519"),
+        "gnupg": str(tmp_path / "bob" / ".gnupg" / "secring.gpg"),
+        "control character": str(project / "a\x00b"),
         "ssh key": str(home / ".ssh" / "id_rsa"),
         "tilde": "~/.ssh/id_rsa",
         "aws": str(home / ".aws" / "credentials"),

@@ -9,10 +9,11 @@ reads a local file because a server or a model named it.
   value is a string is a local path. The plugins' ``composio_before_file_upload`` may refuse
   or rewrite it; then the path (after the hooks: a plugin cannot rewrite into a forbidden
   place) must not resolve, symlinks followed and ``..`` collapsed, into a sensitive place
-  (:data:`SENSITIVE_DIRS`, ``.env`` files, ``file_upload_deny``) and must be a regular
-  file. The resolved file is what is opened (and checked to be the one inspected), hashed
-  and streamed by ``files.upload``'s own flow (:mod:`composio._ops.files`): same request,
-  same stripped-header PUT through :mod:`composio._external`. The value becomes the file
+  (:data:`SENSITIVE_DIRS`, a directory named as in :data:`SENSITIVE_SEGMENTS` anywhere,
+  ``.env`` files, ``file_upload_deny``) and must be a regular file. The resolved file is
+  what is opened (and checked to be the one inspected), hashed and streamed by
+  ``files.upload``'s own flow (:mod:`composio._ops.files`): same request, same
+  stripped-header PUT through :mod:`composio._external`. The value becomes the file
   reference (``{"name", "mimetype", "s3key"}``). A refusal is a
   :class:`~composio.errors.ValidationError` naming the argument, raised before any byte is
   read or any request sent.
@@ -58,6 +59,7 @@ if TYPE_CHECKING:
 __all__ = [
     "FILES_OFF",
     "SENSITIVE_DIRS",
+    "SENSITIVE_SEGMENTS",
     "FilePolicy",
     "download_results",
     "file_policy",
@@ -71,6 +73,9 @@ __all__ = [
 #: path given: checked on the path as given and as resolved, against each directory as
 #: written and as resolved (``/etc`` is a symlink on some systems).
 SENSITIVE_DIRS = ("~/.ssh", "~/.aws", "~/.config/gcloud", "/etc", "/proc", "/sys")
+#: The same places wherever they are (another user's home, a ``HOME`` that is not the
+#: user's, a backup copy): a path with these directory names in a row is refused too.
+SENSITIVE_SEGMENTS = ((".ssh",), (".aws",), (".config", "gcloud"), (".gnupg",))
 #: The default ``file_download_max_bytes``: 1 GiB.
 DEFAULT_MAX_DOWNLOAD = 1 << 30
 #: Where downloads go when ``file_download_dir`` is not given (created 0700 on first use).
@@ -179,10 +184,14 @@ def refusal(path: str, policy: FilePolicy) -> str | None:
                 if _inside(candidate, form):
                     where = "file_upload_deny entry" if configured else "sensitive location"
                     return f"it {how} inside {root!r} (a {where})"
+        parts = candidate.split(os.sep)
+        for segment in SENSITIVE_SEGMENTS:
+            n = len(segment)
+            if any(tuple(parts[i : i + n]) == segment for i in range(len(parts) - n)):
+                return f"it {how} inside a {'/'.join(segment)!r} directory (credentials)"
         base = os.path.basename(candidate)
         if base == ".env" or base.startswith(".env."):
             return f"it {how} a .env file (environment secrets)"
-        parts = candidate.split(os.sep)
         for pattern in patterns:
             if any(fnmatch.fnmatch(part, pattern) for part in parts if part):
                 return f"it {how} matched by the file_upload_deny pattern {pattern!r}"
@@ -295,6 +304,11 @@ def _open_upload(path: str, policy: FilePolicy, where: str) -> Source:
     client). The file opened is the resolved path, and it must still be the file that was
     checked once open (a symlink swapped in between is caught)."""
     shown = f"{path!r:.200}"
+    if not path.strip() or any(ord(c) < 0x20 or ord(c) == 0x7F for c in path):
+        raise ValidationError(
+            f"{where}: refused to upload {shown}: a path is a non-empty text without control "
+            "characters."
+        )
     why = refusal(path, policy)
     if why is not None:
         raise ValidationError(

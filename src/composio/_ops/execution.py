@@ -14,12 +14,18 @@ forgotten by a second path. One flow (both clients drive it), in this order:
 3. **before**: the call's ``before_execute`` modifiers, then the plugins'
    ``composio_before_execute`` (SPEC §15 as amended in Part III: policy nearest the boundary,
    so a guardrail approves the arguments that are sent);
+3b. with ``auto_files`` (SPEC §18), local paths in the tool's ``file_uploadable`` arguments
+   uploaded and replaced by their file references (``composio._ops.auto_files``: the
+   ``composio_before_file_upload`` hooks, then the sensitive-path rule, then
+   ``files.upload``'s flow); the tool's schema, fetched first, also gives step 2 its toolkit;
 4. the **execution** -- the API's ``POST /tools/execute/{slug}``, the custom tool (a
    ``LocalCall`` through the CALL stage), or the tool router's ``execute``/``execute_meta`` --
    whose request is marked: ``request.context.tool`` is the slug, so a plugin recognises a
    tool execution without knowing operation names;
 5. **exit**: the result is untrusted too (a custom tool, a server): data that is not a JSON
    object of plain JSON values becomes the tool's failure (``composio._untrusted``);
+5b. with ``auto_files``, the ``file_downloadable`` fields of a successful result downloaded
+   into ``file_download_dir`` and replaced by the local paths, before the hooks see it;
 6. **after**: the call's ``after_execute`` modifiers, then the plugins'
    ``composio_after_execute`` (a redaction plugin sees what the model will read); each one's
    output is checked like the tool's;
@@ -31,7 +37,8 @@ passed the arguments), while ``handle_tool_calls`` -- and every caller that answ
 result: bad slug or arguments, an unknown tool, a modifier or hook that raised or returned a
 bad value, a tool whose result cannot be read, the API refusing the call's content (400/422).
 What the model cannot fix (credentials, rate limits, the API down, a closed client) is raised
-either way.
+either way. A file argument refused (a sensitive path, a plugin's ``False``, a file that cannot
+be read) is the model's to fix; a download that fails (storage, the size cap) is not.
 """
 
 from __future__ import annotations
