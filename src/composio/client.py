@@ -1,10 +1,11 @@
 """``Composio``: the client, its sessions and derived copies (SPEC §2, §4).
 
-What does no I/O -- config, validation, derivation (``create_session``, ``with_options``),
-``headers``, ``chain``, ``repr`` and the preparation of each operation's request -- lives in
-:class:`BaseClient`, once. ``Composio`` (here) and ``AsyncComposio`` (``async_client``) add
-only a driver: which transport, how the chain is composed (plain calls or awaits) and how an
-operation is run (SPEC §13: one core, two drivers).
+What does no I/O -- config, validation (one table of options, ``composio._options``),
+derivation (``create_session``, ``with_options``), ``headers``, ``chain``, ``repr`` and the
+preparation of each operation's request -- lives in :class:`BaseClient`, once. ``Composio``
+(here) and ``AsyncComposio`` (``async_client``) add only a driver: which transport, how the
+chain is composed (plain calls or awaits) and how an operation is run (SPEC §13: one core,
+two drivers).
 
 Three layers of sharing, from widest to narrowest:
 
@@ -224,6 +225,7 @@ class BaseClient:
         toolkit_versions: Mapping[str, str] | str | None = None,
         custom_tools: Sequence[CustomTool] | None = None,
     ) -> None:
+        # every keyword by name; each is checked by its row of the options table
         options = resolve_options(locals(), type(self))
         config = _config_of(options)
         transport = self._new_transport(config.base_url, config.verify, options["pool_maxsize"])
@@ -299,6 +301,7 @@ class BaseClient:
         pool: the copy gets its own, which only closing the copy closes. If anything raises,
         nothing the call made (pool, telemetry queue) outlives it.
         """
+        # every keyword by name: a NOT_GIVEN one keeps this client's value (composio._options)
         options = derive_options(self._options(), locals(), type(self))
         config = _config_of(options)
         old = self._built.config
