@@ -15,19 +15,10 @@ import traceback
 from collections.abc import Sequence
 from typing import Any
 
+from composio._cli_client import cli_client
 from composio._terminal import err, escape, one_line, out, out_json, routed_logging
 
 __all__ = ["main"]
-
-
-def _client(args: argparse.Namespace, headers: dict[str, str] | None = None) -> Any:
-    from composio import Composio
-
-    return Composio(
-        api_key=getattr(args, "api_key", None),
-        base_url=getattr(args, "base_url", None),
-        default_headers=headers or None,
-    )
 
 
 def _parse_pairs(pairs: Sequence[str] | None, what: str) -> dict[str, str]:
@@ -70,7 +61,7 @@ def cmd_dev_server(args: argparse.Namespace) -> int:
 
 
 def cmd_tools_list(args: argparse.Namespace) -> int:
-    client = _client(args, _parse_pairs(args.header, "--header"))
+    client = cli_client(args, _parse_pairs(args.header, "--header"))
     with client:
         page = client.tools.list(args.toolkit, search=args.search, limit=args.limit)
         if args.json:
@@ -92,7 +83,7 @@ def _tool_json(tool: Any) -> dict[str, Any]:
 
 
 def cmd_tools_get(args: argparse.Namespace) -> int:
-    with _client(args) as client:
+    with cli_client(args) as client:
         out_json(_tool_json(client.tools.retrieve(args.slug)))
     return 0
 
@@ -110,7 +101,7 @@ def _arguments(pairs: Sequence[str] | None) -> dict[str, Any]:
 
 def cmd_tools_execute(args: argparse.Namespace) -> int:
     arguments = _arguments(args.arg)
-    with _client(args) as client:
+    with cli_client(args) as client:
         result = client.tools.execute(
             args.slug, arguments, user_id=args.user_id, raise_on_error=False
         )

@@ -15,11 +15,11 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from composio._options import CONFIG_FIELDS
 from composio._value import Value
 from composio.errors import ValidationError
 
 if TYPE_CHECKING:
-    from composio._ops.auto_files import FilePolicy
     from composio.custom_tools import CustomTool
     from composio.headers import Layer
     from composio.pipeline import Middleware
@@ -144,25 +144,8 @@ _NO_PINS: Mapping[str, str] = MappingProxyType({})
 class ClientConfig(Value):
     """Everything a root client was built with, resolved. Shared read-only by derived clients."""
 
-    __slots__ = (
-        "allow_tracing",
-        "allow_tracking",
-        "api_key",
-        "base_url",
-        "blocked_plugins",
-        "custom_tools",
-        "default_headers",
-        "files",
-        "max_retries",
-        "middlewares",
-        "plugins",
-        "provider",
-        "telemetry_transport",
-        "timeout",
-        "toolkit_versions",
-        "tracer_provider",
-        "verify",
-    )
+    #: one field per row of the options table that is not a pool setting (``composio._options``)
+    __slots__ = CONFIG_FIELDS
     api_key: str
     base_url: str
     allow_tracking: bool
@@ -181,9 +164,13 @@ class ClientConfig(Value):
     toolkit_versions: Mapping[str, str]
     #: upper-cased slug -> ``CustomTool`` (``custom_tools=``), read-only
     custom_tools: Mapping[str, CustomTool]
-    #: ``auto_files``, ``file_download_dir``, ``file_upload_deny``,
-    #: ``file_download_max_bytes`` (SPEC §18), validated
-    files: FilePolicy
+    #: SPEC §18: files in tool arguments and results (``composio._ops.auto_files``)
+    auto_files: bool
+    #: absolute; ``None``: ``~/.composio/files``
+    file_download_dir: str | None
+    #: extra paths and file-name patterns never uploaded
+    file_upload_deny: tuple[str, ...]
+    file_download_max_bytes: int
 
     def __init__(
         self,
@@ -203,12 +190,11 @@ class ClientConfig(Value):
         blocked_plugins: frozenset[str],
         toolkit_versions: Mapping[str, str] = _NO_PINS,
         custom_tools: Mapping[str, CustomTool] = _NO_CUSTOM_TOOLS,
-        files: FilePolicy | None = None,
+        auto_files: bool = False,
+        file_download_dir: str | None = None,
+        file_upload_deny: tuple[str, ...] = (),
+        file_download_max_bytes: int = 1 << 30,
     ) -> None:
-        if files is None:
-            from composio._ops.auto_files import FILES_OFF
-
-            files = FILES_OFF
         values = locals()
         for name in self.__slots__:
             object.__setattr__(self, name, values[name])

@@ -138,6 +138,10 @@ _CHANGES: dict[str, Any] = {
     "pool_maxsize": 3,
     "toolkit_versions": "latest",
     "custom_tools": [],
+    "auto_files": True,
+    "file_download_dir": "/tmp/composio-downloads",
+    "file_upload_deny": ["*.pem"],
+    "file_download_max_bytes": 10,
 }
 
 

@@ -43,9 +43,8 @@ from typing import TYPE_CHECKING, Any
 
 from composio._external import FileSink
 from composio._operation import Blocking, CallOptions, ExternalOperation, Flow
-from composio._ops._encode import _shape_error
-from composio._ops.files import Source, _upload, read_source
-from composio._sentinel import NOT_GIVEN
+from composio._ops._encode import shape_error
+from composio._ops.files import Source, read_source, upload_flow
 from composio._value import Value
 from composio._wire import server_url
 from composio.errors import APIError, ValidationError
@@ -57,12 +56,14 @@ if TYPE_CHECKING:
     from composio.pipeline import Response
 
 __all__ = [
-    "FILES_OFF",
     "SENSITIVE_DIRS",
     "SENSITIVE_SEGMENTS",
     "FilePolicy",
+    "check_auto_files",
+    "check_download_dir",
+    "check_download_max",
+    "check_upload_deny",
     "download_results",
-    "file_policy",
     "has_downloads",
     "refusal",
     "safe_name",
@@ -105,44 +106,24 @@ class FilePolicy(Value):
         object.__setattr__(self, "max_download", max_download)
 
 
-FILES_OFF = FilePolicy(False, None, (), DEFAULT_MAX_DOWNLOAD)
+# -- the keywords (rows of ``composio._options``) --------------------------------------------
+def check_auto_files(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise ValidationError("auto_files must be True or False.")
+    return value
 
 
-def file_policy(
-    old: FilePolicy,
-    auto_files: Any = NOT_GIVEN,
-    file_download_dir: Any = NOT_GIVEN,
-    file_upload_deny: Any = NOT_GIVEN,
-    file_download_max_bytes: Any = NOT_GIVEN,
-) -> FilePolicy:
-    """``old`` with the keywords given replaced, each checked (``with_options`` keeps the
-    rest, SPEC §12.10)."""
-    enabled = old.enabled
-    if auto_files is not NOT_GIVEN:
-        if not isinstance(auto_files, bool):
-            raise ValidationError("auto_files must be True or False.")
-        enabled = auto_files
-    directory = old.download_dir
-    if file_download_dir is not NOT_GIVEN:
-        if file_download_dir is None:
-            directory = None
-        elif isinstance(file_download_dir, (str, os.PathLike)) and os.fspath(file_download_dir):
-            directory = os.path.abspath(os.path.expanduser(os.fspath(file_download_dir)))
-        else:
-            raise ValidationError("file_download_dir must be a directory path (str) or None.")
-    deny = old.deny
-    if file_upload_deny is not NOT_GIVEN:
-        deny = _deny_list(file_upload_deny)
-    limit = old.max_download
-    if file_download_max_bytes is not NOT_GIVEN:
-        value = file_download_max_bytes
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValidationError("file_download_max_bytes must be an int >= 1 (bytes).")
-        limit = value
-    return FilePolicy(enabled, directory, deny, limit)
+def check_download_dir(value: object) -> str | None:
+    """``None`` (the default directory) or a path, made absolute now (a later ``chdir``
+    does not move the downloads)."""
+    if value is None:
+        return None
+    if isinstance(value, (str, os.PathLike)) and os.fspath(value):
+        return os.path.abspath(os.path.expanduser(os.fspath(value)))
+    raise ValidationError("file_download_dir must be a directory path (str) or None.")
 
 
-def _deny_list(value: object) -> tuple[str, ...]:
+def check_upload_deny(value: object) -> tuple[str, ...]:
     if isinstance(value, (str, bytes, os.PathLike)) or not isinstance(value, Sequence):
         raise ValidationError(
             "file_upload_deny must be a list of paths ('~/secrets', '/srv/keys') or file "
@@ -156,6 +137,12 @@ def _deny_list(value: object) -> tuple[str, ...]:
             )
         out.append(os.fspath(entry))
     return tuple(out)
+
+
+def check_download_max(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValidationError("file_download_max_bytes must be an int >= 1 (bytes).")
+    return value
 
 
 # -- the sensitive-path rule ------------------------------------------------------------------
@@ -294,7 +281,7 @@ def upload_arguments(
             _open_upload, chosen, policy, f"{where}: argument {argument!r}"
         )
         with source:  # closes the file, also when the flow is closed half-way
-            ref = yield from _upload(source, toolkit, tool.slug, options)
+            ref = yield from upload_flow(source, toolkit, tool.slug, options)
         out = _put(out, path, ref.as_tool_argument())
     return out
 
@@ -392,7 +379,7 @@ def _saved(response: Response) -> None:
     """Storage answers the bytes (already in the sink) with a 2xx; a 3xx left unfollowed
     (§8) is not the file."""
     if not 200 <= response.status_code < 300:
-        raise _shape_error(response, f"is a {response.status_code}, not the file")
+        raise shape_error(response, f"is a {response.status_code}, not the file")
 
 
 def download_results(

@@ -27,7 +27,7 @@ from composio._operation import (
     call_options,
 )
 from composio._ops._body import text
-from composio._ops._encode import _shape_error, page_operation, params, parse, q_limit, q_str
+from composio._ops._encode import page_operation, params, parse, q_limit, q_str, shape_error
 from composio._sentinel import HeadersArg
 from composio._wire import server_url
 from composio.errors import ValidationError
@@ -36,7 +36,7 @@ from composio.models import FileRef, ShapeError
 if TYPE_CHECKING:
     from composio.pipeline import Response
 
-__all__ = ["Source", "list_files", "plan_upload", "read_source"]
+__all__ = ["Source", "list_files", "plan_upload", "read_source", "upload_flow"]
 
 _NAME = "files.upload"
 _DEFAULT_TYPE = "application/octet-stream"
@@ -144,7 +144,7 @@ def plan_upload(
     options = call_options(extra_headers, timeout)
 
     def start(source: Source) -> Flow[FileRef]:
-        return _upload(source, kit, tool, options)
+        return upload_flow(source, kit, tool, options)
 
     return kind, start
 
@@ -182,12 +182,12 @@ def _stored(response: Response) -> None:
     not followed (it would carry the bytes, perhaps the URL's signature, somewhere else) and
     is not success either: the bytes were not stored."""
     if not 200 <= response.status_code < 300:
-        raise _shape_error(
-            response, f"is a {response.status_code}, which an upload does not follow"
-        )
+        raise shape_error(response, f"is a {response.status_code}, which an upload does not follow")
 
 
-def _upload(source: Source, kit: str, tool: str, options: CallOptions) -> Flow[FileRef]:
+def upload_flow(source: Source, kit: str, tool: str, options: CallOptions) -> Flow[FileRef]:
+    """The upload of a read ``source`` for a tool: ask for the URL, PUT the bytes (also
+    ``auto_files``' path, ``composio._ops.auto_files``)."""
     body = {
         "toolkit_slug": kit,
         "tool_slug": tool,
