@@ -183,6 +183,8 @@ def test_the_deny_list_keyword_adds_paths_and_name_patterns(
     vault = tmp_path / "vault"
     vault.mkdir()
     (vault / "notes.txt").write_text("secret notes")
+    (tmp_path / "token.txt").write_text("t0ken")
+    os.link(tmp_path / "token.txt", tmp_path / "harmless.txt")  # the same file, another name
     (tmp_path / "server.pem").write_text("cert")
     (tmp_path / "free.txt").write_text("free")
     client = make(
@@ -190,9 +192,10 @@ def test_the_deny_list_keyword_adds_paths_and_name_patterns(
         server,
         auto_files=True,
         file_download_dir=tmp_path / "dl",
-        file_upload_deny=[vault, "*.pem"],
+        file_upload_deny=[vault, "*.pem", tmp_path / "token.txt"],
     )
     for path, why in (
+        (tmp_path / "harmless.txt", "under another name"),
         (vault / "notes.txt", "file_upload_deny entry"),
         (tmp_path / "server.pem", "'*.pem'"),
     ):

@@ -176,13 +176,40 @@ def refusal(path: str, policy: FilePolicy) -> str | None:
             n = len(segment)
             if any(tuple(parts[i : i + n]) == segment for i in range(len(parts) - n)):
                 return f"it {how} inside a {'/'.join(segment)!r} directory (credentials)"
-        base = os.path.basename(candidate)
+        base = os.path.basename(candidate).lower()  # .ENV on a case-insensitive disk
         if base == ".env" or base.startswith(".env."):
             return f"it {how} a .env file (environment secrets)"
         for pattern in patterns:
             if any(fnmatch.fnmatch(part, pattern) for part in parts if part):
                 return f"it {how} matched by the file_upload_deny pattern {pattern!r}"
-    return None
+    return _same_file_as(real, roots)
+
+
+def _same_file_as(real: str, roots: list[tuple[str, bool]]) -> str | None:
+    """The names above compare text; this compares files: the file or one of its
+    directories *is* a sensitive place under another name (a case-insensitive disk's
+    ``~/.SSH``, a bind mount, a hard link to a denied file)."""
+    ids: dict[tuple[int, int], tuple[str, bool]] = {}
+    for root, configured in roots:
+        try:
+            found = os.stat(os.path.expanduser(root))
+        except (OSError, ValueError):
+            continue
+        ids[(found.st_dev, found.st_ino)] = (root, configured)
+    here = real
+    while True:
+        try:
+            at = os.stat(here)
+            hit = ids.get((at.st_dev, at.st_ino))
+        except (OSError, ValueError):
+            hit = None
+        if hit is not None:
+            where = "file_upload_deny entry" if hit[1] else "sensitive location"
+            return f"it is, under another name, {hit[0]!r} or inside it (a {where})"
+        parent = os.path.dirname(here)
+        if parent == here:
+            return None
+        here = parent
 
 
 # -- schemas ---------------------------------------------------------------------------------
