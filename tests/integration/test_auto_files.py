@@ -542,3 +542,22 @@ def test_plain_http_storage_is_refused_both_ways_when_the_api_is_https(
         result = client.tools.execute("FILE_TOOL", {"file": str(tmp_path / "a.txt")})
         assert Path(result.data["file"]).read_bytes() == bytes(10)
         client.close()
+
+
+def test_a_tool_router_execution_gets_the_same_file_rules(
+    driver: Driver, server: LocalServer, tmp_path: Path, home: Path
+) -> None:
+    """``tool_router.execute`` runs through the same path: the path is uploaded, a file
+    result downloaded, a sensitive path refused naming the argument (nothing sent)."""
+    (tmp_path / "a.txt").write_text("abc")
+    dl = tmp_path / "dl"
+    client = make(driver, server, auto_files=True, file_download_dir=dl)
+    session = client.tool_router.create_session("alice", toolkits=["text"])
+    sid = session.session_id
+    done = client.tool_router.execute(sid, "TEXT_FILE_DIGEST", {"file": str(tmp_path / "a.txt")})
+    assert done.error is None and done.data["size"] == 3
+    made = client.tool_router.execute(sid, "TEXT_MAKE_FILE", {"text": "r", "filename": "r.txt"})
+    assert made.data == {"file": str(dl / "r.txt")} and (dl / "r.txt").read_text() == "r"
+    with pytest.raises(ValidationError, match="argument 'file'"):
+        client.tool_router.execute(sid, "TEXT_FILE_DIGEST", {"file": "~/.aws/credentials"})
+    assert len(server.requests_to(UPLOAD_REQUEST)) == 1

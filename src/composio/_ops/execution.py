@@ -188,7 +188,7 @@ def run_tool(
     # auto_files (SPEC §18): the tool's schema says which arguments and result fields are
     # files; it also gives the toolkit (learnt, so step 2 asks nothing more)
     schema: Tool | None = None
-    if files is not None and files.enabled and custom is None and router is None:
+    if files is not None and files.enabled and custom is None and not (router and router.meta):
         try:
             schema = yield retrieve_tool(
                 slug, extra_headers=extra_headers, timeout=timeout, name=name

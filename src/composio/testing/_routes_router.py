@@ -19,6 +19,7 @@ from composio.testing._routing import (
     required_text,
 )
 from composio.testing._state import AuthConfig, RouterSession, Store, nano
+from composio.testing._routes_files import file_executors
 from composio.testing.catalog import TOOLKITS, TOOLS, run_tool
 
 __all__ = ["router"]
@@ -197,7 +198,7 @@ def execute(ctx: Ctx) -> Reply:
                 "log_id": nano("log_"),
             },
         )
-    result = run_tool(slug, arguments)
+    result = run_tool(slug, arguments, file_executors(ctx.owner))
     ctx.owner._record_execution(
         slug,
         arguments,
