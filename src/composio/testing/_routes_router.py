@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from composio.testing import _routes_accounts as accounts
+from composio.testing._routes_files import file_executors
 from composio.testing._routes_tools import find_tool, find_toolkit
 from composio.testing._routing import (
     ApiError,
@@ -19,7 +20,6 @@ from composio.testing._routing import (
     required_text,
 )
 from composio.testing._state import AuthConfig, RouterSession, Store, nano
-from composio.testing._routes_files import file_executors
 from composio.testing.catalog import TOOLKITS, TOOLS, run_tool
 
 __all__ = ["router"]
