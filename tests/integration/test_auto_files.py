@@ -433,7 +433,8 @@ class _FileAPI(_Storage):
         owner: Any = self.server
         owner.executed.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
         file = {"name": "big.bin", "mimetype": "application/octet-stream", "s3url": owner.blob_url}
-        self._json(200, {"successful": True, "error": None, "data": {"file": file}})
+        data = {"file": file, "more": owner.more}
+        self._json(200, {"successful": True, "error": None, "data": data})
 
 
 def _file_ref(mark: str, field: str) -> dict[str, Any]:
@@ -456,7 +457,10 @@ def file_api(storage: _StorageServer) -> _StorageServer:
             "properties": {
                 "data": {
                     "type": "object",
-                    "properties": {"file": _file_ref("file_downloadable", "s3url")},
+                    "properties": {
+                        "file": _file_ref("file_downloadable", "s3url"),
+                        "more": {"type": "array", "items": _file_ref("file_downloadable", "s3url")},
+                    },
                 }
             },
         },
@@ -464,7 +468,7 @@ def file_api(storage: _StorageServer) -> _StorageServer:
     httpd.put_url = f"{storage.url}/store/k1"
     httpd.blob_url = f"{storage.url}/blob/big.bin"
     httpd.blob_size = 10
-    httpd.executed, httpd.gets = [], 0
+    httpd.executed, httpd.gets, httpd.more = [], 0, []
     return storage
 
 
@@ -561,3 +565,23 @@ def test_a_tool_router_execution_gets_the_same_file_rules(
     with pytest.raises(ValidationError, match="argument 'file'"):
         client.tool_router.execute(sid, "TEXT_FILE_DIGEST", {"file": "~/.aws/credentials"})
     assert len(server.requests_to(UPLOAD_REQUEST)) == 1
+
+
+def test_a_failed_download_keeps_none_of_the_calls_files(driver: Driver, tmp_path: Path) -> None:
+    """Several files in one result: the first is saved, a later one fails (its URL carries
+    credentials) -- the call raises and neither file is left behind; without it, both save."""
+    (tmp_path / "a.txt").write_text("a")
+    dl = tmp_path / "dl"
+    with _StorageServer() as storage:
+        api = file_api(storage)
+        client = files_client(driver, api.url, dl)
+        bad = f"{api.url.replace('//', '//user:pw@')}/blob/b.bin"
+        api.httpd.more = [{"name": "b.bin", "mimetype": "x/y", "s3url": bad}]
+        with pytest.raises(APIError, match=r"more\[0\].*user-info"):
+            client.tools.execute("FILE_TOOL", {"file": str(tmp_path / "a.txt")})
+        assert api.httpd.gets == 1 and list(dl.iterdir()) == []  # the first one was removed
+        api.httpd.more = [{"name": "c.bin", "mimetype": "x/y", "s3url": api.httpd.blob_url}]
+        result = client.tools.execute("FILE_TOOL", {"file": str(tmp_path / "a.txt")})
+        assert result.data["file"] == str(dl / "big.bin")
+        assert result.data["more"] == [str(dl / "c.bin")]
+        client.close()

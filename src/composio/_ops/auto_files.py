@@ -1,9 +1,10 @@
 """Files in tool arguments and results (``auto_files=True``, SPEC §18): the rules, once.
 
 Only the one execution path (:func:`composio._ops.execution.run_tool`) calls this module, so
-every API execution -- ``tools.execute``, each call of ``handle_tool_calls``, the framework
-providers and MCP server that run through it -- gets the same treatment, and nothing else
-reads a local file because a server or a model named it.
+every API execution -- ``tools.execute``, each call of ``handle_tool_calls``,
+``tool_router.execute``, the framework providers and MCP server that run through it -- gets
+the same treatment, and nothing else reads a local file because a server or a model named it.
+(Custom tools run here already; the router's meta tools carry other tools' arguments.)
 
 * **Uploads.** An argument the tool's ``input_parameters`` mark ``file_uploadable`` whose
   value is a string is a local path. The plugins' ``composio_before_file_upload`` may refuse
@@ -415,28 +416,33 @@ def download_results(
     """``result`` with each ``file_downloadable`` field of its data saved to disk and
     replaced by the local path; a failed download removes its partial file and raises."""
     data = result.data
-    for path, ref in _marked(_data_schema(tool.output_parameters), data, _DOWNLOADABLE).items():
-        if not path or not isinstance(ref, Mapping) or not isinstance(ref.get("s3url"), str):
-            continue
-        try:
-            url = server_url(ref["s3url"])
-        except ValueError as bad:
-            raise APIError(
-                f"{name}: tool {tool.slug!r} answered a file to download at "
-                f"{_label(path)!r} whose URL {bad}; nothing was downloaded.",
-                request=None,
-            ) from None
-        sink, local = yield Blocking(_create_download, policy, ref.get("name"))
-        try:
-            yield ExternalOperation(
-                name, "GET", url, _saved, content=None, headers={}, options=options, sink=sink
-            )
-        except BaseException:
-            sink.close()  # a close and an unlink: nothing to wait on, also when cancelled
+    saved: list[str] = []  # all or nothing: a failure removes the files saved before it
+    found = _marked(_data_schema(tool.output_parameters), data, _DOWNLOADABLE)
+    try:
+        for path, ref in found.items():
+            if not path or not isinstance(ref, Mapping) or not isinstance(ref.get("s3url"), str):
+                continue
+            try:
+                url = server_url(ref["s3url"])
+            except ValueError as bad:
+                raise APIError(
+                    f"{name}: tool {tool.slug!r} answered a file to download at "
+                    f"{_label(path)!r} whose URL {bad}; nothing was downloaded.",
+                    request=None,
+                ) from None
+            sink, local = yield Blocking(_create_download, policy, ref.get("name"))
+            saved.append(local)
+            try:
+                yield ExternalOperation(
+                    name, "GET", url, _saved, content=None, headers={}, options=options, sink=sink
+                )
+            finally:
+                sink.close()
+            data = _put(data, path, local)
+    except BaseException:
+        for local in saved:  # closes and unlinks: nothing to wait on, also when cancelled
             _remove(local)
-            raise
-        sink.close()
-        data = _put(data, path, local)
+        raise
     return replace(result, data=data) if data is not result.data else result
 
 
