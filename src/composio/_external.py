@@ -18,6 +18,10 @@ once, and both clients' drivers and transports call it:
   once per root client and decides per URL -- ``NO_PROXY`` per host, as ``requests`` does --
   caching the answer per origin. Both transports ask it for every exchange, API, hop or
   storage alike, so the two clients route every URL the same way.
+* **Not into the local network** (§18). A URL (or a redirect hop, ``_wire.redirect_target``)
+  to a loopback, private or link-local address is refused unless the API is on such an
+  address itself; link-local (cloud metadata) always: a server cannot make the SDK fetch
+  ``http://169.254.169.254/...`` into a download the model then reads or uploads.
 * **No clear text under https** (§8, §18). A plain-http URL is refused when the API is reached
   over https: an upload's bytes must not travel unencrypted because the API (or whoever
   answered in its place) handed out an ``http://`` URL. :class:`~composio.errors.APIError`, as
@@ -317,6 +321,7 @@ def external_request(op: ExternalOperation[Any], ctx: CallContext, base_url: str
     """The request for an operation on another origin: only its own headers and body (none
     of the client's header layers), refused when it would be plain http under an https API."""
     from composio._request_info import request_info
+    from composio._wire import internal_address  # _wire imports this module
     from composio.headers import Headers
     from composio.pipeline import Request
 
@@ -334,6 +339,14 @@ def external_request(op: ExternalOperation[Any], ctx: CallContext, base_url: str
             f"{op.name}: refused to {op.method} {redact_url(op.path)}: the API is reached over "
             "https but handed out a plain-http URL, which would carry the data in clear text. "
             "Nothing was sent there; report it to whoever runs the API at this base_url.",
+            request=request_info(request),
+        )
+    inside = internal_address(op.path)
+    if inside is not None and (inside == "link-local" or internal_address(base_url) is None):
+        raise APIError(
+            f"{op.name}: refused to {op.method} {redact_url(op.path)}: a {inside} address, "
+            "handed out by an API that is not itself on one -- the SDK does not fetch from or "
+            "send to the network it runs in for a server (SSRF). Nothing was sent there.",
             request=request_info(request),
         )
     return request

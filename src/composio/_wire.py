@@ -101,12 +101,42 @@ class RedirectRefused(Exception):
     """Why a redirect is not followed; becomes an ``APIError`` with the request attached."""
 
 
+def internal_address(url: str) -> str | None:
+    """What kind of internal address ``url``'s host is -- ``"link-local"`` (where cloud
+    metadata services answer), ``"loopback"`` or ``"private"`` -- or ``None`` for a public
+    host or a name. IP literals are read as the resolver reads them (``127.1``,
+    ``2130706433``, ``0x7f.0.0.1``, IPv4-mapped IPv6), ``0.0.0.0`` is this host, and
+    ``localhost`` names are loopback; other names are not resolved (see
+    ``docs/design-decisions.md``, files in tool results)."""
+    import ipaddress
+    import socket
+
+    host = (urlsplit(url).hostname or "").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return "loopback"
+    try:
+        ip: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(host)
+    except ValueError:
+        try:
+            ip = ipaddress.IPv4Address(socket.inet_aton(host))
+        except (OSError, ValueError):
+            return None
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if ip.is_link_local:
+        return "link-local"
+    if ip.is_loopback or ip.is_unspecified:
+        return "loopback"
+    return "private" if ip.is_private else None
+
+
 def redirect_target(url: str, location: str, hops: int) -> str:
     """The absolute URL a ``Location`` points to, checked the way a first URL would be.
 
     Raises :class:`RedirectRefused` for a sixth hop, a ``Location`` that does not parse (a bad
-    port, an unclosed IPv6 bracket, empty), a scheme other than http(s), and https -> http
-    (SPEC §8's https-only rule must not be bypassed by a redirect).
+    port, an unclosed IPv6 bracket, empty), a scheme other than http(s), https -> http
+    (SPEC §8's https-only rule must not be bypassed by a redirect), and a hop from a public
+    host into an internal address (:func:`internal_address`; link-local ever).
     """
     if hops >= MAX_REDIRECTS:
         raise RedirectRefused(f"too many redirects (more than {MAX_REDIRECTS})")
@@ -121,6 +151,10 @@ def redirect_target(url: str, location: str, hops: int) -> str:
         raise RedirectRefused(f"the redirect's Location {bad}") from None
     if urlsplit(target).scheme == "http" and urlsplit(url).scheme == "https":
         raise RedirectRefused("refused a redirect from https to plain http")
+    inside = internal_address(target)
+    if inside is not None and (inside == "link-local" or internal_address(url) is None):
+        # a public host may not send the SDK into the network it runs in (SSRF)
+        raise RedirectRefused(f"refused a redirect from a public host to a {inside} address")
     return target
 
 

@@ -585,3 +585,26 @@ def test_a_failed_download_keeps_none_of_the_calls_files(driver: Driver, tmp_pat
         assert result.data["file"] == str(dl / "big.bin")
         assert result.data["more"] == [str(dl / "c.bin")]
         client.close()
+
+
+def test_a_file_url_into_cloud_metadata_is_refused_before_any_connection(
+    driver: Driver, tmp_path: Path
+) -> None:
+    """A server answering a download (or an upload URL) at the link-local metadata address:
+    refused without a connection attempt, nothing saved; the client stays usable."""
+    (tmp_path / "a.txt").write_text("a")
+    dl = tmp_path / "dl"
+    metadata = "http://169.254.169.254/latest/meta-data/iam/security-credentials/role"
+    with _StorageServer() as storage:
+        api = file_api(storage)
+        client = files_client(driver, api.url, dl)
+        api.httpd.blob_url = metadata
+        with pytest.raises(APIError, match="link-local"):
+            client.tools.execute("FILE_TOOL", {"file": str(tmp_path / "a.txt")})
+        assert list(dl.iterdir()) == []
+        api.httpd.put_url = metadata
+        with pytest.raises(APIError, match="link-local"):
+            client.tools.execute("FILE_TOOL", {"file": str(tmp_path / "a.txt")})
+        api.httpd.put_url, api.httpd.blob_url = f"{api.url}/store/k1", f"{api.url}/blob/ok.bin"
+        assert client.tools.execute("FILE_TOOL", {"file": str(tmp_path / "a.txt")}).successful
+        client.close()

@@ -360,15 +360,18 @@ def _open_upload(path: str, policy: FilePolicy, where: str) -> Source:
 def safe_name(name: object) -> str:
     """A server-given file name as a bare, visible name: no directory part (``/`` or
     ``\\``), no leading dot (no ``..``, no hidden file), no control or reserved character,
-    at most 120 characters (the extension kept); ``download`` when nothing is left."""
+    at most 120 UTF-8 bytes (the extension kept; file systems allow 255, and ``name (n)``
+    must fit); ``download`` when nothing is left."""
     text = name if isinstance(name, str) else ""
     text = text.replace("\\", "/").rsplit("/", 1)[-1]
     text = "".join(c for c in text if c.isprintable() and c not in '<>:"|?*')
     text = text.strip().lstrip(".").strip()
-    if len(text) > _MAX_NAME:
+    if len(text.encode()) > _MAX_NAME:
         stem, ext = os.path.splitext(text)
-        ext = ext[:20]
-        text = stem[: _MAX_NAME - len(ext)] + ext
+        ext = ext if len(ext.encode()) <= 20 else ""
+        while stem and len((stem + ext).encode()) > _MAX_NAME:
+            stem = stem[:-1]
+        text = stem.rstrip() + ext
     return text or "download"
 
 
