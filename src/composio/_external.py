@@ -289,14 +289,18 @@ class FileSink:
         self._file.close()
 
 
-def open_file_body(path: os.PathLike[str] | str, name: str) -> FileBody:
-    """Open ``path`` and hash it in slices. A regular file is then sent from the same open
-    file (renaming or replacing the path afterwards changes nothing); anything else (a pipe, a
-    device) can be read only once, so it is spooled to an anonymous temporary file while it
-    is hashed. Blocking: the async client calls it in a worker thread."""
+def open_file_body(
+    path: os.PathLike[str] | str, name: str, opened: IO[bytes] | None = None
+) -> FileBody:
+    """Open ``path`` (or take ``opened``, a file the caller opened and checked) and hash it
+    in slices. A regular file is then sent from the same open file (renaming or replacing the
+    path afterwards changes nothing); anything else (a pipe, a device) can be read only once,
+    so it is spooled to an anonymous temporary file while it is hashed. Blocking: the async
+    client calls it in a worker thread."""
     import tempfile  # only uploads of a pipe need it
 
-    file: IO[bytes] = open(path, "rb")  # noqa: SIM115 - the FileBody owns it from here
+    # the FileBody owns it from here
+    file: IO[bytes] = opened if opened is not None else open(path, "rb")  # noqa: SIM115
     try:
         digest = hashlib.md5(usedforsecurity=False)
         size = 0

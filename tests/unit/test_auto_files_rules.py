@@ -81,3 +81,25 @@ def test_dot_dot_is_collapsed_before_symlinks_are_followed(tmp_path: Path) -> No
     (tmp_path / "link").symlink_to(home / ".ssh")
     assert refusal(str(tmp_path / "link" / "id_rsa"), POLICY) is not None
     assert refusal(str(tmp_path / "link" / ".." / "free.txt"), POLICY) is None
+
+
+def test_the_opened_file_is_judged_by_the_path_the_kernel_opened(tmp_path: Path) -> None:
+    """The second look after the open: a file reached through a directory that became a
+    symlink into ``.ssh`` reports the ``.ssh`` path, which the rule refuses."""
+    import os
+
+    from composio._ops.auto_files import _path_of
+
+    secret = tmp_path / "home" / ".ssh"
+    secret.mkdir(parents=True)
+    (secret / "id_rsa").write_text("k")
+    (tmp_path / "innocent").symlink_to(secret)
+    fd = os.open(tmp_path / "innocent" / "id_rsa", os.O_RDONLY)
+    try:
+        opened = _path_of(fd)
+    finally:
+        os.close(fd)
+    if opened is None:
+        pytest.skip("this platform cannot tell an open file's path")
+    assert opened == str(secret / "id_rsa")
+    assert refusal(opened, POLICY) is not None

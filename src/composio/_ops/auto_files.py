@@ -42,10 +42,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from composio._external import FileSink
+from composio._external import FileSink, open_file_body
 from composio._operation import Blocking, CallOptions, ExternalOperation, Flow
 from composio._ops._encode import shape_error
-from composio._ops.files import Source, read_source, upload_flow
+from composio._ops.files import Source, upload_flow
 from composio._value import Value
 from composio._wire import server_url
 from composio.errors import APIError, ValidationError
@@ -331,29 +331,52 @@ def _open_upload(path: str, policy: FilePolicy, where: str) -> Source:
             "the path of a file meant to be shared."
         )
     real = os.path.realpath(os.path.abspath(os.path.expanduser(path)))
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
     try:
-        checked = os.stat(real)
+        # non-blocking: a FIFO swapped in cannot hang the open; no-follow: nor a symlink
+        fd = os.open(real, flags | getattr(os, "O_BINARY", 0))
     except OSError as exc:
         raise ValidationError(
             f"{where}: cannot upload {shown}: {exc.strerror or type(exc).__name__}."
         ) from None
-    if not stat.S_ISREG(checked.st_mode):
-        raise ValidationError(
-            f"{where}: refused to upload {shown}: it is not a regular file (a directory, "
-            "device or pipe)."
-        )
+    file = os.fdopen(fd, "rb")
     try:
-        source = read_source(real, mimetypes.guess_type(real)[0])
-    except ValidationError as exc:
-        raise ValidationError(f"{where}: {exc.message}") from None
-    opened = source.body.stat() if not isinstance(source.body, bytes) else None
-    if opened is None or (opened.st_dev, opened.st_ino) != (checked.st_dev, checked.st_ino):
-        source.__exit__()
-        raise ValidationError(
-            f"{where}: refused to upload {shown}: it changed between the check and the "
-            "read (a symlink swapped in?). Nothing was sent."
-        )
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ValidationError(
+                f"{where}: refused to upload {shown}: it is not a regular file (a directory, "
+                "device or pipe)."
+            )
+        # the file the kernel really opened, judged again: a directory swapped for a symlink
+        # between the check and the open is caught here (where the platform says)
+        opened = _path_of(fd)
+        if opened is not None and refusal(opened, policy) is not None:
+            raise ValidationError(
+                f"{where}: refused to upload {shown}: it changed between the check and the "
+                "read (a symlink swapped in?). Nothing was read or sent."
+            )
+        body = open_file_body(real, shown, opened=file)
+    except BaseException:
+        file.close()
+        raise
+    kind = mimetypes.guess_type(real)[0] or "application/octet-stream"
+    source = Source(body, os.path.basename(real), kind, body.md5)
     return source
+
+
+def _path_of(fd: int) -> str | None:
+    """The path of an open file as the kernel knows it (Linux ``/proc/self/fd``, macOS
+    ``F_GETPATH``), or ``None`` where there is no way to ask."""
+    try:
+        return os.readlink(f"/proc/self/fd/{fd}")
+    except OSError:
+        pass
+    try:
+        import fcntl
+
+        got = fcntl.fcntl(fd, fcntl.F_GETPATH, bytes(1024))  # type: ignore[attr-defined]
+    except (ImportError, AttributeError, OSError):
+        return None
+    return os.fsdecode(bytes(got).split(b"\0", 1)[0])
 
 
 # -- downloads -------------------------------------------------------------------------------
