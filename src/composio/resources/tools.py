@@ -91,9 +91,12 @@ class Tools(Resource["Composio"]):
         * ``toolkits`` / ``search`` / ``limit``: the first page matching them;
         * nothing: the first page of all tools (the seed's ``session.tools.get('a')``).
         """
-        return self._client._run_flow(
+        from composio._agentic import SyncExecute
+
+        env = self._client._built.tool_env
+        found = self._client._run_flow(
             calls.get(
-                self._client._built.tool_env,
+                env,
                 user_id,
                 slug=slug,
                 tools=tools,
@@ -105,6 +108,7 @@ class Tools(Resource["Composio"]):
                 timeout=timeout,
             )
         )
+        return calls.wrap(env, found, lambda: SyncExecute(self._client, user_id, modifiers or ()))
 
     def execute(
         self,
@@ -279,9 +283,14 @@ class AsyncTools(Resource["AsyncComposio"]):
         timeout: Any = NOT_GIVEN,
     ) -> builtins.list[object]:
         """See :meth:`Tools.get`."""
-        return await self._client._arun_flow(
+        import asyncio
+
+        from composio._agentic import AsyncExecute
+
+        env = self._client._built.tool_env
+        found = await self._client._arun_flow(
             calls.get(
-                self._client._built.tool_env,
+                env,
                 user_id,
                 slug=slug,
                 tools=tools,
@@ -292,6 +301,10 @@ class AsyncTools(Resource["AsyncComposio"]):
                 extra_headers=extra_headers,
                 timeout=timeout,
             )
+        )
+        loop = asyncio.get_running_loop()
+        return calls.wrap(
+            env, found, lambda: AsyncExecute(self._client, user_id, modifiers or (), loop)
         )
 
     async def execute(

@@ -1,0 +1,85 @@
+"""Shared parts of the agent-framework tests (SPEC §17): a LocalServer, a plugin that sees
+every execution, the client of either kind, and ``framework()`` to import a framework.
+
+Why ``framework()`` and not a bare ``pytest.importorskip``: in the dev venv the frameworks
+are absent and these tests skip; in ``tox -e frameworks`` (which installs them from the
+project's extras and sets ``COMPOSIO_REQUIRE_FRAMEWORKS=1``) a missing framework is an
+error, so a broken extra cannot pass as a row of skips.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import os
+import threading
+from collections.abc import Iterator
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from composio import ExecuteRequest, hookimpl
+from composio.testing import LocalServer
+from tests._drivers import Driver
+
+#: the session's header every execution must carry (the agent runs in that session)
+TURN_HEADER = ("x-request-id", "turn-7")
+
+
+def framework(module: str) -> ModuleType:
+    """``import module``; skipped where absent, unless the env requires the frameworks."""
+    if os.environ.get("COMPOSIO_REQUIRE_FRAMEWORKS") == "1":
+        return importlib.import_module(module)
+    return pytest.importorskip(module)
+
+
+class Spy:
+    """A pluggy plugin on the client: records every execution the hook sees (tool, user,
+    arguments, and the thread it ran on)."""
+
+    composio_plugin_name = "spy"
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, str | None, dict[str, Any]]] = []
+        self.threads: list[int] = []
+
+    @hookimpl
+    def composio_before_execute(self, tool: str, params: ExecuteRequest) -> ExecuteRequest:
+        self.seen.append((tool, params.user_id, dict(params.arguments)))
+        self.threads.append(threading.get_ident())
+        return dataclasses.replace(params, arguments={**params.arguments})
+
+
+@pytest.fixture
+def server() -> Iterator[LocalServer]:
+    with LocalServer() as srv:
+        yield srv
+
+
+def executions(server: LocalServer) -> list[Any]:
+    """The execute requests the server received, in order."""
+    return [r for r in server.requests if "/tools/execute/" in r.path]
+
+
+def check_executed(server: LocalServer, *slugs: str, user: str = "alice") -> list[Any]:
+    """The server ran exactly ``slugs`` for ``user``, each in the agent's session."""
+    sent = executions(server)
+    assert [r.path.rsplit("/", 1)[-1] for r in sent] == list(slugs)
+    for request in sent:
+        assert request.json()["user_id"] == user
+        assert request.header(TURN_HEADER[0]) == TURN_HEADER[1]
+    return sent
+
+
+def session(driver: Driver, server: LocalServer, provider: Any, spy: Spy, **kw: Any) -> Any:
+    """A session of a client of ``driver``'s kind with ``provider`` and ``spy`` plugged in."""
+    client = driver.client(
+        api_key=server.api_key,
+        base_url=server.url,
+        allow_tracking=False,
+        provider=provider,
+        plugins=[spy],
+        **kw,
+    )
+    return client.create_session(headers=dict([TURN_HEADER]))
