@@ -9,17 +9,18 @@ error, so a broken extra cannot pass as a row of skips.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import importlib
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from types import ModuleType
 from typing import Any
 
 import pytest
 
-from composio import ExecuteRequest, hookimpl
+from composio import AsyncComposio, Composio, ExecuteRequest, hookimpl
 from composio.testing import LocalServer
 from tests._drivers import Driver
 
@@ -49,6 +50,13 @@ class Spy:
         self.seen.append((tool, params.user_id, dict(params.arguments)))
         self.threads.append(threading.get_ident())
         return dataclasses.replace(params, arguments={**params.arguments})
+
+
+@pytest.fixture(params=["async", "sync"])
+def kind(request: pytest.FixtureRequest) -> str:
+    """An async test's client kind (:func:`session_of`): ``AsyncComposio`` awaits natively,
+    ``Composio`` runs in a worker thread."""
+    return str(request.param)
 
 
 @pytest.fixture
@@ -83,3 +91,19 @@ def session(driver: Driver, server: LocalServer, provider: Any, spy: Spy, **kw: 
         **kw,
     )
     return client.create_session(headers=dict([TURN_HEADER]))
+
+
+@contextlib.asynccontextmanager
+async def session_of(kind: str, server: LocalServer, spy: Spy, **kw: Any) -> AsyncIterator[Any]:
+    """For async tests: a session of an ``AsyncComposio`` (``kind="async"``) or a
+    ``Composio`` with ``spy`` plugged in, closed afterwards."""
+    client = (AsyncComposio if kind == "async" else Composio)(
+        api_key=server.api_key, base_url=server.url, allow_tracking=False, plugins=[spy], **kw
+    )
+    try:
+        yield client.create_session(headers=dict([TURN_HEADER]))
+    finally:
+        if isinstance(client, AsyncComposio):
+            await client.close()
+        else:
+            client.close()

@@ -11,22 +11,22 @@ import asyncio
 import dataclasses
 import json
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
 
-from composio import AsyncComposio, Composio, schema_modifier
+from composio import AsyncComposio, schema_modifier
 from composio.models import Tool
 from composio.testing import Fault, LocalServer
 from tests._drivers import Driver
 from tests.frameworks.conftest import (
-    TURN_HEADER,
     Spy,
     check_executed,
     executions,
     framework,
     session,
+    session_of,
 )
 
 framework("langgraph.prebuilt")
@@ -177,36 +177,22 @@ async def arun_agent(tools: list[Any], scripted: ScriptedModel) -> None:
 
 
 @pytest.mark.asyncio
-@pytest.mark.parametrize("kind", [AsyncComposio, Composio])
 async def test_item_async_path_awaits_natively_or_runs_in_a_worker_thread(
-    kind: Callable[..., Any], server: LocalServer
+    kind: str, server: LocalServer
 ) -> None:
     spy = Spy()
-    client = kind(
-        api_key=server.api_key,
-        base_url=server.url,
-        allow_tracking=False,
-        provider=LangchainProvider(),
-        plugins=[spy],
-    )
-    composio = client.create_session(headers=dict([TURN_HEADER]))
-    try:
-        if kind is AsyncComposio:
+    async with session_of(kind, server, spy, provider=LangchainProvider()) as composio:
+        if kind == "async":
             tools = await composio.tools.get("alice", tools=["MATH_ADD"])
         else:
             tools = await asyncio.to_thread(composio.tools.get, "alice", tools=["MATH_ADD"])
         scripted = model(call("MATH_ADD", {"a": 4, "b": 5}))
         await arun_agent(tools, scripted)
-    finally:
-        if kind is AsyncComposio:
-            await client.close()
-        else:
-            client.close()
     assert json.loads(tool_answer(scripted).content) == {"result": 9}
     check_executed(server, "MATH_ADD")
     # AsyncComposio: executed on the loop itself (awaited); Composio: off the loop's thread.
     on_loop = spy.threads == [threading.get_ident()]
-    assert on_loop is (kind is AsyncComposio)
+    assert on_loop is (kind == "async")
 
 
 @pytest.mark.asyncio
