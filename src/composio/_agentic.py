@@ -29,6 +29,11 @@ if TYPE_CHECKING:
 
 __all__ = ["AsyncExecute", "SyncExecute", "failure"]
 
+_NOT_RUNNING = (
+    "the AsyncComposio client's event loop is not running; run the agent on that loop "
+    "(the framework's async API), or use Composio"
+)
+
 #: longest error text handed to a model for an unexpected exception
 _WHY_LIMIT = 500
 
@@ -136,6 +141,16 @@ class AsyncExecute(_Execute):
         return self.arun(slug, arguments)
 
     async def arun(self, slug: str, arguments: object) -> dict[str, Any]:
+        if asyncio.get_running_loop() is self._loop:
+            return await self._execute(slug, arguments)
+        # A framework running its own loop (``Runner.run_sync`` makes one): the client's
+        # pool belongs to its loop, so the call runs there and this loop awaits it.
+        if self._loop.is_closed() or not self._loop.is_running():
+            return failure(_NOT_RUNNING)
+        future = asyncio.run_coroutine_threadsafe(self._execute(slug, arguments), self._loop)
+        return await asyncio.wrap_future(future)
+
+    async def _execute(self, slug: str, arguments: object) -> dict[str, Any]:
         checked = _arguments(slug, arguments)
         if isinstance(checked, str):
             return failure(checked)
@@ -147,17 +162,14 @@ class AsyncExecute(_Execute):
 
     def run(self, slug: str, arguments: object) -> dict[str, Any]:
         if self._loop.is_closed() or not self._loop.is_running():
-            return failure(
-                "the AsyncComposio client's event loop is not running; run the agent on "
-                "that loop (the framework's async API), or use Composio"
-            )
+            return failure(_NOT_RUNNING)
         if _on_loop_thread(self._loop):
             # Blocking here would stall the very loop that must run the call.
             return failure(
                 f"tool {slug!r} was called synchronously on the event loop's thread; with "
                 "AsyncComposio use the framework's async API (or use Composio)"
             )
-        future = asyncio.run_coroutine_threadsafe(self.arun(slug, arguments), self._loop)
+        future = asyncio.run_coroutine_threadsafe(self._execute(slug, arguments), self._loop)
         return future.result()
 
 

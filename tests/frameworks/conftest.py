@@ -9,12 +9,13 @@ error, so a broken extra cannot pass as a row of skips.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import importlib
 import os
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from types import ModuleType
 from typing import Any
 
@@ -71,9 +72,10 @@ def executions(server: LocalServer) -> list[Any]:
 
 
 def check_executed(server: LocalServer, *slugs: str, user: str = "alice") -> list[Any]:
-    """The server ran exactly ``slugs`` for ``user``, each in the agent's session."""
+    """The server ran exactly ``slugs`` for ``user``, each in the agent's session; in any
+    order (frameworks may run one turn's calls concurrently)."""
     sent = executions(server)
-    assert [r.path.rsplit("/", 1)[-1] for r in sent] == list(slugs)
+    assert sorted(r.path.rsplit("/", 1)[-1] for r in sent) == sorted(slugs)
     for request in sent:
         assert request.json()["user_id"] == user
         assert request.header(TURN_HEADER[0]) == TURN_HEADER[1]
@@ -107,3 +109,36 @@ async def session_of(kind: str, server: LocalServer, spy: Spy, **kw: Any) -> Asy
             await client.close()
         else:
             client.close()
+
+
+async def tools_of(composio: Any, user_id: str, **kw: Any) -> list[Any]:
+    """``tools.get`` from an async test: awaited on ``AsyncComposio``; in a worker thread on
+    ``Composio`` (it does I/O, which must stay off the loop)."""
+    if isinstance(composio, AsyncComposio):
+        return list(await composio.tools.get(user_id, **kw))
+    return list(await asyncio.to_thread(composio.tools.get, user_id, **kw))
+
+
+async def check_async_path(
+    kind: str, server: LocalServer, provider: Any, run: Callable[[list[Any]], Awaitable[Any]]
+) -> None:
+    """The async half of every framework's test: ``run(tools)`` drives the framework's own
+    async loop with ``MATH_ADD`` for alice (its model asks for 4 + 5 and checks it read
+    ``{"result": 9}``). On ``AsyncComposio`` the execution ran on this loop's thread (awaited
+    natively), on ``Composio`` in another thread (the loop never blocked)."""
+    spy = Spy()
+    async with session_of(kind, server, spy, provider=provider) as composio:
+        await run(await tools_of(composio, "alice", tools=["MATH_ADD"]))
+    check_executed(server, "MATH_ADD")
+    assert spy.seen == [("MATH_ADD", "alice", {"a": 4, "b": 5})]
+    assert (spy.threads == [threading.get_ident()]) is (kind == "async")
+
+
+def framework_tools(
+    driver: Driver, server: LocalServer, provider: Any, *slugs: str, **kw: Any
+) -> tuple[list[Any], Spy]:
+    """``provider``'s tools ``slugs`` for alice, from a session (:func:`session`) of a client
+    of ``driver``'s kind, and the :class:`Spy` plugged into it."""
+    spy = Spy()
+    composio = session(driver, server, provider, spy, **kw)
+    return list(composio.tools.get("alice", tools=list(slugs))), spy

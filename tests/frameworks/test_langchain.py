@@ -7,10 +7,8 @@ back to the model. Our code only makes the tools; everything else is the framewo
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import json
-import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -22,11 +20,12 @@ from composio.testing import Fault, LocalServer
 from tests._drivers import Driver
 from tests.frameworks.conftest import (
     Spy,
+    check_async_path,
     check_executed,
     executions,
     framework,
+    framework_tools,
     session,
-    session_of,
 )
 
 framework("langgraph.prebuilt")
@@ -90,9 +89,7 @@ def run_agent(tools: list[Any], scripted: ScriptedModel) -> list[BaseMessage]:
 def test_item_agent_calls_a_tool_and_the_model_reads_its_result(
     driver: Driver, server: LocalServer
 ) -> None:
-    spy = Spy()
-    composio = session(driver, server, LangchainProvider(), spy)
-    tools = composio.tools.get("alice", tools=["MATH_ADD", "MATH_DIVIDE"])
+    tools, spy = framework_tools(driver, server, LangchainProvider(), "MATH_ADD", "MATH_DIVIDE")
     scripted = model(call("MATH_ADD", {"a": 2, "b": 3}))
     run_agent(tools, scripted)
     assert [t["function"]["name"] for t in scripted.bound] == ["MATH_ADD", "MATH_DIVIDE"]
@@ -107,8 +104,7 @@ def test_item_agent_calls_a_tool_and_the_model_reads_its_result(
 def test_item_a_failing_tool_reaches_the_model_as_an_error(
     driver: Driver, server: LocalServer
 ) -> None:
-    composio = session(driver, server, LangchainProvider(), Spy())
-    tools = composio.tools.get("alice", tools=["MATH_DIVIDE"])
+    tools, _ = framework_tools(driver, server, LangchainProvider(), "MATH_DIVIDE")
     scripted = model(call("MATH_DIVIDE", {"a": 1, "b": 0}))
     run_agent(tools, scripted)
     answer = tool_answer(scripted)
@@ -120,9 +116,7 @@ def test_item_a_failing_tool_reaches_the_model_as_an_error(
 def test_item_garbage_arguments_and_api_failures_are_errors_not_exceptions(
     driver: Driver, server: LocalServer
 ) -> None:
-    spy = Spy()
-    composio = session(driver, server, LangchainProvider(), spy, max_retries=0)
-    [tool] = composio.tools.get("alice", tools=["MATH_ADD"])
+    [tool], spy = framework_tools(driver, server, LangchainProvider(), "MATH_ADD", max_retries=0)
     server.fail_next("/api/v3/tools/execute/MATH_ADD", [503, Fault(action="reset")])
     scripted = model(
         call("MATH_ADD", {"a": 1, "b": 1}, "c1"),  # 503 from the API
@@ -170,29 +164,17 @@ def test_item_argument_names_that_are_not_identifiers_or_are_keywords(
     assert sent.json()["arguments"] == args
 
 
-async def arun_agent(tools: list[Any], scripted: ScriptedModel) -> None:
-    agent = create_react_agent(scripted, tools)
-    out = await agent.ainvoke({"messages": [("user", "please")]})
-    assert out["messages"][-1].content == "done"
-
-
 @pytest.mark.asyncio
 async def test_item_async_path_awaits_natively_or_runs_in_a_worker_thread(
     kind: str, server: LocalServer
 ) -> None:
-    spy = Spy()
-    async with session_of(kind, server, spy, provider=LangchainProvider()) as composio:
-        if kind == "async":
-            tools = await composio.tools.get("alice", tools=["MATH_ADD"])
-        else:
-            tools = await asyncio.to_thread(composio.tools.get, "alice", tools=["MATH_ADD"])
+    async def run(tools: list[Any]) -> None:
         scripted = model(call("MATH_ADD", {"a": 4, "b": 5}))
-        await arun_agent(tools, scripted)
-    assert json.loads(tool_answer(scripted).content) == {"result": 9}
-    check_executed(server, "MATH_ADD")
-    # AsyncComposio: executed on the loop itself (awaited); Composio: off the loop's thread.
-    on_loop = spy.threads == [threading.get_ident()]
-    assert on_loop is (kind == "async")
+        out = await create_react_agent(scripted, tools).ainvoke({"messages": [("user", "hi")]})
+        assert out["messages"][-1].content == "done"
+        assert json.loads(tool_answer(scripted).content) == {"result": 9}
+
+    await check_async_path(kind, server, LangchainProvider(), run)
 
 
 @pytest.mark.asyncio
