@@ -21,7 +21,8 @@ from typing import Any
 
 import pytest
 
-from composio import AsyncComposio, Composio, ExecuteRequest, hookimpl
+from composio import AsyncComposio, Composio, ExecuteRequest, hookimpl, schema_modifier
+from composio.models import Tool
 from composio.testing import LocalServer
 from tests._drivers import Driver
 
@@ -135,10 +136,28 @@ async def check_async_path(
 
 
 def framework_tools(
-    driver: Driver, server: LocalServer, provider: Any, *slugs: str, **kw: Any
+    driver: Driver,
+    server: LocalServer,
+    provider: Any,
+    *slugs: str,
+    modifiers: list[Any] | None = None,
+    **kw: Any,
 ) -> tuple[list[Any], Spy]:
-    """``provider``'s tools ``slugs`` for alice, from a session (:func:`session`) of a client
-    of ``driver``'s kind, and the :class:`Spy` plugged into it."""
+    """``provider``'s tools ``slugs`` for alice (with ``modifiers``), from a session
+    (:func:`session`) of a client of ``driver``'s kind, and the :class:`Spy` plugged in."""
     spy = Spy()
     composio = session(driver, server, provider, spy, **kw)
-    return list(composio.tools.get("alice", tools=list(slugs))), spy
+    return list(composio.tools.get("alice", tools=list(slugs), modifiers=modifiers)), spy
+
+
+#: argument names that are not Python identifiers or are keywords (vendor #2265), and
+#: ``config``, which LangChain injects: a tool's schema with them added (``ODD_NAMES``)
+ODD_ARGUMENTS = {"repo": "o/r", "$expand": "labels", "for": "me", "config": "c"}
+
+
+@schema_modifier(tools=["GITHUB_LIST_ISSUES"])
+def odd_names(tool: str, toolkit: str, schema: Tool) -> Tool:
+    params = dict(schema.input_parameters or {})
+    added = {name: {"type": "string"} for name in ODD_ARGUMENTS if name != "repo"}
+    params["properties"] = {**params["properties"], **added}
+    return dataclasses.replace(schema, input_parameters=params)

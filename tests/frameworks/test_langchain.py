@@ -7,25 +7,23 @@ back to the model. Our code only makes the tools; everything else is the framewo
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Sequence
 from typing import Any
 
 import pytest
 
-from composio import AsyncComposio, schema_modifier
-from composio.models import Tool
+from composio import AsyncComposio
 from composio.testing import Fault, LocalServer
 from tests._drivers import Driver
 from tests.frameworks.conftest import (
-    Spy,
+    ODD_ARGUMENTS,
     check_async_path,
     check_executed,
     executions,
     framework,
     framework_tools,
-    session,
+    odd_names,
 )
 
 framework("langgraph.prebuilt")
@@ -140,28 +138,15 @@ def test_item_argument_names_that_are_not_identifiers_or_are_keywords(
 ) -> None:
     """``$expand`` and ``for`` (vendor #2265), and ``config``, which LangChain would replace
     with its own RunnableConfig were the arguments spread as keywords."""
-
-    @schema_modifier(tools=["GITHUB_LIST_ISSUES"])
-    def odd_names(tool: str, toolkit: str, schema: Tool) -> Tool:
-        params = dict(schema.input_parameters or {})
-        params["properties"] = {
-            **params["properties"],
-            "$expand": {"type": "string"},
-            "for": {"type": "string"},
-            "config": {"type": "string"},
-        }
-        return dataclasses.replace(schema, input_parameters=params)
-
-    composio = session(driver, server, LangchainProvider(), Spy())
-    tools = composio.tools.get("alice", tools=["GITHUB_LIST_ISSUES"], modifiers=[odd_names])
-    args = {"repo": "o/r", "$expand": "labels", "for": "me", "config": "c"}
-    scripted = model(call("GITHUB_LIST_ISSUES", args))
+    tools, _ = framework_tools(
+        driver, server, LangchainProvider(), "GITHUB_LIST_ISSUES", modifiers=[odd_names]
+    )
+    scripted = model(call("GITHUB_LIST_ISSUES", ODD_ARGUMENTS))
     run_agent(tools, scripted)
-    props = scripted.bound[0]["function"]["parameters"]["properties"]
-    assert {"$expand", "for", "config"} <= set(props)
+    assert set(ODD_ARGUMENTS) <= set(scripted.bound[0]["function"]["parameters"]["properties"])
     assert tool_answer(scripted).status == "success"
     [sent] = check_executed(server, "GITHUB_LIST_ISSUES")
-    assert sent.json()["arguments"] == args
+    assert sent.json()["arguments"] == ODD_ARGUMENTS
 
 
 @pytest.mark.asyncio
