@@ -161,3 +161,17 @@ def odd_names(tool: str, toolkit: str, schema: Tool) -> Tool:
     added = {name: {"type": "string"} for name in ODD_ARGUMENTS if name != "repo"}
     params["properties"] = {**params["properties"], **added}
     return dataclasses.replace(schema, input_parameters=params)
+
+
+def check_odd_names(
+    driver: Driver, server: LocalServer, provider: Any, run: Callable[[list[Any]], Any]
+) -> None:
+    """Argument names that are not identifiers or are keywords work: ``run(tools)`` drives
+    the framework's loop, where the model calls ``GITHUB_LIST_ISSUES`` with
+    :data:`ODD_ARGUMENTS`, and returns the argument names the model was offered."""
+    tools, _ = framework_tools(
+        driver, server, provider, "GITHUB_LIST_ISSUES", modifiers=[odd_names]
+    )
+    assert set(ODD_ARGUMENTS) <= set(run(tools))
+    [sent] = check_executed(server, "GITHUB_LIST_ISSUES")
+    assert sent.json()["arguments"] == ODD_ARGUMENTS

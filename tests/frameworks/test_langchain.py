@@ -20,10 +20,10 @@ from tests.frameworks.conftest import (
     ODD_ARGUMENTS,
     check_async_path,
     check_executed,
+    check_odd_names,
     executions,
     framework,
     framework_tools,
-    odd_names,
 )
 
 framework("langgraph.prebuilt")
@@ -138,15 +138,14 @@ def test_item_argument_names_that_are_not_identifiers_or_are_keywords(
 ) -> None:
     """``$expand`` and ``for`` (vendor #2265), and ``config``, which LangChain would replace
     with its own RunnableConfig were the arguments spread as keywords."""
-    tools, _ = framework_tools(
-        driver, server, LangchainProvider(), "GITHUB_LIST_ISSUES", modifiers=[odd_names]
-    )
-    scripted = model(call("GITHUB_LIST_ISSUES", ODD_ARGUMENTS))
-    run_agent(tools, scripted)
-    assert set(ODD_ARGUMENTS) <= set(scripted.bound[0]["function"]["parameters"]["properties"])
-    assert tool_answer(scripted).status == "success"
-    [sent] = check_executed(server, "GITHUB_LIST_ISSUES")
-    assert sent.json()["arguments"] == ODD_ARGUMENTS
+
+    def run(tools: list[Any]) -> Any:
+        scripted = model(call("GITHUB_LIST_ISSUES", ODD_ARGUMENTS))
+        run_agent(tools, scripted)
+        assert tool_answer(scripted).status == "success"
+        return scripted.bound[0]["function"]["parameters"]["properties"]
+
+    check_odd_names(driver, server, LangchainProvider(), run)
 
 
 @pytest.mark.asyncio
