@@ -11,10 +11,10 @@ read it and hand it to a browser while the command keeps waiting.
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from collections.abc import Callable
 from typing import Any
+
+from composio._terminal import err, escape, out, out_json
 
 __all__ = ["add_accounts_parser"]
 
@@ -91,25 +91,24 @@ def cmd_accounts_list(args: argparse.Namespace) -> int:
             }
             for a in accounts
         ]
-        print(json.dumps(rows, indent=2))
+        out_json(rows)
         return 0
     for a in accounts:
-        print(f"{a.id:<20} {a.status or '?':<10} {a.toolkit_slug or '?':<14} {a.user_id or ''}")
+        status, toolkit = escape(a.status or "?"), escape(a.toolkit_slug or "?")
+        out(f"{escape(a.id):<20} {status:<10} {toolkit:<14} {a.user_id or ''}")
     return 0
 
 
 def cmd_accounts_connect(args: argparse.Namespace) -> int:
     with _client(args) as client:
         request = client.toolkits.authorize(args.user, args.toolkit)
-        print(request.redirect_url or "(no redirect URL: nothing for the user to do)")
-        print(
+        out(request.redirect_url or "(no redirect URL: nothing for the user to do)", flush=True)
+        err(
             f"Open the link above as {args.user!r} to connect {args.toolkit}; waiting up to "
-            f"{args.timeout:g}s (connected account {request.id})...",
-            file=sys.stderr,
+            f"{args.timeout:g}s (connected account {request.id})..."
         )
-        sys.stdout.flush()
         account = request.wait_for_connection(timeout=args.timeout)
-    print(f"{account.id} {account.status}")
+    out(f"{account.id} {account.status}")
     return 0
 
 
@@ -128,10 +127,11 @@ def cmd_auth_configs_list(args: argparse.Namespace) -> int:
             }
             for c in configs
         ]
-        print(json.dumps(rows, indent=2))
+        out_json(rows)
         return 0
     for c in configs:
         kind = "managed" if c.is_composio_managed else "custom"
-        toolkit = c.toolkit.slug if c.toolkit else "?"
-        print(f"{c.id:<20} {toolkit:<14} {c.auth_scheme or '?':<14} {kind:<8} {c.name or ''}")
+        toolkit = escape(c.toolkit.slug if c.toolkit else "?")
+        scheme = escape(c.auth_scheme or "?")
+        out(f"{escape(c.id):<20} {toolkit:<14} {scheme:<14} {kind:<8} {c.name or ''}")
     return 0

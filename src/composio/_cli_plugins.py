@@ -10,11 +10,10 @@ error. No request is sent and the API key, if one is set, is never printed.
 
 from __future__ import annotations
 
-import json
 import os
-import sys
 from typing import Any
 
+from composio._terminal import err, one_line, out, out_json
 from composio.plugins import ENTRY_POINT_GROUP, autoload_enabled, blocked_from_env
 
 __all__ = ["chain_rows", "installed_plugins", "run"]
@@ -77,7 +76,7 @@ def _build() -> tuple[Any, str | None]:
             api_key=os.environ.get("COMPOSIO_API_KEY") or _PLACEHOLDER_KEY, allow_tracking=False
         )
     except Exception as exc:  # the report shows it; main() would lose the plugin list
-        return None, f"{type(exc).__name__}: {' '.join(str(exc).split())}"
+        return None, f"{type(exc).__name__}: {one_line(exc)}"
     return client, None
 
 
@@ -101,11 +100,11 @@ def run(as_json: bool) -> int:
             "chain": chain,
             "error": error,
         }
-        print(json.dumps(report, indent=2))
+        out_json(report)
     else:
         _print_text(plugins, registered, chain)
     if error is not None:
-        print(f"error: building a client failed: {error}", file=sys.stderr)
+        err(f"error: building a client failed: {error}")
         return 1
     return 0
 
@@ -116,18 +115,18 @@ def _print_text(
     chain: list[dict[str, Any]] | None,
 ) -> None:
     if registered is not None:
-        print("plugins: " + (", ".join(registered) or "(none)"))
-    print(f"installed (entry-point group {ENTRY_POINT_GROUP!r}):")
+        out("plugins: " + (", ".join(registered) or "(none)"))
+    out(f"installed (entry-point group {ENTRY_POINT_GROUP!r}):")
     width = max((len(p["name"]) for p in plugins), default=0)
     for p in plugins:
         dist = f"{p['distribution']} {p['version']}" if p["distribution"] else p["entry_point"]
-        print(f"  {p['name']:<{width}}  {dist}  [{p['status']}]")
+        out(f"  {p['name']:<{width}}  {dist}  [{p['status']}]")
     if not plugins:
-        print("  (none)")
+        out("  (none)")
     if chain is None:
         return
-    print("chain, outermost first:")
+    out("chain, outermost first:")
     for row in chain:
         stage = f"{row['stage_value']}:{row['stage']}"
-        print(f"  {stage:<10} order={row['order']:<5} {row['name']}  ({row['class']})")
-    print("  -> transport")
+        out(f"  {stage:<10} order={row['order']:<5} {row['name']}  ({row['class']})")
+    out("  -> transport")

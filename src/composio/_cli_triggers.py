@@ -22,6 +22,8 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from composio._terminal import err, escape, out, out_json
+
 __all__ = ["add_connection_args", "add_triggers_parser", "print_rows"]
 
 SECRET_ENV = "COMPOSIO_WEBHOOK_SECRET"
@@ -80,20 +82,19 @@ def add_connection_args(parser: argparse.ArgumentParser) -> None:
 
 
 def print_rows(rows: list[dict[str, Any]], columns: tuple[str, ...], as_json: bool) -> None:
-    """Rows as JSON (``--json``) or one aligned, tab-free line each; an empty list says so."""
-    import json
-
+    """Rows as JSON (``--json``) or one aligned, tab-free line each; an empty list says so.
+    Cells are escaped before the widths are measured, so hostile values cannot skew them."""
     if as_json:
-        print(json.dumps(rows, indent=2))
+        out_json(rows)
         return
     if not rows:
-        print("(none)")
+        out("(none)")
         return
     widths = [max(len(c), *(len(_printable(r[c])) for r in rows)) for c in columns]
-    print("  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
+    out("  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
     for row in rows:
         cells = (_printable(row[c]).ljust(w) for c, w in zip(columns, widths, strict=True))
-        print("  ".join(cells).rstrip())
+        out("  ".join(cells).rstrip())
 
 
 def cmd_triggers_list(args: argparse.Namespace) -> int:
@@ -158,13 +159,12 @@ def _tolerance(text: str) -> float | None:
 
 
 def _printable(value: object) -> str:
-    """A delivery's value on one line: control characters escaped, length bounded."""
+    """A table cell or a delivery's value: escaped by the printer, at most 200 characters
+    of the original, ``-`` for nothing."""
     if value is None:
         return "-"
     text = str(value)
-    if not text.isprintable() or len(text) > 200:
-        text = repr(text[:200])[1:-1]
-    return text or "-"
+    return escape(text[:200] + ("..." if len(text) > 200 else "")) or "-"
 
 
 def cmd_triggers_listen(args: argparse.Namespace) -> int:
@@ -181,7 +181,7 @@ def cmd_triggers_listen(args: argparse.Namespace) -> int:
 
     def say(line: str) -> None:
         with lock:  # one whole line at a time from the handler threads
-            print(line, flush=True)
+            out(line, flush=True)
 
     handler = _handler(secret, tolerance, say)
     try:
@@ -212,8 +212,7 @@ class _Server(ThreadingHTTPServer):
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """One line instead of socketserver's traceback (a client hanging up mid-body)."""
-        exc = sys.exc_info()[1]
-        print(f"error: {type(exc).__name__} while reading a delivery", file=sys.stderr)
+        err(f"error: {type(sys.exc_info()[1]).__name__} while reading a delivery")
 
 
 def _interrupt(signum: int, frame: object) -> None:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+from composio._terminal import out as _out
 from composio.client import Composio
 from composio.testing import LocalServer
 
@@ -60,7 +61,7 @@ def _tracer_provider() -> tuple[Any, Any]:
     return provider, exporter
 
 
-def run_demo(out: Out = print) -> None:
+def run_demo(out: Out = _out) -> None:
     out("composio demo: starting the embedded Composio API server on loopback ...")
     with LocalServer() as server:
         out(f"  server: {server.url}")
@@ -72,22 +73,26 @@ def run_demo(out: Out = print) -> None:
         with composio:
             _sessions(server, composio, out)
             _retry_and_trace(server, composio, provider, exporter, out)
-            out("\n6. The composed middleware chain, outermost first")
+            out("")
+            out("6. The composed middleware chain, outermost first")
             out("  " + " -> ".join(m.name for m in composio.chain) + " -> transport")
         # close() flushed the telemetry queue (bounded, 1 s) to the local server
         events = server.telemetry_events
-        out(f"\n7. Telemetry: {len(events)} events arrived at /v1/metrics/invocations")
+        out("")
+        out(f"7. Telemetry: {len(events)} events arrived at /v1/metrics/invocations")
         for event in events[-4:]:
             out(f"  {event}")
         if provider is not None:
             provider.shutdown()
         _async_sessions(server, out)
         _agent_loop(server, out)
-    out("\ndone.")
+    out("")
+    out("done.")
 
 
 def _sessions(server: LocalServer, composio: Composio, out: Out) -> None:
-    out("\n1. A session with request-tracking headers (seed: sessionWithHeaders)")
+    out("")
+    out("1. A session with request-tracking headers (seed: sessionWithHeaders)")
     session = composio.create_session(
         headers={
             "x-request-id": "1234567890",
@@ -99,7 +104,8 @@ def _sessions(server: LocalServer, composio: Composio, out: Out) -> None:
     out(f"  tools.list(): {len(page.items)} tools on page 1 of {page.total_pages}")
     out(f"  server saw: {_shown(server.requests[-1].headers)}")
 
-    out("\n2. Two sessions for user A and B, in parallel threads (seed: Promise.all)")
+    out("")
+    out("2. Two sessions for user A and B, in parallel threads (seed: Promise.all)")
     user_a = composio.create_session(headers={"x-user-id": "user-a", "x-tenant-id": "tenant-1"})
     user_b = composio.create_session(headers={"x-user-id": "user-b", "x-tenant-id": "tenant-2"})
     results: dict[str, Any] = {}
@@ -123,7 +129,8 @@ def _sessions(server: LocalServer, composio: Composio, out: Out) -> None:
         query = "&".join(f"{k}={v[0]}" for k, v in rec.query.items())
         out(f"  {rec.method} {rec.path}{'?' + query if query else ''} -> {_shown(rec.headers)}")
 
-    out("\n3. User A connects a GitHub account, then runs tools on it")
+    out("")
+    out("3. User A connects a GitHub account, then runs tools on it")
     _connect_and_execute(server, user_a, out)
 
 
@@ -163,7 +170,8 @@ def _connect_and_execute(server: LocalServer, user_a: Composio, out: Out) -> Non
 def _retry_and_trace(
     server: LocalServer, composio: Composio, provider: Any, exporter: Any, out: Out
 ) -> None:
-    out("\n4. A retry after a 503 (the server is told to fail the next call once)")
+    out("")
+    out("4. A retry after a 503 (the server is told to fail the next call once)")
     server.fail_next("/api/v3/tools", [503])
     session = composio.create_session(headers={"x-request-id": "demo-retry"})
     if provider is not None:
@@ -178,7 +186,8 @@ def _retry_and_trace(
             f"x-request-id={rec.header('x-request-id')} traceparent={rec.header('traceparent')}"
         )
 
-    out("\n5. Spans of this run: one CLIENT span per attempt (the retried call's two attempts")
+    out("")
+    out("5. Spans of this run: one CLIENT span per attempt (the retried call's two attempts")
     out("   are children of the application's demo.handle_request span)")
     if exporter is None:
         out("  (install the OpenTelemetry SDK to see them: pip install 'composio-pipeline[otel]')")
@@ -196,7 +205,8 @@ def _retry_and_trace(
 
 def _async_sessions(server: LocalServer, out: Out) -> None:
     """The seed's ``Promise.all`` of two sessions, as ``asyncio.gather`` on ``AsyncComposio``."""
-    out("\n8. The same two sessions on AsyncComposio, awaited together (seed: Promise.all)")
+    out("")
+    out("8. The same two sessions on AsyncComposio, awaited together (seed: Promise.all)")
     try:
         from composio.async_client import AsyncComposio
         from composio.async_transport import require_aiohttp
@@ -265,7 +275,8 @@ def _agent_loop(server: LocalServer, out: Out) -> None:
     """SPEC §15: the tool calls of an LLM answer executed and handed back, per provider."""
     from composio.providers import AnthropicProvider
 
-    out("\n9. The agent loop: an LLM's tool calls -> tools.handle_tool_calls -> its messages")
+    out("")
+    out("9. The agent loop: an LLM's tool calls -> tools.handle_tool_calls -> its messages")
     settings: dict[str, Any] = {
         "api_key": server.api_key,
         "base_url": server.url,

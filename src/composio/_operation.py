@@ -31,6 +31,7 @@ from composio.headers import Layer, build_layer
 from composio.pipeline import Response
 
 if TYPE_CHECKING:
+    from composio._external import FileBody
     from composio._local_call import LocalCall
 
 __all__ = [
@@ -89,10 +90,23 @@ class Operation(Generic[T]):
 
     ``path`` is relative to :data:`API_PREFIX` unless ``raw`` (``client.request``, whose path
     the caller gives relative to ``base_url``). ``next_page(cursor)``, set on list operations,
-    describes the call for the following page.
+    describes the call for the following page. ``tool``: the slug of the tool this request
+    executes, set only by the one execution path (``composio._ops.execution``); the request's
+    ``context.tool`` carries it to the middlewares.
     """
 
-    __slots__ = ("body", "method", "name", "next_page", "options", "parse", "path", "query", "raw")
+    __slots__ = (
+        "body",
+        "method",
+        "name",
+        "next_page",
+        "options",
+        "parse",
+        "path",
+        "query",
+        "raw",
+        "tool",
+    )
 
     def __init__(
         self,
@@ -106,6 +120,7 @@ class Operation(Generic[T]):
         options: CallOptions = _DEFAULT_OPTIONS,
         next_page: Callable[[str], Operation[T]] | None = None,
         raw: bool = False,
+        tool: str | None = None,
     ) -> None:
         self.name = name
         self.method = method
@@ -116,6 +131,7 @@ class Operation(Generic[T]):
         self.options = options
         self.next_page = next_page
         self.raw = raw
+        self.tool = tool
 
     def __repr__(self) -> str:
         return f"<Operation {self.name} {self.method} {self.path}>"
@@ -241,7 +257,9 @@ class ExternalOperation(Operation[T]):
     ``path`` is the absolute URL. The driver hands it straight to the client's transport --
     the same pool, bounded by ``options`` (its deadline included) -- and NOT to the middleware
     chain: none of the SDK's credentials, default, session or extra headers, no telemetry,
-    tracing or retries, only ``headers`` as given. The body is ``content``, raw bytes.
+    tracing or retries, only ``headers`` as given. The body is ``content``: bytes, or a
+    file streamed from disk (:class:`composio._external.FileBody`). The rules of such a
+    request (headers, tracing, proxies, https) live in :mod:`composio._external`.
     """
 
     __slots__ = ("content", "headers")
@@ -253,7 +271,7 @@ class ExternalOperation(Operation[T]):
         url: str,
         parse: Callable[[Response], T],
         *,
-        content: bytes,
+        content: bytes | FileBody,
         headers: Mapping[str, str],
         options: CallOptions = _DEFAULT_OPTIONS,
     ) -> None:

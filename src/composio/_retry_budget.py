@@ -15,8 +15,24 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from typing import Protocol
 
-__all__ = ["RetryBudget"]
+__all__ = ["Budget", "RetryBudget"]
+
+
+class Budget(Protocol):
+    """What the ``retry`` middleware needs of a retry budget: this module's per-client one,
+    or one a plugin supplies through ``composio_retry_budget`` (SPEC §16: shared by a fleet).
+
+    The sync client calls ``record_request``/``try_spend``; the async client awaits
+    ``arecord_request``/``atry_spend``, so a budget kept across the network never blocks the
+    event loop. ``try_spend`` is asked only for a retry that will otherwise happen.
+    """
+
+    def record_request(self) -> None: ...
+    def try_spend(self) -> bool: ...
+    async def arecord_request(self) -> None: ...
+    async def atry_spend(self) -> bool: ...
 
 
 class RetryBudget:
@@ -99,6 +115,14 @@ class RetryBudget:
                 self._floor_used += 1
                 return True
             return False
+
+    async def arecord_request(self) -> None:
+        """:meth:`record_request` for the async client (no I/O: it never awaits)."""
+        self.record_request()
+
+    async def atry_spend(self) -> bool:
+        """:meth:`try_spend` for the async client (no I/O: it never awaits)."""
+        return self.try_spend()
 
     def after_fork_in_child(self) -> None:
         """A forked child starts with a fresh lock (the parent's may be held) and no history."""

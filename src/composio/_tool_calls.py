@@ -15,7 +15,10 @@ drive the flows); the steps are public-ish so an application can run the loop by
     return provider.format_results(calls, results)
 
 Every failure that belongs to one call becomes that call's error result, for the model to
-read; the other calls still run.
+read; the other calls still run. The client's own loop does not use these steps but the one
+execution path, ``composio._ops.execution.run_tool``; the steps apply the same checks
+(arguments on the way in, the result on the way out) and the same order (the call's
+modifiers, then plugins), so a loop written by hand is as safe.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from composio._ops import execution
 from composio.errors import ComposioError
 from composio.models import ToolExecution
 from composio.modifiers import ExecuteRequest, Modifier, apply_after, apply_before
@@ -37,17 +41,12 @@ __all__ = ["MAX_PARALLEL", "error_result", "finish", "prepare", "unknown_tool"]
 MAX_PARALLEL = 8
 
 
-def error_result(why: str) -> ToolExecution:
-    """A failed result carrying ``why``; providers send it as ``{"successful": false, ...}``."""
-    return ToolExecution(successful=False, error=why)
+error_result = execution.error_result
 
 
 def unknown_tool(call: ToolCall) -> ToolExecution:
     """The answer to a call naming a tool that does not exist (or was not offered)."""
-    return error_result(
-        f"unknown tool {call.slug!r}: no tool of that name is available; call one of the "
-        "tools you were given"
-    )
+    return execution.unknown_tool(call.slug)
 
 
 def prepare(
@@ -62,14 +61,19 @@ def prepare(
 ) -> ExecuteRequest | ToolExecution:
     """What to execute for ``call``, or the error result that answers it instead.
 
-    A call whose arguments are not a JSON object is never executed (and no hook or modifier
-    sees it). Otherwise plugins' ``composio_before_execute`` then the ``before_execute``
-    modifiers run; if one raises, the call is answered with that error.
+    A call whose arguments are not a JSON object of plain JSON values (``composio._untrusted``)
+    is never executed (and no hook or modifier sees it). Otherwise the ``before_execute``
+    modifiers then plugins' ``composio_before_execute`` run; if one raises, the call is
+    answered with that error.
     """
     if call.error is not None:
         return error_result(call.error)
+    try:
+        arguments = execution.check_arguments(call.arguments, f"tool call {call.slug!r}")
+    except ComposioError as exc:
+        return error_result(exc.message)
     request = ExecuteRequest(
-        arguments=dict(call.arguments),
+        arguments=arguments,
         user_id=user_id,
         connected_account_id=connected_account_id,
         version=version,
@@ -88,10 +92,13 @@ def finish(
     hooks: ToolHooks | None,
     modifiers: Sequence[Modifier[Any]],
 ) -> ToolExecution:
-    """``result`` after plugins' ``composio_after_execute`` and the ``after_execute`` modifiers.
+    """``result`` checked, then after the ``after_execute`` modifiers and plugins'
+    ``composio_after_execute``.
 
-    If one raises, the call is answered with that error instead (the tool did run).
+    A result that cannot be read is the tool's failure; if a modifier or hook raises, the
+    call is answered with that error instead (the tool did run).
     """
+    result = execution.exit_check(call.slug, result)
     try:
         return apply_after(hooks, modifiers, call.slug, toolkit, result)
     except ComposioError as exc:

@@ -11,6 +11,7 @@ import contextlib
 import json as _json
 from urllib.parse import urlencode, urljoin, urlsplit
 
+from composio._external import FileBody, content_length
 from composio._redact import redact_url, scrub
 from composio._request_info import request_info
 from composio.errors import APIError, APITimeoutError
@@ -50,14 +51,15 @@ CROSS_ORIGIN_SAFE = frozenset(
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
-def encode(request: Request) -> tuple[str, dict[str, str], bytes | None]:
-    """(URL with the encoded query, the header dict to send, the body bytes or None)."""
+def encode(request: Request) -> tuple[str, dict[str, str], bytes | FileBody | None]:
+    """(URL with the encoded query, the header dict to send, the body or None); a body
+    streamed from a file (``composio._external.FileBody``) is announced by its size."""
     url = request.url
     if request.params:
         # A path may carry its own query (client.request("GET", "/p?x=1", params=...)).
         url = f"{url}{'&' if '?' in url else '?'}{urlencode(request.params)}"
     headers = request.headers
-    body: bytes | None = None
+    body: bytes | FileBody | None = None
     if request.content is not None:
         body = request.content
     elif request.json is not None:
@@ -69,7 +71,7 @@ def encode(request: Request) -> tuple[str, dict[str, str], bytes | None]:
     wire = headers.to_wire()
     if body is not None:
         wire.pop("content-length", None)
-        wire["Content-Length"] = str(len(body))
+        wire["Content-Length"] = str(content_length(body))
     return url, wire, body
 
 

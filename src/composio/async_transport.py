@@ -10,7 +10,8 @@ What it promises, the same as the ``requests`` transport:
 * no cookie jar (``DummyCookieJar``): the pool serves many users and tenants;
 * redirects followed by the SDK (``composio._wire``): GET/HEAD only, at most 5 hops,
   credentials and user headers dropped across origins, never https to http;
-* environment proxies and CA bundle resolved once (``trust_env`` off afterwards);
+* environment proxies and CA bundle resolved once (``trust_env`` off afterwards), proxies
+  decided per URL from that snapshot (``composio._external.EnvProxies``);
 * the call's total deadline bounds every hop and every body read;
 * nothing blocks the event loop: the SSL context (a CA file read) is built in a worker thread,
   once, on the first call; aiohttp resolves names in its resolver's threads.
@@ -29,6 +30,7 @@ import ssl
 import time
 from typing import TYPE_CHECKING, Any
 
+from composio._external import EnvProxies, async_data
 from composio._redact import redact_url
 from composio._wire import (
     REDIRECTS,
@@ -85,15 +87,15 @@ class _Lib:
 _LIB = _Lib()
 
 
-def _environment(base_url: str, verify: bool | str) -> tuple[dict[str, str], bool | str]:
-    """Env proxies and CA bundle for ``base_url``, resolved the way the sync transport does
-    (``requests``' rules: ``HTTPS_PROXY``/``NO_PROXY``, ``REQUESTS_CA_BUNDLE``...)."""
+def _environment(base_url: str, verify: bool | str) -> bool | str:
+    """The CA bundle for ``base_url``, resolved the way the sync transport does
+    (``requests``' rules: ``REQUESTS_CA_BUNDLE``, ``CURL_CA_BUNDLE``...)."""
     import requests
 
     with requests.Session() as session:
         env = session.merge_environment_settings(base_url, {}, False, verify, None)
     resolved = env.get("verify", verify)
-    return dict(env.get("proxies") or {}), (verify if resolved is None else resolved)
+    return verify if resolved is None else resolved
 
 
 def _ssl_context(verify: bool | str) -> ssl.SSLContext | bool:
@@ -107,11 +109,6 @@ def _ssl_context(verify: bool | str) -> ssl.SSLContext | bool:
     if os.path.isdir(verify):
         return ssl.create_default_context(capath=verify)
     return ssl.create_default_context(cafile=verify)
-
-
-def _proxy_for(proxies: dict[str, str], url: str) -> str | None:
-    scheme = url.split(":", 1)[0]
-    return proxies.get(scheme) or proxies.get("all") or None
 
 
 class _Pool:
@@ -134,7 +131,10 @@ class _Pool:
     def __init__(self, base_url: str, verify: bool | str, maxsize: int) -> None:
         self.base_url = base_url  #: the root client's, named in ClientClosedError
         self.maxsize = maxsize
-        self.proxies, self.verify = _environment(base_url, verify)
+        self.verify = _environment(base_url, verify)
+        #: env proxies, read once and decided per URL (NO_PROXY per host): every exchange,
+        #: API, redirect hop or storage, asks for its own (``composio._external``)
+        self.proxies = EnvProxies()
         self.session: aiohttp.ClientSession | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
         self.starting: asyncio.Future[None] | None = None
@@ -325,10 +325,10 @@ class AiohttpTransport:
                     method,
                     URL(url, encoded=True),
                     headers=wire,
-                    data=body,
+                    data=async_data(body),  # a file or large bytes: slice by slice
                     allow_redirects=False,
                     timeout=timeout,
-                    proxy=_proxy_for(pool.proxies, url),
+                    proxy=pool.proxies.for_url(url),
                     skip_auto_headers=skip,
                 )
                 status = resp.status

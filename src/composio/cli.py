@@ -11,8 +11,11 @@ import argparse
 import json
 import sys
 import threading
+import traceback
 from collections.abc import Sequence
 from typing import Any
+
+from composio._terminal import err, escape, one_line, out, out_json, routed_logging
 
 __all__ = ["main"]
 
@@ -39,11 +42,6 @@ def _parse_pairs(pairs: Sequence[str] | None, what: str) -> dict[str, str]:
     return out
 
 
-def _print_seed_headers(label: str, headers: dict[str, str]) -> None:
-    shown = {k: v for k, v in headers.items() if k.startswith("x-") and k != "x-api-key"}
-    print(f"  {label}: " + ", ".join(f"{k}={v}" for k, v in sorted(shown.items())))
-
-
 def cmd_demo(args: argparse.Namespace) -> int:
     from composio._demo import run_demo
 
@@ -55,14 +53,13 @@ def cmd_dev_server(args: argparse.Namespace) -> int:
     from composio.testing import LocalServer
 
     server = LocalServer(port=args.port, api_key=args.server_api_key).start()
-    print(f"Composio local API server on {server.url}")
-    print("Point a client at it with COMPOSIO_BASE_URL and the key below; Ctrl-C stops it.")
-    print(f"  COMPOSIO_BASE_URL={server.url}")
+    out(f"Composio local API server on {server.url}")
+    out("Point a client at it with COMPOSIO_BASE_URL and the key below; Ctrl-C stops it.")
+    out(f"  COMPOSIO_BASE_URL={server.url}")
     if args.server_api_key is None:
-        print(f"  COMPOSIO_API_KEY={server.api_key}  (a throw-away local key)")
+        out(f"  COMPOSIO_API_KEY={server.api_key}  (a throw-away local key)", flush=True)
     else:  # a key the user chose is never echoed (SPEC §8), whatever it is
-        print("  COMPOSIO_API_KEY=<the key given with --api-key>")
-    sys.stdout.flush()
+        out("  COMPOSIO_API_KEY=<the key given with --api-key>", flush=True)
     try:
         threading.Event().wait()
     except KeyboardInterrupt:
@@ -77,10 +74,10 @@ def cmd_tools_list(args: argparse.Namespace) -> int:
     with client:
         page = client.tools.list(args.toolkit, search=args.search, limit=args.limit)
         if args.json:
-            print(json.dumps([_tool_json(t) for t in page.items], indent=2))
+            out_json([_tool_json(t) for t in page.items])
         else:
             for tool in page.items:
-                print(f"{tool.slug:<28} {tool.name or ''}")
+                out(f"{escape(tool.slug):<28} {tool.name or ''}")
     return 0
 
 
@@ -96,7 +93,7 @@ def _tool_json(tool: Any) -> dict[str, Any]:
 
 def cmd_tools_get(args: argparse.Namespace) -> int:
     with _client(args) as client:
-        print(json.dumps(_tool_json(client.tools.retrieve(args.slug)), indent=2))
+        out_json(_tool_json(client.tools.retrieve(args.slug)))
     return 0
 
 
@@ -117,21 +114,16 @@ def cmd_tools_execute(args: argparse.Namespace) -> int:
         result = client.tools.execute(
             args.slug, arguments, user_id=args.user_id, raise_on_error=False
         )
-    print(
-        json.dumps(
-            {
-                "successful": result.successful,
-                "data": result.data,
-                "error": result.error,
-                "log_id": result.log_id,
-            },
-            indent=2,
-        )
+    out_json(
+        {
+            "successful": result.successful,
+            "data": result.data,
+            "error": result.error,
+            "log_id": result.log_id,
+        }
     )
     if not result.successful:
-        print(
-            f"error: tool {args.slug} reported failure: {_one_line(result.error)}", file=sys.stderr
-        )
+        err(f"error: tool {one_line(args.slug)} reported failure: {one_line(result.error)}")
         return 1
     return 0
 
@@ -142,11 +134,23 @@ def cmd_plugins(args: argparse.Namespace) -> int:
     return run(as_json=args.json)
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse's usage, help and errors (which quote the command line back) through the
+    printer too; subparsers inherit the class."""
+
+    def _print_message(self, message: str, file: Any = None) -> None:
+        if not message:
+            return
+        write = out if file is None else err  # argparse names stderr for errors only
+        for line in message.rstrip("\n").split("\n"):
+            write(line)
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="composio", description="Composio API from the shell.")
+    parser = _Parser(prog="composio", description="Composio API from the shell.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     # Also accepted after a subcommand; SUPPRESS keeps the top-level value when absent there.
-    debug = argparse.ArgumentParser(add_help=False)
+    debug = _Parser(add_help=False)
     debug.add_argument(
         "--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks"
     )
@@ -208,22 +212,21 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _one_line(text: object, limit: int = 500) -> str:
-    flat = " ".join(str(text).split())
-    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    try:
-        return int(args.func(args))
-    except KeyboardInterrupt:
-        return 130
-    except Exception as exc:
-        if args.debug:
-            raise
-        print(f"error: {type(exc).__name__}: {_one_line(exc)}", file=sys.stderr)
-        return 1
+    with routed_logging():
+        args = _parser().parse_args(argv)
+        try:
+            return int(args.func(args))
+        except KeyboardInterrupt:
+            return 130
+        except Exception as exc:
+            if args.debug:  # the traceback quotes the message too: through the printer
+                for block in traceback.format_exception(exc):
+                    for line in block.rstrip("\n").split("\n"):
+                        err(line)
+            else:
+                err(f"error: {type(exc).__name__}: {one_line(exc)}")
+            return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -26,6 +26,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from urllib.parse import urlsplit
 
+from composio._external import external_request, sender
 from composio._fork import module_lock
 from composio._local_call import LocalCall
 from composio._operation import API_PREFIX, ExternalOperation, Sleep, flow_name
@@ -47,7 +48,7 @@ from composio.errors import (
     ComposioNoAPIKeyError,
     ValidationError,
 )
-from composio.headers import FrozenHeaders, Headers, Layer, build_layer, fold_layers
+from composio.headers import FrozenHeaders, Layer, build_layer, fold_layers
 from composio.pipeline import (
     CallContext,
     Middleware,
@@ -557,19 +558,17 @@ class BaseClient:
             config.max_retries,
             self._session_layer,
             options.layer,
+            tool=op.tool,
         )
-        if isinstance(op, ExternalOperation):
-            # Another origin: nothing of this client's headers goes there (SPEC §14 files).
-            ctx.session_layer, ctx.call_layer = {}, {}
-            return Request(
-                op.method, op.path, context=ctx, headers=Headers(op.headers), content=op.content
-            )
+        if isinstance(op, ExternalOperation):  # another origin: its rules, composio._external
+            return external_request(op, ctx, built.base_url)
         url = (built.base_url if op.raw else built.api_base) + op.path
         return Request(op.method, url, context=ctx, params=op.query, json=op.body)
 
     def _handler_for(self, op: Operation[Any]) -> Any:
-        """The middleware chain; for an :class:`ExternalOperation`, the bare transport (the
-        same pool), so no middleware can add this client's credentials or headers."""
+        """The middleware chain; for an :class:`ExternalOperation`, the transport (the same
+        pool) without any middleware, so none can add this client's credentials or headers,
+        wrapped by :func:`composio._external.sender` (no HTTP instrumentation)."""
         if not isinstance(op, ExternalOperation):
             return self._built.handler
         transport = self._runtime.transport
@@ -579,7 +578,7 @@ class BaseClient:
                 "and with_options copies share its pool. Create a new client to make calls.",
                 base_url=self._built.base_url,
             )
-        return transport
+        return sender(transport)
 
     @staticmethod
     def _finish(op: Operation[T], response: Response) -> T:

@@ -38,6 +38,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol, overload
 
 from composio._annotation_schema import SchemaError, Schemas, validate
+from composio._untrusted import UntrustedJSONError, json_value
 from composio.errors import ValidationError
 from composio.models import Tool, ToolExecution, ToolkitRef
 
@@ -147,7 +148,7 @@ class CustomTool:
             value = self.function(**kwargs)
         except Exception as exc:
             return ToolExecution(successful=False, error=f"{type(exc).__name__}: {exc}")
-        return _outcome(value)
+        return _outcome(value, self.slug)
 
     async def aexecute(
         self, arguments: Mapping[str, Any] | None = None, *, proxy: ToolProxy | None = None
@@ -166,7 +167,7 @@ class CustomTool:
                 value = await value
         except Exception as exc:
             return ToolExecution(successful=False, error=f"{type(exc).__name__}: {exc}")
-        return _outcome(value)
+        return _outcome(value, self.slug)
 
     def _bind(
         self, arguments: Mapping[str, Any] | None, proxy: ToolProxy | None
@@ -350,10 +351,18 @@ def _build(
     }
 
 
-def _outcome(value: object) -> ToolExecution:
-    """SPEC §15: a dict return value is the data; anything else is ``{"result": value}``."""
-    data = dict(value) if isinstance(value, Mapping) else {"result": value}
-    return ToolExecution(successful=True, data=data)
+def _outcome(value: object, slug: str) -> ToolExecution:
+    """SPEC §15: a dict return value is the data; anything else is ``{"result": value}``.
+
+    The value is untrusted (``composio._untrusted``): one that JSON cannot carry -- a tuple
+    key, a dict containing itself, nesting past the limit -- is the tool's failure, not an
+    exception out of the turn (issue 16, item 7)."""
+    data = value if isinstance(value, Mapping) else {"result": value}
+    try:
+        return ToolExecution(successful=True, data=json_value(data, "data", strict=False))
+    except UntrustedJSONError as exc:
+        why = f"{slug}: the function returned a value that cannot be read: {exc}"
+        return ToolExecution(successful=False, error=why)
 
 
 def _is_proxy(hint: object) -> bool:

@@ -13,19 +13,23 @@ Three kinds, each a decorator that turns ``fn(tool, toolkit, value) -> value`` i
 
 Plugins ship the same three through the hookspecs ``composio_before_execute``,
 ``composio_after_execute`` and ``composio_tool_schema``. The ``apply_*`` functions run both:
-plugins first (in pluggy's call order, each seeing the previous one's output; ``None`` from a
-hook means "unchanged"), then the call's modifiers in list order (``None`` from a modifier is
-an error). Anything a modifier or hook raises, or a value of the wrong type, becomes a
-:class:`~composio.errors.ComposioError` naming it, so the one execution fails and nothing else.
+the call's modifiers first, in list order (``None`` from a modifier is an error), then the
+plugins (in pluggy's call order, each seeing the previous one's output; ``None`` from a hook
+means "unchanged") -- SPEC §15 as amended in Part III: policy nearest the boundary. Anything a
+modifier or hook raises, or a value of the wrong type (arguments or data that are not plain
+JSON included, ``composio._untrusted``), becomes a :class:`~composio.errors.ComposioError`
+naming it, so the one execution fails and nothing else.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 
+from composio._untrusted import UntrustedJSONError, checked_result, json_value
 from composio.errors import ComposioError, ValidationError
 from composio.models import Tool, ToolExecution
 
@@ -253,7 +257,7 @@ def apply_before(
     toolkit: str,
     request: ExecuteRequest,
 ) -> ExecuteRequest:
-    """Plugins' ``composio_before_execute``, then the ``before_execute`` modifiers."""
+    """The ``before_execute`` modifiers, then plugins' ``composio_before_execute``."""
     return _apply(_BEFORE, hooks, modifiers, tool, toolkit, request, _check_request)
 
 
@@ -264,7 +268,7 @@ def apply_after(
     toolkit: str,
     result: ToolExecution,
 ) -> ToolExecution:
-    """Plugins' ``composio_after_execute``, then the ``after_execute`` modifiers."""
+    """The ``after_execute`` modifiers, then plugins' ``composio_after_execute``."""
     return _apply(_AFTER, hooks, modifiers, tool, toolkit, result, _check_result)
 
 
@@ -273,7 +277,7 @@ def apply_schema(
     modifiers: Sequence[Modifier[Any]],
     schema: Tool,
 ) -> Tool:
-    """Plugins' ``composio_tool_schema``, then the ``schema_modifier`` modifiers.
+    """The ``schema_modifier`` modifiers, then plugins' ``composio_tool_schema``.
 
     The tool and toolkit slugs passed on are ``schema.slug`` and :func:`toolkit_of`.
     """
@@ -357,14 +361,9 @@ def _apply(
     value: V,
     check: Callable[[object, str, str], V],
 ) -> V:
-    if hooks is not None:
-        for who, caller in getattr(hooks, kind.attr):
-            try:
-                outs = caller(**{"tool": tool, "toolkit": toolkit, kind.argname: value})
-            except Exception as exc:
-                raise _raised(who, tool, exc) from exc
-            for out in outs:  # pluggy drops None ("unchanged"); one plugin, one result
-                value = check(out, who, tool)
+    # SPEC §15 (amended in Part III): the call's modifiers first, the plugins last -- policy
+    # stands nearest the boundary, so a guardrail approves the arguments that are sent and
+    # redacts the result the model reads.
     for modifier in modifiers:
         if modifier.kind != kind.kind or not modifier.applies_to(tool, toolkit):
             continue
@@ -379,6 +378,14 @@ def _apply(
                 f"{kind.type_name} (the one it was given, changed or not)."
             )
         value = check(out, who, tool)
+    if hooks is not None:
+        for who, caller in getattr(hooks, kind.attr):
+            try:
+                outs = caller(**{"tool": tool, "toolkit": toolkit, kind.argname: value})
+            except Exception as exc:
+                raise _raised(who, tool, exc) from exc
+            for out in outs:  # pluggy drops None ("unchanged"); one plugin, one result
+                value = check(out, who, tool)
     return value
 
 
@@ -395,13 +402,15 @@ def _wrong_type(who: str, tool: str, value: object, expected: str) -> ComposioEr
 def _check_request(value: object, who: str, tool: str) -> ExecuteRequest:
     if not isinstance(value, ExecuteRequest):
         raise _wrong_type(who, tool, value, "composio.ExecuteRequest")
-    if not isinstance(value.arguments, Mapping) or not all(
-        isinstance(k, str) for k in value.arguments
-    ):
+    if not isinstance(value.arguments, Mapping):
         raise ComposioError(
             f"{who} returned arguments of type {type(value.arguments).__name__} for tool "
             f"{tool!r}; they must be a dict of argument name (str) to value."
         )
+    try:
+        arguments = json_value(value.arguments, "arguments", strict=True)
+    except UntrustedJSONError as exc:
+        raise ComposioError(f"{who} returned bad arguments for tool {tool!r}: {exc}.") from None
     for name in ("user_id", "connected_account_id", "version"):
         field_value = getattr(value, name)
         if field_value is not None and not isinstance(field_value, str):
@@ -409,10 +418,13 @@ def _check_request(value: object, who: str, tool: str) -> ExecuteRequest:
                 f"{who} set {name} to a {type(field_value).__name__} for tool {tool!r}; it "
                 "must be a str or None."
             )
-    return value
+    return dataclasses.replace(value, arguments=arguments)
 
 
 def _check_result(value: object, who: str, tool: str) -> ToolExecution:
     if not isinstance(value, ToolExecution):
         raise _wrong_type(who, tool, value, "composio.ToolExecution")
-    return value
+    try:
+        return checked_result(value)
+    except UntrustedJSONError as exc:
+        raise ComposioError(f"{who} returned a bad result for tool {tool!r}: {exc}.") from None

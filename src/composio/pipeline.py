@@ -21,6 +21,7 @@ from composio.headers import Headers, Layer
 if TYPE_CHECKING:
     import requests
 
+    from composio._external import FileBody
     from composio.config import Timeout
 
 __all__ = [
@@ -59,6 +60,7 @@ class CallContext:
         "session_layer",
         "state",
         "timeout",
+        "tool",
     )
 
     def __init__(
@@ -71,6 +73,7 @@ class CallContext:
         call_layer: Layer | None = None,
         attempt: int = 0,
         state: dict[str, Any] | None = None,
+        tool: str | None = None,
     ) -> None:
         self.operation = operation
         self.timeout = timeout
@@ -83,6 +86,12 @@ class CallContext:
         self.attempt = attempt
         #: survives retries: a middleware's per-call scratch space
         self.state: dict[str, Any] = state if state is not None else {}
+        #: the slug of the tool this request executes, on every tool execution whatever the
+        #: operation (``tools.execute``, ``tools.handle_tool_calls``, ``tool_router.execute``
+        #: ...; custom tools run locally too); ``None`` on every other request, the toolkit
+        #: lookups a tool execution makes included. How a plugin recognises a tool execution
+        #: without knowing operation names (docs/middleware.md).
+        self.tool = tool
 
     def __repr__(self) -> str:
         return (
@@ -105,13 +114,14 @@ class Request:
         params: Sequence[tuple[str, str]] | None = None,
         json: object = None,
         headers: Headers | None = None,
-        content: bytes | None = None,
+        content: bytes | FileBody | None = None,
     ) -> None:
         self.method = method
         self.url = url
         self.params = params
         self.json = json
-        #: a raw body (``files.upload``'s PUT); when set, ``json`` is not used
+        #: a raw body (``files.upload``'s PUT; a file streamed from disk, ``composio._external``);
+        #: when set, ``json`` is not used
         self.content = content
         self.headers = headers if headers is not None else Headers()
         self.context = context

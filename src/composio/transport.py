@@ -20,11 +20,9 @@ it starts.
 
 from __future__ import annotations
 
-import json as _json
 import os
 import time
 from collections.abc import Mapping
-from urllib.parse import urlencode
 
 import requests
 import requests.adapters
@@ -33,13 +31,13 @@ import urllib3.exceptions as u3ex
 from requests.models import PreparedRequest
 
 from composio._deadline_http import DeadlineAdapter, read_limits
+from composio._external import EnvProxies, FileBody
 from composio._redact import redact_url, scrub
 from composio._request_info import request_info
-from composio._wire import BODY_METHODS as _BODY_METHODS
 from composio._wire import CROSS_ORIGIN_SAFE as _CROSS_ORIGIN_SAFE
 from composio._wire import REDIRECTS as _REDIRECTS
 from composio._wire import RedirectRefused as _RedirectRefused
-from composio._wire import deadline_error, redirect_refused
+from composio._wire import deadline_error, encode, redirect_refused
 from composio._wire import origin as _origin
 from composio._wire import redirect_target as _redirect_target
 from composio.errors import (
@@ -66,11 +64,12 @@ class _Pool:
     checks :attr:`closed_by` first and raises :class:`ClientClosedError` instead.
     """
 
-    __slots__ = ("adapter", "base_url", "closed_by", "maxsize", "pid", "session")
+    __slots__ = ("adapter", "base_url", "closed_by", "maxsize", "pid", "proxies", "session")
 
     def __init__(self, base_url: str, maxsize: int) -> None:
         self.base_url = base_url  #: the root client's, named in ClientClosedError
         self.maxsize = maxsize
+        self.proxies = EnvProxies()  #: read once, decided per URL (NO_PROXY per host)
         self.closed_by: str | None = None
         self.pid = os.getpid()
         self.session, self.adapter = self._new_session()
@@ -121,12 +120,9 @@ class RequestsTransport:
         pool: _Pool | None = None,
     ) -> None:
         self._base_url = base_url
-        # With the slash, "http://h:80" does not claim "http://h:8000/..." as its own.
-        self._base_prefix = base_url + "/"
         self._pool = pool if pool is not None else _Pool(base_url, pool_maxsize)
-        # Resolved once (SPEC §3): env proxies and CA bundle for the base URL's host.
+        # Resolved once (SPEC §3): the CA bundle here, env proxies by the pool (per URL).
         env = self._pool.session.merge_environment_settings(base_url, {}, False, verify, None)
-        self._proxies: dict[str, str] = dict(env.get("proxies") or {})
         resolved = env.get("verify", verify)
         self._verify: bool | str = verify if resolved is None else resolved
         self._cert = env.get("cert")
@@ -170,25 +166,7 @@ class RequestsTransport:
             pool.after_fork_in_child()
         ctx = request.context
         started = time.monotonic()
-        url = request.url
-        if request.params:
-            # A path may carry its own query (client.request("GET", "/p?x=1", params=...)).
-            url = f"{url}{'&' if '?' in url else '?'}{urlencode(request.params)}"
-        headers = request.headers
-        body: bytes | None = None
-        if request.content is not None:
-            body = request.content
-        elif request.json is not None:
-            body = _json.dumps(request.json, separators=(",", ":"), ensure_ascii=False).encode()
-            if "content-type" not in headers:
-                headers["Content-Type"] = "application/json"
-        elif request.method in _BODY_METHODS:
-            body = b""
-        wire = headers.to_wire()
-        if body is not None:
-            wire.pop("content-length", None)
-            wire["Content-Length"] = str(len(body))
-
+        url, wire, body = encode(request)
         method = request.method
         hops = 0
         # Every socket read of this call, headers and body, stops at its deadline.
@@ -228,7 +206,7 @@ class RequestsTransport:
         method: str,
         url: str,
         wire: Mapping[str, str],
-        body: bytes | None,
+        body: bytes | FileBody | None,
         hop: int = 0,
     ) -> requests.Response:
         """One HTTP exchange (one attempt or one redirect hop) up to the response headers.
@@ -248,16 +226,14 @@ class RequestsTransport:
         prepared.method = method
         prepared.url = url
         prepared.headers = wire  # type: ignore[assignment]
-        prepared.body = body
+        # a file streams from disk in slices (composio._external), checked as it goes
+        prepared.body = body.reader() if isinstance(body, FileBody) else body  # type: ignore[assignment]
         pool = self._pool
         if pool.closed_by is not None:  # closed between attempts or redirect hops
             raise pool.closed_error(method, url)
         adapter = pool.adapter
-        if url.startswith(self._base_prefix):
-            proxies = self._proxies
-        else:  # a redirect hop elsewhere: resolve its proxies (rare path)
-            settings = pool.session.merge_environment_settings(url, {}, False, None, None)
-            proxies = dict(settings.get("proxies") or {})
+        proxy = pool.proxies.for_url(url)  # per URL: the API, a redirect hop, storage
+        proxies = {"all": proxy} if proxy is not None else {}
         try:
             return adapter.send(
                 prepared,

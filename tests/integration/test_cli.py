@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -14,6 +13,7 @@ import pytest
 
 from composio.testing import LocalServer
 from tests.conftest import SENTINEL_KEY
+from tests.integration._cli_env import cli_env, dev_server
 
 KEY_FORMS = (
     SENTINEL_KEY,
@@ -32,18 +32,12 @@ def server() -> Iterator[LocalServer]:
 def run(
     server: LocalServer, *args: str, key: str | None = SENTINEL_KEY, **env_extra: str
 ) -> subprocess.CompletedProcess[str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("COMPOSIO_", "DO_NOT_TRACK", "OTEL_"))
-    }
-    env.update(
-        COMPOSIO_BASE_URL=server.url,
-        COMPOSIO_TELEMETRY_URL=f"{server.url}/v1/metrics/invocations",
-        COMPOSIO_DISABLE_PLUGIN_AUTOLOAD="1",
-        **env_extra,
+    env = cli_env(
+        server, COMPOSIO_TELEMETRY_URL=f"{server.url}/v1/metrics/invocations", **env_extra
     )
-    if key is not None:
+    if key is None:
+        del env["COMPOSIO_API_KEY"]
+    else:
         env["COMPOSIO_API_KEY"] = key
     proc = subprocess.run(
         [sys.executable, "-m", "composio.cli", *args],
@@ -161,26 +155,12 @@ def test_telemetry_from_the_cli_carries_no_key(server: LocalServer) -> None:
 
 
 def test_dev_server_serves_the_api_and_never_echoes_a_given_key() -> None:
-    import signal
-
     from composio import Composio
 
-    child = subprocess.Popen(
-        [sys.executable, "-m", "composio.cli", "dev-server", "--port", "0",
-         "--api-key", SENTINEL_KEY],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        assert child.stdout is not None
-        lines = [child.stdout.readline() for _ in range(4)]
-        url = next(line.split("=", 1)[1].strip() for line in lines if "BASE_URL=" in line)
-        client = Composio(api_key=SENTINEL_KEY, base_url=url, allow_tracking=False)
+    with dev_server("--api-key", SENTINEL_KEY) as running:
+        client = Composio(api_key=SENTINEL_KEY, base_url=running.url, allow_tracking=False)
         assert len(client.tools.list().items) == 20
         client.close()
-        child.send_signal(signal.SIGINT)
-        out, err = child.communicate(timeout=30)
-    finally:
-        child.kill()
-    assert child.returncode == 0
-    for text in ["".join(lines), out, err]:
+    assert running.returncode == 0
+    for text in ["".join(running.lines), running.out, running.err]:
         assert SENTINEL_KEY not in text and SENTINEL_KEY[:8] not in text

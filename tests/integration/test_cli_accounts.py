@@ -5,7 +5,6 @@ command (still waiting) reports the ACTIVE account."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -17,6 +16,7 @@ import requests
 from composio import Composio
 from composio.testing import LocalServer
 from tests.conftest import SENTINEL_KEY
+from tests.integration._cli_env import cli_env
 
 
 @pytest.fixture
@@ -26,18 +26,7 @@ def server() -> Iterator[LocalServer]:
 
 
 def _env(server: LocalServer) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("COMPOSIO_", "DO_NOT_TRACK", "OTEL_"))
-    }
-    env.update(
-        COMPOSIO_BASE_URL=server.url,
-        COMPOSIO_API_KEY=SENTINEL_KEY,
-        COMPOSIO_DISABLE_TELEMETRY="1",
-        COMPOSIO_DISABLE_PLUGIN_AUTOLOAD="1",
-    )
-    return env
+    return cli_env(server, COMPOSIO_DISABLE_TELEMETRY="1")
 
 
 def _start(server: LocalServer, *args: str) -> subprocess.Popen[str]:

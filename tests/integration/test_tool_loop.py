@@ -288,7 +288,11 @@ class Tenancy:
         return dataclasses.replace(schema, description=f"[{toolkit}] {schema.description}")
 
 
-def test_plugins_run_before_the_calls_modifiers(driver: Driver, server: LocalServer) -> None:
+def test_amended_order_the_calls_modifiers_run_before_the_plugins(
+    driver: Driver, server: LocalServer
+) -> None:
+    """SPEC §15 (Part III): modifiers first, plugins last -- the plugin sees what is sent and
+    what the model reads."""
     seen: list[Any] = []
 
     @before_execute
@@ -310,9 +314,9 @@ def test_plugins_run_before_the_calls_modifiers(driver: Driver, server: LocalSer
         modifiers=[spy, spy_after],
     )
     assert seen == [
-        ("MATH_ADD", "math", "tenant-7:alice"),
-        {"result": 2, "tenant": 7},
-        ("MATH_DIVIDE", "math", "tenant-7:alice"),
+        ("MATH_ADD", "math", "alice"),  # before the plugin changed the user
+        {"result": 2},  # before the plugin tagged the result
+        ("MATH_DIVIDE", "math", "alice"),
         {},
     ]
     assert contents(out)["c1"] == {"result": 2, "tenant": 7}
@@ -352,7 +356,7 @@ def test_schema_hooks_and_modifiers_shape_tools_get(driver: Driver, server: Loca
     client = make(driver, server, plugins=[Tenancy()])
     wrapped = client.tools.get("u", tools=["MATH_ADD", "MATH_DIVIDE"], modifiers=[simpler])
     described = {t["function"]["name"]: t["function"]["description"] for t in wrapped}
-    assert described["MATH_ADD"] == "Add a and b."  # plugin first, then the call's modifier
+    assert described["MATH_ADD"] == "[math] Add a and b."  # the call's modifier, then the plugin
     assert described["MATH_DIVIDE"].startswith("[math] ")
 
 

@@ -240,7 +240,7 @@ def test_a_modifier_that_raises_fails_with_composio_error_naming_it() -> None:
             "returned a dict for tool 'T'; it must return a composio.ExecuteRequest",
         ),
         (ExecuteRequest(arguments=[1]), "returned arguments of type list"),  # type: ignore[arg-type]
-        (ExecuteRequest(arguments={1: 2}), "returned arguments of type dict"),  # type: ignore[dict-item]
+        (ExecuteRequest(arguments={1: 2}), "returned bad arguments .*key 1 of type int"),  # type: ignore[dict-item]
         (ExecuteRequest(arguments={}, user_id=7), "set user_id to a int"),  # type: ignore[arg-type]
     ],
 )
@@ -296,28 +296,28 @@ class Prefix:
         )
 
 
-def test_plugins_chain_in_pluggy_order_then_the_modifiers() -> None:
+def test_amended_order_the_calls_modifiers_then_plugins_in_pluggy_order() -> None:
+    """SPEC §15 as amended in Part III: the call's modifiers first, the plugins last (policy
+    nearest the boundary), for all three kinds; plugins chain in pluggy's order."""
     hooks = relay(Prefix("first-registered"), Prefix("second-registered"))
-    mod = before_execute(add_arg("modifier_saw", None))
-    spy = before_execute(
-        lambda t, k, r: dataclasses.replace(
-            r, arguments={**r.arguments, "modifier_saw": list(r.arguments["trail"])}
-        )
-    )
+    mod = before_execute(add_arg("trail", ["modifier"]))
 
-    out = apply_before(hooks, [mod, spy], "MATH_ADD", "math", REQ)
+    out = apply_before(hooks, [mod], "MATH_ADD", "math", REQ)
     # pluggy calls the last registered first; each impl sees the previous one's output.
-    assert out.arguments["trail"] == ["second-registered", "first-registered"]
-    assert out.arguments["modifier_saw"] == ["second-registered", "first-registered"]
+    assert out.arguments["trail"] == ["modifier", "second-registered", "first-registered"]
 
-    result = apply_after(hooks, [], "MATH_ADD", "math", ToolExecution(True, data={"r": 1}))
+    tag = after_execute(
+        lambda t, k, r: dataclasses.replace(r, data={**(r.data or {}), "trail": ["modifier"]})
+    )
+    result = apply_after(hooks, [tag], "MATH_ADD", "math", ToolExecution(True, data={"r": 1}))
     assert result.data == {
         "r": 1,
-        "trail": ["second-registered:MATH_ADD", "first-registered:MATH_ADD"],
+        "trail": ["modifier", "second-registered:MATH_ADD", "first-registered:MATH_ADD"],
     }
 
-    schema = apply_schema(hooks, [], ADD)
-    assert schema.description == "Add.[second-registered:math][first-registered:math]"
+    renamed = schema_modifier(lambda t, k, s: dataclasses.replace(s, description="Sum."))
+    schema = apply_schema(hooks, [renamed], ADD)
+    assert schema.description == "Sum.[second-registered:math][first-registered:math]"
 
 
 def test_plugin_order_follows_tryfirst_and_trylast() -> None:

@@ -141,3 +141,79 @@ def test_the_same_plugin_serves_the_async_client(
     assert composio_server.execution_count("GITHUB_CREATE_ISSUE") == 1
     keys = {r.header("idempotency-key") for r in composio_server.requests_to(EXECUTE)}
     assert len(keys) == 1 and None not in keys
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_item12_handle_tool_calls_executions_get_a_key_and_a_503_is_retried(
+    composio_server: LocalServer, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    """The key follows the SDK's tool-execution marker (``request.context.tool``), not the
+    operation name: handle_tool_calls' executions report as ``tools.handle_tool_calls``."""
+    import asyncio
+    import json
+
+    from composio import AsyncComposio
+
+    monkeypatch.setenv("COMPOSIO_DISABLE_PLUGIN_AUTOLOAD", "1")
+    composio_server.fail_next(EXECUTE, [Fault(status=503, passthrough=True)])
+    calls = [
+        ("c1", "GITHUB_CREATE_ISSUE", json.dumps(ARGS)),
+        ("c2", "MATH_ADD", '{"a": 1, "b": 2}'),
+    ]
+    message = {
+        "role": "assistant",
+        "tool_calls": [{"id": i, "function": {"name": n, "arguments": a}} for i, n, a in calls],
+    }
+    response = {"choices": [{"message": message}]}
+    settings: dict[str, object] = {
+        "api_key": composio_server.api_key,
+        "base_url": composio_server.url,
+        "allow_tracking": False,
+        "plugins": [composio_idempotency, RetrySeams(sleep=lambda seconds: None)],
+    }
+    if kind == "sync":
+        with Composio(**settings) as client:  # type: ignore[arg-type]
+            out = client.tools.handle_tool_calls("u", response)
+    else:
+
+        async def run() -> list[object]:
+            async with AsyncComposio(**settings) as client:  # type: ignore[arg-type]
+                return await client.tools.handle_tool_calls("u", response)
+
+        out = asyncio.run(run())
+    answers = [json.loads(m["content"]) for m in out]  # type: ignore[index]
+    assert all(a.get("successful") is not False for a in answers), answers
+    assert composio_server.execution_count("GITHUB_CREATE_ISSUE") == 1
+    attempts = composio_server.requests_to(EXECUTE)
+    assert [r.header("x-retry-count") for r in attempts] == ["0", "1"]
+    keys = {r.header("idempotency-key") for r in attempts}
+    assert len(keys) == 1 and None not in keys
+    other = composio_server.requests_to("/api/v3/tools/execute/MATH_ADD")
+    assert other and other[0].header("idempotency-key") not in (None, *keys)
+
+
+def test_reads_and_lookups_of_a_tool_call_get_no_key(
+    composio_server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only the execution is marked: the toolkit lookup a hook needs is a GET without one."""
+    from composio import hookimpl
+
+    monkeypatch.setenv("COMPOSIO_DISABLE_PLUGIN_AUTOLOAD", "1")
+
+    class Hook:
+        composio_plugin_name = "hook"
+
+        @hookimpl
+        def composio_before_execute(self) -> None:
+            return None
+
+    with Composio(
+        api_key=composio_server.api_key,
+        base_url=composio_server.url,
+        allow_tracking=False,
+        plugins=[composio_idempotency, Hook()],
+    ) as hooked:
+        hooked.tools.execute("GITHUB_CREATE_ISSUE", ARGS)
+    lookup = composio_server.requests_to("/api/v3/tools/GITHUB_CREATE_ISSUE")
+    assert lookup and lookup[0].header("idempotency-key") is None
+    assert composio_server.requests_to(EXECUTE)[0].header("idempotency-key") is not None

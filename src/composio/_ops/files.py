@@ -2,9 +2,10 @@
 
 The PUT goes to a presigned storage URL on another origin, so it is an
 :class:`~composio._operation.ExternalOperation`: the client's transport sends it with none of
-the SDK's credentials or headers, under what is left of the call's deadline. Reading the file
-is the only I/O before the flow starts; :func:`read_source` does it, and the async facade runs
-it in a worker thread so the event loop never waits on a disk.
+the SDK's credentials or headers, under what is left of the call's deadline, by the rules of
+:mod:`composio._external`. Hashing the file is the only I/O before the flow starts;
+:func:`read_source` does it (in slices), and the async facade runs it in a worker thread so
+the event loop never waits on a disk. The PUT then streams the file from disk.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlsplit
 
+from composio._external import FileBody, open_file_body
 from composio._operation import (
     CallOptions,
     ExternalOperation,
@@ -66,17 +68,27 @@ def list_files(
 
 
 class Source(NamedTuple):
-    """The bytes to upload, with the name, type and MD5 the upload request announces."""
+    """The body to upload (bytes, or a file streamed from disk), with the name, type and MD5
+    the upload request announces. A context manager: leaving it closes the file."""
 
-    data: bytes
+    body: bytes | FileBody
     filename: str
     mimetype: str
     md5: str
 
+    def __enter__(self) -> Source:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if isinstance(self.body, FileBody):
+            self.body.close()
+
 
 def read_source(path_or_bytes: object, mimetype: str | None) -> Source:
-    """Read a path (``str`` or ``os.PathLike``), or take ``bytes``; guess the type from the
-    file name when ``mimetype`` is ``None``. Blocking: the async client calls it in a thread."""
+    """Open and hash a path (``str`` or ``os.PathLike``) in slices, or take ``bytes``; guess
+    the type from the file name when ``mimetype`` is ``None``. The file is not read into
+    memory: it is sent from disk (SPEC §18, :func:`composio._external.open_file_body`).
+    Blocking: the async client calls it in a thread."""
     if isinstance(path_or_bytes, (bytes, bytearray, memoryview)):
         data = bytes(path_or_bytes)
         md5 = hashlib.md5(data, usedforsecurity=False).hexdigest()
@@ -89,14 +101,15 @@ def read_source(path_or_bytes: object, mimetype: str | None) -> Source:
             f"{type(path_or_bytes).__name__}."
         )
     path = Path(path_or_bytes)
+    name = f"{str(path)!r:.200}"
     try:
-        data = path.read_bytes()
+        body = open_file_body(path, name)
     except OSError as exc:
         raise ValidationError(
-            f"{_NAME}: cannot read {str(path)!r:.200}: {exc.strerror or type(exc).__name__}."
+            f"{_NAME}: cannot read {name}: {exc.strerror or type(exc).__name__}."
         ) from None
     kind = mimetype or mimetypes.guess_type(path.name)[0] or _DEFAULT_TYPE
-    return Source(data, path.name, kind, hashlib.md5(data, usedforsecurity=False).hexdigest())
+    return Source(body, path.name, kind, body.md5)
 
 
 def _check_mimetype(value: object) -> str | None:
@@ -187,7 +200,7 @@ def _upload(source: Source, kit: str, tool: str, options: CallOptions) -> Flow[F
             "PUT",
             ticket.url,
             _stored,
-            content=source.data,
+            content=source.body,
             headers={"Content-Type": source.mimetype},
             options=options.until(ticket.deadline),
         )

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from composio._operation import Operation, PageData, call_options
+from composio._operation import Flow, Operation, PageData, call_options
 from composio._ops._body import json_object, text
 from composio._ops._encode import (
     page_operation,
@@ -17,6 +17,7 @@ from composio._ops._encode import (
     q_str,
     slug_path,
 )
+from composio._ops.execution import RouterTarget, as_router_execution, run_tool
 from composio._sentinel import HeadersArg
 from composio.errors import ValidationError
 from composio.models import (
@@ -26,10 +27,12 @@ from composio.models import (
     ToolRouterToolkit,
 )
 
+if TYPE_CHECKING:
+    from composio._tool_env import ToolEnv
+
 __all__ = [
     "create_session",
     "execute",
-    "execute_meta",
     "link",
     "retrieve_session",
     "session_toolkits",
@@ -160,54 +163,32 @@ def retrieve_session(
     )
 
 
-def _arguments(arguments: object, name: str) -> dict[str, Any]:
-    return {} if arguments is None else json_object(arguments, f"{name}: arguments")
-
-
 def execute(
+    env: ToolEnv,
     session_id: str,
     tool_slug: str,
     arguments: Mapping[str, Any] | None,
     *,
+    meta: bool,
     extra_headers: HeadersArg,
     timeout: Any,
-) -> Operation[ToolRouterExecution]:
-    name = "tool_router.execute"
-    path = _session_path(session_id, name, "/execute")
-    body = {
-        "tool_slug": text(tool_slug, f"{name}: tool_slug"),
-        "arguments": _arguments(arguments, name),
-    }
-    return Operation(
-        name,
-        "POST",
-        path,
-        lambda r: parse(r, ToolRouterExecution.from_dict),
-        body=body,
-        options=call_options(extra_headers, timeout),
+) -> Flow[ToolRouterExecution]:
+    """``execute`` (a tool, body field ``tool_slug``) or ``execute_meta`` (a meta tool such as
+    ``COMPOSIO_SEARCH_TOOLS``, field ``slug``): the one execution path, so plugins' tool hooks
+    (a guardrail's block, its redaction) and the tool-execution marker apply as on
+    ``tools.execute``. Hooks see a meta tool with the toolkit ``"composio"``."""
+    name = "tool_router.execute_meta" if meta else "tool_router.execute"
+    target = RouterTarget(_session_path(session_id, name), meta)
+    result = yield from run_tool(
+        env,
+        tool_slug,
+        arguments,
+        name=name,
+        router=target,
+        extra_headers=extra_headers,
+        timeout=timeout,
     )
-
-
-def execute_meta(
-    session_id: str,
-    slug: str,
-    arguments: Mapping[str, Any] | None,
-    *,
-    extra_headers: HeadersArg,
-    timeout: Any,
-) -> Operation[ToolRouterExecution]:
-    """A meta tool (``COMPOSIO_SEARCH_TOOLS``...): the spec names its field ``slug``."""
-    name = "tool_router.execute_meta"
-    path = _session_path(session_id, name, "/execute_meta")
-    body = {"slug": text(slug, f"{name}: slug"), "arguments": _arguments(arguments, name)}
-    return Operation(
-        name,
-        "POST",
-        path,
-        lambda r: parse(r, ToolRouterExecution.from_dict),
-        body=body,
-        options=call_options(extra_headers, timeout),
-    )
+    return as_router_execution(result)
 
 
 def link(

@@ -236,9 +236,11 @@ def execute_tool(
 
     ``name``: the public operation the requests report as; ``after``: what changes the result
     before ``raise_on_error`` judges it (the after-execute hooks and modifiers, SPEC §15).
+    Called only by the one execution path (``composio._ops.execution.run_tool``), which has
+    checked ``arguments`` and marks the POST as a tool execution (``context.tool``).
     """
     path = f"/tools/execute/{slug_path(slug, 'tools.execute: slug')}"
-    body: dict[str, Any] = {"arguments": _arguments(slug, arguments)}
+    body: dict[str, Any] = {"arguments": dict(arguments or {})}
     for field, value in (("user_id", user_id), ("connected_account_id", connected_account_id)):
         if q_str(value, f"tools.execute: {field}") is not None:
             body[field] = value
@@ -253,7 +255,7 @@ def execute_tool(
 
     def send(chosen: str) -> Operation[ToolExecution]:
         chosen_body = {**body, "version": chosen}
-        return Operation(name, "POST", path, read, body=chosen_body, options=options)
+        return Operation(name, "POST", path, read, body=chosen_body, options=options, tool=slug)
 
     if explicit is not None or not pins:
         return _execute_now(send(explicit or LATEST))
@@ -301,31 +303,6 @@ def _execute_pinned(
             toolkit_of.learn(slug, toolkit)
     result: ToolExecution = yield send(pins.get(toolkit, LATEST) if toolkit else LATEST)
     return result
-
-
-def _arguments(slug: str, arguments: object) -> dict[str, Any]:
-    """Check ``arguments`` before anything is sent: a bad one must not become half a call."""
-    if arguments is None:
-        return {}
-    if not isinstance(arguments, Mapping):
-        raise ValidationError(
-            f"tools.execute({slug!r}): arguments must be a mapping (dict) of argument "
-            f"name to value, not {type(arguments).__name__}."
-        )
-    out = dict(arguments)
-    bad = next((k for k in out if not isinstance(k, str)), None)
-    if bad is not None:
-        raise ValidationError(
-            f"tools.execute({slug!r}): argument names must be strings, got {type(bad).__name__}."
-        )
-    try:
-        # allow_nan=False: NaN/Infinity are not JSON and the API would reject the body.
-        json.dumps(out, allow_nan=False)
-    except (TypeError, ValueError) as exc:
-        raise ValidationError(
-            f"tools.execute({slug!r}): arguments must be JSON-serialisable ({exc})."
-        ) from None
-    return out
 
 
 # -- proxy, input, enum (SPEC §14) ----------------------------------------------------------

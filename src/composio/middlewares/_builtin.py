@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from composio._retry_budget import Budget
 from composio.config import ClientConfig
 from composio.headers import Layer, fold_layers
 from composio.hookspecs import hookimpl
@@ -19,6 +20,7 @@ from composio.middlewares.retry import DEFAULT_SEAMS, RetryMiddleware, RetrySeam
 from composio.middlewares.telemetry import TelemetryMiddleware
 from composio.middlewares.tracing import TracingMiddleware
 from composio.pipeline import Middleware
+from composio.plugins import PluginError, per_plugin_callers
 
 
 class BuiltinPlugin:
@@ -43,6 +45,21 @@ class BuiltinPlugin:
             DefaultHeadersMiddleware(defaults),
             SessionHeadersMiddleware(),
             CallHeadersMiddleware(),
-            RetryMiddleware(config, self._hook, self._runtime.retry_budget, seams=seams),
+            RetryMiddleware(config, self._hook, self._retry_budget(config), seams=seams),
             TracingMiddleware(config),
         ]
+
+    def _retry_budget(self, config: ClientConfig) -> Budget:
+        """The root client's budget, unless a plugin supplies one (``composio_retry_budget``);
+        a plugin that raises fails the build with an error naming it."""
+        local: Budget = self._runtime.retry_budget
+        for name, caller in per_plugin_callers(self._hook, "composio_retry_budget"):
+            try:
+                supplied = caller(config=config, budget=local)
+            except Exception as exc:
+                raise PluginError(
+                    f"Plugin {name!r} failed in composio_retry_budget: {type(exc).__name__}: {exc}"
+                ) from exc
+            if supplied is not None:
+                return supplied  # type: ignore[no-any-return]
+        return local

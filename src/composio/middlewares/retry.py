@@ -42,7 +42,7 @@ from composio.retry_decision import RetryDecision
 if TYPE_CHECKING:
     import pluggy
 
-    from composio._retry_budget import RetryBudget
+    from composio._retry_budget import Budget
 
 __all__ = [
     "DEFAULT_SEAMS",
@@ -133,7 +133,7 @@ class RetryMiddleware:
         self,
         config: ClientConfig,
         hook: pluggy.PluginManager | None,
-        budget: RetryBudget,
+        budget: Budget,
         *,
         seams: RetrySeams = DEFAULT_SEAMS,
     ) -> None:
@@ -149,6 +149,7 @@ class RetryMiddleware:
     # -- the success path ----------------------------------------------------------------
     def __call__(self, request: Request, call_next: CallNext) -> Response:
         self._begin(request)
+        self._budget.record_request()
         try:
             response = call_next(request)
         except APIConnectionError as exc:
@@ -163,6 +164,7 @@ class RetryMiddleware:
         """The async chain's retry: the same rules, verdicts and budget; awaits and
         ``asyncio.sleep`` instead of calls and ``time.sleep``."""
         self._begin(request)
+        await self._budget.arecord_request()
         try:
             response = await call_next(request)
         except APIConnectionError as exc:
@@ -176,7 +178,6 @@ class RetryMiddleware:
     def _begin(self, request: Request) -> None:
         request.context.attempt = 0
         request.headers["x-retry-count"] = "0"
-        self._budget.record_request()
 
     def _after_first_error(self, request: Request, exc: APIConnectionError) -> _Verdict:
         """The verdict on a first attempt that raised; re-raises ``exc`` when not retrying."""
@@ -280,7 +281,9 @@ class RetryMiddleware:
         ctl = _Controller(self, request, call_next, first, response, error)
         asleep = self._seams.asleep
         assert asleep is not None  # set in RetrySeams.__post_init__
-        retrying = tenacity.AsyncRetrying(sleep=asleep, **ctl.rules())
+        rules = ctl.rules()
+        rules["stop"] = ctl.astop  # the budget may be a network round trip (SPEC §16)
+        retrying = tenacity.AsyncRetrying(sleep=asleep, **rules)
         result: Response = await retrying(ctl.aattempt)
         return result
 
@@ -440,6 +443,16 @@ class _Controller:
         return self.mw._seams.random() * backoff_cap(state.attempt_number - 1)
 
     def stop(self, state: Any) -> bool:
+        return self._out_of_time(state) or self._spent(state, self.mw._budget.try_spend())
+
+    async def astop(self, state: Any) -> bool:
+        """``stop`` for ``AsyncRetrying`` (tenacity >= 8.4.1 awaits it): a shared budget's
+        round trip runs on the event loop instead of blocking it."""
+        return self._out_of_time(state) or self._spent(state, await self.mw._budget.atry_spend())
+
+    def _out_of_time(self, state: Any) -> bool:
+        """``max_retries`` used, or the wait would cross the deadline (checked before the
+        budget, so a retry that cannot happen does not spend from it)."""
         request = self.request
         ctx = request.context
         done = state.attempt_number  # attempts made so far, the first included
@@ -455,10 +468,16 @@ class _Controller:
                 f"timeout of {ctx.timeout.total:g}s",
             )
             return True
-        if not self.mw._budget.try_spend():
-            _log_stop(request, done - 1, f"{self.last.reason}; the client's retry budget is spent")
-            return True
         return False
+
+    def _spent(self, state: Any, granted: bool) -> bool:
+        if not granted:
+            _log_stop(
+                self.request,
+                state.attempt_number - 1,
+                f"{self.last.reason}; the client's retry budget is spent",
+            )
+        return not granted
 
     def before_sleep(self, state: Any) -> None:
         request = self.request

@@ -108,6 +108,10 @@ def arguments_from_text(call_id: str, slug: str, raw: object) -> ToolCall:
         return ToolCall(
             call_id, slug, {}, raw, f"arguments for tool {slug!r} are not valid JSON ({exc})"
         )
+    except RecursionError:  # nesting past the interpreter's limit: untrusted text, an answer
+        return ToolCall(
+            call_id, slug, {}, raw, f"arguments for tool {slug!r} are nested too deeply"
+        )
     return arguments_from_object(call_id, slug, parsed, raw)
 
 

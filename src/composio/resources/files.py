@@ -1,7 +1,7 @@
 """``client.files``: list stored files, upload one (thin facades over ``composio._ops.files``).
 
-``upload`` reads the file before its flow starts: directly on the sync client, in a worker
-thread on the async one (SPEC §13: nothing blocks the event loop).
+``upload`` hashes the file before its flow starts: directly on the sync client, in a worker
+thread on the async one (SPEC §13: nothing blocks the event loop); the PUT streams it.
 """
 
 from __future__ import annotations
@@ -68,7 +68,8 @@ class Files(Resource["Composio"]):
             extra_headers=extra_headers,
             timeout=timeout,
         )
-        return self._client._run_flow(start(ops.read_source(path_or_bytes, kind)))
+        with ops.read_source(path_or_bytes, kind) as source:  # closes the file
+            return self._client._run_flow(start(source))
 
 
 class AsyncFiles(Resource["AsyncComposio"]):
@@ -116,4 +117,5 @@ class AsyncFiles(Resource["AsyncComposio"]):
             timeout=timeout,
         )
         source = await asyncio.to_thread(ops.read_source, path_or_bytes, kind)
-        return await self._client._arun_flow(start(source))
+        with source:  # closes the file
+            return await self._client._arun_flow(start(source))

@@ -89,12 +89,15 @@ class ToolRouter(Resource["Composio"]):
         timeout: Any = NOT_GIVEN,
     ) -> ToolRouterExecution:
         """Run a tool as the session's user; a tool's own failure is ``.error`` (``.successful``
-        is ``False``), not an exception."""
-        return self._client._run(
+        is ``False``), not an exception. A tool execution like ``tools.execute``: plugins'
+        tool hooks apply (a hook that refuses raises ``ComposioError`` naming it)."""
+        return self._client._run_flow(
             ops.execute(
+                self._client._built.tool_env,
                 session_id,
                 tool_slug,
                 arguments,
+                meta=False,
                 extra_headers=extra_headers,
                 timeout=timeout,
             )
@@ -110,11 +113,13 @@ class ToolRouter(Resource["Composio"]):
         timeout: Any = NOT_GIVEN,
     ) -> ToolRouterExecution:
         """Run one of the session's meta tools (``COMPOSIO_SEARCH_TOOLS``...)."""
-        return self._client._run(
-            ops.execute_meta(
+        return self._client._run_flow(
+            ops.execute(
+                self._client._built.tool_env,
                 session_id,
                 slug,
                 arguments,
+                meta=True,
                 extra_headers=extra_headers,
                 timeout=timeout,
             )
@@ -224,11 +229,13 @@ class AsyncToolRouter(Resource["AsyncComposio"]):
         timeout: Any = NOT_GIVEN,
     ) -> ToolRouterExecution:
         """See :meth:`ToolRouter.execute`."""
-        return await self._client._arun(
+        return await self._client._arun_flow(
             ops.execute(
+                self._client._built.tool_env,
                 session_id,
                 tool_slug,
                 arguments,
+                meta=False,
                 extra_headers=extra_headers,
                 timeout=timeout,
             )
@@ -244,11 +251,13 @@ class AsyncToolRouter(Resource["AsyncComposio"]):
         timeout: Any = NOT_GIVEN,
     ) -> ToolRouterExecution:
         """See :meth:`ToolRouter.execute_meta`."""
-        return await self._client._arun(
-            ops.execute_meta(
+        return await self._client._arun_flow(
+            ops.execute(
+                self._client._built.tool_env,
                 session_id,
                 slug,
                 arguments,
+                meta=True,
                 extra_headers=extra_headers,
                 timeout=timeout,
             )

@@ -33,7 +33,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from composio._terminal import err
 from composio.testing import _routes_accounts as accounts
+from composio.testing._framing import CHUNKED, Refused, declared_length, read_chunked
 from composio.testing._routes import ROUTES
 from composio.testing._routing import (
     DEFAULT_PAGE_SIZE,
@@ -51,6 +53,13 @@ __all__ = ["Delivery", "Execution", "Fault", "LocalServer", "RecordedRequest", "
 
 #: Paths under this prefix are the server's own pages (connect links, upload URLs): no key.
 LOCAL_PREFIX = "/_local/"
+#: Telemetry posts carry no key (SPEC §7): the one keyless path outside ``LOCAL_PREFIX``.
+TELEMETRY_PATH = "/v1/metrics/invocations"
+#: The largest request body the server reads, by default (``LocalServer(max_body_size=)``,
+#: also settable later as ``server.max_body_size``). A larger one is answered 413 unread and
+#: the connection closed: bodies are kept in memory, so a declared 100 GB must not be tried.
+#: 128 MiB leaves room for the 100 MB upload tests (SPEC §18).
+MAX_BODY_SIZE = 128 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -118,10 +127,13 @@ class _Server(ThreadingHTTPServer):
     owner: LocalServer
 
     def handle_error(self, request: Any, client_address: Any) -> None:
-        """A client that hangs up or rejects the certificate is normal here: no traceback."""
-        if isinstance(sys.exc_info()[1], OSError):
+        """A client that hangs up or rejects the certificate is normal here: no traceback.
+        Anything else is one line through the CLI's printer (``composio dev-server`` runs
+        in a terminal, and an exception's text may quote the request)."""
+        exc = sys.exc_info()[1]
+        if isinstance(exc, OSError):
             return
-        super().handle_error(request, client_address)
+        err(f"composio-local: error answering a request: {type(exc).__name__}: {exc}")
 
     def process_request(self, request: Any, client_address: Any) -> None:
         self.owner._count_connection()
@@ -142,13 +154,22 @@ class LocalServer:
         ssl_context: ssl.SSLContext | None = None,
         webhook_url: str | None = None,
         webhook_secret: str | None = None,
+        max_body_size: int = MAX_BODY_SIZE,
     ) -> None:
         """``ssl_context`` (a server-side context with a certificate loaded) serves HTTPS, for
         testing TLS verification; ``url`` then starts with ``https://``.
 
         ``webhook_url``/``webhook_secret``: where :meth:`fire_trigger` delivers events and the
         secret it signs them with (Standard Webhooks); both can be set later as attributes.
+
+        ``max_body_size``: bytes of one request body the server reads at most (see
+        :data:`MAX_BODY_SIZE`). Framing is checked before any body byte is read: a malformed,
+        negative or repeated ``Content-Length`` or one next to ``Transfer-Encoding`` is a 400,
+        a transfer coding other than ``chunked`` a 501, too large a body a 413, and an API
+        request with a wrong key a 401 -- each unread, on a closed connection, and the server
+        keeps serving.
         """
+        self.max_body_size = max_body_size
         self.webhook_url = webhook_url
         self.webhook_secret = webhook_secret
         self.api_key = api_key or f"test_{uuid.uuid4().hex}"
@@ -446,9 +467,31 @@ class _Handler(BaseHTTPRequestHandler):
     do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = do_GET
 
     # -- plumbing ------------------------------------------------------------------------
-    def _read_body(self) -> bytes:
-        length = int(self.headers.get("content-length") or 0)
-        return self.rfile.read(length) if length > 0 else b""
+    _expect_continue = False
+
+    def handle_expect_100(self) -> bool:
+        """Say ``100 Continue`` only once the request is accepted (:meth:`_read_body`): a
+        client that waits for it never sends a body that would be refused."""
+        self._expect_continue = True
+        return True
+
+    def _read_body(self, length: int) -> bytes | None:
+        """The body whose framing :func:`declared_length` accepted; ``None`` when the client
+        hung up before sending all of it. :class:`Refused` for a bad chunk."""
+        if self._expect_continue:
+            self._expect_continue = False
+            self.send_response_only(100)
+            self.end_headers()
+        if length == CHUNKED:
+            return read_chunked(self.rfile, self.server.owner.max_body_size)
+        body = self.rfile.read(length) if length > 0 else b""
+        return body if len(body) == length else None
+
+    def _refuse(self, status: int, message: str, fix: str | None = None) -> None:
+        """Answer without reading the body, and close: its bytes, unread, would be parsed
+        as the next request."""
+        self.close_connection = True
+        self._send(status, error_body(status, message, self._request_id, fix), close=True)
 
     def _send(
         self,
@@ -456,6 +499,7 @@ class _Handler(BaseHTTPRequestHandler):
         payload: Any,
         headers: Mapping[str, str] | None = None,
         raw: bytes | None = None,
+        close: bool = False,
     ) -> None:
         body = raw if raw is not None else json.dumps(payload).encode()
         self.send_response(status)
@@ -467,6 +511,8 @@ class _Handler(BaseHTTPRequestHandler):
         for k, v in (headers or {}).items():
             self.send_header(k, v)
         self.send_header("Content-Length", str(len(body)))
+        if close:
+            self.send_header("Connection", "close")
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
@@ -538,44 +584,57 @@ class _Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         path = parts.path
         query = parse_qs(parts.query, keep_blank_values=True)
-        body = self._read_body()
         headers = {k.lower(): v for k, v in self.headers.items()}
         self._request_id = headers.get("x-request-id") or uuid.uuid4().hex
-        if path == "/v1/metrics/invocations" and self.command == "POST":
+        # Framing and the key are checked before any body byte is read (issue 16, item 16).
+        try:
+            length = declared_length(self.headers, owner.max_body_size)
+        except Refused as refused:
+            self._refuse(refused.status, refused.message)
+            return
+        telemetry = path == TELEMETRY_PATH and self.command == "POST"
+        # The browser's visit to a redirect URL and the PUT to an upload URL carry no key,
+        # as on the real service (those URLs are capabilities in themselves).
+        keyless = telemetry or path.startswith(LOCAL_PREFIX)
+        if not keyless and headers.get("x-api-key") != owner.api_key:
+            # Recorded (a test proves what a stripped hop sent), its body never read.
+            self._record(path, query, headers, b"")
+            message, fix = (
+                "Invalid or missing API key",
+                "Pass the server's api_key as Composio(api_key=...).",
+            )
+            if length:
+                self._refuse(401, message, fix)
+            else:
+                self._error(401, message, fix)
+            return
+        try:
+            body = self._read_body(length)
+        except Refused as refused:
+            self._refuse(refused.status, refused.message)
+            return
+        if body is None:  # the client hung up mid-body: nobody to answer
+            self.close_connection = True
+            return
+        if telemetry:
             try:
                 events = json.loads(body or b"[]")
-            except ValueError:
+            except (ValueError, RecursionError):
                 self._error(400, "telemetry body is not JSON")
                 return
             if isinstance(events, dict):
                 events = events.get("events", [events])
+            if not isinstance(events, list):
+                self._error(400, "telemetry body must be a JSON array or object")
+                return
             owner._record_telemetry([e for e in events if isinstance(e, dict)])
             self._send(202, {"accepted": len(events)})
             return
-        owner._record(
-            RecordedRequest(
-                self.command,
-                path,
-                query,
-                headers,
-                body,
-                id(self.connection),
-                api_version_of(path),
-            )
-        )
+        self._record(path, query, headers, body)
         canonical = canonical_path(path)
         fault = owner._next_fault(canonical)
         if fault is not None and not fault.passthrough:
             self._play_fault(fault)
-            return
-        # The browser's visit to a redirect URL and the PUT to an upload URL carry no key,
-        # as on the real service (those URLs are capabilities in themselves).
-        if not path.startswith(LOCAL_PREFIX) and headers.get("x-api-key") != owner.api_key:
-            self._error(
-                401,
-                "Invalid or missing API key",
-                "Pass the server's api_key as Composio(api_key=...).",
-            )
             return
         ctx = Ctx(owner, self.command, path, canonical, {}, query, headers, body, self._request_id)
         reply = self._dispatch(ctx)
@@ -586,6 +645,15 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(reply.status, None, reply.headers, reply.raw)
         else:
             self._send(reply.status, reply.body, reply.headers)
+
+    def _record(
+        self, path: str, query: Mapping[str, list[str]], headers: Mapping[str, str], body: bytes
+    ) -> None:
+        self.server.owner._record(
+            RecordedRequest(
+                self.command, path, query, headers, body, id(self.connection), api_version_of(path)
+            )
+        )
 
     def _dispatch(self, ctx: Ctx) -> Reply:
         if ctx.raw_path == "/echo":

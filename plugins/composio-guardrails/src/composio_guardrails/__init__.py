@@ -1,5 +1,9 @@
 """composio-guardrails: policy for tool executions, through the SDK's tool hooks (SPEC §15).
 
+The hooks run on every tool execution -- ``tools.execute``, ``handle_tool_calls``,
+``tool_router.execute``/``execute_meta``, custom tools -- after the call's own modifiers: the
+policy judges the arguments that are sent and redacts the result the model reads.
+
 * **block** tools by glob pattern (``*_DELETE_*``): the call is never executed; the model gets
   an error result saying the tool is blocked (``tools.execute`` raises ``ComposioError``);
 * **require approval** for tools by pattern: ``approve(tool, toolkit, params) -> bool`` (the

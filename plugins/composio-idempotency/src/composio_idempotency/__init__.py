@@ -1,10 +1,16 @@
-"""An ``Idempotency-Key`` for every ``tools.execute`` call, so that its retries are safe.
+"""An ``Idempotency-Key`` for every tool execution, so that its retries are safe.
 
-``tools.execute`` is a POST: the SDK does not retry a 5xx or a lost answer on it, because the
+A tool execution is a POST: the SDK does not retry a 5xx or a lost answer on it, because the
 tool may already have run (an email sent twice is worse than an error). With a key, the server
 runs the tool once per key and replays the stored result for a repeat, so the retry middleware
 may retry. The key is set in the CALL stage, which runs once per operation, *outside* the
 retry stage: every attempt of one call carries the same key, and two calls never share one.
+
+Which requests are tool executions is the SDK's to say, not a list of operation names here:
+the one execution path marks each one (``request.context.tool`` is the tool's slug) whatever
+the operation -- ``tools.execute``, each call of ``tools.handle_tool_calls``,
+``tool_router.execute``... (issue 16: keyed on ``"tools.execute"``, the executions of
+``handle_tool_calls`` got no key and their 503s were not retried).
 
 A key the caller already set (``extra_headers``, a session, ``default_headers``) is kept. A call
 that passes ``extra_headers={"Idempotency-Key": None}`` opts out: it gets no key.
@@ -28,8 +34,8 @@ __all__ = [
 composio_plugin_name = "composio-idempotency"
 HEADER = "Idempotency-Key"
 _LOWER = HEADER.lower()
-#: Operations that change the world and are POSTs: only these get a key.
-DEFAULT_OPERATIONS: frozenset[str] = frozenset({"tools.execute"})
+#: Operations that get a key besides the tool executions (which always do): none by default.
+DEFAULT_OPERATIONS: frozenset[str] = frozenset()
 
 
 class IdempotencyKeyMiddleware:
@@ -50,7 +56,7 @@ class IdempotencyKeyMiddleware:
         # ``_LOWER in call_layer`` with no header on the request means the call removed it
         # (``None``): an explicit opt-out.
         if (
-            ctx.operation in self._operations
+            (ctx.tool is not None or ctx.operation in self._operations)
             and _LOWER not in request.headers
             and _LOWER not in ctx.call_layer
         ):
