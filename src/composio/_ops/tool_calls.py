@@ -16,7 +16,7 @@ which are raised, the toolkit lookup): nothing here executes a tool another way.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from composio._operation import Flow, call_options
