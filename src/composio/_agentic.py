@@ -104,13 +104,13 @@ class SyncExecute(_Execute):
         return self.run(slug, arguments)
 
     def run(self, slug: str, arguments: object) -> dict[str, Any]:
-        checked = _arguments(slug, arguments)
-        if isinstance(checked, str):
-            return failure(checked)
         try:
+            checked = _arguments(slug, arguments)
+            if isinstance(checked, str):
+                return failure(checked)
             result = self._client.tools.execute(slug, checked, **self._options)
-        except Exception as exc:
-            return failure(_why(slug, exc))
+        except Exception as exc:  # whatever the model or the path threw: the model reads it
+            return failure(_why(str(slug), exc))
         return _outcome(result)
 
     async def arun(self, slug: str, arguments: object) -> dict[str, Any]:
@@ -151,13 +151,13 @@ class AsyncExecute(_Execute):
         return await asyncio.wrap_future(future)
 
     async def _execute(self, slug: str, arguments: object) -> dict[str, Any]:
-        checked = _arguments(slug, arguments)
-        if isinstance(checked, str):
-            return failure(checked)
         try:
+            checked = _arguments(slug, arguments)
+            if isinstance(checked, str):
+                return failure(checked)
             result = await self._client.tools.execute(slug, checked, **self._options)
-        except Exception as exc:
-            return failure(_why(slug, exc))
+        except Exception as exc:  # whatever the model or the path threw: the model reads it
+            return failure(_why(str(slug), exc))
         return _outcome(result)
 
     def run(self, slug: str, arguments: object) -> dict[str, Any]:

@@ -64,17 +64,13 @@ def cmd_mcp_list(args: argparse.Namespace) -> int:
 def cmd_mcp_serve(args: argparse.Namespace) -> int:
     """Serve until the client closes stdin (stdio) or Ctrl-C (HTTP). Nothing but the
     protocol goes to stdout: it is the stdio transport; messages go to stderr."""
-    import sys
-
     from composio._mcp_server import serve
+    from composio._terminal import err
     from composio.cli import _client, _parse_pairs
 
     with _client(args, _parse_pairs(args.header, "--header")) as client:
         server = client.mcp_server(args.user_id, toolkits=args.toolkits, tools=args.tools)
         with contextlib.suppress(KeyboardInterrupt):
-            serve(
-                server,
-                args.http,
-                lambda url: print(f"MCP server on {url}", file=sys.stderr, flush=True),
-            )
+            # stdout is the stdio transport's: the URL goes to stderr, once it is listening
+            serve(server, args.http, lambda url: err(f"MCP server on {url}"))
     return 0
