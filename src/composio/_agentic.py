@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from composio.models import ToolExecution
     from composio.modifiers import Modifier
 
-__all__ = ["AsyncExecute", "SyncExecute", "failure"]
+__all__ = ["AsyncExecute", "SyncExecute", "bind_execute", "failure"]
 
 _NOT_RUNNING = (
     "the AsyncComposio client's event loop is not running; run the agent on that loop "
@@ -179,3 +179,13 @@ def _on_loop_thread(loop: asyncio.AbstractEventLoop) -> bool:
         return asyncio.get_running_loop() is loop
     except RuntimeError:
         return False
+
+
+def bind_execute(
+    client: Any, user_id: str, modifiers: Sequence[Modifier[Any]] | None
+) -> SyncExecute | AsyncExecute:
+    """``tools.get``'s ``execute`` for ``client``: on ``AsyncComposio`` called inside the
+    coroutine, so the running loop is the one the client's pool belongs to."""
+    if getattr(client, "_asynchronous", False):
+        return AsyncExecute(client, user_id, modifiers or (), asyncio.get_running_loop())
+    return SyncExecute(client, user_id, modifiers or ())

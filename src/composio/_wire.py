@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import contextlib
 import json as _json
+from typing import TypeVar
 from urllib.parse import urlencode, urljoin, urlsplit
 
 from composio._external import FileBody, content_length
 from composio._redact import redact_url, scrub
 from composio._request_info import request_info
-from composio.errors import APIError, APITimeoutError
+from composio.errors import APIConnectionError, APIError, APITimeoutError
 from composio.pipeline import Request
 
 __all__ = [
@@ -76,16 +77,8 @@ def encode(request: Request) -> tuple[str, dict[str, str], bytes | FileBody | No
 
 
 def deadline_error(request: Request, url: str, when: str, *, sent: bool) -> APITimeoutError:
-    return APITimeoutError(
-        scrub(
-            f"{request.method} {redact_url(url)}: the call's total timeout of "
-            f"{request.context.timeout.total:g}s ran out {when}.",
-            request.headers,
-        ),
-        request=request_info(request, url),
-        sent=sent,
-        kind="deadline",
-    )
+    what = f"the call's total timeout of {request.context.timeout.total:g}s ran out {when}"
+    return _failure(APITimeoutError, request, url, "deadline", sent, what + ".")
 
 
 def origin(url: str) -> tuple[str, str, int | None]:
@@ -143,3 +136,38 @@ def strip_cross_origin(wire: dict[str, str], url: str, target: str) -> dict[str,
     if origin(target) == origin(url):
         return wire
     return {k: v for k, v in wire.items() if k.lower() in CROSS_ORIGIN_SAFE}
+
+
+_E = TypeVar("_E", bound=APIConnectionError)
+
+#: What each connection failure ``kind`` (``APIConnectionError.kind``) means, for the message.
+CONNECTION_FAILURES = {
+    "connect_timeout": "connecting timed out",
+    "read_timeout": "the server did not answer within the read timeout",
+    "tls": "TLS handshake or certificate verification failed",
+    "refused": "the connection was refused",
+    "dns": "the host name could not be resolved",
+    "reset": "the connection was closed or reset before a full response arrived",
+    "truncated": "the response body was shorter than its Content-Length",
+    "protocol": "the server broke the HTTP protocol",
+}
+
+
+def connection_error(
+    cls: type[APIConnectionError],
+    request: Request,
+    url: str,
+    kind: str,
+    sent: bool,
+    exc: BaseException,
+) -> APIConnectionError:
+    """The error both transports raise for a failed exchange: one table, one message shape
+    (method, redacted URL, what happened, the library's exception type; never its text)."""
+    what = f"{CONNECTION_FAILURES.get(kind, kind)} ({type(exc).__name__})."
+    return _failure(cls, request, url, kind, sent, what)
+
+
+def _failure(cls: type[_E], request: Request, url: str, kind: str, sent: bool, what: str) -> _E:
+    """``METHOD url: what``, scrubbed of the request's secrets, with the request's info."""
+    message = scrub(f"{request.method} {redact_url(url)}: {what}", request.headers)
+    return cls(message, request=request_info(request, url), sent=sent, kind=kind)

@@ -10,9 +10,10 @@ the async driver only: the chain composed with ``acall``/policies, the aiohttp t
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from composio._async_resource_properties import AsyncResourceProperties
 from composio._local_call import LocalCall
 from composio._operation import Flow, Operation, PageData, Sleep, flow_name
 from composio._ops.raw import request_operation
@@ -24,23 +25,13 @@ from composio.pipeline import Request, Response, acompose
 if TYPE_CHECKING:
     from composio.models import ToolExecution
     from composio.pagination import AsyncPage
-    from composio.resources import (
-        AsyncAuthConfigs,
-        AsyncConnectedAccounts,
-        AsyncToolkits,
-        AsyncTools,
-    )
-    from composio.resources.files import AsyncFiles
-    from composio.resources.mcp import AsyncMcp
-    from composio.resources.tool_router import AsyncToolRouter
-    from composio.resources.triggers import AsyncTriggers
 
 __all__ = ["AsyncComposio"]
 
 T = TypeVar("T")
 
 
-class AsyncComposio(BaseClient):
+class AsyncComposio(AsyncResourceProperties, BaseClient):
     """A client of the Composio API for asyncio; same keywords as ``Composio``.
 
     ``async with AsyncComposio(...) as client`` or ``await client.close()``. The connection
@@ -56,69 +47,23 @@ class AsyncComposio(BaseClient):
 
         return AiohttpTransport(base_url, verify=verify, pool_maxsize=pool_maxsize)
 
-    # -- resources -----------------------------------------------------------------------
-    @property
-    def tool_router(self) -> AsyncToolRouter:
-        from composio.resources.tool_router import AsyncToolRouter
-
-        return AsyncToolRouter(self)
-
-    @property
-    def mcp(self) -> AsyncMcp:
-        from composio.resources.mcp import AsyncMcp
-
-        return AsyncMcp(self)
-
-    @property
-    def files(self) -> AsyncFiles:
-        from composio.resources.files import AsyncFiles
-
-        return AsyncFiles(self)
-
-    @property
-    def triggers(self) -> AsyncTriggers:
-        from composio.resources.triggers import AsyncTriggers
-
-        return AsyncTriggers(self)
-
-    @property
-    def tools(self) -> AsyncTools:
-        from composio.resources.tools import AsyncTools
-
-        return AsyncTools(self)
-
-    @property
-    def toolkits(self) -> AsyncToolkits:
-        from composio.resources.toolkits import AsyncToolkits
-
-        return AsyncToolkits(self)
-
-    @property
-    def connected_accounts(self) -> AsyncConnectedAccounts:
-        from composio.resources.connected_accounts import AsyncConnectedAccounts
-
-        return AsyncConnectedAccounts(self)
-
-    @property
-    def auth_configs(self) -> AsyncAuthConfigs:
-        from composio.resources.auth_configs import AsyncAuthConfigs
-
-        return AsyncAuthConfigs(self)
-
     # -- the driver ----------------------------------------------------------------------
     async def _arun(self, op: Operation[T]) -> T:
-        # Why a gate of pool size in front of the chain: 1,000 calls gathered at once would
-        # otherwise all run their first step -- chain, request set-up, up to aiohttp's
-        # connector queue -- in one turn of the loop, starving every other task for as long.
-        # Waiting here costs a call nothing (a semaphore's fast path does not yield) until
-        # the pool is busy, and keeps the work per turn bounded by the pool size (SPEC §13:
-        # p99 loop lag). A retry's wait keeps its slot: the budget bounds those.
-        async with self._runtime.transport.gate:
-            handler = self._handler_for(op)
-            if op.raw:  # client.request: reported by the telemetry middleware itself
-                return self._finish(op, await handler(self._prepare(op)))
-            with self._built.operation(op.name):  # a context variable: one scope per task
-                return self._finish(op, await handler(self._prepare(op)))
+        # No pool slot is held here: the transport takes one per attempt (SPEC §13, the
+        # pool gate), so a retry's wait, the parsing and every middleware run without one.
+        handler = self._handler_for(op)
+        if op.raw:  # client.request: reported by the telemetry middleware itself
+            return self._finish(op, await self._paced(handler, op))
+        with self._built.operation(op.name):  # a context variable: one scope per task
+            return self._finish(op, await self._paced(handler, op))
+
+    async def _paced(self, handler: Any, op: Operation[Any]) -> Response:
+        """The chain, once the loop has a turn with room for this call to start (the pool's
+        pacer: bounded work per turn when many calls are gathered). The deadline is set
+        first, so that wait counts against it."""
+        request = self._prepare(op)
+        await self._runtime.transport.pace()
+        return await handler(request)  # type: ignore[no-any-return]
 
     async def _arun_page(self, op: Operation[PageData[T]]) -> AsyncPage[T]:
         from composio.pagination import AsyncPage
@@ -187,6 +132,14 @@ class AsyncComposio(BaseClient):
             for task in tasks:
                 task.cancel()
             raise
+
+    @staticmethod
+    async def _arun_blocking(fn: Callable[..., T], *args: Any) -> T:
+        """A blocking step of a facade (reading a file) in a worker thread, so it cannot
+        stall the event loop (SPEC §13)."""
+        import asyncio
+
+        return await asyncio.to_thread(fn, *args)
 
     async def _arun_local(self, call: LocalCall) -> ToolExecution:
         """A custom tool's execution through the CALL-stage middlewares, no HTTP. An

@@ -19,22 +19,31 @@ What it promises, the same as the ``requests`` transport:
 Which loop owns the pool: the ``aiohttp.ClientSession`` is created lazily, on the first call,
 inside the running loop, and belongs to that loop. A call from another loop raises
 :class:`~composio.errors.ComposioError` saying so (aiohttp's connections cannot move between
-loops); make one ``AsyncComposio`` per loop (e.g. per ``asyncio.run``).
+loops); make one ``AsyncComposio`` per loop (e.g. per ``asyncio.run``). The connections are
+closed by ``close()`` on that loop, or when that loop shuts down (``_released_with_loop``).
+
+The pool gate (``_Gate``, SPEC §13): at most ``pool_maxsize`` attempts hold a connection, each
+only from sending its request to the end of its body; ``_Pacer`` bounds how many calls start
+per turn of the loop.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import os
 import ssl
 import time
+from collections.abc import AsyncGenerator
 from typing import TYPE_CHECKING, Any
 
 from composio._external import EnvProxies, async_data
-from composio._redact import redact_url
+from composio._redact import redact_url, scrub
+from composio._request_info import request_info
 from composio._wire import (
     REDIRECTS,
     RedirectRefused,
+    connection_error,
     deadline_error,
     encode,
     redirect_refused,
@@ -111,6 +120,150 @@ def _ssl_context(verify: bool | str) -> ssl.SSLContext | bool:
     return ssl.create_default_context(cafile=verify)
 
 
+class _Gate:
+    """Admission to the pool: at most ``size`` attempts hold a connection at once (SPEC §13).
+
+    Why it exists: aiohttp's connector also queues at its ``limit``, but only after each
+    request did its whole set-up, so 1,000 gathered calls would all do theirs in one turn of
+    the loop. Waiting here, before ``session.request``, keeps that set-up to pool-size
+    requests per turn (SPEC §13: p99 loop lag), and the wait can honour the call's deadline.
+
+    Why only around one attempt (``AiohttpTransport.__call__``), nothing else: a slot held
+    through a retry's wait, the parsing or a middleware stalls unrelated calls for seconds,
+    and a middleware that calls the same client from inside the chain would wait for a slot
+    its own caller holds -- a deadlock once every slot is taken. Waiting here counts against
+    the call's deadline and the attempt's connect timeout, like a connect would.
+
+    A slot is handed straight to the oldest waiter on release (no barging, FIFO); a waiter
+    that timed out or was cancelled stays in the deque, done, and is skipped. While a slot is
+    free, every waiter left in the deque is such a dead one.
+    """
+
+    __slots__ = ("free", "size", "waiters")
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.free = size
+        self.waiters: collections.deque[asyncio.Future[bool]] = collections.deque()
+
+    async def acquire(self, request: Request) -> float:
+        """Take a slot for ``request``'s attempt; the seconds waited for it. Raises
+        ``APITimeoutError`` when the call's deadline (``kind="deadline"``) or the attempt's
+        connect timeout (``kind="pool_timeout"``: retried like a connect timeout, but not the
+        host's fault) comes first; nothing was sent (``sent=False``)."""
+        if self.free:  # the fast path does not yield: an idle pool costs a call nothing
+            self.free -= 1
+            if self.waiters:
+                self.waiters.clear()  # dead ones only (see the class docstring)
+            return 0.0
+        started = time.monotonic()
+        ctx = request.context
+        remaining = ctx.deadline - started
+        connect = ctx.timeout.connect
+        limit = remaining if connect is None else min(connect, remaining)
+        granted = False
+        if limit > 0:
+            loop = asyncio.get_running_loop()
+            waiter: asyncio.Future[bool] = loop.create_future()
+            self.waiters.append(waiter)
+            timer = loop.call_later(limit, _expire, waiter)
+            try:
+                granted = await waiter
+            except BaseException:  # cancelled: a slot handed over meanwhile goes on
+                if waiter.done() and not waiter.cancelled() and waiter.result():
+                    self.release()
+                raise
+            finally:
+                timer.cancel()
+        waited = time.monotonic() - started
+        if not granted:
+            raise self._timeout(request, waited, deadline=limit == remaining)
+        return waited
+
+    def release(self) -> None:
+        """Give a slot back: to the oldest live waiter, else to the free count."""
+        waiters = self.waiters
+        while waiters:
+            waiter = waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(True)
+                return
+        self.free += 1
+
+    def _timeout(self, request: Request, waited: float, *, deadline: bool) -> APITimeoutError:
+        url = encode(request)[0]
+        why = (
+            f"while waiting {waited:.2f}s for a free connection: all {self.size} of the pool "
+            "(pool_maxsize) were in use by other calls"
+        )
+        if deadline:
+            return deadline_error(request, url, why, sent=False)
+        return APITimeoutError(  # "pool_timeout": the host was never contacted (SPEC §13)
+            scrub(
+                f"{request.method} {redact_url(url)}: the connect timeout of "
+                f"{request.context.timeout.connect:g}s ran out {why}. Raise pool_maxsize= "
+                "or Timeout(connect=...), or make fewer calls at once.",
+                request.headers,
+            ),
+            request=request_info(request, url),
+            sent=False,
+            kind="pool_timeout",
+        )
+
+
+def _expire(waiter: asyncio.Future[bool]) -> None:
+    if not waiter.done():
+        waiter.set_result(False)
+
+
+class _Pacer:
+    """How many calls may *start* per turn of the event loop: about ``size`` (SPEC §13).
+
+    Why: ``asyncio.gather`` of 1,000 calls makes 1,000 tasks that all run their first step in
+    one turn of the loop -- the whole chain, up to the gate (``_Gate``) -- so the loop is
+    unavailable for that long (measured: twice the lag of bare aiohttp gathering the same
+    calls). Admitting ``size`` per turn keeps the work per turn bounded. A paced call waits
+    for turns of the loop only, never for another call to finish or give anything back, so
+    it holds nothing and cannot deadlock; it runs after the deadline is set, so the wait
+    counts against it. An idle client pays one counter decrement and a ``call_soon``.
+    """
+
+    __slots__ = ("budget", "loop", "size", "waiters")
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.budget = size  #: starts left in this turn; 0 while waiters are queued
+        self.loop: asyncio.AbstractEventLoop | None = None  #: set while a refill is due
+        self.waiters: collections.deque[asyncio.Future[None]] = collections.deque()
+
+    async def __call__(self) -> None:
+        loop = asyncio.get_running_loop()
+        if self.loop is not loop:
+            if self.loop is not None:  # a refill due on another (dead) loop never comes
+                self.budget, self.waiters = self.size, collections.deque()
+            self.loop = loop  # the first start of a turn: the budget comes back next turn
+            loop.call_soon(self._refill)
+        if self.budget:
+            self.budget -= 1
+            return
+        waiter: asyncio.Future[None] = loop.create_future()
+        self.waiters.append(waiter)
+        await waiter  # cancelled: its start is lost for that turn, nothing else
+
+    def _refill(self) -> None:
+        self.budget, waiters = self.size, self.waiters
+        while waiters and self.budget:
+            waiter = waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                self.budget -= 1
+        if waiters or self.budget < self.size:  # more to admit, or starts taken: next turn
+            assert self.loop is not None
+            self.loop.call_soon(self._refill)
+        else:
+            self.loop = None
+
+
 class _Pool:
     """What a root client owns: the aiohttp session (once created), its loop, TLS, proxies."""
 
@@ -120,12 +273,14 @@ class _Pool:
         "gate",
         "loop",
         "maxsize",
+        "pace",
         "pid",
         "proxies",
         "session",
         "ssl",
         "starting",
         "verify",
+        "watch",
     )
 
     def __init__(self, base_url: str, verify: bool | str, maxsize: int) -> None:
@@ -142,8 +297,12 @@ class _Pool:
         #: how the pool was closed ("close()", "the exit of its 'async with' block"), or None
         self.closed_by: str | None = None
         self.pid = os.getpid()
-        #: Admission to the pool, held for a whole call (see ``AsyncComposio._arun``).
-        self.gate = asyncio.Semaphore(maxsize)
+        #: Admission to the pool, held for one attempt (``AiohttpTransport.__call__``).
+        self.gate = _Gate(maxsize)
+        #: How many calls start per turn of the loop (``AsyncComposio._arun``).
+        self.pace = _Pacer(maxsize)
+        #: closes the session when its loop shuts down (``_released_with_loop``)
+        self.watch: AsyncGenerator[None, None] | None = None
 
     async def get(self, who: str) -> aiohttp.ClientSession:
         """The session, created on the first call inside the running loop."""
@@ -189,6 +348,8 @@ class _Pool:
             # turns out dead (>= 3.11, private switch, used by its own test client). SPEC §5:
             # the retry middleware is the only retry layer, counting and budgeting each attempt.
             self.session._retry_connection = False
+            self.watch = _released_with_loop(self)
+            await self.watch.__anext__()  # registered with this loop's shutdown_asyncgens()
             self.starting.set_result(None)
         except BaseException as exc:
             starting, self.starting, self.loop = self.starting, None, None
@@ -216,8 +377,11 @@ class _Pool:
         session, self.session = self.session, None
         if session is not None:
             _disown(session)
-        self.loop, self.starting, self.pid = None, None, os.getpid()
-        self.gate = asyncio.Semaphore(self.maxsize)
+        if self.watch is not None:  # collected, it would ask the parent's loop to run it
+            _DISOWNED.append(self.watch)
+        self.loop, self.starting, self.watch, self.pid = None, None, None, os.getpid()
+        self.gate = _Gate(self.maxsize)
+        self.pace = _Pacer(self.maxsize)
 
     def checked_out(self) -> int:
         """Connections lent to a call right now (0 when every call gave its back)."""
@@ -237,10 +401,62 @@ class _Pool:
             self.closed_by = how
 
     async def aclose(self, how: str) -> None:
+        """Mark the pool closed and close its connections, on the loop that owns them.
+
+        From another loop, with connections still open, this raises instead: aiohttp closes
+        nothing of a connector whose loop is closed (``BaseConnector._close`` returns early)
+        and cannot close from one loop what another loop's selector holds, so the sockets
+        would leak with no more than a ``ResourceWarning`` when collected. Left as it is,
+        the pool is still released when its own loop shuts down (or by ``close()`` there).
+        """
         self.mark_closed(how)
-        session, self.session = self.session, None
+        if self.session is None:
+            return
+        if self.loop is not asyncio.get_running_loop() and _open_connections(self.session):
+            raise ComposioError(
+                f"{how}: this AsyncComposio's connections belong to the event loop it was "
+                "used on, and close() runs on another loop; they cannot be closed from here. "
+                "Close the client on its own loop: 'async with AsyncComposio(...)' or "
+                "'await client.close()' inside the coroutine you pass to asyncio.run (its "
+                "connections are also released when that asyncio.run ends), or "
+                "asyncio.run_coroutine_threadsafe(client.close(), loop) for a loop running in "
+                "another thread."
+            )
+        watch, self.watch = self.watch, None
+        await self.release()
+        if watch is not None:
+            await watch.aclose()  # nothing left for it to release at the loop's shutdown
+
+    async def release(self) -> None:
+        """Close the aiohttp session and its sockets; the pool stays open, and a later call
+        on the same loop starts a new session (``starting`` is reset for it)."""
+        session, self.session, self.starting = self.session, None, None
         if session is not None and not session.closed:
             await session.close()
+
+
+async def _released_with_loop(pool: _Pool) -> AsyncGenerator[None, None]:
+    """Started once on the pool's loop, so that loop's ``shutdown_asyncgens()`` -- which
+    ``asyncio.run`` awaits before it closes the loop -- closes the pool's connections while
+    the loop can still run their shutdown. A client used inside ``asyncio.run`` and closed
+    after it (or never) leaks no socket; ``close()`` on the loop closes it earlier."""
+    try:
+        yield
+    finally:
+        await pool.release()
+
+
+def _open_connections(session: aiohttp.ClientSession) -> int:
+    """Sockets a session's connector holds, idle or lent (aiohttp 3.x keeps them in
+    ``_conns`` and ``_acquired``; if those names change, it counts one: "maybe")."""
+    connector: Any = session.connector
+    conns: Any = getattr(connector, "_conns", None)
+    acquired: Any = getattr(connector, "_acquired", None)
+    if connector is None or connector.closed:
+        return 0
+    if not hasattr(conns, "values") or acquired is None:
+        return 1
+    return len(acquired) + sum(len(idle) for idle in conns.values())
 
 
 class AiohttpTransport:
@@ -268,10 +484,10 @@ class AiohttpTransport:
     def closed(self) -> bool:
         return self._pool.closed_by is not None
 
-    @property
-    def gate(self) -> asyncio.Semaphore:
-        """One slot per pooled connection; ``AsyncComposio._arun`` holds one per call."""
-        return self._pool.gate
+    async def pace(self) -> None:
+        """Wait, if need be, for a turn of the loop with room for one more call to start
+        (``_Pacer``); called by ``AsyncComposio._arun``. It holds no slot of the pool."""
+        await self._pool.pace()
 
     def for_base_url(self, base_url: str) -> AiohttpTransport:
         """A transport for another base URL over the same pool (``with_options(base_url=)``)."""
@@ -295,10 +511,23 @@ class AiohttpTransport:
 
     # -- sending -------------------------------------------------------------------------
     async def __call__(self, request: Request) -> Response:
+        """One attempt: a slot of the pool's gate is held from sending the request to the end
+        of its body (redirect hops included), and given back before anything else runs."""
         pool = self._pool
         if pool.closed_by is not None:
             raise pool.closed_error(f"{request.method} {redact_url(request.url)}")
         session = await pool.get(request.context.operation)
+        waited = await pool.gate.acquire(request)
+        try:
+            return await self._send(session, request, waited)
+        finally:
+            pool.gate.release()
+
+    async def _send(
+        self, session: aiohttp.ClientSession, request: Request, waited: float
+    ) -> Response:
+        """Send ``request`` (``waited`` s of its connect timeout were spent at the gate)."""
+        pool = self._pool
         aiohttp, URL, timeout_cls = _LIB.aiohttp, _LIB.url, _LIB.timeout
 
         ctx = request.context
@@ -318,7 +547,11 @@ class AiohttpTransport:
                 t = ctx.timeout
                 timeout = timeout_cls(
                     total=remaining,  # every hop, and the body, end at the deadline
-                    sock_connect=remaining if t.connect is None else min(t.connect, remaining),
+                    # What the gate left of Timeout.connect; never <= 0, which aiohttp
+                    # reads as "no timeout" (a slot handed over at the limit's edge).
+                    sock_connect=remaining
+                    if t.connect is None
+                    else min(max(t.connect - waited, _TIMER_SLOP), remaining),
                     sock_read=remaining if t.read is None else min(t.read, remaining),
                 )
                 resp = await session.request(
@@ -345,6 +578,7 @@ class AiohttpTransport:
                 await _drain(resp)
                 resp = None
                 hops += 1
+                waited = 0.0  # a hop's connect timeout is whole: the gate was passed once
                 wire = strip_cross_origin(wire, url, target)
                 url = target
             during = "reading the body"
@@ -404,7 +638,9 @@ def _disown(session: Any) -> None:
     connector._closed = True  # ClientSession.closed is now True: no "unclosed" warning
 
 
-#: Sessions inherited through fork() that could not be disowned safely: never collected.
+#: Sessions inherited through fork() that could not be disowned safely, and the parent's
+#: ``_released_with_loop`` generators: never collected (collecting one would run code of,
+#: or wake, the parent's loop).
 _DISOWNED: list[Any] = []
 
 
@@ -425,10 +661,9 @@ def _map_error(
     """aiohttp's exceptions as the same ``APIConnectionError`` kinds the sync transport raises,
     so the retry rules (``sent``, ``kind``) are identical. None: not a transport error
     (cancellation, the SDK's own errors) -- re-raised as is."""
-    from composio.transport import RequestsTransport
 
     def err(cls: type[APIConnectionError], kind: str, sent: bool) -> APIConnectionError:
-        return RequestsTransport._error(cls, request, url, kind, sent, exc)
+        return connection_error(cls, request, url, kind, sent, exc)
 
     if isinstance(exc, asyncio.CancelledError) or not isinstance(
         exc, (aiohttp.ClientError, asyncio.TimeoutError, OSError)

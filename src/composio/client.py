@@ -22,7 +22,8 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Iterable, Mapping, Sequence
+import weakref
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from urllib.parse import urlsplit
 
@@ -30,6 +31,7 @@ from composio._external import external_request, sender
 from composio._fork import module_lock
 from composio._local_call import LocalCall
 from composio._operation import API_PREFIX, ExternalOperation, Sleep, flow_name
+from composio._resource_properties import ResourceProperties
 from composio._retry_budget import RetryBudget
 from composio._sentinel import NOT_GIVEN, HeadersArg
 from composio._status_errors import status_error
@@ -66,11 +68,6 @@ if TYPE_CHECKING:
     from composio.models import ToolExecution
     from composio.pagination import Page
     from composio.providers import Provider
-    from composio.resources import AuthConfigs, ConnectedAccounts, Toolkits, Tools
-    from composio.resources.files import Files
-    from composio.resources.mcp import Mcp
-    from composio.resources.tool_router import ToolRouter
-    from composio.resources.triggers import Triggers
 
 __all__ = ["BaseClient", "Composio"]
 
@@ -105,6 +102,11 @@ class _Runtime:
         self.retry_budget = RetryBudget()
         self.telemetry = TelemetryHub()
         _fork.track(self)
+        # A root client dropped without close() (with its sessions) stops its telemetry
+        # threads once collected, instead of each idling on (issue 16 item 21). Non-blocking:
+        # it may run inside any thread's garbage collection. Not at interpreter exit, where
+        # close_all() flushes every live queue within its budget.
+        weakref.finalize(self, self.telemetry.close, timeout=0.0).atexit = False
 
     def after_fork_in_child(self) -> None:
         """Called in a forked child (``composio._fork``): fresh pool, fresh telemetry thread."""
@@ -541,6 +543,11 @@ class BaseClient:
     def config(self) -> ClientConfig:
         return self._built.config
 
+    @property
+    def _tool_env(self) -> ToolEnv:
+        """What the facades build tool operations from (pins, toolkit cache, hooks)."""
+        return self._built.tool_env
+
     # -- running operations (shared, no I/O) ----------------------------------------------
     def _prepare(self, op: Operation[Any]) -> Request:
         """The request for one operation: the context its middlewares read, the full URL."""
@@ -621,7 +628,7 @@ class BaseClient:
         )
 
 
-class Composio(BaseClient):
+class Composio(ResourceProperties, BaseClient):
     """A client of the Composio API (blocking I/O over a shared ``requests`` pool)."""
 
     __slots__ = ()
@@ -629,55 +636,6 @@ class Composio(BaseClient):
     @classmethod
     def _new_transport(cls, base_url: str, verify: bool | str, pool_maxsize: int) -> Any:
         return RequestsTransport(base_url, verify=verify, pool_maxsize=pool_maxsize)
-
-    # -- resources -----------------------------------------------------------------------
-    @property
-    def tool_router(self) -> ToolRouter:
-        from composio.resources.tool_router import ToolRouter
-
-        return ToolRouter(self)
-
-    @property
-    def mcp(self) -> Mcp:
-        from composio.resources.mcp import Mcp
-
-        return Mcp(self)
-
-    @property
-    def files(self) -> Files:
-        from composio.resources.files import Files
-
-        return Files(self)
-
-    @property
-    def triggers(self) -> Triggers:
-        from composio.resources.triggers import Triggers
-
-        return Triggers(self)
-
-    @property
-    def tools(self) -> Tools:
-        from composio.resources.tools import Tools
-
-        return Tools(self)
-
-    @property
-    def toolkits(self) -> Toolkits:
-        from composio.resources.toolkits import Toolkits
-
-        return Toolkits(self)
-
-    @property
-    def connected_accounts(self) -> ConnectedAccounts:
-        from composio.resources.connected_accounts import ConnectedAccounts
-
-        return ConnectedAccounts(self)
-
-    @property
-    def auth_configs(self) -> AuthConfigs:
-        from composio.resources.auth_configs import AuthConfigs
-
-        return AuthConfigs(self)
 
     # -- the driver ----------------------------------------------------------------------
     def _run(self, op: Operation[T]) -> T:
@@ -749,6 +707,11 @@ class Composio(BaseClient):
                 pool.submit(contextvars.copy_context().run, self._run_flow, flow) for flow in flows
             ]
             return [future.result() for future in futures]
+
+    @staticmethod
+    def _run_blocking(fn: Callable[..., T], *args: Any) -> T:
+        """A blocking step of a facade (reading a file): here, simply a call."""
+        return fn(*args)
 
     def _run_local(self, call: LocalCall) -> ToolExecution:
         """A custom tool's execution: its operation's request through the CALL-stage

@@ -127,7 +127,9 @@ class APIConnectionError(APIError):
     ``sent`` is False only when the request provably never reached the server (connect
     refused or timed out, DNS failure), which makes it safe to retry for any method.
     ``kind`` names the failure: ``refused``, ``dns``, ``connect_timeout``, ``tls``, ``reset``,
-    ``truncated``, ``read_timeout``, ``deadline``, ``protocol``.
+    ``truncated``, ``read_timeout``, ``deadline``, ``protocol``, and on ``AsyncComposio``
+    ``pool_timeout`` (no connection of the client's own pool came free within the connect
+    timeout: the host was never contacted).
     """
 
     def __init__(

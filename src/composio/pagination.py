@@ -3,13 +3,22 @@
 
 Both share their fields and ``has_next_page`` (:class:`_PageFields`); only how the next page is
 fetched differs (a call or an await): the client's driver supplies ``_fetch``.
+
+A walk continues in the context it started in: a page remembers the ``contextvars`` context it
+was made in, and fetches the pages after it there. So a page got for tenant A (a plugin that
+reads a context variable per request, like composio-tenant-context) and iterated later, under
+tenant B or on another thread or task, keeps asking for A's pages with A's headers (issue 16
+item 19), as the first request of the walk did.
 """
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
+
+from composio.telemetry._scope import context_between_operations
 
 __all__ = ["AsyncPage", "Page"]
 
@@ -25,6 +34,10 @@ class _PageFields(Generic[T]):
     current_page: int | None = None
     #: the driver's "fetch the page at this cursor" (a call, or a coroutine function)
     _fetch: Callable[[str], Any] | None = field(default=None, repr=False, compare=False)
+    #: where the walk started: the context this page was made in (see the module docstring)
+    _context: contextvars.Context = field(
+        default_factory=context_between_operations, repr=False, compare=False
+    )
 
     def has_next_page(self) -> bool:
         return bool(self.next_cursor) and bool(self.items) and self._fetch is not None
@@ -54,7 +67,9 @@ class Page(_PageFields[T]):
         if not self.has_next_page():
             return None
         assert self._fetch is not None and self.next_cursor is not None
-        page: Page[T] = self._fetch(self.next_cursor)
+        # A copy per fetch: one Context cannot be entered twice at once (two threads
+        # walking the same page), and what the fetch sets stays out of the page's context.
+        page: Page[T] = self._context.copy().run(self._fetch, self.next_cursor)
         return page
 
     def iter_pages(self) -> Iterator[Page[T]]:
@@ -79,7 +94,12 @@ class AsyncPage(_PageFields[T]):
         if not self.has_next_page():
             return None
         assert self._fetch is not None and self.next_cursor is not None
-        page: AsyncPage[T] = await self._fetch(self.next_cursor)
+        # A task runs in a copy of the context current when it is created: made inside the
+        # page's context, it awaits the fetch there. Cancelling this await cancels the task.
+        import asyncio  # loaded already by whoever awaits; not for sync users' imports
+
+        fetch = self._fetch(self.next_cursor)
+        page: AsyncPage[T] = await self._context.copy().run(asyncio.ensure_future, fetch)
         return page
 
     async def iter_pages(self) -> AsyncIterator[AsyncPage[T]]:

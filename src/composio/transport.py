@@ -32,13 +32,16 @@ from requests.models import PreparedRequest
 
 from composio._deadline_http import DeadlineAdapter, read_limits
 from composio._external import EnvProxies, FileBody
-from composio._redact import redact_url, scrub
-from composio._request_info import request_info
-from composio._wire import CROSS_ORIGIN_SAFE as _CROSS_ORIGIN_SAFE
+from composio._redact import redact_url
 from composio._wire import REDIRECTS as _REDIRECTS
 from composio._wire import RedirectRefused as _RedirectRefused
-from composio._wire import deadline_error, encode, redirect_refused
-from composio._wire import origin as _origin
+from composio._wire import (
+    connection_error,
+    deadline_error,
+    encode,
+    redirect_refused,
+    strip_cross_origin,
+)
 from composio._wire import redirect_target as _redirect_target
 from composio.errors import (
     APIConnectionError,
@@ -188,10 +191,7 @@ class RequestsTransport:
                     raise redirect_refused(request, url, status, refused, request_id) from None
                 self._release(request, raw, url)
                 hops += 1
-                if _origin(next_url) != _origin(url):
-                    # SPEC §8: credentials and user headers never cross origins, and once
-                    # dropped they are not re-added on later hops.
-                    wire = {k: v for k, v in wire.items() if k.lower() in _CROSS_ORIGIN_SAFE}
+                wire = strip_cross_origin(wire, url, next_url)
                 url = next_url
             content = self._read_body(request, raw, ctx.deadline, url)
         finally:
@@ -244,18 +244,20 @@ class RequestsTransport:
                 proxies=proxies,
             )
         except rex.ConnectTimeout as exc:
-            raise self._error(
+            raise connection_error(
                 APITimeoutError, request, url, "connect_timeout", False, exc
             ) from None
         except rex.ReadTimeout as exc:
             raise _read_timeout(request, url, "waiting for the response", exc) from None
         except rex.SSLError as exc:
-            raise self._error(APIConnectionError, request, url, "tls", False, exc) from None
+            raise connection_error(APIConnectionError, request, url, "tls", False, exc) from None
         except rex.ConnectionError as exc:
             kind, sent = _classify_connection_error(exc)
-            raise self._error(APIConnectionError, request, url, kind, sent, exc) from None
+            raise connection_error(APIConnectionError, request, url, kind, sent, exc) from None
         except (rex.RequestException, u3ex.HTTPError, OSError) as exc:
-            raise self._error(APIConnectionError, request, url, "protocol", True, exc) from None
+            raise connection_error(
+                APIConnectionError, request, url, "protocol", True, exc
+            ) from None
 
     def _read_body(
         self, request: Request, raw: requests.Response, deadline: float, url: str
@@ -277,7 +279,7 @@ class RequestsTransport:
         except (u3ex.HTTPError, OSError, rex.RequestException) as exc:
             raw.close()
             kind = "truncated" if "IncompleteRead" in repr(exc) else "reset"
-            raise self._error(APIConnectionError, request, url, kind, True, exc) from None
+            raise connection_error(APIConnectionError, request, url, kind, True, exc) from None
         content = b"".join(chunks)
         raw._content = content
         raw._content_consumed = True  # type: ignore[attr-defined]
@@ -294,35 +296,6 @@ class RequestsTransport:
                 return  # _read_body closed it
         raw.close()  # consumed: gives the connection back; unconsumed: closes it first
 
-    @staticmethod
-    def _error(
-        cls: type[APIConnectionError],
-        request: Request,
-        url: str,
-        kind: str,
-        sent: bool,
-        exc: BaseException,
-    ) -> APIConnectionError:
-        what = {
-            "connect_timeout": "connecting timed out",
-            "read_timeout": "the server did not answer within the read timeout",
-            "tls": "TLS handshake or certificate verification failed",
-            "refused": "the connection was refused",
-            "dns": "the host name could not be resolved",
-            "reset": "the connection was closed or reset before a full response arrived",
-            "truncated": "the response body was shorter than its Content-Length",
-            "protocol": "the server broke the HTTP protocol",
-        }.get(kind, kind)
-        return cls(
-            scrub(
-                f"{request.method} {redact_url(url)}: {what} ({type(exc).__name__}).",
-                request.headers,
-            ),
-            request=request_info(request, url),
-            sent=sent,
-            kind=kind,
-        )
-
 
 def _read_timeout(
     request: Request, url: str, during: str, exc: BaseException | None
@@ -331,7 +304,7 @@ def _read_timeout(
     else ``read_timeout`` (one read waited longer than ``Timeout.read``)."""
     if exc is None or time.monotonic() >= request.context.deadline:
         return deadline_error(request, url, f"while {during}", sent=True)
-    error = RequestsTransport._error(APITimeoutError, request, url, "read_timeout", True, exc)
+    error = connection_error(APITimeoutError, request, url, "read_timeout", True, exc)
     assert isinstance(error, APITimeoutError)
     return error
 

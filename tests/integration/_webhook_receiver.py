@@ -1,6 +1,7 @@
 """A real webhook receiver for tests: ``http.server`` in a thread that answers with scripted
 statuses (then 200) and records every delivery's headers and body before answering, so a
-synchronous ``fire_trigger`` finds them recorded when it returns."""
+synchronous ``fire_trigger`` finds them recorded when it returns. The OTLP tests use it as a
+Collector's OTLP/HTTP endpoint (``tests/_otlp.py``), which is why it records the path too."""
 
 from __future__ import annotations
 
@@ -19,12 +20,14 @@ class Receiver:
 
     statuses: deque[int] = field(default_factory=deque)
     received: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
+    paths: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     url: str = ""
 
-    def handle(self, headers: dict[str, str], body: bytes) -> int:
+    def handle(self, headers: dict[str, str], body: bytes, path: str = "") -> int:
         with self.lock:
             self.received.append((headers, body))
+            self.paths.append(path)
             return self.statuses.popleft() if self.statuses else 200
 
 
@@ -36,7 +39,7 @@ def running_receiver() -> Iterator[Receiver]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["content-length"]))
-            status = rec.handle({k.lower(): v for k, v in self.headers.items()}, body)
+            status = rec.handle({k.lower(): v for k, v in self.headers.items()}, body, self.path)
             self.send_response(status)
             self.send_header("content-length", "0")
             self.end_headers()

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import base64
+import gc
 import json
 import socket
 import threading
@@ -538,3 +539,46 @@ def test_connect_flow_operations_each_report_their_own_name_once(
         ("connected_accounts.link", "ok", 1),
         ("connected_accounts.wait_for_connection", "APITimeoutError", polls),
     ]
+
+
+# -- issue 16 item 21: a client dropped without close() --------------------------------------
+def test_item21_a_dropped_client_stops_its_telemetry_thread(
+    driver: Driver, server: LocalServer
+) -> None:
+    """Clients dropped without ``close()`` kept their telemetry threads until the 30 s idle
+    timeout (50 dropped: 23 threads still alive after 33 s). Once collected, each client's
+    thread sends what it holds and ends: joined here, not slept for."""
+    threads: list[threading.Thread] = []
+    for i in range(5):
+        kw: dict[str, Any] = {
+            "api_key": SENTINEL_KEY,
+            "base_url": server.url,
+            "allow_tracing": False,
+        }
+        if driver.loop is None:
+            client: Any = Composio(**kw)
+            session = client.create_session(headers={"x-request-id": f"dropped-{i}"})
+            session.tools.list()
+        else:
+            from composio import AsyncComposio
+
+            async def call(kw: dict[str, Any], request_id: str) -> Any:
+                c = AsyncComposio(**kw)
+                session = c.create_session(headers={"x-request-id": request_id})
+                await session.tools.list()
+                # Its sockets are another item's (15): only the telemetry thread is left.
+                await c._runtime.transport.aclose()
+                return c
+
+            client = driver.loop.run(call(kw, f"dropped-{i}"))
+            session = None
+        (sink,) = client._runtime.telemetry.sinks
+        assert sink.thread is not None and sink.thread.is_alive()
+        threads.append(sink.thread)
+        del client, session, sink
+    gc.collect()
+    for thread in threads:
+        thread.join(WAIT)
+    assert [t for t in threads if t.is_alive()] == []
+    # What the dropped clients had queued was delivered on the way out, not lost.
+    assert [e["functionName"] for e in server.telemetry_events] == ["tools.list"] * 5

@@ -23,7 +23,8 @@ from composio import (
     ToolkitChangelog,
     ValidationError,
 )
-from composio.testing import LocalServer
+from composio.testing import Fault, LocalServer
+from composio.testing._routing import encode_cursor
 from composio.testing.catalog import TOOLKITS, TOOLS
 from tests._drivers import Driver, SyncView
 
@@ -202,3 +203,49 @@ def test_bad_input_names_the_argument_and_sends_nothing(server: LocalServer, cli
         with pytest.raises(ValidationError, match=name):
             call()
     assert server.requests == []
+
+
+def test_item20_authorize_on_a_spec_server_uses_the_first_pages_config(driver: Driver) -> None:
+    """Issue 16 item 20, as suspected, does not occur on a server that filters as the spec
+    says (toolkit, managed, enabled only): with configs over several pages the first page's
+    first config is usable, and nothing more is read or created."""
+    with LocalServer(page_size=1) as server:
+        client = driver.client(api_key=server.api_key, base_url=server.url, allow_tracking=False)
+        first, _ = client.auth_configs.create("github"), client.auth_configs.create("github")
+        server.reset()
+        client.toolkits.authorize("frank", "github")
+        assert [r.method for r in server.requests] == ["GET", "POST"]  # list, link
+        assert json.loads(server.requests[-1].body)["auth_config_id"] == first.id
+
+
+def test_item20_authorize_reads_past_a_first_page_without_a_usable_config(
+    driver: Driver,
+) -> None:
+    """Issue 16 item 20: a first page whose configs are all unusable (another toolkit, a
+    disabled one: a server that ignored a filter, which ``authorize`` already guards against)
+    made ``authorize`` create one more config although page two had a usable one."""
+    with LocalServer() as server:
+        client = driver.client(api_key=server.api_key, base_url=server.url, allow_tracking=False)
+        usable = client.auth_configs.create("github")
+        client.auth_configs.create("gmail")
+        client.auth_configs.disable(client.auth_configs.create("github").id)
+        everything = requests.get(
+            f"{server.url}/api/v3.1/auth_configs?show_disabled=true",
+            headers={"x-api-key": server.api_key},
+            timeout=10,
+        ).json()["items"]
+        unusable = [c for c in everything if c["id"] != usable.id]
+        assert len(unusable) == 2
+        page_one = {"items": unusable, "next_cursor": encode_cursor(0)}
+        server.reset()
+        server.fail_next("/api/v3.1/auth_configs", [Fault(status=200, body=page_one)])
+        request = client.toolkits.authorize("gina", "github")
+        assert request.status == "INITIATED"
+        calls = [(r.method, r.path) for r in server.requests]
+        assert calls == [
+            ("GET", "/api/v3.1/auth_configs"),
+            ("GET", "/api/v3.1/auth_configs"),  # page two, where the usable config is
+            ("POST", "/api/v3.1/connected_accounts/link"),
+        ]
+        assert server.requests[1].query["cursor"] == [encode_cursor(0)]
+        assert json.loads(server.requests[-1].body)["auth_config_id"] == usable.id

@@ -12,6 +12,7 @@ either covered automatically or impossible to forget.
 from __future__ import annotations
 
 import collections.abc
+import contextvars
 import copy
 import dataclasses
 import inspect
@@ -107,6 +108,8 @@ TYPES: dict[Any, st.SearchStrategy[Any]] = {
     # A live response holds a socket-backed object and the unredacted request: it is dropped on
     # pickling (the fields copied from it survive); checked by test_a_live_response_is_dropped.
     Response: st.none(),
+    # A page's walk context (issue 16 item 19) is not pickled: an unpickled page is detached.
+    contextvars.Context: st.builds(contextvars.copy_context),
 }
 
 

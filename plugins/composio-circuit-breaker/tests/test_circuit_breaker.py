@@ -8,6 +8,7 @@ import socket
 import threading
 from collections.abc import Callable, Iterator
 from importlib.metadata import entry_points
+from typing import Any
 
 import composio_circuit_breaker as cb
 import pytest
@@ -20,6 +21,7 @@ from composio_circuit_breaker import (
 import composio
 from composio import (
     APIConnectionError,
+    APITimeoutError,
     CallNext,
     Composio,
     ComposioError,
@@ -30,6 +32,7 @@ from composio import (
     Response,
     RetryDecision,
     Stage,
+    Timeout,
     ValidationError,
 )
 from composio.testing import Fault, LocalServer
@@ -471,20 +474,24 @@ def _async_client_class() -> type:
     return cls  # type: ignore[no-any-return]
 
 
+def _async_client(server: LocalServer, *plugins: object, **kw: object) -> Any:
+    """``_client``'s twin: an ``AsyncComposio`` with no retries and these plugins."""
+    return _async_client_class()(
+        api_key=server.api_key,
+        base_url=server.url,
+        allow_tracking=False,
+        max_retries=0,
+        plugins=list(plugins),
+        **kw,
+    )
+
+
 def test_async_client_opens_fails_fast_and_half_opens(
     composio_server: LocalServer, clock: FakeClock
 ) -> None:
-    AsyncComposio = _async_client_class()
-
     async def scenario() -> None:
         breaker = CircuitBreaker(failure_threshold=2, cooldown=10, clock=clock)
-        async with AsyncComposio(
-            api_key=composio_server.api_key,
-            base_url=composio_server.url,
-            allow_tracking=False,
-            max_retries=0,
-            plugins=[breaker],
-        ) as c:
+        async with _async_client(composio_server, breaker) as c:
             composio_server.fail_next(TOOLS, failing(2))
             for _ in range(2):
                 with pytest.raises(InternalServerError):
@@ -498,3 +505,33 @@ def test_async_client_opens_fails_fast_and_half_opens(
 
     asyncio.run(scenario())
     assert len(composio_server.requests) == 4
+
+
+def test_async_waiting_for_a_connection_of_its_own_pool_is_not_a_host_failure(
+    composio_server: LocalServer, clock: FakeClock
+) -> None:
+    """An ``AsyncComposio`` attempt that found every connection of its own pool busy
+    (``APITimeoutError(kind="pool_timeout")``) never reached the host: it neither counts
+    nor opens the circuit (issue 16: the pool gate moved into the attempt)."""
+
+    def arrived(n: int) -> None:
+        while len(composio_server.requests_to("/echo")) < n:
+            threading.Event().wait(0.01)  # the server records it when it arrives
+
+    async def scenario() -> None:
+        breaker = CircuitBreaker(failure_threshold=2, cooldown=10, clock=clock)
+        async with _async_client(composio_server, breaker, pool_maxsize=1) as c:
+            await c.request("GET", "/echo")  # the pool exists
+            held = Fault(status=200, body={"held": True}, delay=5)
+            composio_server.fail_next("/echo", [held])
+            holder = asyncio.ensure_future(c.request("GET", "/echo"))
+            await asyncio.wait_for(asyncio.to_thread(arrived, 2), 10)  # it holds the one slot
+            for _ in range(3):
+                with pytest.raises(APITimeoutError) as caught:
+                    await c.request("GET", "/echo", timeout=Timeout(connect=0.1, total=30))
+                assert caught.value.kind == "pool_timeout"
+            assert (await holder).json() == {"held": True}
+            assert (await c.request("GET", "/echo")).status_code == 200  # still closed
+
+    asyncio.run(scenario())
+    assert len(composio_server.requests_to("/echo")) == 3

@@ -24,9 +24,23 @@ def lookup_customer(name: str) -> dict[str, Any]:
         "email": "jane.doe@example.com",
         "phone": "+1 (415) 555-0123",
         "card": "4111 1111 1111 1111",
-        "order": 4111111111111112,  # a number (not a string): left alone
+        "order": 4111111111111112,  # a number failing Luhn: left alone
         "ref": "order 1234567890123",  # 13 digits failing Luhn: not a card
         "notes": ["call 020 7946 0958 after 5", "ok"],
+    }
+
+
+@custom_tool
+def customer_export(name: str) -> dict[str, Any]:
+    """Export a customer record as another system stores it."""
+    return {
+        "card_number": 4111111111111111,  # JSON numbers, not strings
+        "phone": 14155550123,
+        "contacts": {"josé@example.com": "primary", "jane@example.com": "billing"},
+        "owner": "Zoë <zoë.müller@beispiel.de>",
+        "created_ms": 1733400000000,
+        "count": 3,
+        "active": True,
     }
 
 
@@ -70,7 +84,7 @@ def handle(server: LocalServer, kind: str, guard: Guardrails, response: Any) -> 
         "base_url": server.url,
         "allow_tracking": False,
         "plugins": [guard],
-        "custom_tools": [lookup_customer, delete_repo],
+        "custom_tools": [lookup_customer, customer_export, delete_repo],
     }
     if kind == "sync":
         with Composio(**settings) as client:
@@ -155,6 +169,38 @@ def test_pii_is_redacted_before_the_model_reads_it(server: LocalServer, kind: st
     assert data["order"] == 4111111111111112 and data["ref"] == "order 1234567890123"
     assert data["notes"] == ["call [REDACTED PHONE] after 5", "ok"]
     assert data["name"] == "Jane"
+
+
+@BOTH
+def test_item11_pii_in_integers_mapping_keys_and_non_ascii_addresses_is_redacted(
+    server: LocalServer, kind: str
+) -> None:
+    """Issue 16 item 11: a card or phone number stored as a JSON integer, an address used as
+    a mapping key and a non-ASCII address reached the model unredacted."""
+    guard = Guardrails(env={})
+    out = answers(
+        handle(server, kind, guard, completion(("c1", "CUSTOMER_EXPORT", {"name": "Jane"})))
+    )
+    data = out["c1"]
+    assert data["card_number"] == "[REDACTED CARD]"
+    assert data["phone"] == "[REDACTED PHONE]"
+    # Both keys redacted, neither value lost.
+    assert data["contacts"] == {"[REDACTED EMAIL]": "primary", "[REDACTED EMAIL] (2)": "billing"}
+    assert data["owner"] == "Zoë <[REDACTED EMAIL]>"
+    assert (data["created_ms"], data["count"], data["active"]) == (1733400000000, 3, True)
+    assert "@" not in json.dumps(data, ensure_ascii=False)
+
+
+def test_item11_redact_covers_non_ascii_addresses_and_bare_phone_numbers() -> None:
+    assert redact("josé@example.com") == "[REDACTED EMAIL]"
+    assert redact("write to 用户@例子.广告 now") == "write to [REDACTED EMAIL] now"
+    assert redact("mail δοκιμή@παράδειγμα.δοκιμή") == "mail [REDACTED EMAIL]"
+    assert redact("a@b.xn--p1ai") == "[REDACTED EMAIL]"
+    assert redact("call 14155550123.") == "call [REDACTED PHONE]."
+    assert redact("4111111111111111") == "[REDACTED CARD]"
+    # Still not phones: timestamps (s, ms), amounts, numbers without a valid area code.
+    for kept in ("1733400000", "1733400000000", "10155550123", "amount 1234.56"):
+        assert redact(kept) == kept
 
 
 @BOTH

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 import logging
 import pickle
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib.metadata import entry_points
 
 import composio_request_signing as rs
@@ -22,7 +25,7 @@ from composio_request_signing import (
 )
 
 import composio
-from composio import Composio, PluginError, ValidationError
+from composio import AuthenticationError, Composio, PluginError, ValidationError
 from composio.testing import Fault, LocalServer, RecordedRequest
 
 KEY = "signing-key-SENTINEL-5d1c7e9a3b2f4c6e8a0b2d4f6a8c0e2f"
@@ -412,3 +415,152 @@ def test_the_wire_format_is_pinned_by_a_vector_computed_without_the_plugin() -> 
         nonces=NonceCache(),
         now=1_800_000_100,
     )
+
+
+# -- issue 16 item 9: headers the HTTP library adds after the chain ---------------------------
+
+
+class VerifyingServer:
+    """A loopback HTTP server that verifies every request it receives (as a gateway would)
+    and answers 401 with the reason when it does not verify."""
+
+    def __init__(self, verifier: Verifier) -> None:
+        self.verifier = verifier
+        #: (method, path, query, body, headers, verdict) of every request, as received
+        self.received: list[tuple[str, str, str, bytes, dict[str, str], str]] = []
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _answer(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                body = self.rfile.read(length) if length else b""
+                path, _, query = self.path.partition("?")
+                headers = dict(self.headers.items())
+                try:
+                    owner.verifier.verify(self.command, path, query, body, headers)
+                except SignatureError as exc:
+                    verdict, status = exc.reason, 401
+                else:
+                    verdict, status = "ok", 200
+                owner.received.append((self.command, path, query, body, headers, verdict))
+                payload = json.dumps({"verdict": verdict}).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            do_GET = do_POST = do_DELETE = _answer
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self._thread.join(10)
+
+
+@pytest.fixture
+def verifying_server() -> Iterator[VerifyingServer]:
+    server = VerifyingServer(Verifier(KEY, required_headers=["host", "content-type"]))
+    yield server
+    server.close()
+
+
+def _send_all(server: VerifyingServer, kind: str, signer: RequestSigner) -> None:
+    """A GET with a query, a POST with a JSON body and a DELETE, on the sync or async client."""
+    kw: dict[str, object] = {
+        "api_key": "verifying-server-key",
+        "base_url": server.url,
+        "allow_tracking": False,
+        "max_retries": 0,
+        "middlewares": [signer],
+    }
+    calls: list[tuple[str, dict[str, object]]] = [
+        ("GET", {"params": {"q": "é x", "limit": 2}}),
+        ("POST", {"json": {"arguments": {"text": "grüße"}}}),
+        ("DELETE", {}),
+    ]
+    if kind == "sync":
+        with Composio(**kw) as c:  # type: ignore[arg-type]
+            for method, extra in calls:
+                c.request(method, "/api/v3.1/signed", **extra)  # type: ignore[arg-type]
+        return
+
+    async def scenario() -> None:
+        async with composio.AsyncComposio(**kw) as c:  # type: ignore[arg-type]
+            for method, extra in calls:
+                await c.request(method, "/api/v3.1/signed", **extra)  # type: ignore[arg-type]
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_item9_signed_host_and_content_type_verify_at_a_real_server(
+    verifying_server: VerifyingServer, kind: str
+) -> None:
+    """Issue 16 item 9: ``host`` and ``content-type`` were accepted in ``signed_headers`` but
+    signed empty, since the HTTP library adds them after the chain: no such request verified.
+    Now they are written when signed, with the values the library would send."""
+    _send_all(verifying_server, kind, RequestSigner(KEY, signed_headers=["host", "content-type"]))
+    assert [(r[0], r[-1]) for r in verifying_server.received] == [
+        ("GET", "ok"),
+        ("POST", "ok"),
+        ("DELETE", "ok"),
+    ]
+    port = verifying_server.url.rsplit(":", 1)[1]
+    for *_, headers, _ in verifying_server.received:
+        received = {k.lower(): v for k, v in headers.items()}
+        assert received["host"] == f"127.0.0.1:{port}"
+        assert received[rs.SIGNED_HEADERS_HEADER] == "host;content-type"
+    post = {k.lower(): v for k, v in verifying_server.received[1][4].items()}
+    assert post["content-type"] == "application/json"
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_item9_a_request_replayed_to_another_host_is_refused(
+    verifying_server: VerifyingServer, kind: str
+) -> None:
+    _send_all(verifying_server, kind, RequestSigner(KEY, signed_headers=["content-type", "host"]))
+    method, path, query, body, headers, verdict = verifying_server.received[1]  # the POST
+    assert verdict == "ok"
+    Verifier(KEY).verify(method, path, query, body, headers)  # as received: valid
+    elsewhere = {k: v for k, v in headers.items() if k.lower() != "host"}
+    for host in ("api.other-tenant.example", "127.0.0.1:1"):
+        with pytest.raises(SignatureError) as info:
+            Verifier(KEY).verify(method, path, query, body, {**elsewhere, "Host": host})
+        assert info.value.reason == "mismatch"
+    # Unsigned, the host is not bound, and the receiver that requires it says so.
+    server = VerifyingServer(Verifier(KEY, required_headers=["host"]))
+    try:
+        with pytest.raises(AuthenticationError):
+            _send_all(server, kind, RequestSigner(KEY))
+        assert server.received[0][-1] == "unsigned_header"
+    finally:
+        server.close()
+
+
+@pytest.mark.parametrize(
+    "name", ["content-length", "Content-Length", "transfer-encoding", "connection", "te"]
+)
+def test_item9_headers_set_after_signing_are_refused_at_construction(name: str) -> None:
+    with pytest.raises(ValidationError, match="set by the transport or a proxy") as info:
+        RequestSigner(KEY, signed_headers=[name])
+    assert repr(name) in str(info.value) and KEY not in str(info.value)
+
+
+def test_item9_the_host_is_written_as_the_http_libraries_write_it() -> None:
+    from composio_request_signing._signer import _host
+
+    assert _host("https://Backend.EXAMPLE.com/api/v3.1/tools") == "backend.example.com"
+    assert _host("https://backend.example.com:443/x") == "backend.example.com"
+    assert _host("http://backend.example.com:80/x") == "backend.example.com"
+    assert _host("https://backend.example.com:8443/x") == "backend.example.com:8443"
+    assert _host("http://[::1]:8080/x") == "[::1]:8080"
+    assert _host("https://bücher.example/x") == "xn--bcher-kva.example"

@@ -262,3 +262,35 @@ def test_async_tasks_each_carry_their_own_context_across_awaits(
         i = rec.header("x-probe")
         assert ids(rec) == (f"t{i}", f"u{i}")
     assert ids(recs[-1]) == (None, None)
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_item19_a_page_got_for_one_tenant_walks_as_that_tenant(kind: str) -> None:
+    """Issue 16 item 19: a page got under tenant A and iterated under tenant B fetched A's
+    next pages with B's headers. The walk continues in the context it started in."""
+    with LocalServer(page_size=2) as server:
+        settings = {
+            "api_key": server.api_key,
+            "base_url": server.url,
+            "allow_tracking": False,
+            "plugins": [composio_tenant_context],
+        }
+        if kind == "sync":
+            with Composio(**settings) as c:  # type: ignore[arg-type]
+                with tenant_context(tenant="A", user="ua"):
+                    page = c.tools.list(toolkit_slug="github")
+                with tenant_context(tenant="B", user="ub"):
+                    walked = [t.slug for t in page]
+        else:
+
+            async def scenario() -> list[str]:
+                async with composio.AsyncComposio(**settings) as c:  # type: ignore[arg-type]
+                    with tenant_context(tenant="A", user="ua"):
+                        page = await c.tools.list(toolkit_slug="github")
+                    with tenant_context(tenant="B", user="ub"):
+                        return [t.slug async for t in page]
+
+            walked = asyncio.run(scenario())
+        recs = server.requests_to("/api/v3.1/tools")
+    assert len(walked) > 2 and len(recs) >= 2
+    assert [ids(r) for r in recs] == [("A", "ua")] * len(recs)

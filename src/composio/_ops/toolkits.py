@@ -139,13 +139,20 @@ def retrieve_many(
     return _walk(page)
 
 
-def _walk(page: Callable[[str | None], Operation[PageData[Toolkit]]]) -> Flow[list[Toolkit]]:
+def _walk(
+    page: Callable[[str | None], Operation[PageData[T]]],
+    enough: Callable[[T], bool] | None = None,
+) -> Flow[list[T]]:
+    """The items of every page, in order; with ``enough``, the walk ends after the first page
+    holding an item it accepts (no request for pages that cannot change the answer)."""
     from composio.pagination import _check_cursor
 
-    data: PageData[Toolkit] = yield page(None)
+    data: PageData[T] = yield page(None)
     found = list(data.items)
     seen: set[str] = set()
     while data.next_cursor and data.items:
+        if enough is not None and any(enough(item) for item in data.items):
+            break
         _check_cursor(data.next_cursor, seen)  # a repeated cursor would loop forever
         data = yield page(data.next_cursor)
         found.extend(data.items)
@@ -195,19 +202,25 @@ def _authorize(
     create: Operation[AuthConfig],
     link: Callable[[str], Operation[ConnectionRequest]],
 ) -> Flow[ConnectionRequest]:
-    page: PageData[AuthConfig] = yield find
-    # The API filters by toolkit and management; it is checked again here (a server that
-    # ignored a filter must not hand the user another toolkit's config).
-    config = next(
-        (
-            c
-            for c in page.items
-            if c.is_composio_managed
+    def usable(c: AuthConfig) -> bool:
+        # The API filters by toolkit and management; it is checked again here (a server that
+        # ignored a filter must not hand the user another toolkit's config).
+        return (
+            c.is_composio_managed is True
             and c.status in (None, "ENABLED")
             and (c.toolkit is None or c.toolkit.slug.lower() == slug.lower())
-        ),
-        None,
-    )
+        )
+
+    def page(cursor: str | None) -> Operation[PageData[AuthConfig]]:
+        if cursor is None:
+            return find
+        assert find.next_page is not None  # a list operation knows its following page
+        return find.next_page(cursor)
+
+    # Every page is looked at before a config is created: a usable one on page two must not
+    # get a twin (issue 16 item 20).
+    configs = yield from _walk(page, usable)
+    config = next((c for c in configs if usable(c)), None)
     if config is None:
         config = yield create
     request: ConnectionRequest = yield link(config.id)

@@ -9,30 +9,32 @@ the client that made it, so ``request.wait_for_connection()`` polls through the 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from composio._ops import connected_accounts as ops
 from composio._sentinel import NOT_GIVEN, HeadersArg
-from composio.models import AsyncConnectionRequest, ConnectionRequest
-from composio.resources._base import Resource
+from composio.models import ConnectionRequest
+from composio.resources._base import SyncResource
 
 if TYPE_CHECKING:
-    from composio.async_client import AsyncComposio  # noqa: F401 (the base's type argument)
-    from composio.client import Composio  # noqa: F401
+    from composio.client import Composio  # noqa: F401 (the base's type argument)
     from composio.models import ConnectedAccount
-    from composio.pagination import AsyncPage, Page
+    from composio.pagination import Page
 
 __all__ = ["AsyncConnectedAccounts", "ConnectedAccounts", "bind"]
 
 Strs = str | Sequence[str] | None
 
 
-def bind(request: ConnectionRequest, cls: type[ConnectionRequest], client: Any) -> Any:
+_R = TypeVar("_R", bound="ConnectionRequest")
+
+
+def bind(request: ConnectionRequest, cls: type[_R], client: Any) -> _R:
     """The request as ``cls`` (sync or async), bound to the client that made it."""
     return cls(request.id, request.status, request.redirect_url, request.extra, client)
 
 
-class ConnectedAccounts(Resource["Composio"]):
+class ConnectedAccounts(SyncResource["Composio"]):
     __slots__ = ()
 
     def initiate(
@@ -52,7 +54,7 @@ class ConnectedAccounts(Resource["Composio"]):
         this auth config (``MultipleConnectedAccountsError`` names it). Composio-managed OAuth
         is refused by the API: use :meth:`link` (the error says so).
         """
-        request = self._client._run_flow(
+        request = self._run_flow(
             ops.initiate_account(
                 user_id,
                 auth_config_id,
@@ -63,7 +65,7 @@ class ConnectedAccounts(Resource["Composio"]):
                 timeout=timeout,
             )
         )
-        return bind(request, ConnectionRequest, self._client)  # type: ignore[no-any-return]
+        return bind(request, ConnectionRequest, self._client)
 
     def link(
         self,
@@ -76,7 +78,7 @@ class ConnectedAccounts(Resource["Composio"]):
     ) -> ConnectionRequest:
         """A hosted link for the user to connect (status ``INITIATED``); send them to its
         ``redirect_url`` and ``wait_for_connection()``."""
-        request = self._client._run(
+        request = self._run(
             ops.link_account(
                 user_id,
                 auth_config_id,
@@ -85,7 +87,7 @@ class ConnectedAccounts(Resource["Composio"]):
                 timeout=timeout,
             )
         )
-        return bind(request, ConnectionRequest, self._client)  # type: ignore[no-any-return]
+        return bind(request, ConnectionRequest, self._client)
 
     def list(
         self,
@@ -99,7 +101,7 @@ class ConnectedAccounts(Resource["Composio"]):
         extra_headers: HeadersArg = None,
         timeout: Any = NOT_GIVEN,
     ) -> Page[ConnectedAccount]:
-        return self._client._run_page(
+        return self._run_page(
             ops.list_accounts(
                 user_ids=user_ids,
                 toolkit_slugs=toolkit_slugs,
@@ -115,37 +117,29 @@ class ConnectedAccounts(Resource["Composio"]):
     def retrieve(
         self, id: str, *, extra_headers: HeadersArg = None, timeout: Any = NOT_GIVEN
     ) -> ConnectedAccount:
-        return self._client._run(
-            ops.retrieve_account(id, extra_headers=extra_headers, timeout=timeout)
-        )
+        return self._run(ops.retrieve_account(id, extra_headers=extra_headers, timeout=timeout))
 
     def delete(
         self, id: str, *, extra_headers: HeadersArg = None, timeout: Any = NOT_GIVEN
     ) -> None:
-        self._client._run(ops.delete_account(id, extra_headers=extra_headers, timeout=timeout))
+        self._run(ops.delete_account(id, extra_headers=extra_headers, timeout=timeout))
 
     def enable(
         self, id: str, *, extra_headers: HeadersArg = None, timeout: Any = NOT_GIVEN
     ) -> None:
-        self._client._run(
-            ops.set_account_enabled(id, True, extra_headers=extra_headers, timeout=timeout)
-        )
+        self._run(ops.set_account_enabled(id, True, extra_headers=extra_headers, timeout=timeout))
 
     def disable(
         self, id: str, *, extra_headers: HeadersArg = None, timeout: Any = NOT_GIVEN
     ) -> None:
-        self._client._run(
-            ops.set_account_enabled(id, False, extra_headers=extra_headers, timeout=timeout)
-        )
+        self._run(ops.set_account_enabled(id, False, extra_headers=extra_headers, timeout=timeout))
 
     def refresh(
         self, id: str, *, extra_headers: HeadersArg = None, timeout: Any = NOT_GIVEN
     ) -> ConnectionRequest:
         """Start the account's authentication again (OAuth: a fresh ``redirect_url``)."""
-        request = self._client._run(
-            ops.refresh_account(id, extra_headers=extra_headers, timeout=timeout)
-        )
-        return bind(request, ConnectionRequest, self._client)  # type: ignore[no-any-return]
+        request = self._run(ops.refresh_account(id, extra_headers=extra_headers, timeout=timeout))
+        return bind(request, ConnectionRequest, self._client)
 
     def wait_for_connection(
         self, id: str, *, timeout: float = 60.0, extra_headers: HeadersArg = None
@@ -158,125 +152,10 @@ class ConnectedAccounts(Resource["Composio"]):
         without ``ACTIVE`` raise :class:`APITimeoutError`, on time even if a poll is in
         flight. Failed polls that may recover (connection errors, 5xx, 429) are polled again.
         """
-        return self._client._run_flow(
+        return self._run_flow(
             ops.wait_for_account(id, timeout=timeout, extra_headers=extra_headers)
         )
 
 
-class AsyncConnectedAccounts(Resource["AsyncComposio"]):
-    __slots__ = ()
-
-    async def initiate(
-        self,
-        user_id: str,
-        auth_config_id: str,
-        *,
-        callback_url: str | None = None,
-        allow_multiple: bool = False,
-        config: Mapping[str, Any] | None = None,
-        extra_headers: HeadersArg = None,
-        timeout: Any = NOT_GIVEN,
-    ) -> AsyncConnectionRequest:
-        """See :meth:`ConnectedAccounts.initiate`."""
-        request = await self._client._arun_flow(
-            ops.initiate_account(
-                user_id,
-                auth_config_id,
-                callback_url=callback_url,
-                allow_multiple=allow_multiple,
-                config=config,
-                extra_headers=extra_headers,
-                timeout=timeout,
-            )
-        )
-        return bind(request, AsyncConnectionRequest, self._client)  # type: ignore[no-any-return]
-
-    async def link(
-        self,
-        user_id: str,
-        auth_config_id: str,
-        *,
-        callback_url: str | None = None,
-        extra_headers: HeadersArg = None,
-        timeout: Any = NOT_GIVEN,
-    ) -> AsyncConnectionRequest:
-        """See :meth:`ConnectedAccounts.link`."""
-        request = await self._client._arun(
-            ops.link_account(
-                user_id,
-                auth_config_id,
-                callback_url=callback_url,
-                extra_headers=extra_headers,
-                timeout=timeout,
-            )
-        )
-        return bind(request, AsyncConnectionRequest, self._client)  # type: ignore[no-any-return]
-
-    async def list(
-        self,
-        *,
-        user_ids: Strs = None,
-        toolkit_slugs: Strs = None,
-        auth_config_ids: Strs = None,
-        statuses: Strs = None,
-        limit: int | None = None,
-        cursor: str | None = None,
-        extra_headers: HeadersArg = None,
-        timeout: Any = NOT_GIVEN,
-    ) -> AsyncPage[ConnectedAccount]:
-        return await self._client._arun_page(
-            ops.list_accounts(
-                user_ids=user_ids,
-                toolkit_slugs=toolkit_slugs,
-                auth_config_ids=auth_config_ids,
-                statuses=statuses,
-                limit=limit,
-                cursor=cursor,
-                extra_headers=extra_headers,
-                timeout=timeout,
-            )
-        )
-
-    async def retrieve(
-        self, id: str, *, extra_headers: HeadersArg = None, timeout: Any = NOT_GIVEN
-    ) -> ConnectedAccount:
-        return await self._client._arun(
-            ops.retrieve_account(id, extra_headers=extra_headers, timeout=timeout)
-        )
-
-    async def delete(
-        self, id: str, *, extra_headers: HeadersArg = None, timeout: Any = NOT_GIVEN
-    ) -> None:
-        await self._client._arun(
-            ops.delete_account(id, extra_headers=extra_headers, timeout=timeout)
-        )
-
-    async def enable(
-        self, id: str, *, extra_headers: HeadersArg = None, timeout: Any = NOT_GIVEN
-    ) -> None:
-        await self._client._arun(
-            ops.set_account_enabled(id, True, extra_headers=extra_headers, timeout=timeout)
-        )
-
-    async def disable(
-        self, id: str, *, extra_headers: HeadersArg = None, timeout: Any = NOT_GIVEN
-    ) -> None:
-        await self._client._arun(
-            ops.set_account_enabled(id, False, extra_headers=extra_headers, timeout=timeout)
-        )
-
-    async def refresh(
-        self, id: str, *, extra_headers: HeadersArg = None, timeout: Any = NOT_GIVEN
-    ) -> AsyncConnectionRequest:
-        request = await self._client._arun(
-            ops.refresh_account(id, extra_headers=extra_headers, timeout=timeout)
-        )
-        return bind(request, AsyncConnectionRequest, self._client)  # type: ignore[no-any-return]
-
-    async def wait_for_connection(
-        self, id: str, *, timeout: float = 60.0, extra_headers: HeadersArg = None
-    ) -> ConnectedAccount:
-        """See :meth:`ConnectedAccounts.wait_for_connection`."""
-        return await self._client._arun_flow(
-            ops.wait_for_account(id, timeout=timeout, extra_headers=extra_headers)
-        )
+# The async twin, written by scripts/unasync.py; imported from here as before.
+from composio.resources._async.connected_accounts import AsyncConnectedAccounts  # noqa: E402

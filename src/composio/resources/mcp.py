@@ -10,18 +10,17 @@ from typing import TYPE_CHECKING, Any
 
 from composio._ops import mcp as ops
 from composio._sentinel import NOT_GIVEN, HeadersArg
-from composio.resources._base import Resource
+from composio.resources._base import SyncResource
 
 if TYPE_CHECKING:
-    from composio.async_client import AsyncComposio  # noqa: F401 (the base's type argument)
-    from composio.client import Composio  # noqa: F401
+    from composio.client import Composio  # noqa: F401 (the base's type argument)
     from composio.models import McpInstance, McpServer, McpUrls
-    from composio.pagination import AsyncPage, Page
+    from composio.pagination import Page
 
 __all__ = ["AsyncMcp", "Mcp"]
 
 
-class Mcp(Resource["Composio"]):
+class Mcp(SyncResource["Composio"]):
     __slots__ = ()
 
     def list(
@@ -38,7 +37,7 @@ class Mcp(Resource["Composio"]):
         timeout: Any = NOT_GIVEN,
     ) -> Page[McpServer]:
         """MCP servers (latest change first by default); iterating walks every ``page_no``."""
-        return self._client._run_page(
+        return self._run_page(
             ops.list_servers(
                 name=name,
                 toolkits=toolkits,
@@ -63,7 +62,7 @@ class Mcp(Resource["Composio"]):
         extra_headers: HeadersArg = None,
         timeout: Any = NOT_GIVEN,
     ) -> McpServer:
-        return self._client._run(
+        return self._run(
             ops.create_server(
                 name,
                 auth_config_ids=auth_config_ids,
@@ -87,7 +86,7 @@ class Mcp(Resource["Composio"]):
         extra_headers: HeadersArg = None,
         timeout: Any = NOT_GIVEN,
     ) -> McpServer:
-        return self._client._run(
+        return self._run(
             ops.create_custom_server(
                 name,
                 toolkits=toolkits,
@@ -111,7 +110,7 @@ class Mcp(Resource["Composio"]):
         timeout: Any = NOT_GIVEN,
     ) -> McpUrls:
         """The server's URL, and one per user id and connected account asked for."""
-        return self._client._run(
+        return self._run(
             ops.generate_urls(
                 server_id,
                 user_ids=user_ids,
@@ -129,7 +128,7 @@ class Mcp(Resource["Composio"]):
         extra_headers: HeadersArg = None,
         timeout: Any = NOT_GIVEN,
     ) -> McpServer:
-        return self._client._run(
+        return self._run(
             ops.retrieve_server(
                 server_id,
                 extra_headers=extra_headers,
@@ -150,7 +149,7 @@ class Mcp(Resource["Composio"]):
         timeout: Any = NOT_GIVEN,
     ) -> McpServer:
         """Change what is given (a PATCH); at least one field."""
-        return self._client._run(
+        return self._run(
             ops.update_server(
                 server_id,
                 name=name,
@@ -170,7 +169,7 @@ class Mcp(Resource["Composio"]):
         extra_headers: HeadersArg = None,
         timeout: Any = NOT_GIVEN,
     ) -> None:
-        self._client._run(
+        self._run(
             ops.delete_server(
                 server_id,
                 extra_headers=extra_headers,
@@ -193,7 +192,7 @@ class Mcp(Resource["Composio"]):
         timeout: Any = NOT_GIVEN,
     ) -> Page[McpServer]:
         """The MCP servers that include toolkit ``app_key``."""
-        return self._client._run_page(
+        return self._run_page(
             ops.list_servers(
                 name=name,
                 toolkits=toolkits,
@@ -220,7 +219,7 @@ class Mcp(Resource["Composio"]):
         extra_headers: HeadersArg = None,
         timeout: Any = NOT_GIVEN,
     ) -> Page[McpInstance]:
-        return self._client._run_page(
+        return self._run_page(
             ops.list_instances(
                 server_id,
                 search=search,
@@ -242,7 +241,7 @@ class Mcp(Resource["Composio"]):
         timeout: Any = NOT_GIVEN,
     ) -> McpInstance:
         """An instance of the server for ``user_id``."""
-        return self._client._run(
+        return self._run(
             ops.create_instance(
                 server_id,
                 user_id,
@@ -260,7 +259,7 @@ class Mcp(Resource["Composio"]):
         timeout: Any = NOT_GIVEN,
     ) -> None:
         """``instance_id`` is the instance's user id (its ``instance_id``)."""
-        self._client._run(
+        self._run(
             ops.delete_instance(
                 server_id,
                 instance_id,
@@ -270,250 +269,5 @@ class Mcp(Resource["Composio"]):
         )
 
 
-class AsyncMcp(Resource["AsyncComposio"]):
-    __slots__ = ()
-
-    async def list(
-        self,
-        *,
-        name: str | None = None,
-        toolkits: str | Sequence[str] | None = None,
-        auth_config_ids: str | Sequence[str] | None = None,
-        order_by: str | None = None,
-        order_direction: str | None = None,
-        limit: int | None = None,
-        page_no: int | None = None,
-        extra_headers: HeadersArg = None,
-        timeout: Any = NOT_GIVEN,
-    ) -> AsyncPage[McpServer]:
-        """See :meth:`Mcp.list`."""
-        return await self._client._arun_page(
-            ops.list_servers(
-                name=name,
-                toolkits=toolkits,
-                auth_config_ids=auth_config_ids,
-                order_by=order_by,
-                order_direction=order_direction,
-                limit=limit,
-                page_no=page_no,
-                extra_headers=extra_headers,
-                timeout=timeout,
-            )
-        )
-
-    async def create(
-        self,
-        name: str,
-        *,
-        auth_config_ids: Sequence[str],
-        no_auth_apps: Sequence[str] | None = None,
-        allowed_tools: Sequence[str] | None = None,
-        managed_auth_via_composio: bool | None = None,
-        extra_headers: HeadersArg = None,
-        timeout: Any = NOT_GIVEN,
-    ) -> McpServer:
-        return await self._client._arun(
-            ops.create_server(
-                name,
-                auth_config_ids=auth_config_ids,
-                no_auth_apps=no_auth_apps,
-                allowed_tools=allowed_tools,
-                managed_auth_via_composio=managed_auth_via_composio,
-                extra_headers=extra_headers,
-                timeout=timeout,
-            )
-        )
-
-    async def create_custom(
-        self,
-        name: str,
-        *,
-        toolkits: Sequence[str] | None = None,
-        auth_config_ids: Sequence[str] | None = None,
-        allowed_tools: Sequence[str] | None = None,
-        custom_tools: Sequence[str] | None = None,
-        managed_auth_via_composio: bool | None = None,
-        extra_headers: HeadersArg = None,
-        timeout: Any = NOT_GIVEN,
-    ) -> McpServer:
-        return await self._client._arun(
-            ops.create_custom_server(
-                name,
-                toolkits=toolkits,
-                auth_config_ids=auth_config_ids,
-                allowed_tools=allowed_tools,
-                custom_tools=custom_tools,
-                managed_auth_via_composio=managed_auth_via_composio,
-                extra_headers=extra_headers,
-                timeout=timeout,
-            )
-        )
-
-    async def generate(
-        self,
-        server_id: str,
-        *,
-        user_ids: Sequence[str] | None = None,
-        connected_account_ids: Sequence[str] | None = None,
-        managed_auth_by_composio: bool | None = None,
-        extra_headers: HeadersArg = None,
-        timeout: Any = NOT_GIVEN,
-    ) -> McpUrls:
-        """See :meth:`Mcp.generate`."""
-        return await self._client._arun(
-            ops.generate_urls(
-                server_id,
-                user_ids=user_ids,
-                connected_account_ids=connected_account_ids,
-                managed_auth_by_composio=managed_auth_by_composio,
-                extra_headers=extra_headers,
-                timeout=timeout,
-            )
-        )
-
-    async def retrieve(
-        self,
-        server_id: str,
-        *,
-        extra_headers: HeadersArg = None,
-        timeout: Any = NOT_GIVEN,
-    ) -> McpServer:
-        return await self._client._arun(
-            ops.retrieve_server(
-                server_id,
-                extra_headers=extra_headers,
-                timeout=timeout,
-            )
-        )
-
-    async def update(
-        self,
-        server_id: str,
-        *,
-        name: str | None = None,
-        toolkits: Sequence[str] | None = None,
-        allowed_tools: Sequence[str] | None = None,
-        auth_config_ids: Sequence[str] | None = None,
-        managed_auth_via_composio: bool | None = None,
-        extra_headers: HeadersArg = None,
-        timeout: Any = NOT_GIVEN,
-    ) -> McpServer:
-        """See :meth:`Mcp.update`."""
-        return await self._client._arun(
-            ops.update_server(
-                server_id,
-                name=name,
-                toolkits=toolkits,
-                allowed_tools=allowed_tools,
-                auth_config_ids=auth_config_ids,
-                managed_auth_via_composio=managed_auth_via_composio,
-                extra_headers=extra_headers,
-                timeout=timeout,
-            )
-        )
-
-    async def delete(
-        self,
-        server_id: str,
-        *,
-        extra_headers: HeadersArg = None,
-        timeout: Any = NOT_GIVEN,
-    ) -> None:
-        await self._client._arun(
-            ops.delete_server(
-                server_id,
-                extra_headers=extra_headers,
-                timeout=timeout,
-            )
-        )
-
-    async def retrieve_app(
-        self,
-        app_key: str,
-        *,
-        name: str | None = None,
-        toolkits: str | Sequence[str] | None = None,
-        auth_config_ids: str | Sequence[str] | None = None,
-        order_by: str | None = None,
-        order_direction: str | None = None,
-        limit: int | None = None,
-        page_no: int | None = None,
-        extra_headers: HeadersArg = None,
-        timeout: Any = NOT_GIVEN,
-    ) -> AsyncPage[McpServer]:
-        """See :meth:`Mcp.retrieve_app`."""
-        return await self._client._arun_page(
-            ops.list_servers(
-                name=name,
-                toolkits=toolkits,
-                auth_config_ids=auth_config_ids,
-                order_by=order_by,
-                order_direction=order_direction,
-                limit=limit,
-                page_no=page_no,
-                app_key=app_key,
-                extra_headers=extra_headers,
-                timeout=timeout,
-            )
-        )
-
-    async def list_instances(
-        self,
-        server_id: str,
-        *,
-        search: str | None = None,
-        order_by: str | None = None,
-        order_direction: str | None = None,
-        limit: int | None = None,
-        page_no: int | None = None,
-        extra_headers: HeadersArg = None,
-        timeout: Any = NOT_GIVEN,
-    ) -> AsyncPage[McpInstance]:
-        return await self._client._arun_page(
-            ops.list_instances(
-                server_id,
-                search=search,
-                order_by=order_by,
-                order_direction=order_direction,
-                limit=limit,
-                page_no=page_no,
-                extra_headers=extra_headers,
-                timeout=timeout,
-            )
-        )
-
-    async def create_instance(
-        self,
-        server_id: str,
-        user_id: str,
-        *,
-        extra_headers: HeadersArg = None,
-        timeout: Any = NOT_GIVEN,
-    ) -> McpInstance:
-        """See :meth:`Mcp.create_instance`."""
-        return await self._client._arun(
-            ops.create_instance(
-                server_id,
-                user_id,
-                extra_headers=extra_headers,
-                timeout=timeout,
-            )
-        )
-
-    async def delete_instance(
-        self,
-        server_id: str,
-        instance_id: str,
-        *,
-        extra_headers: HeadersArg = None,
-        timeout: Any = NOT_GIVEN,
-    ) -> None:
-        """See :meth:`Mcp.delete_instance`."""
-        await self._client._arun(
-            ops.delete_instance(
-                server_id,
-                instance_id,
-                extra_headers=extra_headers,
-                timeout=timeout,
-            )
-        )
+# The async twin, written by scripts/unasync.py; imported from here as before.
+from composio.resources._async.mcp import AsyncMcp  # noqa: E402

@@ -9,20 +9,19 @@ from typing import TYPE_CHECKING, Any
 
 from composio._ops import toolkits as ops
 from composio._sentinel import NOT_GIVEN, HeadersArg
-from composio.models import AsyncConnectionRequest, ConnectionRequest
-from composio.resources._base import Resource
+from composio.models import ConnectionRequest
+from composio.resources._base import SyncResource
 from composio.resources.connected_accounts import bind
 
 if TYPE_CHECKING:
-    from composio.async_client import AsyncComposio  # noqa: F401 (the base's type argument)
-    from composio.client import Composio  # noqa: F401
+    from composio.client import Composio  # noqa: F401 (the base's type argument)
     from composio.models import Toolkit, ToolkitCategory, ToolkitChangelog
-    from composio.pagination import AsyncPage, Page
+    from composio.pagination import Page
 
 __all__ = ["AsyncToolkits", "Toolkits"]
 
 
-class Toolkits(Resource["Composio"]):
+class Toolkits(SyncResource["Composio"]):
     __slots__ = ()
 
     def list(
@@ -34,7 +33,7 @@ class Toolkits(Resource["Composio"]):
         extra_headers: HeadersArg = None,
         timeout: Any = NOT_GIVEN,
     ) -> Page[Toolkit]:
-        return self._client._run_page(
+        return self._run_page(
             ops.list_toolkits(
                 category=category,
                 limit=limit,
@@ -52,7 +51,7 @@ class Toolkits(Resource["Composio"]):
         extra_headers: HeadersArg = None,
         timeout: Any = NOT_GIVEN,
     ) -> Toolkit:
-        return self._client._run(
+        return self._run(
             ops.retrieve_toolkit(
                 slug, version=version, extra_headers=extra_headers, timeout=timeout
             )
@@ -62,15 +61,13 @@ class Toolkits(Resource["Composio"]):
         self, *, extra_headers: HeadersArg = None, timeout: Any = NOT_GIVEN
     ) -> builtins.list[ToolkitCategory]:
         """Every toolkit category; an ``id`` is what ``list(category=...)`` takes."""
-        return self._client._run(ops.list_categories(extra_headers=extra_headers, timeout=timeout))
+        return self._run(ops.list_categories(extra_headers=extra_headers, timeout=timeout))
 
     def changelog(
         self, *, extra_headers: HeadersArg = None, timeout: Any = NOT_GIVEN
     ) -> builtins.list[ToolkitChangelog]:
         """Each toolkit's versions and what changed in them."""
-        return self._client._run(
-            ops.toolkit_changelog(extra_headers=extra_headers, timeout=timeout)
-        )
+        return self._run(ops.toolkit_changelog(extra_headers=extra_headers, timeout=timeout))
 
     def retrieve_many(
         self,
@@ -80,7 +77,7 @@ class Toolkits(Resource["Composio"]):
         timeout: Any = NOT_GIVEN,
     ) -> builtins.list[Toolkit]:
         """The named toolkits in one request (``POST /toolkits/multi``), all pages."""
-        return self._client._run_flow(
+        return self._run_flow(
             ops.retrieve_many(slugs, extra_headers=extra_headers, timeout=timeout)
         )
 
@@ -95,88 +92,11 @@ class Toolkits(Resource["Composio"]):
         """Connect ``user_id`` to ``toolkit`` through Composio-managed auth: finds the
         toolkit's managed auth config (or creates one), then links. Send the user to the
         returned request's ``redirect_url``, then ``wait_for_connection()``."""
-        request = self._client._run_flow(
+        request = self._run_flow(
             ops.authorize_toolkit(user_id, toolkit, extra_headers=extra_headers, timeout=timeout)
         )
-        return bind(request, ConnectionRequest, self._client)  # type: ignore[no-any-return]
+        return bind(request, ConnectionRequest, self._client)
 
 
-class AsyncToolkits(Resource["AsyncComposio"]):
-    __slots__ = ()
-
-    async def list(
-        self,
-        *,
-        category: str | None = None,
-        limit: int | None = None,
-        cursor: str | None = None,
-        extra_headers: HeadersArg = None,
-        timeout: Any = NOT_GIVEN,
-    ) -> AsyncPage[Toolkit]:
-        return await self._client._arun_page(
-            ops.list_toolkits(
-                category=category,
-                limit=limit,
-                cursor=cursor,
-                extra_headers=extra_headers,
-                timeout=timeout,
-            )
-        )
-
-    async def retrieve(
-        self,
-        slug: str,
-        *,
-        version: str | None = None,
-        extra_headers: HeadersArg = None,
-        timeout: Any = NOT_GIVEN,
-    ) -> Toolkit:
-        return await self._client._arun(
-            ops.retrieve_toolkit(
-                slug, version=version, extra_headers=extra_headers, timeout=timeout
-            )
-        )
-
-    async def categories(
-        self, *, extra_headers: HeadersArg = None, timeout: Any = NOT_GIVEN
-    ) -> builtins.list[ToolkitCategory]:
-        """Every toolkit category; an ``id`` is what ``list(category=...)`` takes."""
-        return await self._client._arun(
-            ops.list_categories(extra_headers=extra_headers, timeout=timeout)
-        )
-
-    async def changelog(
-        self, *, extra_headers: HeadersArg = None, timeout: Any = NOT_GIVEN
-    ) -> builtins.list[ToolkitChangelog]:
-        """Each toolkit's versions and what changed in them."""
-        return await self._client._arun(
-            ops.toolkit_changelog(extra_headers=extra_headers, timeout=timeout)
-        )
-
-    async def retrieve_many(
-        self,
-        slugs: Sequence[str],
-        *,
-        extra_headers: HeadersArg = None,
-        timeout: Any = NOT_GIVEN,
-    ) -> builtins.list[Toolkit]:
-        """The named toolkits in one request (``POST /toolkits/multi``), all pages."""
-        return await self._client._arun_flow(
-            ops.retrieve_many(slugs, extra_headers=extra_headers, timeout=timeout)
-        )
-
-    async def authorize(
-        self,
-        user_id: str,
-        toolkit: str,
-        *,
-        extra_headers: HeadersArg = None,
-        timeout: Any = NOT_GIVEN,
-    ) -> AsyncConnectionRequest:
-        """Connect ``user_id`` to ``toolkit`` through Composio-managed auth: finds the
-        toolkit's managed auth config (or creates one), then links. Send the user to the
-        returned request's ``redirect_url``, then ``wait_for_connection()``."""
-        request = await self._client._arun_flow(
-            ops.authorize_toolkit(user_id, toolkit, extra_headers=extra_headers, timeout=timeout)
-        )
-        return bind(request, AsyncConnectionRequest, self._client)  # type: ignore[no-any-return]
+# The async twin, written by scripts/unasync.py; imported from here as before.
+from composio.resources._async.toolkits import AsyncToolkits  # noqa: E402

@@ -11,22 +11,22 @@ import builtins
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from composio._agentic import bind_execute
 from composio._ops import tool_calls as calls
 from composio._ops import tools as ops
 from composio._sentinel import NOT_GIVEN, HeadersArg
-from composio.resources._base import Resource
+from composio.resources._base import SyncResource
 
 if TYPE_CHECKING:
-    from composio.async_client import AsyncComposio  # noqa: F401 (the base's type argument)
-    from composio.client import Composio  # noqa: F401
+    from composio.client import Composio  # noqa: F401 (the base's type argument)
     from composio.models import ProxyResponse, Tool, ToolExecution, ToolInput
     from composio.modifiers import Modifier
-    from composio.pagination import AsyncPage, Page
+    from composio.pagination import Page
 
 __all__ = ["AsyncTools", "Tools"]
 
 
-class Tools(Resource["Composio"]):
+class Tools(SyncResource["Composio"]):
     __slots__ = ()
 
     def list(
@@ -42,8 +42,9 @@ class Tools(Resource["Composio"]):
         extra_headers: HeadersArg = None,
         timeout: Any = NOT_GIVEN,
     ) -> Page[Tool]:
-        """One page of tools; iterate the page to walk all of them."""
-        return self._client._run_page(
+        """One page of tools; iterating the page (``async for`` on the async client) walks all
+        of them."""
+        return self._run_page(
             ops.list_tools(
                 toolkit_slug,
                 tool_slugs=tool_slugs,
@@ -54,20 +55,20 @@ class Tools(Resource["Composio"]):
                 cursor=cursor,
                 extra_headers=extra_headers,
                 timeout=timeout,
-                pins=self._client.config.toolkit_versions,
-                learn=self._client._runtime.toolkit_of,
+                pins=self._env.pins,
+                learn=self._env.toolkits,
             )
         )
 
     def retrieve(
         self, slug: str, *, extra_headers: HeadersArg = None, timeout: Any = NOT_GIVEN
     ) -> Tool:
-        return self._client._run(
+        return self._run(
             ops.retrieve_tool(
                 slug,
                 extra_headers=extra_headers,
                 timeout=timeout,
-                learn=self._client._runtime.toolkit_of,
+                learn=self._env.toolkits,
             )
         )
 
@@ -91,12 +92,9 @@ class Tools(Resource["Composio"]):
         * ``toolkits`` / ``search`` / ``limit``: the first page matching them;
         * nothing: the first page of all tools (the seed's ``session.tools.get('a')``).
         """
-        from composio._agentic import SyncExecute
-
-        env = self._client._built.tool_env
-        found = self._client._run_flow(
+        found = self._run_flow(
             calls.get(
-                env,
+                self._env,
                 user_id,
                 slug=slug,
                 tools=tools,
@@ -108,7 +106,8 @@ class Tools(Resource["Composio"]):
                 timeout=timeout,
             )
         )
-        return calls.wrap(env, found, lambda: SyncExecute(self._client, user_id, modifiers or ()))
+        # An agentic provider (SPEC §17) also gets the client's execute, bound here.
+        return calls.wrap(self._env, found, lambda: bind_execute(self._client, user_id, modifiers))
 
     def execute(
         self,
@@ -126,9 +125,9 @@ class Tools(Resource["Composio"]):
         """Run a tool; ``successful: false`` raises :class:`ToolExecutionError` (with
         ``.result``) unless ``raise_on_error=False``. Not retried once it may have reached the
         server, unless the call carries an ``Idempotency-Key`` header."""
-        return self._client._run_flow(
+        return self._run_flow(
             calls.execute(
-                self._client._built.tool_env,
+                self._env,
                 slug,
                 arguments,
                 user_id=user_id,
@@ -159,7 +158,7 @@ class Tools(Resource["Composio"]):
         error results the model reads. ``parallel=True`` runs up to 8 calls at once.
         """
         batch = calls.handle_tool_calls(
-            self._client._built.tool_env,
+            self._env,
             user_id,
             response,
             modifiers=modifiers,
@@ -167,7 +166,7 @@ class Tools(Resource["Composio"]):
             extra_headers=extra_headers,
             timeout=timeout,
         )
-        return batch.format(self._client._run_flows(batch.flows, batch.parallel, batch.name))
+        return batch.format(self._run_flows(batch.flows, batch.parallel, batch.name))
 
     def proxy(
         self,
@@ -183,7 +182,7 @@ class Tools(Resource["Composio"]):
         """Call the toolkit's own API (``endpoint``: a path on its base URL, or a URL) with
         the connected account's credentials; ``parameters`` adds headers/query parameters
         (``[{"name": ..., "value": ..., "type": "header"|"query"}]``)."""
-        return self._client._run(
+        return self._run(
             ops.proxy_request(
                 endpoint,
                 method,
@@ -206,7 +205,7 @@ class Tools(Resource["Composio"]):
         timeout: Any = NOT_GIVEN,
     ) -> ToolInput:
         """Arguments for tool ``slug`` generated by the API from a sentence."""
-        return self._client._run(
+        return self._run(
             ops.tool_input(
                 slug,
                 text,
@@ -221,193 +220,8 @@ class Tools(Resource["Composio"]):
         self, *, extra_headers: HeadersArg = None, timeout: Any = NOT_GIVEN
     ) -> builtins.list[str]:
         """Every tool slug the API knows."""
-        return self._client._run(ops.tool_enum(extra_headers=extra_headers, timeout=timeout))
+        return self._run(ops.tool_enum(extra_headers=extra_headers, timeout=timeout))
 
 
-class AsyncTools(Resource["AsyncComposio"]):
-    __slots__ = ()
-
-    async def list(
-        self,
-        toolkit_slug: str | None = None,
-        *,
-        tool_slugs: str | Sequence[str] | None = None,
-        search: str | None = None,
-        tags: str | Sequence[str] | None = None,
-        important: bool | None = None,
-        limit: int | None = None,
-        cursor: str | None = None,
-        extra_headers: HeadersArg = None,
-        timeout: Any = NOT_GIVEN,
-    ) -> AsyncPage[Tool]:
-        """One page of tools; ``async for`` over the page walks all of them."""
-        return await self._client._arun_page(
-            ops.list_tools(
-                toolkit_slug,
-                tool_slugs=tool_slugs,
-                search=search,
-                tags=tags,
-                important=important,
-                limit=limit,
-                cursor=cursor,
-                extra_headers=extra_headers,
-                timeout=timeout,
-                pins=self._client.config.toolkit_versions,
-                learn=self._client._runtime.toolkit_of,
-            )
-        )
-
-    async def retrieve(
-        self, slug: str, *, extra_headers: HeadersArg = None, timeout: Any = NOT_GIVEN
-    ) -> Tool:
-        return await self._client._arun(
-            ops.retrieve_tool(
-                slug,
-                extra_headers=extra_headers,
-                timeout=timeout,
-                learn=self._client._runtime.toolkit_of,
-            )
-        )
-
-    async def get(
-        self,
-        user_id: str,
-        *,
-        slug: str | None = None,
-        tools: str | Sequence[str] | None = None,
-        toolkits: str | Sequence[str] | None = None,
-        search: str | None = None,
-        limit: int | None = None,
-        modifiers: Sequence[Modifier[Any]] | None = None,
-        extra_headers: HeadersArg = None,
-        timeout: Any = NOT_GIVEN,
-    ) -> builtins.list[object]:
-        """See :meth:`Tools.get`."""
-        import asyncio
-
-        from composio._agentic import AsyncExecute
-
-        env = self._client._built.tool_env
-        found = await self._client._arun_flow(
-            calls.get(
-                env,
-                user_id,
-                slug=slug,
-                tools=tools,
-                toolkits=toolkits,
-                search=search,
-                limit=limit,
-                modifiers=modifiers,
-                extra_headers=extra_headers,
-                timeout=timeout,
-            )
-        )
-        loop = asyncio.get_running_loop()
-        return calls.wrap(
-            env, found, lambda: AsyncExecute(self._client, user_id, modifiers or (), loop)
-        )
-
-    async def execute(
-        self,
-        slug: str,
-        arguments: Mapping[str, Any] | None = None,
-        *,
-        user_id: str | None = None,
-        connected_account_id: str | None = None,
-        version: str | None = None,
-        raise_on_error: bool = True,
-        modifiers: Sequence[Modifier[Any]] | None = None,
-        extra_headers: HeadersArg = None,
-        timeout: Any = NOT_GIVEN,
-    ) -> ToolExecution:
-        """See :meth:`Tools.execute`."""
-        return await self._client._arun_flow(
-            calls.execute(
-                self._client._built.tool_env,
-                slug,
-                arguments,
-                user_id=user_id,
-                connected_account_id=connected_account_id,
-                version=version,
-                raise_on_error=raise_on_error,
-                modifiers=modifiers,
-                extra_headers=extra_headers,
-                timeout=timeout,
-            )
-        )
-
-    async def handle_tool_calls(
-        self,
-        user_id: str,
-        response: object,
-        *,
-        modifiers: Sequence[Modifier[Any]] | None = None,
-        parallel: bool = False,
-        extra_headers: HeadersArg = None,
-        timeout: Any = NOT_GIVEN,
-    ) -> builtins.list[object]:
-        """See :meth:`Tools.handle_tool_calls`; ``parallel=True`` gathers up to 8 at once."""
-        batch = calls.handle_tool_calls(
-            self._client._built.tool_env,
-            user_id,
-            response,
-            modifiers=modifiers,
-            parallel=parallel,
-            extra_headers=extra_headers,
-            timeout=timeout,
-        )
-        return batch.format(await self._client._arun_flows(batch.flows, batch.parallel, batch.name))
-
-    async def proxy(
-        self,
-        endpoint: str,
-        method: str,
-        *,
-        connected_account_id: str,
-        body: object = None,
-        parameters: Sequence[Mapping[str, str]] | None = None,
-        extra_headers: HeadersArg = None,
-        timeout: Any = NOT_GIVEN,
-    ) -> ProxyResponse:
-        """Call the toolkit's own API (``endpoint``: a path on its base URL, or a URL) with
-        the connected account's credentials; ``parameters`` adds headers/query parameters
-        (``[{"name": ..., "value": ..., "type": "header"|"query"}]``)."""
-        return await self._client._arun(
-            ops.proxy_request(
-                endpoint,
-                method,
-                connected_account_id=connected_account_id,
-                body=body,
-                parameters=parameters,
-                extra_headers=extra_headers,
-                timeout=timeout,
-            )
-        )
-
-    async def input(
-        self,
-        slug: str,
-        text: str,
-        *,
-        custom_description: str | None = None,
-        system_prompt: str | None = None,
-        extra_headers: HeadersArg = None,
-        timeout: Any = NOT_GIVEN,
-    ) -> ToolInput:
-        """Arguments for tool ``slug`` generated by the API from a sentence."""
-        return await self._client._arun(
-            ops.tool_input(
-                slug,
-                text,
-                custom_description=custom_description,
-                system_prompt=system_prompt,
-                extra_headers=extra_headers,
-                timeout=timeout,
-            )
-        )
-
-    async def enum(
-        self, *, extra_headers: HeadersArg = None, timeout: Any = NOT_GIVEN
-    ) -> builtins.list[str]:
-        """Every tool slug the API knows."""
-        return await self._client._arun(ops.tool_enum(extra_headers=extra_headers, timeout=timeout))
+# The async twin, written by scripts/unasync.py; imported from here as before.
+from composio.resources._async.tools import AsyncTools  # noqa: E402

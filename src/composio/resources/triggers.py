@@ -9,32 +9,31 @@ checks that it is the very same function).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from composio._ops import triggers as ops
 from composio._sentinel import NOT_GIVEN, HeadersArg
-from composio.resources._base import Resource
+from composio.resources._base import SyncResource
 from composio.webhooks import verify_webhook
 
 if TYPE_CHECKING:
-    from composio.async_client import AsyncComposio  # noqa: F401 (the base's type argument)
-    from composio.client import Composio  # noqa: F401
+    from composio.client import Composio  # noqa: F401 (the base's type argument)
     from composio.models import TriggerInstance, TriggerType
-    from composio.pagination import AsyncPage, Page
+    from composio.pagination import Page
 
 __all__ = ["AsyncTriggers", "Triggers"]
 
-C = TypeVar("C")
 
+class _WebhookVerifier:
+    """Mixed into both facades, so both hold the very same function."""
 
-class _WebhookVerifier(Resource[C]):
     __slots__ = ()
 
     #: :func:`composio.webhooks.verify_webhook` (pure: no I/O, the same on both clients).
     verify_webhook = staticmethod(verify_webhook)
 
 
-class Triggers(_WebhookVerifier["Composio"]):
+class Triggers(_WebhookVerifier, SyncResource["Composio"]):
     __slots__ = ()
 
     def list_types(
@@ -46,7 +45,7 @@ class Triggers(_WebhookVerifier["Composio"]):
         extra_headers: HeadersArg = None,
         timeout: Any = NOT_GIVEN,
     ) -> Page[TriggerType]:
-        return self._client._run_page(
+        return self._run_page(
             ops.list_trigger_types(
                 toolkit_slugs=toolkit_slugs,
                 limit=limit,
@@ -59,7 +58,7 @@ class Triggers(_WebhookVerifier["Composio"]):
     def retrieve_type(
         self, slug: str, *, extra_headers: HeadersArg = None, timeout: Any = NOT_GIVEN
     ) -> TriggerType:
-        return self._client._run(
+        return self._run(
             ops.retrieve_trigger_type(slug, extra_headers=extra_headers, timeout=timeout)
         )
 
@@ -67,9 +66,7 @@ class Triggers(_WebhookVerifier["Composio"]):
         self, *, extra_headers: HeadersArg = None, timeout: Any = NOT_GIVEN
     ) -> tuple[str, ...]:
         """Every trigger type's slug."""
-        return self._client._run(
-            ops.trigger_type_enum(extra_headers=extra_headers, timeout=timeout)
-        )
+        return self._run(ops.trigger_type_enum(extra_headers=extra_headers, timeout=timeout))
 
     def create(
         self,
@@ -86,7 +83,7 @@ class Triggers(_WebhookVerifier["Composio"]):
         Without ``connected_account_id``, the ``user_id``'s ACTIVE account of the trigger
         type's toolkit is used; none or several is a ``ValidationError`` that names them.
         """
-        return self._client._run_flow(
+        return self._run_flow(
             ops.create_trigger(
                 slug,
                 user_id=user_id,
@@ -110,7 +107,7 @@ class Triggers(_WebhookVerifier["Composio"]):
         extra_headers: HeadersArg = None,
         timeout: Any = NOT_GIVEN,
     ) -> Page[TriggerInstance]:
-        return self._client._run_page(
+        return self._run_page(
             ops.list_active_triggers(
                 trigger_ids=trigger_ids,
                 connected_account_ids=connected_account_ids,
@@ -127,7 +124,7 @@ class Triggers(_WebhookVerifier["Composio"]):
     def enable(
         self, trigger_id: str, *, extra_headers: HeadersArg = None, timeout: Any = NOT_GIVEN
     ) -> None:
-        self._client._run(
+        self._run(
             ops.set_trigger_status(
                 trigger_id, enable=True, extra_headers=extra_headers, timeout=timeout
             )
@@ -136,7 +133,7 @@ class Triggers(_WebhookVerifier["Composio"]):
     def disable(
         self, trigger_id: str, *, extra_headers: HeadersArg = None, timeout: Any = NOT_GIVEN
     ) -> None:
-        self._client._run(
+        self._run(
             ops.set_trigger_status(
                 trigger_id, enable=False, extra_headers=extra_headers, timeout=timeout
             )
@@ -145,118 +142,8 @@ class Triggers(_WebhookVerifier["Composio"]):
     def delete(
         self, trigger_id: str, *, extra_headers: HeadersArg = None, timeout: Any = NOT_GIVEN
     ) -> None:
-        self._client._run(
-            ops.delete_trigger(trigger_id, extra_headers=extra_headers, timeout=timeout)
-        )
+        self._run(ops.delete_trigger(trigger_id, extra_headers=extra_headers, timeout=timeout))
 
 
-class AsyncTriggers(_WebhookVerifier["AsyncComposio"]):
-    __slots__ = ()
-
-    async def list_types(
-        self,
-        *,
-        toolkit_slugs: str | Sequence[str] | None = None,
-        limit: int | None = None,
-        cursor: str | None = None,
-        extra_headers: HeadersArg = None,
-        timeout: Any = NOT_GIVEN,
-    ) -> AsyncPage[TriggerType]:
-        return await self._client._arun_page(
-            ops.list_trigger_types(
-                toolkit_slugs=toolkit_slugs,
-                limit=limit,
-                cursor=cursor,
-                extra_headers=extra_headers,
-                timeout=timeout,
-            )
-        )
-
-    async def retrieve_type(
-        self, slug: str, *, extra_headers: HeadersArg = None, timeout: Any = NOT_GIVEN
-    ) -> TriggerType:
-        return await self._client._arun(
-            ops.retrieve_trigger_type(slug, extra_headers=extra_headers, timeout=timeout)
-        )
-
-    async def type_enum(
-        self, *, extra_headers: HeadersArg = None, timeout: Any = NOT_GIVEN
-    ) -> tuple[str, ...]:
-        """Every trigger type's slug."""
-        return await self._client._arun(
-            ops.trigger_type_enum(extra_headers=extra_headers, timeout=timeout)
-        )
-
-    async def create(
-        self,
-        slug: str,
-        *,
-        user_id: str | None = None,
-        connected_account_id: str | None = None,
-        trigger_config: Mapping[str, Any] | None = None,
-        extra_headers: HeadersArg = None,
-        timeout: Any = NOT_GIVEN,
-    ) -> TriggerInstance:
-        """See :meth:`Triggers.create`."""
-        return await self._client._arun_flow(
-            ops.create_trigger(
-                slug,
-                user_id=user_id,
-                connected_account_id=connected_account_id,
-                trigger_config=trigger_config,
-                extra_headers=extra_headers,
-                timeout=timeout,
-            )
-        )
-
-    async def list_active(
-        self,
-        *,
-        trigger_ids: str | Sequence[str] | None = None,
-        connected_account_ids: str | Sequence[str] | None = None,
-        auth_config_ids: str | Sequence[str] | None = None,
-        trigger_names: str | Sequence[str] | None = None,
-        show_disabled: bool | None = None,
-        limit: int | None = None,
-        cursor: str | None = None,
-        extra_headers: HeadersArg = None,
-        timeout: Any = NOT_GIVEN,
-    ) -> AsyncPage[TriggerInstance]:
-        return await self._client._arun_page(
-            ops.list_active_triggers(
-                trigger_ids=trigger_ids,
-                connected_account_ids=connected_account_ids,
-                auth_config_ids=auth_config_ids,
-                trigger_names=trigger_names,
-                show_disabled=show_disabled,
-                limit=limit,
-                cursor=cursor,
-                extra_headers=extra_headers,
-                timeout=timeout,
-            )
-        )
-
-    async def enable(
-        self, trigger_id: str, *, extra_headers: HeadersArg = None, timeout: Any = NOT_GIVEN
-    ) -> None:
-        await self._client._arun(
-            ops.set_trigger_status(
-                trigger_id, enable=True, extra_headers=extra_headers, timeout=timeout
-            )
-        )
-
-    async def disable(
-        self, trigger_id: str, *, extra_headers: HeadersArg = None, timeout: Any = NOT_GIVEN
-    ) -> None:
-        await self._client._arun(
-            ops.set_trigger_status(
-                trigger_id, enable=False, extra_headers=extra_headers, timeout=timeout
-            )
-        )
-
-    async def delete(
-        self, trigger_id: str, *, extra_headers: HeadersArg = None, timeout: Any = NOT_GIVEN
-    ) -> None:
-        await self._client._arun(
-            ops.delete_trigger(trigger_id, extra_headers=extra_headers, timeout=timeout)
-        )
+# The async twin, written by scripts/unasync.py; imported from here as before.
+from composio.resources._async.triggers import AsyncTriggers  # noqa: E402

@@ -25,12 +25,12 @@ import contextlib
 import functools
 import time
 from collections.abc import Callable
-from contextvars import ContextVar
+from contextvars import Context, ContextVar, copy_context
 from typing import Any, Protocol, TypeVar, cast
 
 _perf = time.perf_counter
 
-__all__ = ["Scope", "current_scope", "operation", "public_operation"]
+__all__ = ["Scope", "context_between_operations", "current_scope", "operation", "public_operation"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -83,6 +83,19 @@ _current: ContextVar[Scope | None] = ContextVar("composio_operation", default=No
 
 def current_scope() -> Scope | None:
     return _current.get()
+
+
+def context_between_operations() -> Context:
+    """A copy of the current context with no public operation open in it.
+
+    For work that resumes later in the caller's context (a ``Page`` fetching the pages after
+    it): that work is an operation of its own, not part of the one that was open when the
+    context was taken (which has reported and ended by then).
+    """
+    ctx = copy_context()
+    if _current.get() is not None:
+        ctx.run(_current.set, None)
+    return ctx
 
 
 class operation:  # lower-case: used like a function, ``with operation("tools.list"):``

@@ -17,8 +17,9 @@ Two parts, one plugin object:
   instead of a backoff sleep followed by a :class:`CircuitOpenError`.
 
 What counts: a failure is a connection error (refused, reset, DNS, TLS, timeouts; not the
-call's own total deadline) or a status of 500 and above or 408. A 429 is neutral (the host is
-alive and asks for less): it neither counts nor resets. Every other answer is a success.
+call's own total deadline, nor an async client's wait for a connection of its own pool) or a
+status of 500 and above or 408. A 429 is neutral (the host is alive and asks for less): it
+neither counts nor resets. Every other answer is a success.
 
 State lives in the middleware, one per client *build*: a root client and all its sessions
 share it; a ``with_options`` copy is built anew and gets its own (a plugin cannot see the
@@ -63,6 +64,9 @@ FAILURES_ENV = "COMPOSIO_CIRCUIT_BREAKER_FAILURES"
 COOLDOWN_ENV = "COMPOSIO_CIRCUIT_BREAKER_COOLDOWN"
 DEFAULT_FAILURES = 5
 DEFAULT_COOLDOWN = 30.0
+#: Connection errors that say nothing about the host: the call's own total deadline, and an
+#: async client's wait for a free connection of its own pool (local contention).
+_NOT_THE_HOST = frozenset({"deadline", "pool_timeout"})
 
 
 def _threshold(value: object, where: str) -> int:
@@ -157,7 +161,7 @@ class CircuitBreakerMiddleware:
 
     @staticmethod
     def _on_error(circuit: Circuit, probe: bool, exc: BaseException) -> None:
-        if isinstance(exc, APIConnectionError) and exc.kind != "deadline":
+        if isinstance(exc, APIConnectionError) and exc.kind not in _NOT_THE_HOST:
             circuit.failure(probe)
         else:  # the call's own deadline, a bug upstream, a cancelled task: not the host
             circuit.neutral(probe)

@@ -9,8 +9,9 @@ policy judges the arguments that are sent and redacts the result the model reads
 * **require approval** for tools by pattern: ``approve(tool, toolkit, params) -> bool`` (the
   application's callback) decides; no callback, or a ``False``, refuses like a block;
 * **cap the arguments' size** (JSON bytes) before anything is sent;
-* **redact PII-looking strings** from results before they reach the model: e-mail addresses,
-  phone numbers and card numbers (13-19 digits passing the Luhn check).
+* **redact PII** from results before they reach the model: e-mail addresses (non-ASCII ones
+  too), phone numbers and card numbers (13-19 digits passing the Luhn check), in string
+  values, integer values and mapping keys alike.
 
 Configured by constructor keywords, or by the environment for what is not given::
 
@@ -44,17 +45,23 @@ DEFAULT_MAX_ARGUMENT_BYTES = 64 * 1024
 
 Approve = Callable[[str, str, ExecuteRequest], bool]
 
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
-# Separated groups ("+1 (415) 555-0123", "020 7946 0958", "415.555.0123") or "+" and 8-15
-# digits. Plain digit runs (ids, amounts, timestamps) are not phone numbers here.
+# Unicode letters and digits on both sides (RFC 6531 addresses: "josé@example.com",
+# "用户@例子.广告"); the top-level label is letters, or an IDNA "xn--" label.
+_EMAIL = re.compile(r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)*\.(?:xn--[A-Za-z0-9-]+|[^\W\d_]{2,})")
+# Separated groups ("+1 (415) 555-0123", "020 7946 0958", "415.555.0123"), "+" and 8-15
+# digits, or a bare North American number with its country code (1, then a valid area code
+# and exchange: "14155550123", as APIs often store phones, in strings or as JSON integers).
+# Other plain digit runs (ids, amounts, timestamps) are not phone numbers here.
 _PHONE = re.compile(
-    r"(?<![\w+])(?:\+[0-9]{8,15}|(?:\+[0-9]{1,3}[ .-]?)?(?:\([0-9]{2,4}\)[ .-]?|[0-9]{2,4}[ .-])"
-    r"[0-9]{3,4}[ .-][0-9]{3,4})(?!\w)"
+    r"(?<![\w+])(?:\+[0-9]{8,15}|1[2-9][0-9]{2}[2-9][0-9]{6}|(?:\+[0-9]{1,3}[ .-]?)?"
+    r"(?:\([0-9]{2,4}\)[ .-]?|[0-9]{2,4}[ .-])[0-9]{3,4}[ .-][0-9]{3,4})(?!\w)"
 )
 _CARD = re.compile(r"(?<![\w+])[0-9](?:[ -]?[0-9]){12,18}(?!\w)")
 #: Deletes ASCII digits: ``len(text) - len(text.translate(_NO_DIGITS))`` counts them at C speed,
 #: so strings that cannot hold a phone (8+ digits) or a card (13+) skip those expressions.
 _NO_DIGITS = str.maketrans("", "", "0123456789")
+#: An integer below this has under 11 digits: no phone (11+ bare) nor card (13+) fits in it.
+_SHORTEST_PII = 10**10
 
 
 class GuardrailError(Exception):
@@ -197,17 +204,32 @@ class Guardrails:
 
 
 def _scrub(value: Any, kinds: tuple[str, ...]) -> Any:
-    """``value`` with every string redacted; the same object when nothing changed (cheap)."""
+    """``value`` with every string, integer and mapping key redacted; the same object when
+    nothing changed (cheap). An integer that holds PII (a card or phone number stored as a JSON
+    number) becomes the redaction string; two keys redacted to the same text are kept apart by
+    a counter, so no value is lost."""
     if isinstance(value, str):
         new = redact(value, kinds)
         return value if new == value else new
+    if isinstance(value, int) and not isinstance(value, bool):
+        if -_SHORTEST_PII < value < _SHORTEST_PII:  # counts, ids, amounts: no str() needed
+            return value
+        text = str(value)
+        new = redact(text, kinds)
+        return value if new == text else new
     if isinstance(value, Mapping):
         changed = False
-        out = {}
+        out: dict[Any, Any] = {}
         for key, item in value.items():
+            new_key = _scrub(key, kinds)
             new = _scrub(item, kinds)
-            changed = changed or new is not item
-            out[key] = new
+            if new_key is not key:
+                base, n = new_key, 1
+                while new_key in out or new_key in value:
+                    n += 1
+                    new_key = f"{base} ({n})"
+            changed = changed or new is not item or new_key is not key
+            out[new_key] = new
         return out if changed else value
     if isinstance(value, (list, tuple)):
         items = [_scrub(item, kinds) for item in value]

@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from composio import Request, Response, Stage, ValidationError
+from composio.headers import FRAMING_HEADERS
 from composio_request_signing._canonical import (
     CONTENT_HEADER,
     KEY_ID_HEADER,
@@ -28,6 +29,11 @@ from composio_request_signing._key import parse_key
 __all__ = ["RequestSigner"]
 
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+#: Headers the transport writes after the chain (the SDK's framing headers, but ``host``, which
+#: the signer writes itself), or that proxies rewrite hop by hop: a value signed here would not
+#: be the one received. The body they frame is covered anyway, by its
+#: SHA-256 (``x-composio-content-sha256``).
+_UNSIGNABLE = (FRAMING_HEADERS - {"host"}) | {"proxy-authorization", "proxy-connection"}
 #: Headers the signer writes itself: signing them would be circular.
 _OWN = frozenset(
     {
@@ -55,6 +61,14 @@ class RequestSigner:
     (and signed) so the receiver can pick the key during a rotation. ``signed_headers``: extra
     request headers whose values are signed too (for example ``x-retry-count``,
     ``x-request-id``). ``clock`` (Unix seconds) is for tests.
+
+    What is signed is what is sent. ``host`` and ``content-type``, which the HTTP library would
+    otherwise add after the chain, are written here when signed: ``Host`` from the URL (as
+    ``requests`` and ``aiohttp`` would), ``Content-Type`` as the transport would for a JSON
+    body. Signing ``host`` binds a request to the host it was sent to, so a receiver that
+    requires it (``Verifier(required_headers=["host"])``) and serves only its own host names
+    refuses a request replayed to another host. ``content-length`` and the hop-by-hop headers
+    are refused: the transport or a proxy sets them after signing.
     """
 
     name = "request-signing"
@@ -88,6 +102,13 @@ class RequestSigner:
                     f"RequestSigner(signed_headers=...): {name!r} is written by the signer "
                     "itself and is always covered; leave it out."
                 )
+            if lower in _UNSIGNABLE:
+                raise ValidationError(
+                    f"RequestSigner(signed_headers=...): {name!r} is set by the transport or "
+                    "a proxy after signing, so its signed value would not be the one received; "
+                    "leave it out (the body is covered by its SHA-256 in "
+                    f"{CONTENT_HEADER})."
+                )
             if lower not in names:
                 names.append(lower)
         self._names = tuple(names)
@@ -109,10 +130,13 @@ class RequestSigner:
             # back exactly these strings, so the encode/parse round trip can be skipped.
             path = url[url.find("/", url.find("//") + 2) :] if url.count("/") > 2 else "/"
             pairs = [(k, str(v)) for k, v in params] if params else []
-        digest = body_digest(json_body(request.json))
+        content = request.content
+        digest = body_digest(json_body(request.json) if content is None else content)
         timestamp = str(int(self._clock()))
         nonce = os.urandom(16).hex()
         headers = request.headers
+        if self._names:
+            _add_library_headers(request, self._names)
         signed = [(name, headers.get(name) or "") for name in self._names]
         message = string_to_sign(
             request.method,
@@ -151,3 +175,37 @@ class RequestSigner:
 
     def __reduce__(self) -> Any:
         raise TypeError("RequestSigner holds a signing key and is not picklable.")
+
+
+def _add_library_headers(request: Request, names: Sequence[str]) -> None:
+    """Write the signed headers the HTTP library would add after the chain, with the values it
+    would give them, so that the values signed are the values sent."""
+    headers = request.headers
+    if "host" in names and "host" not in headers:
+        headers["Host"] = _host(request.url)
+    if (
+        "content-type" in names
+        and "content-type" not in headers
+        and request.json is not None
+        and request.content is None
+    ):
+        headers["Content-Type"] = "application/json"  # the transport's, for a JSON body
+
+
+def _host(url: str) -> str:
+    """The ``Host`` header for ``url``, as http.client (under ``requests``) and ``aiohttp``
+    write it: the host name lower-cased, IDNA-encoded, IPv6 in brackets, and the port unless
+    it is the scheme's default."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").rstrip(".")
+    if not host.isascii():
+        host = host.encode("idna").decode("ascii")
+    if ":" in host:
+        host = f"[{host}]"
+    port = parts.port
+    if port is not None and port != _DEFAULT_PORTS.get(parts.scheme):
+        host = f"{host}:{port}"
+    return host
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
