@@ -61,9 +61,11 @@ def _arguments(slug: object, arguments: object) -> dict[str, Any] | str:
 
 def _why(slug: str, exc: Exception) -> str:
     if isinstance(exc, NotFoundError):
+        # Most often the tool's name; the API's own words say when it is something else
+        # (a connected account, say).
         return (
-            f"unknown tool {slug!r}: no tool of that name is available; call one of the "
-            "tools you were given"
+            f"unknown tool {slug!r}, or something it needs was not found; call one of the "
+            f"tools you were given ({exc.message:.300})"
         )
     if isinstance(exc, ComposioError):
         return exc.message

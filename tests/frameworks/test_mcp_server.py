@@ -8,6 +8,7 @@ plugin on the client can watch the executions.
 from __future__ import annotations
 
 import asyncio
+import http.client
 import json
 import os
 import subprocess
@@ -142,7 +143,27 @@ async def test_item_http_server_on_loopback_serves_an_mcp_client(server: LocalSe
         async with Client(url) as mcp:
             assert [t.name for t in (await mcp.list_tools()).tools] == ["MATH_ADD"]
             assert text_of(await mcp.call_tool("MATH_ADD", {"a": 1, "b": 2})) == {"result": 3}
+        # DNS rebinding: a page on another origin reaching 127.0.0.1 is refused by Host.
+        port = int(url.rsplit(":", 1)[1].split("/")[0])
+        status = await asyncio.to_thread(post_with_host, port, "attacker.example")
+        assert status in (403, 421), status
     finally:
         proc.terminate()
         proc.wait(10)
     assert [r.json()["user_id"] for r in executions(server)] == ["alice"]
+
+
+def post_with_host(port: int, host: str) -> int:
+    """The status of a JSON-RPC POST to ``/mcp`` carrying ``Host: host``."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "ping"})
+    headers = {
+        "Host": host,
+        "Content-Type": "application/json",
+        "Accept": "application/json, text/event-stream",
+    }
+    try:
+        connection.request("POST", "/mcp", body=body, headers=headers)
+        return connection.getresponse().status
+    finally:
+        connection.close()
