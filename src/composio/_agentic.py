@@ -18,6 +18,7 @@ import asyncio
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from composio._untrusted import exception_text
 from composio.errors import ComposioError, NotFoundError
 from composio.providers._calls import arguments_from_object, arguments_from_text
 
@@ -70,9 +71,10 @@ def _why(slug: str, exc: Exception) -> str:
     if isinstance(exc, ComposioError):
         return exc.message
     # Not one of ours (a framework or a user's code raised inside the path): its type and
-    # first line, bounded -- the model needs the gist, not a traceback.
-    text = " ".join(str(exc).split())[:_WHY_LIMIT]
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    # first line, bounded and readable (its str() is user code too) -- the model needs the
+    # gist, not a traceback.
+    text = " ".join(exception_text(exc).split())
+    return text if len(text) <= _WHY_LIMIT else text[: _WHY_LIMIT - 3] + "..."
 
 
 class _Execute:

@@ -94,11 +94,12 @@ async def test_item_a_framework_cancelling_mid_call_cancels_and_the_client_stays
             return super().composio_before_execute(tool=tool, params=params)
 
     async with session_of(kind, server, Watch(), provider=LangchainProvider()) as composio:
-        [tool] = await tools_of(composio, "alice", tools=["MATH_ADD"])
-        call = asyncio.ensure_future(tool.ainvoke({"a": 1, "b": 2}))
+        add, multiply = await tools_of(composio, "alice", tools=["MATH_ADD", "MATH_MULTIPLY"])
+        call = asyncio.ensure_future(add.ainvoke({"a": 1, "b": 2}))
         await sent.wait()
         call.cancel()
         with pytest.raises(asyncio.CancelledError):
             await call
-        # The same client, right after: a normal answer.
-        assert json.loads(await tool.ainvoke({"a": 2, "b": 2})) == {"result": 4}
+        # The same client, right after: a normal answer. (Another tool: on Composio the
+        # cancelled call's thread may reach the server after this one, and take its delay.)
+        assert json.loads(await multiply.ainvoke({"a": 2, "b": 3})) == {"result": 6}
