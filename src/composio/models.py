@@ -279,6 +279,10 @@ class Toolkit(_Model):
     composio_managed_auth_schemes: tuple[str, ...] | None = None
     is_local_toolkit: bool | None = None
     deprecated: Mapping[str, Any] | None = None
+    #: v3.1 (``None`` from a v3 server): ``"native"`` or ``"custom"`` (a project's MCP toolkit)
+    type: str | None = None
+    #: v3.1 detail only: per managed scheme, ``{"mode", "scopes": {"available": [...]}}``
+    composio_managed_auth: tuple[Mapping[str, Any], ...] | None = None
     extra: Mapping[str, Any] = _extra()
 
     @classmethod
@@ -301,6 +305,8 @@ _TOOLKIT: dict[str, Any] = {
     "composio_managed_auth_schemes": STRS,
     "is_local_toolkit": bool,
     "deprecated": dict,
+    "type": str,
+    "composio_managed_auth": OBJECTS,
 }
 
 
@@ -353,6 +359,7 @@ class ConnectedAccount(_Model):
     created_at: str | None = None
     updated_at: str | None = None
     test_request_endpoint: str | None = None
+    alias: str | None = None  #: v3.1 (``connected_accounts.update``)
     extra: Mapping[str, Any] = _extra()
 
     @classmethod
@@ -383,6 +390,7 @@ _ACCOUNT: dict[str, Any] = {
     "created_at": str,
     "updated_at": str,
     "test_request_endpoint": str,
+    "alias": str,
 }
 
 
@@ -653,6 +661,7 @@ class TriggerInstance(_Model):
     uuid: str | None = None
     connected_account_uuid: str | None = None
     trigger_data: str | None = None
+    version: str | None = None  #: v3.1: the trigger type's version it runs
     extra: Mapping[str, Any] = _extra()
 
     @classmethod
@@ -676,6 +685,7 @@ _TRIGGER_INSTANCE: dict[str, Any] = {
     "uuid": str,
     "connected_account_uuid": str,
     "trigger_data": str,
+    "version": str,
 }
 
 
@@ -687,6 +697,8 @@ class ToolRouterSession(_Model):
     mcp: Mapping[str, Any] | None = None
     tool_router_tools: tuple[str, ...] | None = None
     config: Mapping[str, Any] | None = None
+    #: v3.1: bumped by each change of the session's config (``None`` from a v3 server)
+    config_version: int | None = None
     extra: Mapping[str, Any] = _extra()
 
     @classmethod
@@ -705,6 +717,7 @@ _ROUTER_SESSION: dict[str, Any] = {
     "mcp": dict,
     "tool_router_tools": STRS,
     "config": dict,
+    "config_version": INT,
 }
 
 
