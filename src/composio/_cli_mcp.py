@@ -65,9 +65,10 @@ def cmd_mcp_serve(args: argparse.Namespace) -> int:
     protocol goes to stdout: it is the stdio transport; messages go to stderr."""
     from composio._mcp_server import serve
     from composio._terminal import err
-    from composio.cli import _client, _parse_pairs
+    from composio._cli_client import cli_client
+    from composio.cli import _parse_pairs
 
-    with _client(args, _parse_pairs(args.header, "--header")) as client:
+    with cli_client(args, _parse_pairs(args.header, "--header")) as client:
         server = client.mcp_server(args.user_id, toolkits=args.toolkits, tools=args.tools)
         with contextlib.suppress(KeyboardInterrupt):
             # stdout is the stdio transport's: the URL goes to stderr, once it is listening
