@@ -44,14 +44,16 @@ def cmd_dev_server(args: argparse.Namespace) -> int:
     from composio.testing import LocalServer
 
     server = LocalServer(port=args.port, api_key=args.server_api_key).start()
-    out(f"Composio local API server on {server.url}")
-    out("Point a client at it with COMPOSIO_BASE_URL and the key below; Ctrl-C stops it.")
-    out(f"  COMPOSIO_BASE_URL={server.url}")
-    if args.server_api_key is None:
-        out(f"  COMPOSIO_API_KEY={server.api_key}  (a throw-away local key)", flush=True)
-    else:  # a key the user chose is never echoed (SPEC §8), whatever it is
-        out("  COMPOSIO_API_KEY=<the key given with --api-key>", flush=True)
+    # The banner is inside the ``try``: a Ctrl-C as soon as the server listens (a script
+    # that read the URL line and is done) is a clean stop, not exit status 130.
     try:
+        out(f"Composio local API server on {server.url}")
+        out("Point a client at it with COMPOSIO_BASE_URL and the key below; Ctrl-C stops it.")
+        out(f"  COMPOSIO_BASE_URL={server.url}")
+        if args.server_api_key is None:
+            out(f"  COMPOSIO_API_KEY={server.api_key}  (a throw-away local key)", flush=True)
+        else:  # a key the user chose is never echoed (SPEC §8), whatever it is
+            out("  COMPOSIO_API_KEY=<the key given with --api-key>", flush=True)
         threading.Event().wait()
     except KeyboardInterrupt:
         pass
