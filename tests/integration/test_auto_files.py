@@ -608,3 +608,46 @@ def test_a_file_url_into_cloud_metadata_is_refused_before_any_connection(
         api.httpd.put_url, api.httpd.blob_url = f"{api.url}/store/k1", f"{api.url}/blob/ok.bin"
         assert client.tools.execute("FILE_TOOL", {"file": str(tmp_path / "a.txt")}).successful
         client.close()
+
+
+class Suffix:
+    """Rewrites ``path`` to ``path + suffix``: two instances chain (pluggy's order, last
+    registered first), each seeing the previous one's output."""
+
+    def __init__(self, suffix: str, seen: list[str]) -> None:
+        self.composio_plugin_name = f"suffix{suffix}"
+        self.suffix, self.seen = suffix, seen
+
+    @hookimpl
+    def composio_before_file_upload(self, path: str) -> str:
+        self.seen.append(os.path.basename(path))
+        return path + self.suffix
+
+
+def test_before_file_upload_plugins_chain_in_pluggys_order(
+    driver: Driver, server: LocalServer, tmp_path: Path
+) -> None:
+    (tmp_path / "f.2.1").write_text("chained")
+    seen: list[str] = []
+    plugins = [Suffix(".1", seen), Suffix(".2", seen)]
+    client = make(
+        driver, server, auto_files=True, file_download_dir=tmp_path / "dl", plugins=plugins
+    )
+    result = client.tools.execute("TEXT_FILE_DIGEST", {"file": str(tmp_path / "f")})
+    assert seen == ["f", "f.2"]  # the last registered first, the next one sees its output
+    assert result.data is not None and (result.data["name"], result.data["size"]) == ("f.2.1", 7)
+    assert [f.data for f in server.uploaded_files] == [b"chained"]
+
+
+def test_parallel_downloads_of_one_name_never_share_a_file(
+    driver: Driver, server: LocalServer, tmp_path: Path
+) -> None:
+    dl = tmp_path / "dl"
+    client = make(driver, server, auto_files=True, file_download_dir=dl)
+    calls = [
+        (f"c{i}", "TEXT_MAKE_FILE", {"text": str(i), "filename": "same.txt"}) for i in range(6)
+    ]
+    out = contents(client.tools.handle_tool_calls("u", completion(*calls), parallel=True))
+    paths = [out[f"c{i}"]["file"] for i in range(6)]
+    assert len(set(paths)) == 6 and all(Path(p).parent == dl for p in paths)
+    assert [Path(p).read_text() for p in paths] == [str(i) for i in range(6)]
