@@ -651,3 +651,30 @@ def test_parallel_downloads_of_one_name_never_share_a_file(
     paths = [out[f"c{i}"]["file"] for i in range(6)]
     assert len(set(paths)) == 6 and all(Path(p).parent == dl for p in paths)
     assert [Path(p).read_text() for p in paths] == [str(i) for i in range(6)]
+
+
+def test_after_execute_hooks_see_the_saved_path_and_judge_the_result_as_ever(
+    driver: Driver, server: LocalServer, tmp_path: Path
+) -> None:
+    """The downloads run before the after-execute modifiers and plugins (step 5b): they see
+    the local path the model will read; a failure they make is raised as any tool failure."""
+    from composio import ToolExecution, ToolExecutionError, after_execute
+
+    seen: list[Any] = []
+
+    @after_execute(tools=["TEXT_MAKE_FILE"])
+    def watch(tool: str, toolkit: str, result: ToolExecution) -> ToolExecution:
+        seen.append(dict(result.data or {}))
+        return result
+
+    @after_execute(tools=["TEXT_MAKE_FILE"])
+    def veto(tool: str, toolkit: str, result: ToolExecution) -> ToolExecution:
+        return ToolExecution(successful=False, data=result.data, error="vetoed by policy")
+
+    dl = tmp_path / "dl"
+    client = make(driver, server, auto_files=True, file_download_dir=dl)
+    client.tools.execute("TEXT_MAKE_FILE", {"text": "w", "filename": "w.txt"}, modifiers=[watch])
+    assert seen == [{"file": str(dl / "w.txt")}]
+    with pytest.raises(ToolExecutionError, match="vetoed by policy") as info:
+        client.tools.execute("TEXT_MAKE_FILE", {"text": "v", "filename": "v.txt"}, modifiers=[veto])
+    assert info.value.result.data == {"file": str(dl / "v.txt")}

@@ -43,7 +43,7 @@ be read) is the model's to fix; a download that fails (storage, the size cap) is
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -51,7 +51,7 @@ from composio._local_call import LocalCall, LocalResponse
 from composio._operation import CallOptions, Flow, Operation, PageData, call_options
 from composio._ops._encode import page_operation, params, parse, q_str, slug_path
 from composio._ops.auto_files import download_results, has_downloads, upload_arguments
-from composio._ops.tools import execute_tool, judge, retrieve_tool
+from composio._ops.tools import After, execute_tool, judge, retrieve_tool
 from composio._sentinel import NOT_GIVEN
 from composio._untrusted import UntrustedJSONError, checked_result, json_value
 from composio.errors import (
@@ -245,9 +245,10 @@ def run_tool(
             raise
         request = replace(request, arguments=uploaded)
     downloads = schema is not None and has_downloads(schema)
-    held = False
+    #: the answer whose result waits for its downloads (step 5b), judged once they are done
+    held: Response | None = None
 
-    def after_hooks(result: ToolExecution) -> ToolExecution:
+    def after_hooks(result: ToolExecution, response: Response | None = None) -> ToolExecution:
         try:
             return apply_after(hooks, modifiers, slug, toolkit, result)
         except ComposioError as exc:
@@ -255,11 +256,11 @@ def run_tool(
                 return error_result(exc.message)
             raise
 
-    def after(result: ToolExecution) -> ToolExecution:
+    def after(result: ToolExecution, response: Response | None = None) -> ToolExecution:
         nonlocal held
         result = exit_check(slug, result)
-        if downloads and result.successful:
-            held = True  # its files are downloaded first (step 5b), then the hooks run
+        if downloads and result.successful and response is not None:
+            held = response  # its files are downloaded first (step 5b), then the hooks run
             return result
         return after_hooks(result)
 
@@ -288,13 +289,14 @@ def run_tool(
         if answer:
             return after(error_result(exc.message))
         raise
-    if not held:
+    if held is None:
         return result
-    # step 5b: files in the result downloaded (auto_files); a failure is raised either way
+    # step 5b: files in the result downloaded (auto_files); a failure is raised either way.
+    # Then the answer is judged as it would have been (the same scrubbing of a failure).
     assert files is not None and schema is not None
     options = call_options(extra_headers, timeout)
     result = yield from download_results(files, schema, result, options, name)
-    return _judged(result, slug, raise_on_error, after_hooks)
+    return judge(held, result, slug, raise_on_error and router is None, after_hooks)
 
 
 def _toolkit(
@@ -323,7 +325,7 @@ def _routed(
     request: ExecuteRequest,
     name: str,
     options: CallOptions,
-    after: Callable[[ToolExecution], ToolExecution],
+    after: After,
 ) -> Operation[ToolExecution]:
     """The router's POST; its answer read as a ``ToolExecution`` (``successful`` is ``error
     is None``) so that the same hooks see it. ``tool_router`` turns it back."""
@@ -374,7 +376,7 @@ def _run(
     extra_headers: HeadersArg,
     timeout: Any,
     raise_on_error: bool,
-    after: Callable[[ToolExecution], ToolExecution],
+    after: After,
 ) -> Flow[ToolExecution]:
     """Step 4, execute ``request``: the router's POST, the API's POST, or the custom tool in
     this process; ``after`` and ``raise_on_error`` apply where the answer is read
@@ -432,10 +434,10 @@ def _judged(
     result: ToolExecution,
     slug: str,
     raise_on_error: bool,
-    after: Callable[[ToolExecution], ToolExecution],
+    after: After,
 ) -> ToolExecution:
     """``judge`` for a result made here (no answer to read): nothing to scrub in it."""
-    result = after(result)
+    result = after(result, None)
     if raise_on_error and not result.successful:
         raise ToolExecutionError(
             f"tools.execute: tool {slug!r} reported failure: {result.error}",

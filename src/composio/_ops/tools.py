@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from composio._cursors import refuse_repeated_cursor
 from composio._operation import Flow, Operation, PageData, call_options
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MAX_LIMIT",
+    "After",
     "execute_tool",
     "get_tools",
     "judge",
@@ -40,6 +41,11 @@ __all__ = [
     "tool_enum",
     "tool_input",
 ]
+
+#: What changes an execution's result before it is judged (the after-execute hooks and
+#: modifiers, SPEC §15): the result and the answer it was read from (``None`` for a result
+#: made here). ``auto_files`` keeps the answer to judge a result once its files are saved.
+After: TypeAlias = "Callable[[ToolExecution, Response | None], ToolExecution]"
 
 #: The API's largest page (``limit``: "max allowed is 1000").
 MAX_LIMIT = 1000
@@ -226,7 +232,7 @@ def execute_tool(
     pins: Pins = NO_PINS,
     toolkit_of: ToolkitCache | None = None,
     name: str = "tools.execute",
-    after: Callable[[ToolExecution], ToolExecution] | None = None,
+    after: After | None = None,
 ) -> Flow[ToolExecution]:
     """A POST: not retried after it may have reached the server, unless the call carries an
     ``Idempotency-Key`` header (so a tool that sends an email sends one).
@@ -273,12 +279,12 @@ def judge(
     result: ToolExecution,
     slug: str,
     raise_on_error: bool,
-    after: Callable[[ToolExecution], ToolExecution] | None,
+    after: After | None,
 ) -> ToolExecution:
-    """An execution's result after ``after``; a failure raises when ``raise_on_error``
-    (scrubbed of the request's secrets, as every error is)."""
+    """An execution's result after ``after`` (handed the answer too); a failure raises when
+    ``raise_on_error`` (scrubbed of the request's secrets, as every error is)."""
     if after is not None:
-        result = after(result)
+        result = after(result, response)
     if raise_on_error and not result.successful:
         raise tool_failure(response, result, slug)
     return result
