@@ -678,3 +678,18 @@ def test_after_execute_hooks_see_the_saved_path_and_judge_the_result_as_ever(
     with pytest.raises(ToolExecutionError, match="vetoed by policy") as info:
         client.tools.execute("TEXT_MAKE_FILE", {"text": "v", "filename": "v.txt"}, modifiers=[veto])
     assert info.value.result.data == {"file": str(dl / "v.txt")}
+
+
+def test_a_tool_without_a_schema_is_judged_by_its_execution_as_before(
+    driver: Driver, server: LocalServer, tmp_path: Path
+) -> None:
+    """The schema lookup never fails an execution on its own: an unknown tool is still the
+    unknown-tool answer (model) or ``NotFoundError`` (caller), from the execution itself."""
+    from composio import NotFoundError
+
+    client = make(driver, server, auto_files=True, file_download_dir=tmp_path / "dl")
+    [reply] = client.tools.handle_tool_calls("u", completion(("c1", "NO_SUCH_TOOL", {"x": 1})))
+    assert "unknown tool" in json.loads(reply["content"])["error"]
+    with pytest.raises(NotFoundError):
+        client.tools.execute("NO_SUCH_TOOL", {"x": 1})
+    assert client.tools.execute("MATH_ADD", {"a": 1, "b": 2}).data == {"result": 3}

@@ -193,11 +193,11 @@ def run_tool(
             schema = yield retrieve_tool(
                 slug, extra_headers=extra_headers, timeout=timeout, name=name
             )
+            env.toolkits.learn(schema.slug, toolkit_of(schema).lower())
         except NotFoundError:
-            if answer:
-                return unknown_tool(slug)
-            raise
-        env.toolkits.learn(schema.slug, toolkit_of(schema).lower())
+            # no schema, no file fields: the execution itself says whether the tool exists
+            # (a tool-router session may serve tools the catalog does not list)
+            schema = None
     toolkit = ""
     if router is not None and router.meta:
         toolkit = META_TOOLKIT
