@@ -155,13 +155,18 @@ class Blocking:
     (opening a file to upload, creating a download's file). The sync driver calls it; the
     async one runs it in a worker thread (SPEC §13: no file I/O on the event loop), so the
     flow that needs it is still written once. Its value is sent back into the flow; a
-    :class:`~composio.errors.ComposioError` it raises is thrown into the flow."""
+    :class:`~composio.errors.ComposioError` it raises is thrown into the flow. ``undo``
+    releases a value the flow never received (an async call cancelled while the thread ran:
+    the thread finishes, then ``undo`` closes or removes what it made)."""
 
-    __slots__ = ("args", "fn")
+    __slots__ = ("args", "fn", "undo")
 
-    def __init__(self, fn: Callable[..., Any], *args: Any) -> None:
+    def __init__(
+        self, fn: Callable[..., Any], *args: Any, undo: Callable[[Any], object] | None = None
+    ) -> None:
         self.fn = fn
         self.args = args
+        self.undo = undo
 
     def __repr__(self) -> str:
         return f"Blocking({getattr(self.fn, '__name__', self.fn)!r})"

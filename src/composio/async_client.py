@@ -31,6 +31,27 @@ __all__ = ["AsyncComposio"]
 T = TypeVar("T")
 
 
+async def _blocking_step(step: Blocking) -> Any:
+    """A flow's disk step in a worker thread. Cancelled while the thread runs, the thread
+    still finishes (a thread cannot be stopped) and the step's ``undo`` releases what it
+    made (an open file, a created download), which the flow will never see."""
+    import asyncio
+
+    task = asyncio.ensure_future(asyncio.to_thread(step.fn, *step.args))
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        undo = step.undo
+        if undo is not None:
+
+            def release(done: asyncio.Future[Any]) -> None:
+                if not done.cancelled() and done.exception() is None:
+                    undo(done.result())
+
+            task.add_done_callback(release)
+        raise
+
+
 class AsyncComposio(AsyncResourceProperties, BaseClient):
     """A client of the Composio API for asyncio; same keywords as ``Composio``.
 
@@ -95,7 +116,7 @@ class AsyncComposio(AsyncResourceProperties, BaseClient):
                         if isinstance(step, LocalCall):
                             result = await self._arun_local(step)
                         elif isinstance(step, Blocking):
-                            result = await self._arun_blocking(step.fn, *step.args)
+                            result = await _blocking_step(step)
                         else:
                             result = await self._arun(step)
                     except ComposioError as exc:

@@ -103,3 +103,41 @@ def test_the_opened_file_is_judged_by_the_path_the_kernel_opened(tmp_path: Path)
         pytest.skip("this platform cannot tell an open file's path")
     assert opened == str(secret / "id_rsa")
     assert refusal(opened, POLICY) is not None
+
+
+def test_a_cancelled_disk_step_releases_what_its_thread_made() -> None:
+    """An async call cancelled while a flow's ``Blocking`` step runs in its worker thread:
+    the thread finishes (it cannot be stopped) and the step's ``undo`` gets its value -- the
+    open upload or the created download is not left behind."""
+    import asyncio
+    import threading
+
+    from composio._operation import Blocking
+    from composio.async_client import _blocking_step
+
+    started, release = threading.Event(), threading.Event()
+    undone: list[str] = []
+
+    def make() -> str:
+        started.set()
+        release.wait(10)
+        return "made"
+
+    async def main() -> None:
+        undone_now = asyncio.Event()
+
+        def undo(value: str) -> None:
+            undone.append(value)
+            undone_now.set()
+
+        task = asyncio.ensure_future(_blocking_step(Blocking(make, undo=undo)))
+        await asyncio.to_thread(started.wait, 10)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert undone == []  # the thread is still running
+        release.set()
+        await asyncio.wait_for(undone_now.wait(), 10)  # once the thread has returned
+        assert undone == ["made"]
+
+    asyncio.run(main())

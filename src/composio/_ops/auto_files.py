@@ -306,7 +306,7 @@ def upload_arguments(
         argument = _label(path)
         chosen = apply_before_upload(hooks, tool.slug, toolkit, argument, value)
         source: Source = yield Blocking(
-            _open_upload, chosen, policy, f"{where}: argument {argument!r}"
+            _open_upload, chosen, policy, f"{where}: argument {argument!r}", undo=_close_source
         )
         with source:  # closes the file, also when the flow is closed half-way
             ref = yield from upload_flow(source, toolkit, tool.slug, options)
@@ -456,7 +456,9 @@ def download_results(
                     f"{_label(path)!r} whose URL {bad}; nothing was downloaded.",
                     request=None,
                 ) from None
-            sink, local = yield Blocking(_create_download, policy, ref.get("name"))
+            sink, local = yield Blocking(
+                _create_download, policy, ref.get("name"), undo=_discard_download
+            )
             saved.append(local)
             try:
                 yield ExternalOperation(
@@ -470,6 +472,15 @@ def download_results(
             _remove(local)
         raise
     return replace(result, data=data) if data is not result.data else result
+
+
+def _close_source(source: Source) -> None:
+    source.__exit__()
+
+
+def _discard_download(made: tuple[FileSink, str]) -> None:
+    made[0].close()
+    _remove(made[1])
 
 
 def _remove(path: str) -> None:
