@@ -450,7 +450,10 @@ def file_api(storage: _StorageServer) -> _StorageServer:
         "toolkit": {"slug": "files", "name": "Files"},
         "input_parameters": {
             "type": "object",
-            "properties": {"file": _file_ref("file_uploadable", "s3key")},
+            "properties": {
+                "file": _file_ref("file_uploadable", "s3key"),
+                "many": {"type": "array", "items": _file_ref("file_uploadable", "s3key")},
+            },
         },
         "output_parameters": {
             "type": "object",
@@ -693,3 +696,22 @@ def test_a_tool_without_a_schema_is_judged_by_its_execution_as_before(
     with pytest.raises(NotFoundError):
         client.tools.execute("NO_SUCH_TOOL", {"x": 1})
     assert client.tools.execute("MATH_ADD", {"a": 1, "b": 2}).data == {"result": 3}
+
+
+def test_one_call_uploads_or_downloads_at_most_64_files(driver: Driver, tmp_path: Path) -> None:
+    """A model listing many paths, a server answering many files: refused before any byte."""
+    (tmp_path / "a.txt").write_text("a")
+    dl = tmp_path / "dl"
+    with _StorageServer() as storage:
+        api = file_api(storage)
+        client = files_client(driver, api.url, dl)
+        many = [str(tmp_path / "a.txt")] * 64  # with "file": 65
+        with pytest.raises(ValidationError, match="65 files to upload"):
+            client.tools.execute("FILE_TOOL", {"file": str(tmp_path / "a.txt"), "many": many})
+        assert api.httpd.puts == [] and api.httpd.executed == []
+        ref = {"name": "x.bin", "mimetype": "x/y", "s3url": api.httpd.blob_url}
+        api.httpd.more = [ref] * 64  # with "file": 65
+        with pytest.raises(APIError, match="65 files to download"):
+            client.tools.execute("FILE_TOOL", {"file": str(tmp_path / "a.txt")})
+        assert api.httpd.gets == 0 and list(dl.iterdir()) == []
+        client.close()

@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     from composio.pipeline import Response
 
 __all__ = [
+    "MAX_FILES",
     "SENSITIVE_DIRS",
     "SENSITIVE_SEGMENTS",
     "FilePolicy",
@@ -78,6 +79,8 @@ SENSITIVE_DIRS = ("~/.ssh", "~/.aws", "~/.config/gcloud", "/etc", "/proc", "/sys
 #: The same places wherever they are (another user's home, a ``HOME`` that is not the
 #: user's, a backup copy): a path with these directory names in a row is refused too.
 SENSITIVE_SEGMENTS = ((".ssh",), (".aws",), (".config", "gcloud"), (".gnupg",))
+#: The most files one execution uploads, or downloads, automatically (each can be large).
+MAX_FILES = 64
 #: The default ``file_download_max_bytes``: 1 GiB.
 DEFAULT_MAX_DOWNLOAD = 1 << 30
 #: Where downloads go when ``file_download_dir`` is not given (created 0700 on first use).
@@ -300,9 +303,18 @@ def upload_arguments(
     """``arguments`` with each local path in a ``file_uploadable`` argument uploaded and
     replaced by its file reference. ``where`` prefixes errors (``tools.execute('X')``)."""
     out = dict(arguments)
-    for path, value in _marked(tool.input_parameters, arguments, _UPLOADABLE).items():
-        if not isinstance(value, str) or not path:
-            continue  # a file reference already (or null): sent as it is
+    # a file reference already (or null) is sent as it is
+    paths = {
+        path: value
+        for path, value in _marked(tool.input_parameters, arguments, _UPLOADABLE).items()
+        if isinstance(value, str) and path
+    }
+    if len(paths) > MAX_FILES:
+        raise ValidationError(
+            f"{where}: {len(paths)} files to upload in one call; at most {MAX_FILES} are "
+            "uploaded automatically. Nothing was read or sent."
+        )
+    for path, value in paths.items():
         argument = _label(path)
         chosen = apply_before_upload(hooks, tool.slug, toolkit, argument, value)
         source: Source = yield Blocking(
@@ -443,11 +455,19 @@ def download_results(
     replaced by the local path; a failed download removes its partial file and raises."""
     data = result.data
     saved: list[str] = []  # all or nothing: a failure removes the files saved before it
-    found = _marked(_data_schema(tool.output_parameters), data, _DOWNLOADABLE)
+    found = {
+        path: ref
+        for path, ref in _marked(_data_schema(tool.output_parameters), data, _DOWNLOADABLE).items()
+        if path and isinstance(ref, Mapping) and isinstance(ref.get("s3url"), str)
+    }
+    if len(found) > MAX_FILES:
+        raise APIError(
+            f"{name}: tool {tool.slug!r} answered {len(found)} files to download; at most "
+            f"{MAX_FILES} are downloaded automatically. Nothing was downloaded.",
+            request=None,
+        )
     try:
         for path, ref in found.items():
-            if not path or not isinstance(ref, Mapping) or not isinstance(ref.get("s3url"), str):
-                continue
             try:
                 url = server_url(ref["s3url"])
             except ValueError as bad:
