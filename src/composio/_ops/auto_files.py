@@ -11,9 +11,9 @@ the same treatment, and nothing else reads a local file because a server or a mo
   or rewrite it; then the path (after the hooks: a plugin cannot rewrite into a forbidden
   place) must not resolve, symlinks followed and ``..`` collapsed, into a sensitive place
   (:data:`SENSITIVE_DIRS`, a directory named as in :data:`SENSITIVE_SEGMENTS` anywhere,
-  ``.env`` files, ``file_upload_deny``) and must be a regular file. The resolved file is
-  what is opened (and checked to be the one inspected), hashed and streamed by
-  ``files.upload``'s own flow (:mod:`composio._ops.files`): same request, same
+  ``.env`` files, ``file_upload_deny``, the same files under other names) and must be a
+  regular file. The resolved path is what is opened (``O_NOFOLLOW``, and judged again by the
+  path the kernel opened), hashed and streamed by ``files.upload``'s own flow (:mod:`composio._ops.files`): same request, same
   stripped-header PUT through :mod:`composio._external`. The value becomes the file
   reference (``{"name", "mimetype", "s3key"}``). A refusal is a
   :class:`~composio.errors.ValidationError` naming the argument, raised before any byte is
@@ -27,7 +27,7 @@ the same treatment, and nothing else reads a local file because a server or a mo
   directory part, no leading dot, no control character) and the file is created with
   ``O_EXCL | O_NOFOLLOW``: nothing is written outside the directory or over an existing file.
 
-Schemas are walked through ``properties``, ``items`` and ``anyOf``/``oneOf``/``allOf``;
+At most :data:`MAX_FILES` each way per execution. Schemas are walked through ``properties``, ``items`` and ``anyOf``/``oneOf``/``allOf``;
 ``$ref`` is not followed (the API inlines its tool schemas).
 """
 
