@@ -13,8 +13,9 @@ the same treatment, and nothing else reads a local file because a server or a mo
   (:data:`SENSITIVE_DIRS`, a directory named as in :data:`SENSITIVE_SEGMENTS` anywhere,
   ``.env`` files, ``file_upload_deny``, the same files under other names) and must be a
   regular file. The resolved path is what is opened (``O_NOFOLLOW``, and judged again by the
-  path the kernel opened), hashed and streamed by ``files.upload``'s own flow (:mod:`composio._ops.files`): same request, same
-  stripped-header PUT through :mod:`composio._external`. The value becomes the file
+  path the kernel opened), hashed and streamed by ``files.upload``'s own flow
+  (:mod:`composio._ops.files`): same request, same stripped-header PUT through
+  :mod:`composio._external`. The value becomes the file
   reference (``{"name", "mimetype", "s3key"}``). A refusal is a
   :class:`~composio.errors.ValidationError` naming the argument, raised before any byte is
   read or any request sent.
@@ -27,8 +28,9 @@ the same treatment, and nothing else reads a local file because a server or a mo
   directory part, no leading dot, no control character) and the file is created with
   ``O_EXCL | O_NOFOLLOW``: nothing is written outside the directory or over an existing file.
 
-At most :data:`MAX_FILES` each way per execution. Schemas are walked through ``properties``, ``items`` and ``anyOf``/``oneOf``/``allOf``;
-``$ref`` is not followed (the API inlines its tool schemas).
+At most :data:`MAX_FILES` each way per execution. Schemas are walked through
+``properties``, ``items`` and ``anyOf``/``oneOf``/``allOf``; ``$ref`` is not followed (the
+API inlines its tool schemas).
 """
 
 from __future__ import annotations
