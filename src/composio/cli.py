@@ -128,6 +128,16 @@ def cmd_tools_execute(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """Which distribution owns the ``composio`` import name (composio_pipeline.diagnose)."""
+    from composio_pipeline import diagnose
+
+    found = diagnose()
+    for line in found.lines():
+        out(line)
+    return 0 if found.ok else 1
+
+
 def cmd_plugins(args: argparse.Namespace) -> int:
     from composio._cli_plugins import run
 
@@ -147,7 +157,10 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
+    from composio import __version__
+
     parser = _Parser(prog="composio", description="Composio API from the shell.")
+    parser.add_argument("--version", action="version", version=f"composio-pipeline {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     # Also accepted after a subcommand; SUPPRESS keeps the top-level value when absent there.
     debug = _Parser(add_help=False)
@@ -205,6 +218,13 @@ def _parser() -> argparse.ArgumentParser:
     from composio._cli_accounts import add_accounts_parser
 
     add_accounts_parser(sub, [debug], conn)
+
+    sub.add_parser(
+        "doctor",
+        parents=[debug],
+        help="check this environment: which installed distribution owns the 'composio' "
+        "import name (the vendor's SDK uses it too)",
+    ).set_defaults(func=cmd_doctor)
 
     pl = sub.add_parser("plugins", help="show installed plugins and the chain", parents=[debug])
     pl.add_argument("--json", action="store_true", help="machine-readable output")
