@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import threading
 import traceback
@@ -20,13 +21,42 @@ from composio._terminal import err, escape, one_line, out, out_json, routed_logg
 __all__ = ["main"]
 
 
+#: Opt-in to usage telemetry from the CLI against a loopback base URL (a dev server).
+TELEMETRY_OPT_IN_ENV = "COMPOSIO_ENABLE_TELEMETRY"
+TELEMETRY_HELP = (
+    "Telemetry: each command sends one usage event per API operation (no arguments, keys, "
+    "user ids or hosts; docs/telemetry.md) to $COMPOSIO_TELEMETRY_URL -- except against a "
+    f"loopback base URL (composio dev-server), where it is off unless {TELEMETRY_OPT_IN_ENV}=1. "
+    "COMPOSIO_DISABLE_TELEMETRY=1 or DO_NOT_TRACK=1 turns it off everywhere."
+)
+
+
+def cli_tracking(base_url: str | None) -> bool:
+    """The CLI's telemetry rule (issue 23), the one place it is decided: on, as the SDK's
+    default, unless the base URL is loopback and ``COMPOSIO_ENABLE_TELEMETRY`` is not set.
+    The SDK's opt-outs (``COMPOSIO_DISABLE_TELEMETRY``, ``DO_NOT_TRACK``) still apply on top.
+    A malformed URL counts as not loopback: the client's own validation reports it."""
+    from urllib.parse import urlsplit
+
+    from composio.config import _is_loopback, env_flag
+
+    url = base_url if base_url is not None else os.environ.get("COMPOSIO_BASE_URL") or ""
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        host = ""
+    return not (host and _is_loopback(host)) or env_flag(TELEMETRY_OPT_IN_ENV)
+
+
 def _client(args: argparse.Namespace, headers: dict[str, str] | None = None) -> Any:
     from composio import Composio
 
+    base_url = getattr(args, "base_url", None)
     return Composio(
         api_key=getattr(args, "api_key", None),
-        base_url=getattr(args, "base_url", None),
+        base_url=base_url,
         default_headers=headers or None,
+        allow_tracking=cli_tracking(base_url),
     )
 
 
@@ -49,17 +79,49 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _logging_server() -> type:
+    """``dev-server --log``: a LocalServer printing one line per API request it records
+    (method and path only: queries, headers and bodies may carry keys)."""
+    from composio.testing import LocalServer
+    from composio.testing.server import RecordedRequest
+
+    class LoggingServer(LocalServer):
+        def _record(self, rec: RecordedRequest) -> None:
+            super()._record(rec)
+            out(f"{rec.method} {rec.path}", flush=True)
+
+    return LoggingServer
+
+
 def cmd_dev_server(args: argparse.Namespace) -> int:
+    from composio._cli_triggers import SECRET_ENV
+    from composio._redact import redact_url
     from composio.testing import LocalServer
 
-    server = LocalServer(port=args.port, api_key=args.server_api_key).start()
+    secret = args.webhook_secret if args.webhook_secret is not None else os.environ.get(SECRET_ENV)
+    server = (_logging_server() if args.log else LocalServer)(
+        port=args.port,
+        api_key=args.server_api_key,
+        webhook_url=args.webhook_url,
+        webhook_secret=secret or None,
+    ).start()
     out(f"Composio local API server on {server.url}")
     out("Point a client at it with COMPOSIO_BASE_URL and the key below; Ctrl-C stops it.")
     out(f"  COMPOSIO_BASE_URL={server.url}")
     if args.server_api_key is None:
-        out(f"  COMPOSIO_API_KEY={server.api_key}  (a throw-away local key)", flush=True)
+        out(f"  COMPOSIO_API_KEY={server.api_key}  (a throw-away local key)")
     else:  # a key the user chose is never echoed (SPEC §8), whatever it is
-        out("  COMPOSIO_API_KEY=<the key given with --api-key>", flush=True)
+        out("  COMPOSIO_API_KEY=<the key given with --api-key>")
+    if args.webhook_url is not None:  # the secret is never echoed either
+        signed = "signed" if secret else "UNSIGNED: no --webhook-secret or $" + SECRET_ENV
+        out(f"Fired triggers are delivered to {redact_url(args.webhook_url)} ({signed}).")
+    out(
+        "Telemetry: composio commands pointed here send no usage events unless "
+        f"{TELEMETRY_OPT_IN_ENV}=1; the SDK in your code sends them by default (to "
+        "$COMPOSIO_TELEMETRY_URL): pass allow_tracking=False or set "
+        "COMPOSIO_DISABLE_TELEMETRY=1 to stop that.",
+        flush=True,
+    )
     try:
         threading.Event().wait()
     except KeyboardInterrupt:
@@ -70,14 +132,25 @@ def cmd_dev_server(args: argparse.Namespace) -> int:
 
 
 def cmd_tools_list(args: argparse.Namespace) -> int:
+    """Every page by default; ``--limit``/``--cursor`` ask for one page, and when the server
+    has more, standard error says how to get it (stdout stays the list, for scripts)."""
     client = _client(args, _parse_pairs(args.header, "--header"))
     with client:
-        page = client.tools.list(args.toolkit, search=args.search, limit=args.limit)
-        if args.json:
-            out_json([_tool_json(t) for t in page.items])
-        else:
-            for tool in page.items:
-                out(f"{escape(tool.slug):<28} {tool.name or ''}")
+        first = client.tools.list(
+            args.toolkit, search=args.search, limit=args.limit, cursor=args.cursor
+        )
+        one_page = args.limit is not None or args.cursor is not None
+        pages = [first] if one_page else list(first.iter_pages())
+        tools = [tool for page in pages for tool in page.items]
+    if args.json:
+        out_json([_tool_json(t) for t in tools])
+    elif not tools:
+        out("(none)")
+    else:
+        for tool in tools:
+            out(f"{escape(tool.slug):<28} {tool.name or ''}")
+    if one_page and first.has_next_page():
+        err(f"more: --cursor {first.next_cursor}")
     return 0
 
 
@@ -144,6 +217,12 @@ def cmd_plugins(args: argparse.Namespace) -> int:
     return run(as_json=args.json)
 
 
+def _positive_int(text: str) -> int:
+    if not (text.isascii() and text.isdigit() and int(text) > 0):
+        raise argparse.ArgumentTypeError(f"must be a whole number above 0, got {text!r}")
+    return int(text)
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse's usage, help and errors (which quote the command line back) through the
     printer too; subparsers inherit the class."""
@@ -151,7 +230,7 @@ class _Parser(argparse.ArgumentParser):
     def _print_message(self, message: str, file: Any = None) -> None:
         if not message:
             return
-        write = out if file is None else err  # argparse names stderr for errors only
+        write = err if file is sys.stderr else out  # stderr for errors; --version names stdout
         for line in message.rstrip("\n").split("\n"):
             write(line)
 
@@ -159,7 +238,13 @@ class _Parser(argparse.ArgumentParser):
 def _parser() -> argparse.ArgumentParser:
     from composio import __version__
 
-    parser = _Parser(prog="composio", description="Composio API from the shell.")
+    parser = _Parser(
+        prog="composio",
+        description="Composio API from the shell.",
+        epilog="Environment: COMPOSIO_API_KEY (the API key; safer than --api-key), "
+        "COMPOSIO_BASE_URL (default https://backend.composio.dev; "
+        "'composio dev-server' prints one). " + TELEMETRY_HELP,
+    )
     parser.add_argument("--version", action="version", version=f"composio-pipeline {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     # Also accepted after a subcommand; SUPPRESS keeps the top-level value when absent there.
@@ -173,13 +258,33 @@ def _parser() -> argparse.ArgumentParser:
         "demo", help="run the session examples against the embedded server"
     ).set_defaults(func=cmd_demo)
 
-    dev = sub.add_parser("dev-server", help="run the local Composio API server")
-    dev.add_argument("--port", type=int, default=8000)
+    from composio._cli_triggers import SECRET_ENV, _port
+
+    dev = sub.add_parser(
+        "dev-server",
+        help="run the local Composio API server",
+        description="Run the local Composio API server (composio.testing.LocalServer) on "
+        "loopback until Ctrl-C. " + TELEMETRY_HELP,
+    )
+    dev.add_argument(
+        "--port", type=_port, default=8000, help="port to listen on (default 8000; 0: any free)"
+    )
     dev.add_argument(
         "--api-key",
         dest="server_api_key",
         default=None,
         help="the key the server accepts (default: a random one)",
+    )
+    dev.add_argument(
+        "--webhook-url", default=None, help="where fired triggers are delivered (signed)"
+    )
+    dev.add_argument(
+        "--webhook-secret",
+        default=None,
+        help=f"the secret deliveries are signed with (default: ${SECRET_ENV}, safer)",
+    )
+    dev.add_argument(
+        "--log", action="store_true", help="print one line (method and path) per request"
     )
     dev.set_defaults(func=cmd_dev_server)
 
@@ -190,11 +295,19 @@ def _parser() -> argparse.ArgumentParser:
     tools = sub.add_parser("tools", help="list, show and run tools")
     tsub = tools.add_subparsers(dest="tools_command", required=True)
     tl = tsub.add_parser("list", help="list tools", parents=[debug])
-    tl.add_argument("toolkit", nargs="?", default=None)
-    tl.add_argument("--search", default=None)
-    tl.add_argument("--limit", type=int, default=None)
+    tl.add_argument("toolkit", nargs="?", default=None, help="only this toolkit's tools")
+    tl.add_argument("--search", default=None, help="only tools matching this text")
+    tl.add_argument(
+        "--limit",
+        type=_positive_int,
+        default=None,
+        help="one page of at most this many tools (default: every page)",
+    )
+    tl.add_argument(
+        "--cursor", default=None, help="one page from here (printed as 'more: --cursor ...')"
+    )
     tl.add_argument("--header", action="append", metavar="K=V", help="extra header (repeatable)")
-    tl.add_argument("--json", action="store_true")
+    tl.add_argument("--json", action="store_true", help="machine-readable output")
     conn(tl)
     tl.set_defaults(func=cmd_tools_list)
     tg = tsub.add_parser("get", help="show one tool", parents=[debug])

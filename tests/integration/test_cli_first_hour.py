@@ -1,0 +1,137 @@
+"""Issue 23: what a newcomer's first hour with the ``composio`` command found, each item a
+test driving the real CLI in a subprocess against a LocalServer over loopback."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import pytest
+
+from composio.testing import LocalServer
+from tests.conftest import SENTINEL_KEY
+from tests.integration._cli_env import cli_env, dev_server
+
+
+@pytest.fixture
+def server() -> Iterator[LocalServer]:
+    with LocalServer(api_key=SENTINEL_KEY) as srv:
+        yield srv
+
+
+def run(server: LocalServer, *args: str, **env_extra: str) -> subprocess.CompletedProcess[str]:
+    """The CLI with ``server`` as both the API and the telemetry receiver."""
+    env = cli_env(server, COMPOSIO_TELEMETRY_URL=f"{server.url}/v1/metrics/invocations")
+    env.update(env_extra)
+    return subprocess.run(
+        [sys.executable, "-m", "composio.cli", *args],
+        capture_output=True, text=True, env=env, timeout=60,
+    )  # fmt: skip
+
+
+# -- telemetry against a loopback API ---------------------------------------------------------
+def test_cli_sends_no_telemetry_to_a_loopback_api_unless_asked(server: LocalServer) -> None:
+    quiet = run(server, "tools", "list", "math")
+    assert quiet.returncode == 0, quiet.stderr
+    assert len(server.requests_to("/api/v3/tools")) == 1  # the command did call the API
+    # The process has exited, so its at-exit flush is over: nothing more can arrive.
+    assert server.telemetry_events == []
+
+    asked = run(server, "tools", "list", "math", COMPOSIO_ENABLE_TELEMETRY="1")
+    assert asked.returncode == 0, asked.stderr
+    assert [e["functionName"] for e in server.telemetry_events] == ["tools.list"]
+
+
+def test_cli_telemetry_opt_in_loses_to_the_opt_outs(server: LocalServer) -> None:
+    for opt_out in ({"DO_NOT_TRACK": "1"}, {"COMPOSIO_DISABLE_TELEMETRY": "1"}):
+        done = run(server, "tools", "list", "math", COMPOSIO_ENABLE_TELEMETRY="1", **opt_out)
+        assert done.returncode == 0, done.stderr
+    assert server.telemetry_events == []
+
+
+def test_cli_tracking_stays_on_for_a_remote_api(monkeypatch: pytest.MonkeyPatch) -> None:
+    from composio.cli import _client, cli_tracking
+
+    for name in ("COMPOSIO_DISABLE_TELEMETRY", "DO_NOT_TRACK", "COMPOSIO_ENABLE_TELEMETRY"):
+        monkeypatch.delenv(name, raising=False)
+    assert cli_tracking("https://backend.composio.dev") is True
+    assert cli_tracking(None) is True  # the default base URL
+    for local in ("http://127.0.0.1:8000", "http://localhost:1", "http://[::1]:2"):
+        assert cli_tracking(local) is False
+    monkeypatch.setenv("COMPOSIO_BASE_URL", "http://127.0.0.1:8000")
+    assert cli_tracking(None) is False
+    remote = argparse.Namespace(api_key=SENTINEL_KEY, base_url="https://api.example.com")
+    with _client(remote) as client:  # opens nothing: no request is made
+        assert client.allow_tracking is True
+    monkeypatch.setenv("COMPOSIO_ENABLE_TELEMETRY", "1")
+    assert cli_tracking("http://127.0.0.1:8000") is True
+
+
+def test_help_and_dev_server_banner_say_how_telemetry_works() -> None:
+    top = subprocess.run(
+        [sys.executable, "-m", "composio.cli", "--help"], capture_output=True, text=True
+    )
+    dev = subprocess.run(
+        [sys.executable, "-m", "composio.cli", "dev-server", "--help"],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    for text in (top.stdout, dev.stdout):
+        flat = " ".join(text.split())
+        assert "COMPOSIO_ENABLE_TELEMETRY=1" in flat and "loopback" in flat
+        assert "DO_NOT_TRACK" in flat
+    assert "COMPOSIO_API_KEY" in top.stdout and "COMPOSIO_BASE_URL" in top.stdout
+    with dev_server() as running:
+        pass
+    banner = running.lines[-1]
+    assert banner.startswith("Telemetry: composio commands pointed here send no usage events")
+    assert "COMPOSIO_ENABLE_TELEMETRY=1" in banner and "allow_tracking=False" in banner
+
+
+# -- tools list -------------------------------------------------------------------------------
+def test_tools_list_walks_every_page_by_default(server: LocalServer) -> None:
+    done = run(server, "tools", "list", "--json")
+    assert done.returncode == 0, done.stderr
+    slugs = [t["slug"] for t in json.loads(done.stdout)]
+    assert len(slugs) == len(set(slugs)) == 24  # the catalog, 20 a page
+    assert "more:" not in done.stderr
+
+
+def test_tools_list_one_page_says_how_to_get_the_next(server: LocalServer) -> None:
+    seen: list[str] = []
+    args = ["tools", "list", "--limit", "10"]
+    while True:
+        done = run(server, *args)
+        assert done.returncode == 0, done.stderr
+        seen += [line.split()[0] for line in done.stdout.splitlines()]
+        if not done.stderr:
+            break
+        hint = done.stderr.strip()
+        assert hint.startswith("more: --cursor "), hint
+        args = ["tools", "list", "--limit", "10", "--cursor", hint.split()[-1]]
+    assert len(seen) == 24 and len(set(seen)) == 24
+
+
+def test_tools_list_with_nothing_found_prints_none(server: LocalServer) -> None:
+    done = run(server, "tools", "list", "nosuch")
+    assert (done.returncode, done.stdout, done.stderr) == (0, "(none)\n", "")
+    as_json = run(server, "tools", "list", "nosuch", "--json")
+    assert json.loads(as_json.stdout) == []
+
+
+def test_tools_list_refuses_a_limit_below_one(server: LocalServer) -> None:
+    done = run(server, "tools", "list", "--limit", "0")
+    assert done.returncode == 2
+    assert "--limit: must be a whole number above 0, got '0'" in done.stderr
+    assert server.requests == []
+
+
+def test_version_flag_prints_the_distribution_and_version() -> None:
+    from composio import __version__
+
+    done = subprocess.run(
+        [sys.executable, "-m", "composio.cli", "--version"], capture_output=True, text=True
+    )
+    assert (done.returncode, done.stdout) == (0, f"composio-pipeline {__version__}\n")
