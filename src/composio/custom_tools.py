@@ -38,7 +38,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol, overload
 
 from composio._annotation_schema import SchemaError, Schemas, validate
-from composio._untrusted import UntrustedJSONError, json_value
+from composio._untrusted import UntrustedJSONError, exception_text, json_value
 from composio.errors import ValidationError
 from composio.models import Tool, ToolExecution, ToolkitRef
 
@@ -147,7 +147,7 @@ class CustomTool:
         try:
             value = self.function(**kwargs)
         except Exception as exc:
-            return ToolExecution(successful=False, error=f"{type(exc).__name__}: {exc}")
+            return _failure(exc)
         return _outcome(value, self.slug)
 
     async def aexecute(
@@ -166,7 +166,7 @@ class CustomTool:
             if inspect.isawaitable(value):
                 value = await value
         except Exception as exc:
-            return ToolExecution(successful=False, error=f"{type(exc).__name__}: {exc}")
+            return _failure(exc)
         return _outcome(value, self.slug)
 
     def _bind(
@@ -363,6 +363,12 @@ def _outcome(value: object, slug: str) -> ToolExecution:
     except UntrustedJSONError as exc:
         why = f"{slug}: the function returned a value that cannot be read: {exc}"
         return ToolExecution(successful=False, error=why)
+
+
+def _failure(exc: Exception) -> ToolExecution:
+    """The function raised: its exception as the failure the model reads (its text is
+    untrusted like a return value, ``composio._untrusted.exception_text``)."""
+    return ToolExecution(successful=False, error=exception_text(exc))
 
 
 def _is_proxy(hint: object) -> bool:

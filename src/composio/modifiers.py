@@ -29,7 +29,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 
-from composio._untrusted import UntrustedJSONError, checked_result, json_value
+from composio._untrusted import UntrustedJSONError, checked_result, exception_text, json_value
 from composio.errors import ComposioError, ValidationError
 from composio.models import Tool, ToolExecution
 
@@ -390,7 +390,7 @@ def _apply(
 
 
 def _raised(who: str, tool: str, exc: Exception) -> ComposioError:
-    return ComposioError(f"{who} raised for tool {tool!r}: {type(exc).__name__}: {exc}")
+    return ComposioError(f"{who} raised for tool {tool!r}: {exception_text(exc)}")
 
 
 def _wrong_type(who: str, tool: str, value: object, expected: str) -> ComposioError:

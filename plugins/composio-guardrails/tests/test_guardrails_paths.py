@@ -126,3 +126,54 @@ def server_session(server: LocalServer) -> str:
     with Composio(api_key=server.api_key, base_url=server.url, allow_tracking=False) as plain:
         made = plain.tool_router.create_session("u", toolkits=["gmail", "text"])
     return str(made.session_id)
+
+
+@BOTH
+def test_break1_the_routers_multi_execute_batch_is_judged_tool_by_tool(
+    server: LocalServer, kind: str
+) -> None:
+    """The tools inside ``COMPOSIO_MULTI_EXECUTE_TOOL`` run on the server: the hooks saw only
+    the meta tool, so a blocked delete (or one needing approval) ran through it."""
+    asked: list[str] = []
+
+    def approve(tool: str, toolkit: str, params: ExecuteRequest) -> bool:
+        asked.append(tool)
+        return False
+
+    guard = Guardrails(
+        block=["*_DELETE_*"], require_approval=["GMAIL_SEND_*"], approve=approve, env={}
+    )
+    session = server_session(server)
+    multi = "COMPOSIO_MULTI_EXECUTE_TOOL"
+
+    def batch(*slugs: str) -> dict[str, Any]:
+        return {"tools": [{"tool_slug": s, "arguments": {"id": "m1"}} for s in slugs]}
+
+    def body(client: Any) -> Any:
+        async def each() -> list[str]:
+            refused = []
+            for arguments in (
+                batch("TEXT_UPPERCASE", "gmail_delete_message"),
+                batch("GMAIL_SEND_EMAIL"),
+                {"tools": "GMAIL_DELETE_MESSAGE"},  # not a batch it can read: refused
+                {"tools": [{"tool_slug": 5}]},
+            ):
+                try:
+                    ran = client.tool_router.execute_meta(session, multi, arguments)
+                    if kind == "async":
+                        await ran
+                except ComposioError as exc:
+                    refused.append(exc.message)
+            ok = client.tool_router.execute_meta(session, multi, batch("TEXT_UPPERCASE"))
+            if kind == "async":
+                await ok
+            return refused
+
+        return each() if kind == "async" else asyncio.run(each())
+
+    refused = with_client(server, kind, guard, body)
+    assert "'gmail_delete_message' is blocked by policy" in refused[0]
+    assert "'GMAIL_SEND_EMAIL' was not approved" in refused[1]
+    assert all("needs a 'tools' list" in r or "must be an object" in r for r in refused[2:])
+    assert len(refused) == 4 and asked == ["GMAIL_SEND_EMAIL"]
+    assert len(router_executions(server)) == 1  # only the harmless batch was sent

@@ -78,14 +78,51 @@ def test_each_operation_gets_its_own_key(client: Composio, composio_server: Loca
     assert composio_server.execution_count() == 2  # two calls, two executions
 
 
-def test_a_callers_key_is_kept_and_none_opts_out(
+def test_a_callers_key_is_scoped_to_the_execution_and_none_opts_out(
     client: Composio, composio_server: LocalServer
 ) -> None:
-    client.tools.execute("GITHUB_CREATE_ISSUE", ARGS, extra_headers={"Idempotency-Key": "mine"})
+    """A caller's key stays the caller's (a repeat of the same call sends the same key, so the
+    server replays it) but names this execution: another execution under it gets another."""
+    mine = {"Idempotency-Key": "mine"}
+    client.tools.execute("GITHUB_CREATE_ISSUE", ARGS, extra_headers=mine)
+    client.tools.execute("GITHUB_CREATE_ISSUE", ARGS, extra_headers=mine)
+    client.tools.execute("GITHUB_CREATE_ISSUE", {**ARGS, "title": "other"}, extra_headers=mine)
     client.tools.execute("GITHUB_CREATE_ISSUE", ARGS, extra_headers={"Idempotency-Key": None})
-    mine, none = composio_server.requests_to(EXECUTE)
-    assert mine.header("idempotency-key") == "mine"
-    assert none.header("idempotency-key") is None
+    first, repeat, other, none = (
+        r.header("idempotency-key") for r in composio_server.requests_to(EXECUTE)
+    )
+    assert first is not None and first.startswith("mine.") and repeat == first
+    assert other is not None and other.startswith("mine.") and other != first
+    assert none is None
+    # first, other and the keyless one ran; the repeat was replayed
+    assert composio_server.execution_count("GITHUB_CREATE_ISSUE") == 3
+
+
+@pytest.mark.parametrize("shared", ["turn", "session"])
+def test_break1_a_shared_key_never_makes_two_executions_one(
+    client: Composio, composio_server: LocalServer, shared: str
+) -> None:
+    """Review of issue 16: a key on the turn's ``extra_headers`` (or a session) reached both
+    executions, the server ran the first and replayed its answer for the second (1+1 and
+    5+5 both answered 2)."""
+    import json
+
+    calls = [("c1", '{"a": 1, "b": 1}'), ("c2", '{"a": 5, "b": 5}')]
+    message = {
+        "role": "assistant",
+        "tool_calls": [
+            {"id": i, "function": {"name": "MATH_ADD", "arguments": a}} for i, a in calls
+        ],
+    }
+    response = {"choices": [{"message": message}]}
+    key = {"Idempotency-Key": "turn-1"}
+    if shared == "turn":
+        out = client.tools.handle_tool_calls("u", response, extra_headers=key)
+    else:
+        out = client.create_session(headers=key).tools.handle_tool_calls("u", response)
+    answers = [json.loads(m["content"]) for m in out]  # type: ignore[index]
+    assert answers == [{"result": 2}, {"result": 10}]
+    assert composio_server.execution_count("MATH_ADD") == 2
 
 
 def test_reads_get_no_key(client: Composio, composio_server: LocalServer) -> None:

@@ -106,7 +106,7 @@ class Ctx:
             return {}
         try:
             value = json.loads(self.body)
-        except ValueError:
+        except (ValueError, RecursionError):  # nested past the recursion limit: not JSON here
             raise ApiError(400, "Request body is not valid JSON") from None
         if not isinstance(value, dict):
             raise ApiError(400, "Body must be a JSON object")

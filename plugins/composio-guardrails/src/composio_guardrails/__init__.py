@@ -42,6 +42,8 @@ __all__ = ["GuardrailError", "Guardrails", "plugin", "redact"]
 ENV = "COMPOSIO_GUARDRAILS_"
 KINDS = ("email", "phone", "card")
 DEFAULT_MAX_ARGUMENT_BYTES = 64 * 1024
+#: The tool router's meta tool running a batch of tools on the server.
+MULTI_EXECUTE = "COMPOSIO_MULTI_EXECUTE_TOOL"
 
 Approve = Callable[[str, str, ExecuteRequest], bool]
 
@@ -161,6 +163,23 @@ class Guardrails:
     def composio_before_execute(
         self, tool: str, toolkit: str, params: ExecuteRequest
     ) -> ExecuteRequest | None:
+        self._judge(tool, toolkit, params)
+        if tool.upper() == MULTI_EXECUTE and (self.block or self.require_approval):
+            # The tool router's batch: the tools inside run on the server, so each is judged
+            # here like a call of its own; a batch that cannot be read is refused (fail closed).
+            for inner, arguments in _batch(tool, params.arguments):
+                self._judge(inner, "", dataclasses.replace(params, arguments=arguments))
+        if self.max_argument_bytes:
+            size = len(json.dumps(params.arguments, ensure_ascii=False, default=str).encode())
+            if size > self.max_argument_bytes:
+                raise GuardrailError(
+                    f"the arguments for {tool!r} are {size} bytes, over the limit of "
+                    f"{self.max_argument_bytes}; send less"
+                )
+        return None
+
+    def _judge(self, tool: str, toolkit: str, params: ExecuteRequest) -> None:
+        """Block or ask for approval of ``tool`` by the patterns; raise to refuse."""
         slug = tool.upper()
         for pattern in self.block:
             if fnmatch.fnmatchcase(slug, pattern):
@@ -177,14 +196,6 @@ class Guardrails:
                 if not self.approve(tool, toolkit, params):
                     raise GuardrailError(f"tool {tool!r} was not approved")
                 break
-        if self.max_argument_bytes:
-            size = len(json.dumps(params.arguments, ensure_ascii=False, default=str).encode())
-            if size > self.max_argument_bytes:
-                raise GuardrailError(
-                    f"the arguments for {tool!r} are {size} bytes, over the limit of "
-                    f"{self.max_argument_bytes}; send less"
-                )
-        return None
 
     @hookimpl
     def composio_after_execute(self, result: ToolExecution) -> ToolExecution | None:
@@ -201,6 +212,25 @@ class Guardrails:
             f"Guardrails(block={list(self.block)}, require_approval={list(self.require_approval)}"
             f", redact={list(self.redact)}, max_argument_bytes={self.max_argument_bytes})"
         )
+
+
+def _batch(tool: str, arguments: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """The ``(tool_slug, arguments)`` of each tool in a multi-execute batch
+    (``{"tools": [{"tool_slug": ..., "arguments": {...}}, ...]}``), or a refusal."""
+    tools = arguments.get("tools")
+    if not isinstance(tools, list):
+        raise GuardrailError(f"{tool!r} needs a 'tools' list of tool calls to be judged")
+    out = []
+    for item in tools:
+        slug = item.get("tool_slug") if isinstance(item, dict) else None
+        inner = item.get("arguments", {}) if isinstance(item, dict) else None
+        if not isinstance(slug, str) or not isinstance(inner, dict):
+            raise GuardrailError(
+                f"{tool!r}: each of 'tools' must be an object with a 'tool_slug' string and "
+                "'arguments' object to be judged"
+            )
+        out.append((slug, inner))
+    return out
 
 
 def _scrub(value: Any, kinds: tuple[str, ...]) -> Any:
