@@ -14,7 +14,7 @@ import sys
 import threading
 import traceback
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from composio._terminal import err, escape, one_line, out, out_json, routed_logging
 
@@ -228,9 +228,20 @@ class _Parser(argparse.ArgumentParser):
     printer too; subparsers inherit the class."""
 
     def _print_message(self, message: str, file: Any = None) -> None:
-        if not message:
-            return
-        write = err if file is sys.stderr else out  # stderr for errors; --version names stdout
+        """Help, usage and ``--version``: standard output (errors come through exit)."""
+        _lines(message, out)
+
+    def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
+        _lines(message, err)
+        raise SystemExit(status)
+
+    def error(self, message: str) -> NoReturn:
+        _lines(self.format_usage(), err)
+        self.exit(2, f"{self.prog}: error: {message}")
+
+
+def _lines(message: str | None, write: Any) -> None:
+    if message:
         for line in message.rstrip("\n").split("\n"):
             write(line)
 
