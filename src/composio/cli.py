@@ -185,7 +185,11 @@ def cmd_tools_execute(args: argparse.Namespace) -> int:
     arguments = _arguments(args.arg)
     with _client(args) as client:
         result = client.tools.execute(
-            args.slug, arguments, user_id=args.user_id, raise_on_error=False
+            args.slug,
+            arguments,
+            user_id=args.user_id,
+            connected_account_id=args.connected_account_id,
+            raise_on_error=False,
         )
     out_json(
         {
@@ -322,13 +326,18 @@ def _parser() -> argparse.ArgumentParser:
     conn(tl)
     tl.set_defaults(func=cmd_tools_list)
     tg = tsub.add_parser("get", help="show one tool", parents=[debug])
-    tg.add_argument("slug")
+    tg.add_argument("slug", help="the tool's slug")
     conn(tg)
     tg.set_defaults(func=cmd_tools_get)
     te = tsub.add_parser("execute", help="run a tool", parents=[debug])
-    te.add_argument("slug")
+    te.add_argument("slug", help="the tool's slug, e.g. GITHUB_STAR_REPO")
     te.add_argument("--arg", action="append", metavar="K=V", help="argument (JSON or text)")
-    te.add_argument("--user-id", default=None)
+    te.add_argument("--user-id", "--user", dest="user_id", default=None, help="your user's id")
+    te.add_argument(
+        "--connected-account-id",
+        default=None,
+        help="the connected account to run it with (default: the user's only one)",
+    )
     conn(te)
     te.set_defaults(func=cmd_tools_execute)
 
@@ -356,6 +365,21 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Python spellings in SDK (and LocalServer) messages, as a shell user types them.
+_SHELL_HINTS = (
+    ("Check the slug with tools.list()", "Check the slug with 'composio tools list'"),
+    ("pass Composio(api_key=...) or set", "pass --api-key or set"),
+)
+
+
+def _for_the_shell(exc: Exception) -> str:
+    """The error's message with Python hints replaced by the command to run."""
+    text = str(exc)
+    for python, shell in _SHELL_HINTS:
+        text = text.replace(python, shell)
+    return text
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     with routed_logging():
         args = _parser().parse_args(argv)
@@ -369,7 +393,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     for line in block.rstrip("\n").split("\n"):
                         err(line)
             else:
-                err(f"error: {type(exc).__name__}: {one_line(exc)}")
+                err(f"error: {type(exc).__name__}: {one_line(_for_the_shell(exc))}")
             return 1
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -135,3 +136,79 @@ def test_version_flag_prints_the_distribution_and_version() -> None:
         [sys.executable, "-m", "composio.cli", "--version"], capture_output=True, text=True
     )
     assert (done.returncode, done.stdout) == (0, f"composio-pipeline {__version__}\n")
+
+
+# -- one flag spelling, the connect guard, execute with an account ----------------------------
+def _active_account(server: LocalServer, user: str, toolkit: str = "github") -> str:
+    """A real connect flow through the SDK: authorize, then open the link as a browser."""
+    import requests
+
+    from composio import Composio
+
+    with Composio(api_key=SENTINEL_KEY, base_url=server.url, allow_tracking=False) as client:
+        link = client.toolkits.authorize(user, toolkit)
+        assert requests.get(link.redirect_url or "", timeout=10).status_code == 200
+        return str(link.id)
+
+
+def test_user_id_is_the_one_spelling_and_user_stays_an_alias(server: LocalServer) -> None:
+    account = _active_account(server, "alice")
+    new = run(server, "accounts", "list", "--user-id", "alice", "--json")
+    old = run(server, "accounts", "list", "--user", "alice", "--json")
+    assert new.returncode == old.returncode == 0, new.stderr + old.stderr
+    assert new.stdout == old.stdout and [r["id"] for r in json.loads(new.stdout)] == [account]
+    for spelling in ("--user-id", "--user"):
+        done = run(server, "tools", "execute", "MATH_ADD", "--arg", "a=1", "--arg", "b=2",
+                   spelling, "alice")  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert server.executions[-1].user_id == "alice"
+    for command in (("accounts", "list"), ("accounts", "connect"), ("tools", "execute")):
+        shown = " ".join(run(server, *command, "--help").stdout.split())
+        assert re.search(r"--user-id (\w+), --user \1 ", shown), shown  # one option, two names
+
+
+def test_tools_execute_sends_the_connected_account_id(server: LocalServer) -> None:
+    account = _active_account(server, "alice")
+    done = run(server, "tools", "execute", "GITHUB_STAR_REPO", "--arg", "repo=octo/hello",
+               "--connected-account-id", account)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    body = server.requests_to("/api/v3/tools/execute/GITHUB_STAR_REPO")[-1].json()
+    assert body["connected_account_id"] == account
+
+
+def test_connect_for_a_user_already_active_says_so_and_creates_nothing(
+    server: LocalServer,
+) -> None:
+    first = _active_account(server, "alice")
+    done = run(server, "accounts", "connect", "github", "--user-id", "alice", "--timeout", "1")
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr == (
+        f"error: user 'alice' already has an ACTIVE github account ({first}). Nothing was "
+        "created. Suggested fix: use it, or pass --allow-multiple to connect another.\n"
+    )
+    listed = run(server, "accounts", "list", "--user-id", "alice", "--json")
+    assert [r["id"] for r in json.loads(listed.stdout)] == [first]
+
+    again = run(server, "accounts", "connect", "github", "--user-id", "alice",
+                "--allow-multiple", "--timeout", "1")  # fmt: skip
+    assert again.returncode == 1  # nobody opened the link: it timed out, after creating one
+    assert again.stdout.startswith(server.url + "/_local/connect/")
+    listed = run(server, "accounts", "list", "--user-id", "alice", "--json")
+    assert len(json.loads(listed.stdout)) == 2
+
+
+# -- error text ---------------------------------------------------------------------------------
+def test_errors_are_sentences_and_name_commands_not_python(server: LocalServer) -> None:
+    done = run(server, "tools", "get", "NOPE")
+    assert done.returncode == 1
+    assert "Tool NOPE not found. Suggested fix: Check the slug with 'composio tools list'." in (
+        done.stderr
+    )
+    assert "tools.list()" not in done.stderr
+    env = cli_env(server)
+    del env["COMPOSIO_API_KEY"]
+    nokey = subprocess.run([sys.executable, "-m", "composio.cli", "tools", "list"],
+                           capture_output=True, text=True, env=env, timeout=60)  # fmt: skip
+    assert nokey.returncode == 1
+    assert "pass --api-key or set the COMPOSIO_API_KEY environment variable" in nokey.stderr
+    assert "Composio(api_key" not in nokey.stderr
