@@ -115,6 +115,7 @@ def cmd_dev_server(args: argparse.Namespace) -> int:
     if args.webhook_url is not None:  # the secret is never echoed either
         signed = "signed" if secret else "UNSIGNED: no --webhook-secret or $" + SECRET_ENV
         out(f"Fired triggers are delivered to {redact_url(args.webhook_url)} ({signed}).")
+        out(f"  To fire one: POST {server.url}/_local/triggers/<id>/fire with x-api-key")
     out(
         "Telemetry: composio commands pointed here send no usage events unless "
         f"{TELEMETRY_OPT_IN_ENV}=1; the SDK in your code sends them by default (to "

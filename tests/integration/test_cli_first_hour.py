@@ -212,3 +212,46 @@ def test_errors_are_sentences_and_name_commands_not_python(server: LocalServer) 
     assert nokey.returncode == 1
     assert "pass --api-key or set the COMPOSIO_API_KEY environment variable" in nokey.stderr
     assert "Composio(api_key" not in nokey.stderr
+
+
+# -- dev-server: webhooks and a request log ------------------------------------------------------
+def test_dev_server_delivers_fired_triggers_and_logs_each_request() -> None:
+    import base64
+
+    import requests
+    import standardwebhooks
+
+    from composio import Composio
+    from tests.integration._webhook_receiver import running_receiver
+
+    whsec = "whsec_" + base64.b64encode(b"a 32-byte secret for the tests!!").decode()
+    with running_receiver() as receiver, dev_server(
+        "--api-key", SENTINEL_KEY, "--webhook-url", receiver.url + "/hook?token=t0ps3cret",
+        "--webhook-secret", whsec, "--log",
+    ) as running:  # fmt: skip
+        banner = "".join(running.lines)
+        assert "Fired triggers are delivered to http://127.0.0.1:" in banner and "(signed)" in (
+            banner
+        )
+        with Composio(api_key=SENTINEL_KEY, base_url=running.url, allow_tracking=False) as c:
+            link = c.toolkits.authorize("alice", "github")
+            requests.get(link.redirect_url or "", timeout=10)
+            trigger = c.triggers.create("GITHUB_STAR_ADDED_EVENT", connected_account_id=link.id,
+                                        trigger_config={"owner": "o", "repo": "r"})  # fmt: skip
+        fired = requests.post(
+            f"{running.url}/_local/triggers/{trigger.id}/fire",
+            json={"data": {"stars": 42}}, headers={"x-api-key": SENTINEL_KEY}, timeout=10,
+        )  # fmt: skip
+        assert fired.status_code == 200 and fired.json() == {"receiver_status": 200}
+        keyless = requests.post(f"{running.url}/_local/triggers/{trigger.id}/fire", timeout=10)
+        assert keyless.status_code == 401
+        fire = f"POST /_local/triggers/{trigger.id}/fire"
+        logged: list[str] = []
+        while logged.count(fire) < 2:  # both were answered, so their lines are out already
+            logged.append(running.stdout.readline().strip())
+    [(headers, body)] = receiver.received
+    assert standardwebhooks.Webhook(whsec).verify(body, headers)["data"] == {"stars": 42}
+    assert logged[0] == "GET /api/v3.1/auth_configs" and logged[-2:] == [fire, fire]
+    assert "GET /_local/connect/" in " ".join(logged) and all(" /" in line for line in logged)
+    for text in (banner, running.out, running.err):
+        assert whsec not in text and "t0ps3cret" not in text and SENTINEL_KEY not in text
