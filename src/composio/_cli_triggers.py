@@ -58,11 +58,20 @@ def add_triggers_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> Non
         parents=parents,
         help="list the trigger instances set up in the project (enabled ones by default)",
     )
-    active.add_argument("--user-id", dest="user_ids", action="append", default=None)
-    active.add_argument("--trigger", dest="trigger_names", action="append", default=None)
-    active.add_argument("--account", dest="connected_account_ids", action="append", default=None)
+    active.add_argument(
+        "--user-id", dest="user_ids", action="append", default=None,
+        help="only this user's triggers (repeatable)",
+    )  # fmt: skip
+    active.add_argument(
+        "--trigger", dest="trigger_names", action="append", default=None,
+        help="only this trigger type, e.g. GITHUB_STAR_ADDED_EVENT (repeatable)",
+    )  # fmt: skip
+    active.add_argument(
+        "--connected-account-id", "--account", dest="connected_account_ids", action="append",
+        default=None, help="only this connected account's triggers (repeatable)",
+    )  # fmt: skip
     active.add_argument("--all", action="store_true", help="include disabled triggers")
-    active.add_argument("--json", action="store_true")
+    active.add_argument("--json", action="store_true", help="machine-readable output")
     add_connection_args(active)
     active.set_defaults(func=cmd_triggers_list)
 
@@ -70,7 +79,7 @@ def add_triggers_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> Non
         "types", parents=parents, help="list the trigger types (of some toolkits)"
     )
     types.add_argument("toolkits", nargs="*", help="toolkit slugs (default: all)")
-    types.add_argument("--json", action="store_true")
+    types.add_argument("--json", action="store_true", help="machine-readable output")
     add_connection_args(types)
     types.set_defaults(func=cmd_triggers_types)
 
