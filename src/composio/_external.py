@@ -69,9 +69,9 @@ class EnvProxies:
     the settings are resolved once per root client (§3: a changed environment is not seen by
     a built client), and ``requests``' own ``NO_PROXY`` check with an explicit list sets
     ``os.environ`` for the duration of the check, which is not thread-safe. The decision is
-    ``requests``' (``should_bypass_proxies``: exact IPv4 or CIDR entries, host and host:port
-    suffixes, then the standard library's environment rules), so the sync client routes as it
-    always has and the async client now routes the same way.
+    ``requests``' (``should_bypass_proxies``: exact IPv4 or CIDR entries, a host or host:port
+    equal to an entry or ending in ``.entry``, then the standard library's environment
+    rules), so the sync client routes as it always has and the async client the same way.
     """
 
     __slots__ = ("_cache", "_no", "_proxies")
@@ -130,9 +130,16 @@ class EnvProxies:
                 elif host == entry:
                     return True
         else:
+            # Whole labels only, as requests >= 2.32.4: "example.com" exempts example.com and
+            # api.example.com, never badexample.com ("::1" never fe80::1), which a plain
+            # suffix test sent around the proxy.
             with_port = f"{host}:{parts.port}" if parts.port else host
-            if any(host.endswith(e) or with_port.endswith(e) for e in entries):
-                return True
+            for entry in entries:
+                entry = entry.lstrip(".")
+                if entry in (host, with_port):
+                    return True
+                if host.endswith(f".{entry}") or with_port.endswith(f".{entry}"):
+                    return True
         if not self._no:
             return False
         try:

@@ -130,8 +130,11 @@ class Scrubber:
         return self.text(text[: limit + longest])[:limit]
 
     def excerpt(self, content: bytes, limit: int = 200) -> str:
-        """The start of a body for an error message: scrubbed, then printable characters only."""
-        text = self.body_text(content[: limit * 4 + 4096].decode("utf-8", "replace"), limit)
+        """The start of a body for an error message: scrubbed, every URL in it redacted (an
+        answer may carry presigned URLs whose query is a credential), then printable
+        characters only."""
+        text = content[: limit * 4 + 4096].decode("utf-8", "replace")
+        text = self.body_text(_URL_IN_TEXT.sub(_redacted_match, text), limit)
         text = "".join(ch if ch.isprintable() else " " for ch in text).strip()
         return text + ("..." if len(content) > limit else "")
 
@@ -139,6 +142,17 @@ class Scrubber:
 def scrub(text: str, request_headers: Mapping[str, str]) -> str:
     """``text`` without the request's API key or any non-allow-listed header value."""
     return Scrubber.for_headers(request_headers).text(text)
+
+
+#: A URL inside free text (a body excerpt): scheme, ``//``, then up to a quote, space or bracket.
+_URL_IN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s\"'<>\\]+")
+
+
+def _redacted_match(match: re.Match[str]) -> str:
+    try:
+        return redact_url(match.group(0))
+    except ValueError:  # a bad port: nothing of it is worth showing
+        return f"{match.group(0).split(':', 1)[0]}://{REDACTED}"
 
 
 def redact_url(url: str) -> str:

@@ -29,6 +29,7 @@ __all__ = [
     "origin",
     "redirect_refused",
     "redirect_target",
+    "server_url",
     "strip_cross_origin",
 ]
 
@@ -98,8 +99,6 @@ def redirect_target(url: str, location: str, hops: int) -> str:
     port, an unclosed IPv6 bracket, empty), a scheme other than http(s), and https -> http
     (SPEC §8's https-only rule must not be bypassed by a redirect).
     """
-    from requests.utils import requote_uri
-
     if hops >= MAX_REDIRECTS:
         raise RedirectRefused(f"too many redirects (more than {MAX_REDIRECTS})")
     if not location.strip():
@@ -108,16 +107,39 @@ def redirect_target(url: str, location: str, hops: int) -> str:
     with contextlib.suppress(UnicodeError):
         location = location.encode("latin-1").decode("utf-8")
     try:
-        target = urljoin(url, requote_uri(location.strip()))
-        parts = urlsplit(target)
-        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
-    except ValueError:
-        raise RedirectRefused("the redirect's Location header is not a valid URL") from None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise RedirectRefused("the redirect's Location is not an http(s) URL with a host")
-    if parts.scheme == "http" and urlsplit(url).scheme == "https":
+        target = server_url(urljoin(url, location.strip()))
+    except ValueError as bad:
+        raise RedirectRefused(f"the redirect's Location {bad}") from None
+    if urlsplit(target).scheme == "http" and urlsplit(url).scheme == "https":
         raise RedirectRefused("refused a redirect from https to plain http")
     return target
+
+
+def server_url(text: str) -> str:
+    """An absolute URL a server handed the SDK to send to (a redirect's ``Location``, an
+    upload's presigned URL), checked and written the way both transports will send it.
+
+    Why one function: each client's HTTP library fills in what a URL leaves open its own way
+    -- aiohttp sends a space raw in the request line and turns user-info into an
+    ``Authorization`` header; urllib3 %-encodes the one and ignores the other -- so the two
+    clients sent different requests to the same URL. Here it is quoted as ``requests`` quotes
+    (``requote_uri``) and refused (``ValueError``, saying why) unless it is http(s) with a
+    host and a valid port and carries no user-info (credentials the API would hand to a
+    third party, which neither client would send the same way).
+    """
+    from requests.utils import requote_uri
+
+    try:
+        url = requote_uri(text)
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
+    except ValueError:
+        raise ValueError("is not a valid URL") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("is not an http(s) URL with a host")
+    if "@" in parts.netloc:
+        raise ValueError("carries user-info (credentials) before its host")
+    return url
 
 
 def redirect_refused(

@@ -305,15 +305,16 @@ class _Pool:
         self.watch: AsyncGenerator[None, None] | None = None
 
     async def get(self, who: str) -> aiohttp.ClientSession:
-        """The session, created on the first call inside the running loop."""
+        """The session, created on the first call inside the running loop; a closed pool
+        raises :class:`ClientClosedError` (``who``: the call it names)."""
+        if self.closed_by is not None:
+            raise self.closed_error(who)
         session = self.session
         if session is not None and self.loop is asyncio.get_running_loop():
             return session
         return await self._start(who)
 
     async def _start(self, who: str) -> aiohttp.ClientSession:
-        if self.closed_by is not None:
-            raise self.closed_error(who)
         loop = asyncio.get_running_loop()
         if self.pid != os.getpid():  # pragma: no cover - the at-fork hook did it already
             self.after_fork_in_child()
@@ -514,11 +515,13 @@ class AiohttpTransport:
         """One attempt: a slot of the pool's gate is held from sending the request to the end
         of its body (redirect hops included), and given back before anything else runs."""
         pool = self._pool
-        if pool.closed_by is not None:
-            raise pool.closed_error(f"{request.method} {redact_url(request.url)}")
-        session = await pool.get(request.context.operation)
+        who = f"{request.method} {redact_url(request.url)}"
+        await pool.get(who)  # closed, or another loop's pool: refused before the gate
         waited = await pool.gate.acquire(request)
         try:
+            # Taken again once the slot is held: close() may have run while this call waited
+            # (ClientClosedError then, not aiohttp's "Session is closed").
+            session = await pool.get(who)
             return await self._send(session, request, waited)
         finally:
             pool.gate.release()
@@ -588,6 +591,9 @@ class AiohttpTransport:
         except BaseException as exc:
             if resp is not None:
                 resp.close()  # cancelled or failed mid-body: the slot goes back to the pool
+            if pool.closed_by is not None and isinstance(exc, Exception):
+                # close() closed this connection under the call: say so, not "reset"
+                raise pool.closed_error(f"{method} {redact_url(url)}") from None
             mapped = _map_error(aiohttp, exc, request, url, during)
             if mapped is None:
                 raise

@@ -16,7 +16,6 @@ import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
-from urllib.parse import urlsplit
 
 from composio._external import FileBody, open_file_body
 from composio._operation import (
@@ -30,6 +29,7 @@ from composio._operation import (
 from composio._ops._body import text
 from composio._ops._encode import _shape_error, page_operation, params, parse, q_limit, q_str
 from composio._sentinel import HeadersArg
+from composio._wire import server_url
 from composio.errors import ValidationError
 from composio.models import FileRef, ShapeError
 
@@ -166,8 +166,12 @@ def _ticket(response: Response) -> _Ticket:
         url = next((data[f] for f in _URL_FIELDS[kind] if isinstance(data.get(f), str)), None)
         if kind == "existing":
             return _Ticket(kind, key, None, response.request.context.deadline)
-        if url is None or urlsplit(url).scheme not in ("http", "https"):
+        if url is None:
             raise ShapeError(f"a {kind!r} upload needs an http(s) presigned URL")
+        try:
+            url = server_url(url)
+        except ValueError as bad:
+            raise ShapeError(f"the {kind!r} upload's presigned URL {bad}") from None
         return _Ticket(kind, key, url, response.request.context.deadline)
 
     return parse(response, read)

@@ -99,6 +99,7 @@ class Link:
         self._url: str | None = None
         self._sync: Any = None
         self._async_given: Any = None
+        self._given_taken = False  #: the given async client serves a loop already
         if isinstance(target, str):
             if not target.startswith(("redis://", "rediss://", "unix://")):
                 raise ValidationError(
@@ -154,24 +155,34 @@ class Link:
         return client
 
     def async_client(self) -> Any:
-        """``redis.asyncio`` connections belong to one event loop: one client per loop."""
-        if self._async_given is not None:
-            return self._async_given
-        from redis.asyncio.retry import Retry
-
+        """``redis.asyncio`` connections belong to one event loop: one client per loop. A
+        client given by hand serves the first loop it is used on; another loop (a second
+        ``asyncio.run``) gets one made from its host, port, db and credentials -- the given
+        one there raised ``RuntimeError: Event loop is closed`` out of every call."""
         loop = asyncio.get_running_loop()
         client = self._loops.get(loop)
         if client is None:
-            if self._url is not None:
-                client = redis.asyncio.Redis.from_url(
-                    self._url, retry=Retry(NoBackoff(), 0), **self._options()
-                )
-            else:
-                client = redis.asyncio.Redis(
-                    **self._carried(self._sync), retry=Retry(NoBackoff(), 0), **self._options()
-                )
-            self._loops[loop] = client
+            with self._lock:
+                client = self._loops.get(loop)
+                if client is None:
+                    client = self._loops[loop] = self._new_async_client()
         return client
+
+    def _new_async_client(self) -> Any:
+        from redis.asyncio.retry import Retry
+
+        if self._async_given is not None and not self._given_taken:
+            self._given_taken = True
+            return self._async_given
+        if self._url is not None:
+            return redis.asyncio.Redis.from_url(
+                self._url, retry=Retry(NoBackoff(), 0), **self._options()
+            )
+        return redis.asyncio.Redis(
+            **self._carried(self._sync or self._async_given),
+            retry=Retry(NoBackoff(), 0),
+            **self._options(),
+        )
 
     @staticmethod
     def _carried(client: Any) -> dict[str, Any]:
@@ -190,7 +201,7 @@ class Link:
             except redis.exceptions.NoScriptError:
                 client.script_load(script.source)
                 result = client.evalsha(script.sha, 1, key, *args)
-        except (redis.exceptions.RedisError, OSError) as exc:
+        except Exception as exc:  # Redis is an aid: nothing from it may fail a call
             self._failed(component, _reason(exc), type(exc).__name__)
             return None
         return self._answered(result)
@@ -206,7 +217,7 @@ class Link:
             except redis.exceptions.NoScriptError:
                 await client.script_load(script.source)
                 result = await client.evalsha(script.sha, 1, key, *args)
-        except (redis.exceptions.RedisError, OSError) as exc:
+        except Exception as exc:  # Redis is an aid: nothing from it may fail a call
             self._failed(component, _reason(exc), type(exc).__name__)
             return None
         return self._answered(result)

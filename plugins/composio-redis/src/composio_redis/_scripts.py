@@ -4,6 +4,12 @@ Why Lua and the server's ``TIME``: read-decide-write must be atomic across the f
 workers must not both take the last token), and every process must agree on "now" -- the
 workers' own clocks may be skewed by seconds, Redis's is one clock. Every write is followed by
 an ``EXPIRE``/``PEXPIRE``, so no key outlives its use.
+
+A time in the future is read as now: Redis's clock can go back (a failover to a replica whose
+clock is behind, data restored into a restarted server, an NTP step). A budget field from the
+future is out of the window (deleted), and a bucket stamped in the future refills from now;
+before, such a bucket refilled nothing until Redis's clock caught up, so every call of the
+fleet waited ever longer or was refused for as long as the clocks differed.
 """
 
 from __future__ import annotations
@@ -42,7 +48,7 @@ for i = 1, #fields, 2 do
   local sec = tonumber(string.sub(f, 1, -3))
   local kind = string.sub(f, -1)
   local n = tonumber(fields[i + 1]) or 0
-  if sec == nil or sec < oldest then
+  if sec == nil or sec < oldest or sec > now then
     stale[#stale + 1] = f
   elseif kind == 'q' then
     req = req + n
@@ -91,8 +97,8 @@ if tokens == nil or ts == nil then
 end
 if now > ts then
   tokens = math.min(burst, tokens + (now - ts) * rate)
-  ts = now
 end
+ts = now
 local wait = 0
 if tokens < 1 then
   wait = (1 - tokens) / rate
