@@ -93,18 +93,11 @@ def _logging_server() -> type:
     return LoggingServer
 
 
-def cmd_dev_server(args: argparse.Namespace) -> int:
+def _dev_banner(server: Any, args: argparse.Namespace, secret: str | None) -> None:
+    """What to export, where webhooks go, how telemetry works; never a chosen key or secret."""
     from composio._cli_triggers import SECRET_ENV
     from composio._redact import redact_url
-    from composio.testing import LocalServer
 
-    secret = args.webhook_secret if args.webhook_secret is not None else os.environ.get(SECRET_ENV)
-    server = (_logging_server() if args.log else LocalServer)(
-        port=args.port,
-        api_key=args.server_api_key,
-        webhook_url=args.webhook_url,
-        webhook_secret=secret or None,
-    ).start()
     out(f"Composio local API server on {server.url}")
     out("Point a client at it with COMPOSIO_BASE_URL and the key below; Ctrl-C stops it.")
     out(f"  COMPOSIO_BASE_URL={server.url}")
@@ -123,7 +116,21 @@ def cmd_dev_server(args: argparse.Namespace) -> int:
         "COMPOSIO_DISABLE_TELEMETRY=1 to stop that.",
         flush=True,
     )
-    try:
+
+
+def cmd_dev_server(args: argparse.Namespace) -> int:
+    from composio._cli_triggers import SECRET_ENV
+    from composio.testing import LocalServer
+
+    secret = args.webhook_secret if args.webhook_secret is not None else os.environ.get(SECRET_ENV)
+    server = (_logging_server() if args.log else LocalServer)(
+        port=args.port,
+        api_key=args.server_api_key,
+        webhook_url=args.webhook_url,
+        webhook_secret=secret or None,
+    ).start()
+    try:  # before the first line: a reader may press Ctrl-C as soon as it sees one
+        _dev_banner(server, args, secret)
         threading.Event().wait()
     except KeyboardInterrupt:
         pass
