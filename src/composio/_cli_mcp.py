@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from composio._cli_client import cli_client
 from composio._cli_triggers import add_connection_args, print_rows
 
 __all__ = ["add_mcp_parser"]
@@ -26,9 +27,7 @@ def add_mcp_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
 
 
 def cmd_mcp_list(args: argparse.Namespace) -> int:
-    from composio.cli import _client
-
-    with _client(args) as client:
+    with cli_client(args) as client:
         page = client.mcp.list(name=args.name, toolkits=args.toolkits)
         rows = [
             {

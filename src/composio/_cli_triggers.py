@@ -22,9 +22,10 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from composio._cli_client import cli_client
 from composio._terminal import err, escape, out, out_json
 
-__all__ = ["add_connection_args", "add_triggers_parser", "print_rows"]
+__all__ = ["add_connection_args", "add_triggers_parser", "port_number", "print_rows"]
 
 SECRET_ENV = "COMPOSIO_WEBHOOK_SECRET"
 #: Larger bodies are refused with 413 before being read: a receiver must bound what it buffers.
@@ -40,7 +41,7 @@ def add_triggers_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> Non
         parents=parents,
         help="receive webhook deliveries locally, verify each and print one line per event",
     )
-    listen.add_argument("--port", type=_port, default=8787, help="0 picks a free port")
+    listen.add_argument("--port", type=port_number, default=8787, help="0 picks a free port")
     listen.add_argument("--host", default="127.0.0.1", help="default: loopback only")
     listen.add_argument(
         "--secret", default=None, help=f"the webhook secret (default: ${SECRET_ENV}, safer)"
@@ -107,9 +108,7 @@ def print_rows(rows: list[dict[str, Any]], columns: tuple[str, ...], as_json: bo
 
 
 def cmd_triggers_list(args: argparse.Namespace) -> int:
-    from composio.cli import _client
-
-    with _client(args) as client:
+    with cli_client(args) as client:
         page = client.triggers.list_active(
             trigger_names=args.trigger_names,
             connected_account_ids=args.connected_account_ids,
@@ -132,9 +131,7 @@ def cmd_triggers_list(args: argparse.Namespace) -> int:
 
 
 def cmd_triggers_types(args: argparse.Namespace) -> int:
-    from composio.cli import _client
-
-    with _client(args) as client:
+    with cli_client(args) as client:
         page = client.triggers.list_types(toolkit_slugs=args.toolkits or None)
         rows = [
             {
@@ -149,7 +146,7 @@ def cmd_triggers_types(args: argparse.Namespace) -> int:
     return 0
 
 
-def _port(text: str) -> int:
+def port_number(text: str) -> int:
     if not (text.isascii() and text.isdigit() and int(text) <= 65535):
         raise argparse.ArgumentTypeError(f"must be a port number 0-65535, got {text!r}")
     return int(text)
@@ -177,13 +174,13 @@ def _printable(value: object) -> str:
 
 
 def cmd_triggers_listen(args: argparse.Namespace) -> int:
+    from composio._webhook_secret import webhook_key
     from composio.errors import ValidationError
-    from composio.webhooks import _secret_key
 
     secret = args.secret if args.secret is not None else os.environ.get(SECRET_ENV)
     if not secret:
         raise ValidationError(f"No webhook secret: set {SECRET_ENV} (or pass --secret).")
-    _secret_key(secret)  # a malformed secret fails now, not on every delivery
+    webhook_key(secret)  # a malformed secret fails now, not on every delivery
     tolerance: float | None = args.tolerance
 
     lock = threading.Lock()

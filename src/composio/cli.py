@@ -16,48 +16,10 @@ import traceback
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
+from composio._cli_client import TELEMETRY_HELP, TELEMETRY_OPT_IN_ENV, cli_client
 from composio._terminal import err, escape, one_line, out, out_json, routed_logging
 
 __all__ = ["main"]
-
-
-#: Opt-in to usage telemetry from the CLI against a loopback base URL (a dev server).
-TELEMETRY_OPT_IN_ENV = "COMPOSIO_ENABLE_TELEMETRY"
-TELEMETRY_HELP = (
-    "Telemetry: each command sends one usage event per API operation (no arguments, keys, "
-    "user ids or hosts; docs/telemetry.md) to $COMPOSIO_TELEMETRY_URL -- except against a "
-    f"loopback base URL (composio dev-server), where it is off unless {TELEMETRY_OPT_IN_ENV}=1. "
-    "COMPOSIO_DISABLE_TELEMETRY=1 or DO_NOT_TRACK=1 turns it off everywhere."
-)
-
-
-def cli_tracking(base_url: str | None) -> bool:
-    """The CLI's telemetry rule (issue 23), the one place it is decided: on, as the SDK's
-    default, unless the base URL is loopback and ``COMPOSIO_ENABLE_TELEMETRY`` is not set.
-    The SDK's opt-outs (``COMPOSIO_DISABLE_TELEMETRY``, ``DO_NOT_TRACK``) still apply on top.
-    A malformed URL counts as not loopback: the client's own validation reports it."""
-    from urllib.parse import urlsplit
-
-    from composio.config import _is_loopback, env_flag
-
-    url = base_url if base_url is not None else os.environ.get("COMPOSIO_BASE_URL") or ""
-    try:
-        host = urlsplit(url).hostname or ""
-    except ValueError:
-        host = ""
-    return not (host and _is_loopback(host)) or env_flag(TELEMETRY_OPT_IN_ENV)
-
-
-def _client(args: argparse.Namespace, headers: dict[str, str] | None = None) -> Any:
-    from composio import Composio
-
-    base_url = getattr(args, "base_url", None)
-    return Composio(
-        api_key=getattr(args, "api_key", None),
-        base_url=base_url,
-        default_headers=headers or None,
-        allow_tracking=cli_tracking(base_url),
-    )
 
 
 def _parse_pairs(pairs: Sequence[str] | None, what: str) -> dict[str, str]:
@@ -142,7 +104,7 @@ def cmd_dev_server(args: argparse.Namespace) -> int:
 def cmd_tools_list(args: argparse.Namespace) -> int:
     """Every page by default; ``--limit``/``--cursor`` ask for one page, and when the server
     has more, standard error says how to get it (stdout stays the list, for scripts)."""
-    client = _client(args, _parse_pairs(args.header, "--header"))
+    client = cli_client(args, _parse_pairs(args.header, "--header"))
     with client:
         first = client.tools.list(
             args.toolkit, search=args.search, limit=args.limit, cursor=args.cursor
@@ -173,7 +135,7 @@ def _tool_json(tool: Any) -> dict[str, Any]:
 
 
 def cmd_tools_get(args: argparse.Namespace) -> int:
-    with _client(args) as client:
+    with cli_client(args) as client:
         out_json(_tool_json(client.tools.retrieve(args.slug)))
     return 0
 
@@ -191,7 +153,7 @@ def _arguments(pairs: Sequence[str] | None) -> dict[str, Any]:
 
 def cmd_tools_execute(args: argparse.Namespace) -> int:
     arguments = _arguments(args.arg)
-    with _client(args) as client:
+    with cli_client(args) as client:
         result = client.tools.execute(
             args.slug,
             arguments,
@@ -281,7 +243,7 @@ def _parser() -> argparse.ArgumentParser:
         "demo", help="run the session examples against the embedded server"
     ).set_defaults(func=cmd_demo)
 
-    from composio._cli_triggers import SECRET_ENV, _port
+    from composio._cli_triggers import SECRET_ENV, port_number
 
     dev = sub.add_parser(
         "dev-server",
@@ -290,7 +252,7 @@ def _parser() -> argparse.ArgumentParser:
         "loopback until Ctrl-C. " + TELEMETRY_HELP,
     )
     dev.add_argument(
-        "--port", type=_port, default=8000, help="port to listen on (default 8000; 0: any free)"
+        "--port", type=port_number, default=8000, help="port (default 8000; 0 picks a free one)"
     )
     dev.add_argument(
         "--api-key",

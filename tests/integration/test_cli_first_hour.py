@@ -54,7 +54,7 @@ def test_cli_telemetry_opt_in_loses_to_the_opt_outs(server: LocalServer) -> None
 
 
 def test_cli_tracking_stays_on_for_a_remote_api(monkeypatch: pytest.MonkeyPatch) -> None:
-    from composio.cli import _client, cli_tracking
+    from composio._cli_client import cli_client, cli_tracking
 
     for name in ("COMPOSIO_DISABLE_TELEMETRY", "DO_NOT_TRACK", "COMPOSIO_ENABLE_TELEMETRY"):
         monkeypatch.delenv(name, raising=False)
@@ -65,7 +65,7 @@ def test_cli_tracking_stays_on_for_a_remote_api(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("COMPOSIO_BASE_URL", "http://127.0.0.1:8000")
     assert cli_tracking(None) is False
     remote = argparse.Namespace(api_key=SENTINEL_KEY, base_url="https://api.example.com")
-    with _client(remote) as client:  # opens nothing: no request is made
+    with cli_client(remote) as client:  # opens nothing: no request is made
         assert client.allow_tracking is True
     monkeypatch.setenv("COMPOSIO_ENABLE_TELEMETRY", "1")
     assert cli_tracking("http://127.0.0.1:8000") is True
