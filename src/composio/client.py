@@ -273,6 +273,22 @@ class BaseClient:
         )
         return session
 
+    def mcp_server(
+        self,
+        user_id: str,
+        *,
+        toolkits: str | Sequence[str] | None = None,
+        tools: str | Sequence[str] | None = None,
+    ) -> Any:
+        """A local MCP server (``mcp.server.lowlevel.Server``, extra ``mcp``) offering
+        ``user_id``'s tools -- those of ``toolkits`` and/or the ``tools`` named -- to any MCP
+        client (SPEC §17). ``tools/call`` runs through this client (its session headers,
+        plugins and modifiers); a failure is a result with ``isError: true``. No I/O until a
+        client asks: serve it with the ``mcp`` package, or run ``composio mcp serve``."""
+        from composio._mcp_server import build_server
+
+        return build_server(self, user_id, toolkits, tools)
+
     def with_options(
         self: _C,
         api_key: Any = NOT_GIVEN,

@@ -302,6 +302,10 @@ class Toolkit(_Parsed):
     composio_managed_auth_schemes: tuple[str, ...] | None = None
     is_local_toolkit: bool | None = None
     deprecated: Mapping[str, Any] | None = None
+    #: v3.1 (``None`` from a v3 server): ``"native"`` or ``"custom"`` (a project's MCP toolkit)
+    type: str | None = None
+    #: v3.1 detail only: per managed scheme, ``{"mode", "scopes": {"available": [...]}}``
+    composio_managed_auth: tuple[Mapping[str, Any], ...] | None = None
     extra: Mapping[str, Any] = _extra()
 
     @property
@@ -346,6 +350,7 @@ class ConnectedAccount(_Parsed):
     created_at: str | None = None
     updated_at: str | None = None
     test_request_endpoint: str | None = None
+    alias: str | None = None  #: v3.1 (``connected_accounts.update``)
     extra: Mapping[str, Any] = _extra()
 
     @property
@@ -552,6 +557,7 @@ class TriggerInstance(_Parsed):
     uuid: str | None = None
     connected_account_uuid: str | None = None
     trigger_data: str | None = None
+    version: str | None = None  #: v3.1: the trigger type's version it runs
     extra: Mapping[str, Any] = _extra()
 
     @property
@@ -567,6 +573,8 @@ class ToolRouterSession(_Parsed):
     mcp: Mapping[str, Any] | None = None
     tool_router_tools: tuple[str, ...] | None = None
     config: Mapping[str, Any] | None = None
+    #: v3.1: bumped by each change of the session's config (``None`` from a v3 server)
+    config_version: int | None = None
     extra: Mapping[str, Any] = _extra()
 
     @property
