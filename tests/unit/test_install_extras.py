@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def _table_extras() -> list[str]:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Install", 1)[1].split("\n## ", 1)[0]
-    return re.findall(r"^\| `([a-z0-9-]+)` \|", section, re.M)
+    return re.findall(r"^\| `([a-z0-9_-]+)` \|", section, re.M)
 
 
 def test_readme_extras_table_matches_pyproject_extras() -> None:
