@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from composio import APIError, ComposioError, ValidationError, hookimpl
 from composio.testing import LocalServer
@@ -27,10 +28,12 @@ from tests._drivers import Driver
 from tests.integration.test_execution_path import completion as chat_completion
 from tests.integration.test_execution_path import contents
 from tests.integration.test_execution_path import make as make_client
-from tests.integration.test_external_urls import (  # noqa: F401 (https_storage: a fixture)
+from tests.integration.test_external_urls import (  # noqa: F401 (https_storage, otel: fixtures)
+    _instrumentation_is_live,
     _Storage,
     _StorageServer,
     https_storage,
+    otel,
 )
 from tests.integration.test_tls import certificate  # noqa: F401 (a fixture used below)
 
@@ -715,3 +718,24 @@ def test_one_call_uploads_or_downloads_at_most_64_files(driver: Driver, tmp_path
             client.tools.execute("FILE_TOOL", {"file": str(tmp_path / "a.txt")})
         assert api.httpd.gets == 0 and not dl.exists()  # not even the directory was made
         client.close()
+
+
+def test_the_storage_requests_are_never_traced_by_http_instrumentation(
+    driver: Driver,
+    server: LocalServer,
+    otel: InMemorySpanExporter,  # noqa: F811 (the fixture)
+    tmp_path: Path,
+) -> None:
+    """With the application's ``requests`` and ``aiohttp`` instrumentation on, the PUT and
+    the GET to storage make no span (whose ``url.full`` would keep a presigned signature)
+    and carry no ``traceparent``."""
+    _instrumentation_is_live(server, otel)
+    (tmp_path / "a.txt").write_text("traced?")
+    client = make(driver, server, auto_files=True, file_download_dir=tmp_path / "dl")
+    client.tools.execute("TEXT_FILE_DIGEST", {"file": str(tmp_path / "a.txt")})
+    client.tools.execute("TEXT_MAKE_FILE", {"text": "t"})
+    assert otel.get_finished_spans() == ()
+    methods = sorted(r.method for r in storage_requests(server))
+    assert methods == ["GET", "PUT"]
+    for request in storage_requests(server):
+        assert_no_sdk_header(request.headers)
