@@ -43,6 +43,7 @@ from composio.config import (
     Timeout,
     env_flag,
     validate_base_url,
+    validate_realtime_url,
 )
 from composio.errors import (
     ClientClosedError,
@@ -64,6 +65,8 @@ from composio.transport import RequestsTransport
 
 if TYPE_CHECKING:
     from composio._operation import Flow, Operation, PageData
+    from composio._realtime import Filters
+    from composio.realtime import Subscription
     from composio.custom_tools import CustomTool
     from composio.models import ToolExecution
     from composio.pagination import Page
@@ -310,6 +313,7 @@ class BaseClient:
         pool_maxsize: int = 32,
         toolkit_versions: Mapping[str, str] | str | None = None,
         custom_tools: Sequence[CustomTool] | None = None,
+        realtime_url: str | None = None,
     ) -> None:
         config = ClientConfig(
             api_key=_check_api_key(api_key),
@@ -332,6 +336,11 @@ class BaseClient:
             blocked_plugins=_check_names(blocked_plugins),
             toolkit_versions=resolve_toolkit_versions(toolkit_versions),
             custom_tools=check_custom_tools(custom_tools, type(self).__name__, self._asynchronous),
+            realtime_url=validate_realtime_url(
+                realtime_url
+                if realtime_url is not None
+                else os.environ.get("COMPOSIO_REALTIME_URL") or None
+            ),
         )
         transport = self._new_transport(
             config.base_url, config.verify, _check_pool_maxsize(pool_maxsize)
@@ -400,6 +409,7 @@ class BaseClient:
         pool_maxsize: Any = NOT_GIVEN,
         toolkit_versions: Any = NOT_GIVEN,
         custom_tools: Any = NOT_GIVEN,
+        realtime_url: Any = NOT_GIVEN,
     ) -> _C:
         """A derived client with some settings replaced; it shares the connection pool.
 
@@ -449,6 +459,9 @@ class BaseClient:
             custom_tools=old.custom_tools
             if custom_tools is NOT_GIVEN
             else check_custom_tools(custom_tools, type(self).__name__, self._asynchronous),
+            realtime_url=old.realtime_url
+            if realtime_url is NOT_GIVEN
+            else validate_realtime_url(realtime_url),
         )
         runtime = self._runtime
         transport = runtime.transport
@@ -696,6 +709,12 @@ class Composio(ResourceProperties, BaseClient):
     def _run_blocking(fn: Callable[..., T], *args: Any) -> T:
         """A blocking step of a facade (reading a file): here, simply a call."""
         return fn(*args)
+
+    def _run_subscribe(self, filters: Filters) -> Subscription:
+        """``triggers.subscribe``: returns once subscribed (``composio.realtime``)."""
+        from composio.realtime import Subscription
+
+        return Subscription._open(self, filters)
 
     def _run_local(self, call: LocalCall) -> ToolExecution:
         """A custom tool's execution: its operation's request through the CALL-stage
