@@ -33,7 +33,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any, Final
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from composio._operation import Operation
 from composio._ops._encode import parse
@@ -210,9 +210,14 @@ def connection_established(data: Any) -> tuple[str, float]:
 def error_of(data: Any) -> ProtocolError:
     info = decode_data(data)
     code = info.get("code") if isinstance(info, dict) else None
-    message = info.get("message") if isinstance(info, dict) else None
+    # pusher:error carries "message"; pusher:subscription_error "error" (and an HTTP status)
+    message = info.get("message") or info.get("error") if isinstance(info, dict) else None
     code = code if isinstance(code, int) and not isinstance(code, bool) else None
-    text = message[:200] if isinstance(message, str) else "no message"
+    text = (
+        message[:200].encode("ascii", "backslashreplace").decode()
+        if isinstance(message, str)
+        else "no message"
+    )
     return ProtocolError(f"the realtime server refused: {text!r} (code {code})", code)
 
 
@@ -292,11 +297,13 @@ def _facet(event: TriggerEvent, name: str) -> str | None:
         value = getattr(event, name)
         return value if isinstance(value, str) else None
     raw = event.raw
-    meta = raw.get("metadata") if isinstance(raw.get("metadata"), dict) else {}
+    found = raw.get("metadata")
+    meta: Mapping[str, Any] = found if isinstance(found, dict) else {}
     if name == "auth_config_id":
         value = meta.get("auth_config_id")
-        if value is None and isinstance(meta.get("connection"), dict):
-            value = meta["connection"].get("authConfigNanoId")
+        connection = meta.get("connection")
+        if value is None and isinstance(connection, dict):
+            value = connection.get("authConfigNanoId")
         return value if isinstance(value, str) else None
     # toolkit
     app = raw.get("appName")

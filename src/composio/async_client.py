@@ -25,8 +25,8 @@ from composio.pipeline import Request, Response, acompose
 if TYPE_CHECKING:
     from composio._realtime import Filters
     from composio.models import ToolExecution
-    from composio.realtime import AsyncSubscription
     from composio.pagination import AsyncPage
+    from composio.realtime import AsyncSubscription
 
 __all__ = ["AsyncComposio"]
 

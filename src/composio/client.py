@@ -66,11 +66,11 @@ from composio.transport import RequestsTransport
 if TYPE_CHECKING:
     from composio._operation import Flow, Operation, PageData
     from composio._realtime import Filters
-    from composio.realtime import Subscription
     from composio.custom_tools import CustomTool
     from composio.models import ToolExecution
     from composio.pagination import Page
     from composio.providers import Provider
+    from composio.realtime import Subscription
 
 __all__ = ["BaseClient", "Composio"]
 

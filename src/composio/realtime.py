@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import logging
 import queue
 import threading
@@ -198,7 +199,12 @@ class _Listener:
         while True:
             msg = await self._ws.receive(timeout=timeout)
             if msg.type == aiohttp.WSMsgType.TEXT:
-                return read_frame(msg.data)
+                try:
+                    return read_frame(msg.data)
+                except ProtocolError as exc:
+                    # one bad frame is skipped: reconnecting would lose what comes next
+                    log.warning("realtime: skipped %s", exc)
+                    continue
             if msg.type == aiohttp.WSMsgType.BINARY:
                 continue  # not part of the protocol: ignored
             raise _Dropped(f"socket ended ({msg.type.name}, code {self._ws.close_code})")
@@ -307,6 +313,10 @@ class AsyncSubscription:
     """
 
     __slots__ = ("__weakref__", "_closed", "_loop", "_queue", "_task")
+    _closed: bool
+    _loop: asyncio.AbstractEventLoop
+    _queue: asyncio.Queue[object]
+    _task: asyncio.Future[None]
 
     def __init__(self) -> None:
         raise TypeError("use client.triggers.subscribe(...)")
@@ -366,10 +376,8 @@ class AsyncSubscription:
         self._closed = True
         self._task.cancel()
         await asyncio.gather(self._task, return_exceptions=True)
-        try:
+        with contextlib.suppress(asyncio.QueueFull):
             self._queue.put_nowait(_END)
-        except asyncio.QueueFull:
-            pass
 
     @property
     def closed(self) -> bool:
@@ -400,10 +408,8 @@ async def _run_async(listener: _Listener, events: asyncio.Queue[object]) -> None
         await listener.run()
     finally:
         await asyncio.shield(listener.aclose())
-        try:
+        with contextlib.suppress(asyncio.QueueFull):
             events.put_nowait(_END)
-        except asyncio.QueueFull:
-            pass
 
 
 # -- sync ------------------------------------------------------------------------------------
@@ -471,17 +477,13 @@ class _Runner:
             self.put_end()
 
     def put_end(self) -> None:
-        try:
+        with contextlib.suppress(queue.Full):
             self.events.put_nowait(_END)
-        except queue.Full:
-            pass
 
     def stop(self) -> None:
         """From any thread: ask the loop to end (idempotent; a closed loop has ended)."""
-        try:
+        with contextlib.suppress(RuntimeError):
             self.loop.call_soon_threadsafe(self.stop_event.set)
-        except RuntimeError:
-            pass
 
 
 class Subscription:
@@ -493,6 +495,9 @@ class Subscription:
     """
 
     __slots__ = ("__weakref__", "_closed", "_lock", "_runner")
+    _closed: bool
+    _lock: threading.Lock
+    _runner: _Runner
 
     def __init__(self) -> None:
         raise TypeError("use client.triggers.subscribe(...)")

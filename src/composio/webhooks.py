@@ -448,8 +448,7 @@ class TriggerEvent:
                 trigger_id=_str(metadata, "nanoId") or _str(metadata, "id"),
                 user_id=_str(connection, "clientUniqueUserId"),
                 connected_account_id=(
-                    _str(connection, "connectedAccountNanoId")
-                    or _str(metadata, "connectionNanoId")
+                    _str(connection, "connectedAccountNanoId") or _str(metadata, "connectionNanoId")
                 ),
                 data=_dict(raw, "payload"),
                 raw=raw,

@@ -16,6 +16,7 @@ or, past :data:`CHUNK_SIZE`, as ``chunked-trigger_to_client`` frames.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import json
@@ -26,7 +27,8 @@ import socketserver
 import struct
 import threading
 import uuid
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -120,10 +122,8 @@ class _Conn:
                 return b"".join(parts).decode("utf-8", "replace")
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(OSError):
             self.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
         self.sock.close()
 
 
@@ -142,6 +142,9 @@ class RealtimeHub:
         self.subscriptions = 0  #: successful subscriptions, reconnects included
         self.pongs = 0  #: ``pusher:pong`` frames received
         self.handshakes: list[dict[str, str]] = []  #: each upgrade request's headers
+        self.targets: list[str] = []  #: each upgrade request's path and query
+        self.received: list[Any] = []  #: every client frame, parsed (protocol checks)
+        self.sent: Counter[str] = Counter()  #: frames sent to subscribers, by event name
         self.refused: list[str] = []  #: why subscriptions/connections were refused
         self._server: socketserver.ThreadingTCPServer | None = None
         self._thread: threading.Thread | None = None
@@ -192,9 +195,10 @@ class RealtimeHub:
         with self._cond:
             return sum(1 for c in self._conns if self.channel in c.channels)
 
-    def wait_for(self, predicate: Any, timeout: float) -> bool:
+    def wait_for(self, predicate: Callable[[RealtimeHub], bool], timeout: float) -> bool:
+        """Wait until ``predicate(hub)`` holds (re-checked on every change), or time out."""
         with self._cond:
-            return self._cond.wait_for(lambda: predicate(self), timeout)
+            return bool(self._cond.wait_for(lambda: predicate(self), timeout))
 
     def drop_connections(self) -> int:
         """Close every client socket abruptly (no close frame): a network drop."""
@@ -210,10 +214,8 @@ class RealtimeHub:
         with self._cond:
             conns = list(self._conns)
         for conn in conns:
-            try:
+            with contextlib.suppress(OSError):
                 conn.send_event("pusher:ping", {})
-            except OSError:
-                pass
         return len(conns)
 
     def send_raw(self, text: str) -> None:
@@ -221,10 +223,8 @@ class RealtimeHub:
         with self._cond:
             conns = list(self._conns)
         for conn in conns:
-            try:
+            with contextlib.suppress(OSError):
                 conn.send_text(text)
-            except OSError:
-                pass
 
     def publish(self, body: Mapping[str, Any]) -> int:
         """Send one event to every subscriber; returns how many got it."""
@@ -235,6 +235,7 @@ class RealtimeHub:
             try:
                 if len(text) <= CHUNK_SIZE:
                     conn.send_event("trigger_to_client", text, self.channel)
+                    self.sent["trigger_to_client"] += 1
                     continue
                 event_id = uuid.uuid4().hex
                 pieces = [text[i : i + CHUNK_SIZE] for i in range(0, len(text), CHUNK_SIZE)]
@@ -246,6 +247,7 @@ class RealtimeHub:
                         "final": index == len(pieces) - 1,
                     }
                     conn.send_event("chunked-trigger_to_client", json.dumps(chunk), self.channel)
+                    self.sent["chunked-trigger_to_client"] += 1
             except OSError:
                 pass
         return len(targets)
@@ -274,11 +276,14 @@ class RealtimeHub:
         conn = _Conn(sock, socket_id, headers)
         with self._cond:
             self.handshakes.append(dict(headers))
+            self.targets.append(target)
         parts = urlsplit(target)
         query = parse_qs(parts.query)
         try:
             if parts.path != f"/app/{self.key}":
-                self._refuse(conn, 4001, f"App key {parts.path.rsplit('/', 1)[-1]} not in this cluster")
+                self._refuse(
+                    conn, 4001, f"App key {parts.path.rsplit('/', 1)[-1]} not in this cluster"
+                )
                 return
             if query.get("protocol") != ["7"]:
                 self._refuse(conn, 4007, "Unsupported protocol version")
@@ -330,6 +335,8 @@ class RealtimeHub:
             frame = json.loads(text)
         except ValueError:
             return
+        with self._cond:
+            self.received.append(frame)
         if not isinstance(frame, dict):
             return
         event, data = frame.get("event"), frame.get("data")

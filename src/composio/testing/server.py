@@ -36,6 +36,7 @@ from urllib.parse import parse_qs, urlsplit
 from composio._terminal import err
 from composio.testing import _routes_accounts as accounts
 from composio.testing._framing import CHUNKED, Refused, declared_length, read_chunked
+from composio.testing._realtime_hub import RealtimeHub
 from composio.testing._routes import ROUTES
 from composio.testing._routing import (
     DEFAULT_PAGE_SIZE,
@@ -46,7 +47,6 @@ from composio.testing._routing import (
     canonical_path,
 )
 from composio.testing._state import Store
-from composio.testing._realtime_hub import RealtimeHub
 from composio.testing._webhooks_sender import Delivery, deliver_trigger_event
 from composio.testing.catalog import run_tool
 
