@@ -240,7 +240,7 @@ class _Listener:
             except asyncio.TimeoutError:
                 await self._ws.send_str(frame("pusher:ping", {}))
                 try:
-                    event, channel, data = await self._next(PONG_TIMEOUT)
+                    event, channel, data = await self._next(min(PONG_TIMEOUT, self._activity))
                 except asyncio.TimeoutError:
                     raise _Dropped("no pong within the pong timeout") from None
             await self._handle(event, channel, data)

@@ -320,6 +320,22 @@ def test_a_dropped_socket_is_reconnected_resubscribed_and_the_next_event_arrives
     assert len(server.requests_to("/api/v3.1/internal/sdk/realtime/auth")) == 2
 
 
+def test_a_half_open_socket_is_detected_by_a_missed_pong_and_replaced(
+    driver: Driver, client: Any, server: LocalServer, api: Api
+) -> None:
+    trigger = _trigger(api, "alice")
+    hub = server.realtime
+    hub.activity_timeout = 1  # the client pings after 1 s of silence, waits 1 s for the pong
+    with Sub(driver, client) as sub:
+        hub.answer = False  # from now on the server reads and never answers: half-open
+        assert hub.wait_for(lambda h: len(h.handshakes) >= 2, WAIT)  # a new socket was made
+        hub.answer = True
+        assert hub.wait_for(lambda h: h.subscriptions >= 2, WAIT)
+        server.fire_trigger(trigger, {"after": "half-open"})
+        assert sub.next().data == {"after": "half-open"}
+    assert any(f.get("event") == "pusher:ping" for f in hub.received)  # the client's ping
+
+
 # -- closing ---------------------------------------------------------------------------------
 def _no_socket_left(server: LocalServer) -> bool:
     return server.realtime.wait_for(lambda hub: hub.connections == 0, WAIT)

@@ -146,6 +146,10 @@ class RealtimeHub:
         self.received: list[Any] = []  #: every client frame, parsed (protocol checks)
         self.sent: Counter[str] = Counter()  #: frames sent to subscribers, by event name
         self.refused: list[str] = []  #: why subscriptions/connections were refused
+        #: sent in ``connection_established``; tests shorten it to exercise the client's pings
+        self.activity_timeout = 120
+        #: False plays a half-open socket: client frames are read and never answered
+        self.answer = True
         self._server: socketserver.ThreadingTCPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -291,7 +295,7 @@ class RealtimeHub:
             with self._cond:
                 self._conns.append(conn)
                 self._cond.notify_all()
-            info = {"socket_id": socket_id, "activity_timeout": 120}
+            info = {"socket_id": socket_id, "activity_timeout": self.activity_timeout}
             conn.send_event("pusher:connection_established", json.dumps(info))
             while True:
                 self._on_message(conn, conn.read_message())
@@ -340,6 +344,8 @@ class RealtimeHub:
         if not isinstance(frame, dict):
             return
         event, data = frame.get("event"), frame.get("data")
+        if not self.answer:
+            return
         if event == "pusher:ping":
             conn.send_event("pusher:pong", {})
         elif event == "pusher:pong":
