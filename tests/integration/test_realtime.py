@@ -345,15 +345,20 @@ def test_sync_close_from_inside_the_loop_body_ends_iteration_and_leaves_nothing(
     sync_client: Composio, server: LocalServer, api: Api
 ) -> None:
     trigger = _trigger(api, "alice")
-    sub = sync_client.triggers.subscribe()
-    server.fire_trigger(trigger, {"n": 1})
-    server.fire_trigger(trigger, {"n": 2})
-    seen = []
-    for event in sub:  # the vendor's stop() from inside a callback deadlocked
-        seen.append(event.data)
-        sub.close()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        sub = sync_client.triggers.subscribe()
+        server.fire_trigger(trigger, {"n": 1})
+        server.fire_trigger(trigger, {"n": 2})
+        seen = []
+        for event in sub:  # the vendor's stop() from inside a callback deadlocked
+            seen.append(event.data)
+            sub.close()
+        del event
+        gc.collect()
     assert seen == [{"n": 1}] and sub.closed
     assert _realtime_threads() == [] and _no_socket_left(server)
+    assert [w for w in caught if issubclass(w.category, ResourceWarning)] == []
     assert list(sub) == []  # stays ended
 
 
@@ -388,8 +393,13 @@ def test_async_close_from_inside_the_loop_body_leaves_no_task_or_socket(
             assert sub.closed
         return seen
 
-    assert driver.loop.run(body(), WAIT) == [{"n": 1}]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert driver.loop.run(body(), WAIT) == [{"n": 1}]
+        gc.collect()
     assert _loop_tasks(driver) == set() and _no_socket_left(server)
+    # aiohttp warns about an unclosed session or connector when collected: none here
+    assert [w for w in caught if issubclass(w.category, ResourceWarning)] == []
 
 
 def test_a_forgotten_sync_subscription_warns_and_stops_its_thread(
