@@ -494,9 +494,8 @@ class Subscription:
     stops the subscription's loop, joins its thread and ends iteration.
     """
 
-    __slots__ = ("__weakref__", "_closed", "_lock", "_runner")
+    __slots__ = ("__weakref__", "_closed", "_runner")
     _closed: bool
-    _lock: threading.Lock
     _runner: _Runner
 
     def __init__(self) -> None:
@@ -517,7 +516,6 @@ class Subscription:
             raise
         self = object.__new__(cls)
         self._runner = runner
-        self._lock = threading.Lock()
         self._closed = False
         return self
 
@@ -538,11 +536,12 @@ class Subscription:
         return item
 
     def close(self) -> None:
-        """Unsubscribe and wait until the socket is closed and the thread has ended."""
-        with self._lock:
-            if self._closed:
-                return
-            self._closed = True
+        """Unsubscribe and wait until the socket is closed and the thread has ended.
+
+        Idempotent, and safe when two threads close at once: stopping is idempotent and
+        both may join the thread (no lock: none is needed, and a lock would need a fork
+        reset, SPEC §12.8)."""
+        self._closed = True
         runner = self._runner
         runner.stop()
         if threading.current_thread() is not runner.thread:
