@@ -35,8 +35,9 @@ from collections.abc import Mapping
 from typing import Any, Final
 from urllib.parse import quote
 
-from composio._operation import Operation
+from composio._operation import Operation, call_options
 from composio._ops._encode import parse
+from composio._sentinel import NOT_GIVEN
 from composio._version import __version__
 from composio.config import validate_realtime_url
 from composio.errors import ValidationError
@@ -135,12 +136,15 @@ def _auth_string(data: Any) -> str:
 
 
 def auth_operation(socket_id: str, channel: str) -> Operation[str]:
+    """The channel authorisation: a pure signature of ``socket_id:channel``, safe to repeat,
+    so it carries an ``Idempotency-Key`` and a 5xx is retried as for any idempotent call."""
     return Operation(
         "triggers.subscribe",
         "POST",
         "/internal/sdk/realtime/auth",
         lambda r: parse(r, _auth_string),
         body={"socket_id": socket_id, "channel_name": channel},
+        options=call_options({"Idempotency-Key": f"rt-{uuid.uuid4().hex}"}, NOT_GIVEN),
     )
 
 

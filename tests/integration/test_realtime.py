@@ -24,7 +24,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from composio import APIConnectionError, APITimeoutError, AsyncComposio, Composio, TriggerEvent
-from composio.errors import ValidationError
+from composio.errors import PermissionDeniedError, ValidationError
 from composio.testing import LocalServer
 from composio.testing._realtime_hub import CHUNK_SIZE, pusher_signature
 from tests._drivers import Driver
@@ -144,6 +144,28 @@ def test_an_event_fired_after_subscribing_arrives_as_a_trigger_event(
     (handshake,) = server.realtime.handshakes
     assert not {"x-api-key", "authorization", "cookie"} & set(handshake)
     assert server.api_key not in json.dumps(handshake)
+
+
+def test_the_realtime_api_calls_are_retried_like_any_call_and_a_refusal_raised(
+    driver: Driver, client: Any, server: LocalServer, api: Api
+) -> None:
+    trigger = _trigger(api, "alice")
+    server.reset()
+    server.fail_next("/api/v3.1/internal/sdk/realtime/credentials", [503])
+    server.fail_next("/api/v3.1/internal/sdk/realtime/auth", [502])
+    with Sub(driver, client) as sub:
+        server.fire_trigger(trigger, {"n": 1})
+        assert sub.next().data == {"n": 1}
+    assert len(server.requests_to("/api/v3.1/internal/sdk/realtime/credentials")) == 2
+    assert len(server.requests_to("/api/v3.1/internal/sdk/realtime/auth")) == 2
+    assert all(r.headers.get("x-retry-count") for r in server.requests[1::2])
+    # the API refusing the channel is the API's own error, and nothing is left running
+    server.fail_next("/api/v3.1/internal/sdk/realtime/auth", [403])
+    with pytest.raises(PermissionDeniedError):
+        Sub(driver, client)
+    assert _realtime_threads() == []
+    if driver.loop is not None:
+        assert _loop_tasks(driver) == set()
 
 
 def test_a_200_kb_payload_arrives_whole_through_chunked_frames(
