@@ -59,9 +59,13 @@ NAMES = {
     "ResourceProperties": "AsyncResourceProperties",
     "Page": "AsyncPage",
     "ConnectionRequest": "AsyncConnectionRequest",
+    "Subscription": "AsyncSubscription",
 }
 #: the driver's verbs (``composio.resources._base``): awaited on the async side.
-VERBS = {v: "_a" + v[1:] for v in ("_run", "_run_page", "_run_flow", "_run_flows", "_run_blocking")}
+VERBS = {
+    v: "_a" + v[1:]
+    for v in ("_run", "_run_page", "_run_flow", "_run_flows", "_run_blocking", "_run_subscribe")
+}
 #: modules whose names change with the client kind.
 MODULES = {"composio.client": "composio.async_client"}
 #: names renamed inside docstrings too (not ``Composio``: "Composio-managed" is prose).

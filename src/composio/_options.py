@@ -186,6 +186,16 @@ def _check_custom_tools(value: object, owner: type) -> Any:
     return check_custom_tools(value, owner.__name__, getattr(owner, "_asynchronous", False))
 
 
+def _realtime_url_from_env() -> str | None:
+    return os.environ.get("COMPOSIO_REALTIME_URL") or None
+
+
+def _check_realtime_url(value: object, owner: type) -> str | None:
+    from composio.config import validate_realtime_url
+
+    return validate_realtime_url(value)
+
+
 #: In the order they are checked (an error names the first bad keyword in this order): the
 #: constructor's keyword order, the pool's settings last.
 OPTIONS: tuple[Option, ...] = (
@@ -205,6 +215,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("blocked_plugins", _check_names),
     Option("toolkit_versions", _check_pins),
     Option("custom_tools", _check_custom_tools),
+    Option("realtime_url", _check_realtime_url, unset=_realtime_url_from_env),
     Option("pool_maxsize", _check_pool_maxsize, in_config=False),
 )
 

@@ -23,8 +23,10 @@ from composio.errors import ComposioError
 from composio.pipeline import Request, Response, acompose
 
 if TYPE_CHECKING:
+    from composio._realtime import Filters
     from composio.models import ToolExecution
     from composio.pagination import AsyncPage
+    from composio.realtime import AsyncSubscription
 
 __all__ = ["AsyncComposio"]
 
@@ -140,6 +142,12 @@ class AsyncComposio(AsyncResourceProperties, BaseClient):
         import asyncio
 
         return await asyncio.to_thread(fn, *args)
+
+    async def _arun_subscribe(self, filters: Filters) -> AsyncSubscription:
+        """``triggers.subscribe``: returns once subscribed (``composio.realtime``)."""
+        from composio.realtime import AsyncSubscription
+
+        return await AsyncSubscription._open(self, filters)
 
     async def _arun_local(self, call: LocalCall) -> ToolExecution:
         """A custom tool's execution through the CALL-stage middlewares, no HTTP. An

@@ -54,10 +54,12 @@ from composio.transport import RequestsTransport
 
 if TYPE_CHECKING:
     from composio._operation import Flow, Operation, PageData
+    from composio._realtime import Filters
     from composio.custom_tools import CustomTool
     from composio.models import ToolExecution
     from composio.pagination import Page
     from composio.providers import Provider
+    from composio.realtime import Subscription
 
 __all__ = ["BaseClient", "Composio"]
 
@@ -224,6 +226,7 @@ class BaseClient:
         pool_maxsize: int = 32,
         toolkit_versions: Mapping[str, str] | str | None = None,
         custom_tools: Sequence[CustomTool] | None = None,
+        realtime_url: str | None = None,
     ) -> None:
         # every keyword by name; each is checked by its row of the options table
         options = resolve_options(locals(), type(self))
@@ -309,6 +312,7 @@ class BaseClient:
         pool_maxsize: Any = NOT_GIVEN,
         toolkit_versions: Any = NOT_GIVEN,
         custom_tools: Any = NOT_GIVEN,
+        realtime_url: Any = NOT_GIVEN,
     ) -> _C:
         """A derived client with some settings replaced; it shares the connection pool.
 
@@ -573,6 +577,12 @@ class Composio(ResourceProperties, BaseClient):
     def _run_blocking(fn: Callable[..., T], *args: Any) -> T:
         """A blocking step of a facade (reading a file): here, simply a call."""
         return fn(*args)
+
+    def _run_subscribe(self, filters: Filters) -> Subscription:
+        """``triggers.subscribe``: returns once subscribed (``composio.realtime``)."""
+        from composio.realtime import Subscription
+
+        return Subscription._open(self, filters)
 
     def _run_local(self, call: LocalCall) -> ToolExecution:
         """A custom tool's execution: its operation's request through the CALL-stage

@@ -69,7 +69,10 @@ def _annotation(fn: Any) -> str:
 
 
 #: Returned objects whose async twin is another class (its methods that do I/O are awaited).
-_RESULT_TWINS = {"ConnectionRequest": "AsyncConnectionRequest"}
+_RESULT_TWINS = {
+    "ConnectionRequest": "AsyncConnectionRequest",
+    "Subscription": "AsyncSubscription",
+}
 
 
 def _async_spelling(annotation: str) -> str:
