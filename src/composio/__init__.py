@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from composio._raw_response import RawResponse
 from composio._version import __version__
 from composio.client import Composio
 from composio.config import ClientConfig, Timeout
@@ -41,6 +42,10 @@ from composio.errors import (
 from composio.headers import FrozenHeaders, Headers
 from composio.pipeline import CallContext, CallNext, Middleware, Request, Response, Stage
 from composio.retry_decision import RetryDecision
+
+from composio._logging import configure_from_env as _configure_logging  # isort: skip
+
+_configure_logging()  # COMPOSIO_LOG: nothing at all when unset
 
 if TYPE_CHECKING:
     from composio.async_client import AsyncComposio
@@ -164,6 +169,7 @@ __all__ = [
     "Provider",
     "ProxyResponse",
     "RateLimitError",
+    "RawResponse",
     "Request",
     "RequestInfo",
     "Response",

@@ -30,8 +30,10 @@ from urllib.parse import urlsplit
 from composio._external import external_request, sender
 from composio._fork import module_lock
 from composio._local_call import LocalCall
+from composio._logging import log_response
 from composio._operation import API_PREFIX, ExternalOperation, Sleep, flow_name
 from composio._options import CONFIG_FIELDS, derive_options, resolve_options
+from composio._raw_response import record, stamp
 from composio._resource_properties import ResourceProperties
 from composio._retry_budget import RetryBudget
 from composio._sentinel import NOT_GIVEN, HeadersArg
@@ -450,10 +452,19 @@ class BaseClient:
 
     @staticmethod
     def _finish(op: Operation[T], response: Response) -> T:
-        """4xx/5xx become the §2 errors; anything else is read by the operation's parser."""
+        """4xx/5xx become the §2 errors; anything else is read by the operation's parser.
+
+        The one place a response becomes a value, on both clients: so it is also where an
+        open ``with_raw_response`` capture sees the response, where the value gets the
+        response's request id (``_request_id``), ``composio._raw_response``, and where the
+        call's DEBUG line is logged (``composio._logging``)."""
+        record(response)
+        log_response(response)
         if response.status_code >= 400:
             raise status_error(response)
-        return op.parse(response)
+        value = op.parse(response)
+        stamp(value, response.request_id)
+        return value
 
     def _tool_proxy(self, account: str) -> Any:
         """A ``ToolProxy`` for a toolkit-bound custom tool: this client's ``tools.proxy`` (so
