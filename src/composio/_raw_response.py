@@ -75,12 +75,13 @@ def stamp(value: Any, request_id: str | None) -> None:
     models = sys.modules.get("composio.models")
     if models is None:
         return
-    set_request_id = models.set_request_id
+    model, put = models._Model, models._put_request_id
     if isinstance(value, (list, tuple)):
-        for item in value:
-            set_request_id(item, request_id)
-    else:
-        set_request_id(value, request_id)
+        for item in value:  # a page's items: ~2% of parsing them (one slot write each)
+            if isinstance(item, model):
+                put(item, request_id)
+    elif isinstance(value, model):
+        put(value, request_id)
 
 
 class RawResponse(Generic[T]):
