@@ -34,7 +34,7 @@ from composio.errors import ComposioError
 if TYPE_CHECKING:
     from composio.pipeline import Response
 
-__all__ = ["RawResponse", "araw", "raw", "record", "stamp"]
+__all__ = ["FlowScope", "RawResponse", "araw", "raw", "record", "stamp"]
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -82,6 +82,35 @@ def stamp(value: Any, request_id: str | None) -> None:
                 put(item, request_id)
     elif isinstance(value, model):
         put(value, request_id)
+
+
+class FlowScope:
+    """A multi-request flow's own capture (``_run_flow``/``_arun_flow``): its responses land
+    here; on exit the last one is handed on to the enclosing capture (a ``with_raw_response``
+    call, or an outer flow), and :meth:`finish` gives the flow's value -- often a model the
+    flow built itself (a ``FileRef`` after an upload) -- the request id of the flow's last API
+    response, where the value has none of its own."""
+
+    __slots__ = ("box", "token")
+
+    def __enter__(self) -> FlowScope:
+        self.box = _Box()
+        self.token = _capture.set(self.box)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _capture.reset(self.token)
+        self.box.open = False
+        if self.box.response is not None:
+            record(self.box.response)
+
+    def finish(self, value: T) -> T:
+        response = self.box.response
+        if response is not None:
+            request_id = response.request_id
+            items = value if isinstance(value, (list, tuple)) else (value,)
+            stamp([v for v in items if getattr(v, "_request_id", True) is None], request_id)
+        return value
 
 
 class RawResponse(Generic[T]):

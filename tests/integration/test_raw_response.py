@@ -118,3 +118,37 @@ def test_plain_calls_return_models_with_the_responses_request_id(
     config = client.auth_configs.create("github")
     request = client.connected_accounts.link("user-1", config.id)
     assert request.id and request._request_id == ids.sent[-1]
+
+
+def test_an_upload_reports_the_apis_response_not_the_storage_put(
+    client: Any, server: LocalServer, ids: NumberedRequestIds, tmp_path: Any
+) -> None:
+    # files.upload is POST /files/upload/request, then a PUT to another origin (presigned
+    # storage): that PUT is not the API's response, so it is neither the raw response nor
+    # the source of the FileRef's request id.
+    path = tmp_path / "report.csv"
+    path.write_bytes(b"a,b\n1,2\n")
+    raw = client.with_raw_response.files.upload(
+        path, toolkit_slug="text", tool_slug="TEXT_UPPERCASE"
+    )
+    assert server.uploaded_files  # the PUT happened
+    assert raw.http_response.request.url.endswith("/api/v3.1/files/upload/request")
+    assert raw.request_id == ids.sent[-1] == raw.parse()._request_id
+
+
+def test_a_custom_tool_run_locally_has_a_raw_response_too(
+    driver: Driver, server: LocalServer
+) -> None:
+    from composio import custom_tool
+
+    @custom_tool
+    def add(a: int, b: int) -> int:
+        """Add two numbers."""
+        return a + b
+
+    client = driver.client(
+        api_key=server.api_key, base_url=server.url, allow_tracking=False, custom_tools=[add]
+    )
+    raw = client.with_raw_response.tools.execute("ADD", {"a": 1, "b": 2}, user_id="u")
+    assert raw.status_code == 200 and raw.parse().data == {"result": 3}
+    assert not server.requests_to("/api/v3.1/tools/execute/ADD")  # ran here, no HTTP
