@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
@@ -36,7 +35,6 @@ FORMAT = "%(asctime)s %(name)s %(levelname)s %(message)s"
 HANDLER_NAME = "composio-log-env"
 
 logger = logging.getLogger("composio")
-_lock = threading.Lock()
 
 
 def configure_from_env(environ: Mapping[str, str] | None = None) -> logging.Handler | None:
@@ -53,14 +51,15 @@ def configure_from_env(environ: Mapping[str, str] | None = None) -> logging.Hand
             stacklevel=2,
         )
         return None
-    with _lock:
-        handler = next((h for h in logger.handlers if h.get_name() == HANDLER_NAME), None)
-        if handler is None:
-            handler = logging.StreamHandler()  # stderr
-            handler.set_name(HANDLER_NAME)
-            handler.setFormatter(logging.Formatter(FORMAT))
-            logger.addHandler(handler)
-        logger.setLevel(level)
+    # No lock: it runs once, at import (serialised by the import system); a later call is
+    # the caller's own (tests), not a concurrent one.
+    handler = next((h for h in logger.handlers if h.get_name() == HANDLER_NAME), None)
+    if handler is None:
+        handler = logging.StreamHandler()  # stderr
+        handler.set_name(HANDLER_NAME)
+        handler.setFormatter(logging.Formatter(FORMAT))
+        logger.addHandler(handler)
+    logger.setLevel(level)
     return handler
 
 
