@@ -20,8 +20,11 @@ def add_mcp_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
     msub = mcp.add_subparsers(dest="mcp_command", required=True)
     listing = msub.add_parser("list", parents=parents, help="list MCP servers")
     listing.add_argument("--name", default=None, help="servers whose name contains this")
-    listing.add_argument("--toolkit", dest="toolkits", action="append", default=None)
-    listing.add_argument("--json", action="store_true")
+    listing.add_argument(
+        "--toolkit", dest="toolkits", action="append", default=None,
+        help="servers with this toolkit (repeatable)",
+    )  # fmt: skip
+    listing.add_argument("--json", action="store_true", help="machine-readable output")
     add_connection_args(listing)
     listing.set_defaults(func=cmd_mcp_list)
     serve = msub.add_parser(
@@ -63,9 +66,9 @@ def cmd_mcp_list(args: argparse.Namespace) -> int:
 def cmd_mcp_serve(args: argparse.Namespace) -> int:
     """Serve until the client closes stdin (stdio) or Ctrl-C (HTTP). Nothing but the
     protocol goes to stdout: it is the stdio transport; messages go to stderr."""
+    from composio._cli_client import cli_client
     from composio._mcp_server import serve
     from composio._terminal import err
-    from composio._cli_client import cli_client
     from composio.cli import _parse_pairs
 
     with cli_client(args, _parse_pairs(args.header, "--header")) as client:
