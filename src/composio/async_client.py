@@ -17,6 +17,7 @@ from composio._async_resource_properties import AsyncResourceProperties
 from composio._local_call import LocalCall
 from composio._operation import Flow, Operation, PageData, Sleep, flow_name
 from composio._ops.raw import request_operation
+from composio._raw_response import FlowScope
 from composio._sentinel import NOT_GIVEN, HeadersArg
 from composio.client import BaseClient
 from composio.errors import ComposioError
@@ -84,7 +85,8 @@ class AsyncComposio(AsyncResourceProperties, BaseClient):
             step = next(flow)
         except StopIteration as done:
             return done.value  # type: ignore[no-any-return]
-        with self._built.operation(flow_name(step)):  # the flow's requests join one operation
+        # the flow's requests join one operation; its value gets its last request id
+        with self._built.operation(flow_name(step)), FlowScope() as scope:
             try:
                 while True:
                     if isinstance(step, Sleep):
@@ -103,7 +105,7 @@ class AsyncComposio(AsyncResourceProperties, BaseClient):
                         continue
                     step = flow.send(result)
             except StopIteration as done:
-                return done.value  # type: ignore[no-any-return]
+                return scope.finish(done.value)  # type: ignore[no-any-return]
             finally:
                 flow.close()  # a cancelled await must not leave the flow suspended
 
