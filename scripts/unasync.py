@@ -51,6 +51,8 @@ FILES: list[tuple[Path, Path]] = [
     )
 ]
 INIT = PKG / "resources" / "_async" / "__init__.py"
+#: ``client.with_raw_response``'s views, for both clients (see :func:`raw_views`).
+RAW_VIEWS = PKG / "_raw_views.py"
 
 #: sync name -> async name, for identifiers and string forward references.
 NAMES = {
@@ -59,9 +61,14 @@ NAMES = {
     "ResourceProperties": "AsyncResourceProperties",
     "Page": "AsyncPage",
     "ConnectionRequest": "AsyncConnectionRequest",
+    "Subscription": "AsyncSubscription",
+    "WithRawResponse": "AsyncWithRawResponse",
 }
 #: the driver's verbs (``composio.resources._base``): awaited on the async side.
-VERBS = {v: "_a" + v[1:] for v in ("_run", "_run_page", "_run_flow", "_run_flows", "_run_blocking")}
+VERBS = {
+    v: "_a" + v[1:]
+    for v in ("_run", "_run_page", "_run_flow", "_run_flows", "_run_blocking", "_run_subscribe")
+}
 #: modules whose names change with the client kind.
 MODULES = {"composio.client": "composio.async_client"}
 #: names renamed inside docstrings too (not ``Composio``: "Composio-managed" is prose).
@@ -313,7 +320,99 @@ def outputs(root: Path) -> dict[Path, str]:
         all_names.update({c: "Async" + c for c in facade_classes(ast.parse(text))})
     out = {dst: generate(src, sources[src], all_names) for src, dst in FILES}
     out[INIT] = HEADER.format(source="the list FILES in scripts/unasync.py")
+    out[RAW_VIEWS] = raw_views(sources)
     return out
+
+
+def _does_io(method: ast.FunctionDef) -> bool:
+    """A facade method calls a verb: it is ``async def`` in its twin (the rule above)."""
+    return any(
+        isinstance(n, ast.Attribute)
+        and isinstance(n.value, ast.Name)
+        and n.value.id == "self"
+        and n.attr in VERBS
+        for n in ast.walk(method)
+    )
+
+
+def raw_views(sources: dict[Path, str]) -> str:
+    """``composio._raw_views``: per resource of ``_resource_properties.py`` (name, class,
+    module), a view whose attributes are the facade's I/O methods wrapped by
+    ``composio._raw_response.raw`` / ``araw``; and ``WithRawResponse`` (its async twin)
+    with one property per resource. Generated, so the views are typed and cannot miss a
+    method a facade gains."""
+    props = ast.parse(sources[PKG / "_resource_properties.py"])
+    resources = []  # (property, class, module)
+    for node in ast.walk(props):
+        if isinstance(node, ast.FunctionDef) and isinstance(node.returns, ast.Name):
+            imports = [s for s in node.body if isinstance(s, ast.ImportFrom)]
+            if imports and (imports[0].module or "").startswith("composio.resources."):
+                resources.append((node.name, node.returns.id, imports[0].module))
+    resources.sort()
+    typing = []
+    classes = []
+    for kind, wrap in (("", "raw"), ("Async", "araw")):
+        client = f"{kind}WithRawResponse"
+        properties = []
+        for prop, cls, module in resources:
+            source = PKG / "resources" / (module.rsplit(".", 1)[1] + ".py")
+            tree = ast.parse(sources[source])
+            methods = sorted(
+                m.name
+                for c in tree.body
+                if isinstance(c, ast.ClassDef) and c.name == cls
+                for m in c.body
+                if isinstance(m, ast.FunctionDef) and not m.name.startswith("_") and _does_io(m)
+            )
+            facade, view = f"{kind}{cls}", f"{kind}{cls}WithRawResponse"
+            typing.append(f"    from {module} import {'Async' + cls}, {cls}")
+            if kind:  # the twin: one packed assignment (mypy types each element)
+                targets = ", ".join(f"self.{m}" for m in methods)
+                values = ", ".join(f"{wrap}(resource.{m})" for m in methods)
+                slots = "    __slots__ = (" + ", ".join(f'"{m}"' for m in methods) + ")\n"
+                body = f"        ({targets}) = ({values})\n"
+            else:
+                slots = "    __slots__ = (\n" + "".join(f'        "{m}",\n' for m in methods)
+                slots += "    )\n"
+                body = "".join(f"        self.{m} = {wrap}(resource.{m})\n" for m in methods)
+            text = (
+                f"class {view}:\n"
+                f'    """``client.with_raw_response.{prop}``: each method returns a '
+                f'``RawResponse``."""\n\n'
+                f"{slots}\n"
+                f"    def __init__(self, resource: {facade}) -> None:\n{body}"
+            )
+            classes.append("\n".join(_wrap_code(text.splitlines())) + "\n")
+            properties.append(
+                f"    @property\n    def {prop}(self) -> {view}:\n"
+                f"        return {view}(self._client.{prop})\n"
+            )
+        classes.append(
+            f"class {client}:\n"
+            f'    """``client.with_raw_response``: the client\'s resources, each method '
+            f'returning a\n    ``RawResponse`` (``composio._raw_response``)."""\n\n'
+            f'    __slots__ = ("_client",)\n\n'
+            f"    def __init__(self, client: Any) -> None:\n        self._client = client\n\n"
+            + "\n".join(properties)
+        )
+    views = sorted(c.split(":", 1)[0].removeprefix("class ") for c in classes)
+    header = (
+        '"""GENERATED by ``scripts/unasync.py`` (``raw_views``) -- do not edit. The source is\n'
+        "the sync facades (``src/composio/resources/*.py``): edit them, then run\n"
+        '``python scripts/unasync.py`` (CI runs it with ``--check``).\n"""\n'
+    )
+    return (
+        header
+        + "\nfrom __future__ import annotations\n\n"
+        + "from typing import TYPE_CHECKING, Any\n\n"
+        + "from composio._raw_response import araw, raw\n\n"
+        + "if TYPE_CHECKING:\n"
+        + "\n".join(sorted(set(typing)))
+        + "\n\n__all__ = [\n"
+        + "".join(f'    "{v}",\n' for v in views)
+        + "]\n\n\n"
+        + "\n\n".join(classes)
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,7 +19,7 @@ import threading
 from collections.abc import Coroutine, Iterator
 from typing import Any, TypeVar
 
-from composio import AsyncComposio, AsyncPage, Composio
+from composio import AsyncComposio, AsyncPage, Composio, RawResponse
 from composio.models import AsyncConnectionRequest
 from composio.resources._base import Resource
 
@@ -79,7 +79,12 @@ class SyncView:
         return self._target
 
     def _wrap(self, value: Any) -> Any:
-        if isinstance(value, (AsyncComposio, Resource, AsyncConnectionRequest)):
+        # a with_raw_response view (its awaitable methods) and a RawResponse (whose parse()
+        # may hold an AsyncPage) are run and unwrapped the same way
+        raw_view = type(value).__module__ == "composio._raw_views"
+        if raw_view or isinstance(
+            value, (AsyncComposio, Resource, AsyncConnectionRequest, RawResponse)
+        ):
             return SyncView(value, self._loop)
         if isinstance(value, AsyncPage):
             return SyncPage(value, self._loop)

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from composio._logging import configure_from_env as _configure_logging
+from composio._raw_response import RawResponse
 from composio._version import __version__
 from composio.client import Composio
 from composio.config import ClientConfig, Timeout
@@ -48,6 +50,7 @@ from composio_pipeline import warn_if_shared as _warn_if_shared
 _DISTRIBUTION = "composio-pipeline"
 
 _warn_if_shared()  # the vendor's SDK installed beside this one (docs/design-decisions.md)
+_configure_logging()  # COMPOSIO_LOG: nothing at all when unset
 
 if TYPE_CHECKING:
     from composio.async_client import AsyncComposio
@@ -171,6 +174,7 @@ __all__ = [
     "Provider",
     "ProxyResponse",
     "RateLimitError",
+    "RawResponse",
     "Request",
     "RequestInfo",
     "Response",

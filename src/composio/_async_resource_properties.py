@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from composio._raw_views import AsyncWithRawResponse
     from composio.resources.auth_configs import AsyncAuthConfigs
     from composio.resources.connected_accounts import AsyncConnectedAccounts
     from composio.resources.files import AsyncFiles
@@ -61,3 +62,10 @@ class AsyncResourceProperties:
     def auth_configs(self) -> AsyncAuthConfigs:
         from composio.resources.auth_configs import AsyncAuthConfigs
         return AsyncAuthConfigs(self)
+
+    @property
+    def with_raw_response(self) -> AsyncWithRawResponse:
+        """The same resources, each method returning a ``RawResponse`` (status, headers,
+        request id, elapsed, ``parse()``): ``client.with_raw_response.tools.list()``."""
+        from composio._raw_views import AsyncWithRawResponse
+        return AsyncWithRawResponse(self)

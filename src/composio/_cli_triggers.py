@@ -1,4 +1,5 @@
-"""``composio triggers listen``: a local receiver that verifies each webhook delivery;
+"""``composio triggers listen``: a local receiver that verifies each webhook delivery, or with
+``--realtime`` a subscription to the project's realtime trigger events (no endpoint at all);
 ``composio triggers list`` / ``triggers types``: the project's trigger instances and the
 trigger types a toolkit offers (read through the SDK, so the same errors and redaction).
 
@@ -28,6 +29,15 @@ from composio._terminal import err, escape, out, out_json
 __all__ = ["add_connection_args", "add_triggers_parser", "port_number", "print_rows"]
 
 SECRET_ENV = "COMPOSIO_WEBHOOK_SECRET"
+#: ``listen --realtime``'s filters: flag -> ``triggers.subscribe`` keyword
+_FILTER_FLAGS = (
+    ("--trigger", "trigger_slug"),
+    ("--trigger-id", "trigger_id"),
+    ("--toolkit", "toolkit"),
+    ("--user-id", "user_id"),
+    ("--account", "connected_account_id"),
+    ("--auth-config", "auth_config_id"),
+)
 #: Larger bodies are refused with 413 before being read: a receiver must bound what it buffers.
 MAX_BODY = 10 * 1024 * 1024
 
@@ -52,6 +62,15 @@ def add_triggers_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> Non
         default=300.0,
         help="seconds a delivery's timestamp may be from now (default 300; 'none' disables)",
     )
+    listen.add_argument(
+        "--realtime",
+        action="store_true",
+        help="subscribe to realtime trigger events (no public endpoint; needs the async "
+        "extra; $COMPOSIO_REALTIME_URL overrides the websocket origin)",
+    )
+    for flag, dest in _FILTER_FLAGS:
+        listen.add_argument(flag, dest=dest, default=None, help="with --realtime: a filter")
+    add_connection_args(listen)
     listen.set_defaults(func=cmd_triggers_listen)
 
     active = tsub.add_parser(
@@ -173,9 +192,43 @@ def _printable(value: object) -> str:
     return escape(text[:200] + ("..." if len(text) > 200 else "")) or "-"
 
 
+_FILTERS = tuple(dest for _, dest in _FILTER_FLAGS)
+
+
+def _event_line(event: Any) -> str:
+    """One printed line per event, the same for webhook and realtime deliveries."""
+    return (
+        f"event {_printable(event.id)} {_printable(event.trigger_slug)} "
+        f"user={_printable(event.user_id)} "
+        f"account={_printable(event.connected_account_id)}"
+    )
+
+
+def cmd_realtime_listen(args: argparse.Namespace) -> int:
+    filters = {name: getattr(args, name) for name in _FILTERS}
+    previous = _stop_on_signals()
+    try:
+        with cli_client(args) as client, client.triggers.subscribe(**filters) as sub:
+            out("Subscribed to realtime trigger events. Ctrl-C stops.", flush=True)
+            for event in sub:
+                out(_event_line(event), flush=True)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for signum, handler_was in previous.items():
+            signal.signal(signum, handler_was)
+    out("stopped", flush=True)
+    return 0
+
+
 def cmd_triggers_listen(args: argparse.Namespace) -> int:
     from composio._webhook_secret import webhook_key
     from composio.errors import ValidationError
+
+    if args.realtime:
+        return cmd_realtime_listen(args)
+    if any(getattr(args, n) for n in _FILTERS):
+        raise ValidationError("the filters --trigger, --user-id, ... apply to --realtime only.")
 
     secret = args.secret if args.secret is not None else os.environ.get(SECRET_ENV)
     if not secret:
@@ -261,11 +314,7 @@ def _handler(secret: str, tolerance: float | None, say: Any) -> type[BaseHTTPReq
                 say(f"rejected: {exc.reason}: {exc}")
                 self._answer(400, exc.reason)
                 return
-            say(
-                f"event {_printable(event.id)} {_printable(event.trigger_slug)} "
-                f"user={_printable(event.user_id)} "
-                f"account={_printable(event.connected_account_id)}"
-            )
+            say(_event_line(event))
             self._answer(204, None)
 
         def do_GET(self) -> None:

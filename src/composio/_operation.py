@@ -195,7 +195,7 @@ def flow_name(first: Operation[Any] | Sleep | LocalCall | Blocking) -> str:
 class PageData(Generic[T]):
     """One page as parsed from the wire, before a client turns it into ``Page``/``AsyncPage``."""
 
-    __slots__ = ("current_page", "items", "next_cursor", "total_items", "total_pages")
+    __slots__ = ("current_page", "items", "next_cursor", "request_id", "total_items", "total_pages")
 
     def __init__(
         self,
@@ -210,6 +210,8 @@ class PageData(Generic[T]):
         self.total_items = total_items
         self.total_pages = total_pages
         self.current_page = current_page
+        #: the response's ``x-request-id``, stamped by the client (``composio._raw_response``)
+        self.request_id: str | None = None
 
     def page(self, cls: Callable[..., P], fetch: Callable[[str], Any] | None) -> P:
         """This data as the driver's page type (``Page`` or ``AsyncPage``) with its fetcher."""
@@ -220,6 +222,7 @@ class PageData(Generic[T]):
             self.total_pages,
             self.current_page,
             fetch,
+            _request_id=self.request_id,
         )
 
     @classmethod

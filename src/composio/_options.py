@@ -186,6 +186,16 @@ def _check_custom_tools(value: object, owner: type) -> Any:
     return check_custom_tools(value, owner.__name__, getattr(owner, "_asynchronous", False))
 
 
+def _realtime_url_from_env() -> str | None:
+    return os.environ.get("COMPOSIO_REALTIME_URL") or None
+
+
+def _check_realtime_url(value: object, owner: type) -> str | None:
+    from composio.config import validate_realtime_url
+
+    return validate_realtime_url(value)
+
+
 def _check_auto_files(value: object, owner: type) -> bool:
     from composio._ops.auto_files import check_auto_files
 
@@ -229,6 +239,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("blocked_plugins", _check_names),
     Option("toolkit_versions", _check_pins),
     Option("custom_tools", _check_custom_tools),
+    Option("realtime_url", _check_realtime_url, unset=_realtime_url_from_env),
     Option("auto_files", _check_auto_files),
     Option("file_download_dir", _check_download_dir),
     Option("file_upload_deny", _check_upload_deny),

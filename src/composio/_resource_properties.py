@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from composio._raw_views import WithRawResponse
     from composio.resources.auth_configs import AuthConfigs
     from composio.resources.connected_accounts import ConnectedAccounts
     from composio.resources.files import Files
@@ -72,3 +73,11 @@ class ResourceProperties:
         from composio.resources.auth_configs import AuthConfigs
 
         return AuthConfigs(self)
+
+    @property
+    def with_raw_response(self) -> WithRawResponse:
+        """The same resources, each method returning a ``RawResponse`` (status, headers,
+        request id, elapsed, ``parse()``): ``client.with_raw_response.tools.list()``."""
+        from composio._raw_views import WithRawResponse
+
+        return WithRawResponse(self)

@@ -17,14 +17,17 @@ from composio._async_resource_properties import AsyncResourceProperties
 from composio._local_call import LocalCall
 from composio._operation import Blocking, Flow, Operation, PageData, Sleep, flow_name
 from composio._ops.raw import request_operation
+from composio._raw_response import FlowScope
 from composio._sentinel import NOT_GIVEN, HeadersArg
 from composio.client import BaseClient
 from composio.errors import ComposioError
 from composio.pipeline import Request, Response, acompose
 
 if TYPE_CHECKING:
+    from composio._realtime import Filters
     from composio.models import ToolExecution
     from composio.pagination import AsyncPage
+    from composio.realtime import AsyncSubscription
 
 __all__ = ["AsyncComposio"]
 
@@ -103,7 +106,8 @@ class AsyncComposio(AsyncResourceProperties, BaseClient):
             step = next(flow)
         except StopIteration as done:
             return done.value  # type: ignore[no-any-return]
-        with self._built.operation(flow_name(step)):  # the flow's requests join one operation
+        # the flow's requests join one operation; its value gets its last request id
+        with self._built.operation(flow_name(step)), FlowScope() as scope:
             try:
                 while True:
                     if isinstance(step, Sleep):
@@ -124,7 +128,7 @@ class AsyncComposio(AsyncResourceProperties, BaseClient):
                         continue
                     step = flow.send(result)
             except StopIteration as done:
-                return done.value  # type: ignore[no-any-return]
+                return scope.finish(done.value)  # type: ignore[no-any-return]
             finally:
                 flow.close()  # a cancelled await must not leave the flow suspended
 
@@ -163,6 +167,12 @@ class AsyncComposio(AsyncResourceProperties, BaseClient):
         import asyncio
 
         return await asyncio.to_thread(fn, *args)
+
+    async def _arun_subscribe(self, filters: Filters) -> AsyncSubscription:
+        """``triggers.subscribe``: returns once subscribed (``composio.realtime``)."""
+        from composio.realtime import AsyncSubscription
+
+        return await AsyncSubscription._open(self, filters)
 
     async def _arun_local(self, call: LocalCall) -> ToolExecution:
         """A custom tool's execution through the CALL-stage middlewares, no HTTP. An

@@ -31,8 +31,10 @@ from urllib.parse import urlsplit
 from composio._external import external_request, sender
 from composio._fork import module_lock
 from composio._local_call import LocalCall
+from composio._logging import log_response
 from composio._operation import API_PREFIX, Blocking, ExternalOperation, Sleep, flow_name
 from composio._options import CONFIG_FIELDS, derive_options, resolve_options
+from composio._raw_response import FlowScope, record, stamp
 from composio._resource_properties import ResourceProperties
 from composio._retry_budget import RetryBudget
 from composio._sentinel import NOT_GIVEN, HeadersArg
@@ -55,10 +57,12 @@ from composio.transport import RequestsTransport
 
 if TYPE_CHECKING:
     from composio._operation import Flow, Operation, PageData
+    from composio._realtime import Filters
     from composio.custom_tools import CustomTool
     from composio.models import ToolExecution
     from composio.pagination import Page
     from composio.providers import Provider
+    from composio.realtime import Subscription
 
 __all__ = ["BaseClient", "Composio"]
 
@@ -232,6 +236,7 @@ class BaseClient:
         pool_maxsize: int = 32,
         toolkit_versions: Mapping[str, str] | str | None = None,
         custom_tools: Sequence[CustomTool] | None = None,
+        realtime_url: str | None = None,
         auto_files: bool = False,
         file_download_dir: str | os.PathLike[str] | None = None,
         file_upload_deny: Sequence[str | os.PathLike[str]] = (),
@@ -321,6 +326,7 @@ class BaseClient:
         pool_maxsize: Any = NOT_GIVEN,
         toolkit_versions: Any = NOT_GIVEN,
         custom_tools: Any = NOT_GIVEN,
+        realtime_url: Any = NOT_GIVEN,
         auto_files: Any = NOT_GIVEN,
         file_download_dir: Any = NOT_GIVEN,
         file_upload_deny: Any = NOT_GIVEN,
@@ -466,10 +472,24 @@ class BaseClient:
 
     @staticmethod
     def _finish(op: Operation[T], response: Response) -> T:
-        """4xx/5xx become the §2 errors; anything else is read by the operation's parser."""
+        """4xx/5xx become the §2 errors; anything else is read by the operation's parser.
+
+        The one place a response becomes a value, on both clients: so it is also where an
+        open ``with_raw_response`` capture sees the response, where the value gets the
+        response's request id (``_request_id``), ``composio._raw_response``, and where the
+        call's DEBUG line is logged (``composio._logging``)."""
+        # A response from another origin (a presigned storage URL, composio._external) is
+        # not the API's: no raw response, request id or log line is made of it.
+        api = not isinstance(op, ExternalOperation)
+        if api:
+            record(response)
+            log_response(response)
         if response.status_code >= 400:
             raise status_error(response)
-        return op.parse(response)
+        value = op.parse(response)
+        if api:
+            stamp(value, response.request_id)
+        return value
 
     def _tool_proxy(self, account: str) -> Any:
         """A ``ToolProxy`` for a toolkit-bound custom tool: this client's ``tools.proxy`` (so
@@ -540,7 +560,8 @@ class Composio(ResourceProperties, BaseClient):
             step = next(flow)
         except StopIteration as done:
             return done.value  # type: ignore[no-any-return]
-        with self._built.operation(flow_name(step)):  # the flow's requests join one operation
+        # the flow's requests join one operation; its value gets its last request id
+        with self._built.operation(flow_name(step)), FlowScope() as scope:
             try:
                 while True:
                     if isinstance(step, Sleep):
@@ -559,7 +580,7 @@ class Composio(ResourceProperties, BaseClient):
                         continue
                     step = flow.send(result)
             except StopIteration as done:
-                return done.value  # type: ignore[no-any-return]
+                return scope.finish(done.value)  # type: ignore[no-any-return]
             finally:
                 flow.close()
 
@@ -591,6 +612,12 @@ class Composio(ResourceProperties, BaseClient):
     def _run_blocking(fn: Callable[..., T], *args: Any) -> T:
         """A blocking step of a facade (reading a file): here, simply a call."""
         return fn(*args)
+
+    def _run_subscribe(self, filters: Filters) -> Subscription:
+        """``triggers.subscribe``: returns once subscribed (``composio.realtime``)."""
+        from composio.realtime import Subscription
+
+        return Subscription._open(self, filters)
 
     def _run_local(self, call: LocalCall) -> ToolExecution:
         """A custom tool's execution: its operation's request through the CALL-stage

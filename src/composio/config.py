@@ -33,6 +33,7 @@ __all__ = [
     "env_flag",
     "is_loopback",
     "validate_base_url",
+    "validate_realtime_url",
 ]
 
 DEFAULT_BASE_URL = "https://backend.composio.dev"
@@ -147,6 +148,44 @@ def validate_base_url(url: object) -> str:
     return f"{parts.scheme}://{netloc}{path}"
 
 
+def validate_realtime_url(url: object, what: str = "realtime_url") -> str | None:
+    """``ws://host:port`` (loopback only) or ``wss://host[:port]``, without the Pusher path.
+
+    The same rule as ``base_url`` (SPEC §8): plain text only on loopback, no credentials,
+    no query; the value is never echoed (it may be a private host)."""
+    if url is None:
+        return None
+    if not isinstance(url, str) or not url:
+        raise ValidationError(f"{what} must be a non-empty string such as 'wss://host'.")
+    if any(ord(c) < 33 or ord(c) == 127 for c in url):
+        raise ValidationError(f"{what} contains whitespace or control characters.")
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise ValidationError(f"{what} is not a valid URL.") from None
+    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
+        raise ValidationError(f"{what} must not carry credentials (user:password@).")
+    host = parts.hostname or ""
+    if not host:
+        raise ValidationError(f"{what} has no host; expected 'wss://host[:port]'.")
+    if parts.scheme == "ws":
+        if not is_loopback(host):
+            raise ValidationError(
+                f"{what} must use wss:// (plain ws:// is allowed only for localhost, "
+                "127.0.0.0/8 and [::1])."
+            )
+    elif parts.scheme != "wss":
+        raise ValidationError(f"{what} must start with wss:// (or ws:// for loopback).")
+    if parts.query or parts.fragment or parts.path.strip("/"):
+        raise ValidationError(
+            f"{what} is an origin only ('wss://host[:port]'): the SDK adds Pusher's "
+            "'/app/{key}?protocol=7...' itself."
+        )
+    netloc = f"[{host}]" if ":" in host else host
+    return f"{parts.scheme}://{netloc}" + (f":{port}" if port is not None else "")
+
+
 _NO_PINS: Mapping[str, str] = MappingProxyType({})
 
 
@@ -173,6 +212,8 @@ class ClientConfig(Value):
     toolkit_versions: Mapping[str, str]
     #: upper-cased slug -> ``CustomTool`` (``custom_tools=``), read-only
     custom_tools: Mapping[str, CustomTool]
+    #: the websocket origin of realtime triggers (``None``: Pusher's cluster host)
+    realtime_url: str | None
     #: SPEC §18: files in tool arguments and results (``composio._ops.auto_files``)
     auto_files: bool
     #: absolute; ``None``: ``~/.composio/files``
@@ -199,6 +240,7 @@ class ClientConfig(Value):
         blocked_plugins: frozenset[str],
         toolkit_versions: Mapping[str, str] = _NO_PINS,
         custom_tools: Mapping[str, CustomTool] = _NO_CUSTOM_TOOLS,
+        realtime_url: str | None = None,
         auto_files: bool = False,
         file_download_dir: str | None = None,
         file_upload_deny: tuple[str, ...] = (),

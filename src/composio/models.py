@@ -221,20 +221,42 @@ def _extra() -> Any:
 
 
 class _Model:
-    """Pickling for the models (SPEC §12.1).
+    """Pickling for the models (SPEC §12.1), and the response's request id (SPEC §18).
 
     ``extra`` is a read-only ``MappingProxyType``, which ``pickle`` refuses; the dataclass's
     own slot pickling would therefore fail for every model. The state crosses as a plain dict
     and the view is rebuilt on the other side, so an unpickled model is as read-only as the
     original. ``copy.copy``/``deepcopy`` go through the same path.
+
+    ``_request_id`` is the ``x-request-id`` of the response the model came from (``None`` for
+    a model built by hand). It lives in a slot of this base, not in a dataclass field, so it
+    is no part of the model's data: equality, hashing, ``repr`` and ``fields()`` (hence
+    parsing) ignore it; pickling and copying carry it.
     """
 
-    __slots__ = ()
+    __slots__ = ("_composio_request_id",)
+
+    @property
+    def _request_id(self) -> str | None:
+        return getattr(self, "_composio_request_id", None)
 
     def __reduce__(self) -> tuple[Any, ...]:
         state = {f.name: getattr(self, f.name) for f in fields(self)}  # type: ignore[arg-type]
         state["extra"] = dict(state["extra"])
+        request_id = self._request_id
+        if request_id is not None:
+            state["_composio_request_id"] = request_id
         return (_restore, (type(self), state))
+
+
+_put_request_id = _Model.__dict__["_composio_request_id"].__set__
+
+
+def set_request_id(obj: object, request_id: str) -> None:
+    """Write ``request_id`` into a model's slot (frozen: the slot is written directly, as
+    :func:`parse_model` writes fields); anything that is not a model is left alone."""
+    if isinstance(obj, _Model):
+        _put_request_id(obj, request_id)
 
 
 def _restore(cls: type[M], state: dict[str, Any]) -> M:
@@ -409,14 +431,29 @@ class ConnectionRequest(_Model):
     def __reduce__(self) -> Any:
         return (
             _connection_request,
-            (type(self), self.id, self.status, self.redirect_url, dict(self.extra)),
+            (
+                type(self),
+                self.id,
+                self.status,
+                self.redirect_url,
+                dict(self.extra),
+                self._request_id,
+            ),
         )
 
 
 def _connection_request(
-    cls: type[ConnectionRequest], id: str, status: str, redirect_url: str | None, extra: Any
+    cls: type[ConnectionRequest],
+    id: str,
+    status: str,
+    redirect_url: str | None,
+    extra: Any,
+    request_id: str | None = None,
 ) -> ConnectionRequest:
-    return cls(id, status, redirect_url, MappingProxyType(extra) if extra else _EMPTY)
+    request = cls(id, status, redirect_url, MappingProxyType(extra) if extra else _EMPTY)
+    if request_id is not None:
+        set_request_id(request, request_id)
+    return request
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,6 +39,8 @@ class _PageFields(Generic[T]):
     _context: contextvars.Context = field(
         default_factory=context_between_operations, repr=False, compare=False
     )
+    #: the ``x-request-id`` of the response this page came from (SPEC §18)
+    _request_id: str | None = field(default=None, repr=False, compare=False)
 
     def has_next_page(self) -> bool:
         return bool(self.next_cursor) and bool(self.items) and self._fetch is not None
@@ -58,7 +60,7 @@ class _PageFields(Generic[T]):
         like the last page and lose data (SPEC §12.1).
         """
         data = (self.items, self.next_cursor, self.total_items, self.total_pages)
-        return (_restore, (type(self), *data, self.current_page))
+        return (_restore, (type(self), *data, self.current_page, self._request_id))
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,5 +135,14 @@ def _restore(
     total_items: int | None,
     total_pages: int | None,
     current_page: int | None,
+    request_id: str | None = None,
 ) -> _PageFields[Any]:
-    return cls(items, next_cursor, total_items, total_pages, current_page, _detached)
+    return cls(
+        items,
+        next_cursor,
+        total_items,
+        total_pages,
+        current_page,
+        _detached,
+        _request_id=request_id,
+    )

@@ -380,6 +380,10 @@ class TriggerEvent:
       vendor SDKs normalise it.
     - V1: ``{"trigger_name", "connection_id", "trigger_id", "payload", "log_id"}``: no type,
       no user.
+    - The legacy realtime envelope (``triggers.subscribe`` for projects not on V3, the vendor
+      SDK's ``_TriggerData``): ``{"appName", "payload", "originalPayload", "metadata":
+      {"id", "nanoId", "triggerName", "connection": {"connectedAccountNanoId",
+      "authConfigNanoId", "clientUniqueUserId", ...}}}``; ``version`` is ``None``.
     """
 
     id: str
@@ -406,6 +410,21 @@ class TriggerEvent:
         raw = raw if isinstance(raw, dict) else dict(raw)
         kind = _str(raw, "type")
         metadata = _dict(raw, "metadata")
+        if kind != _V3_TYPE and metadata is not None and "triggerName" in metadata:
+            connection = _dict(metadata, "connection") or {}
+            return cls(
+                id=id,
+                type=kind,
+                trigger_slug=_str(metadata, "triggerName"),
+                trigger_id=_str(metadata, "nanoId") or _str(metadata, "id"),
+                user_id=_str(connection, "clientUniqueUserId"),
+                connected_account_id=(
+                    _str(connection, "connectedAccountNanoId") or _str(metadata, "connectionNanoId")
+                ),
+                data=_dict(raw, "payload"),
+                raw=raw,
+                version=None,
+            )
         if kind == _V3_TYPE or metadata is not None:
             meta = metadata or {}
             return cls(

@@ -138,6 +138,7 @@ _CHANGES: dict[str, Any] = {
     "pool_maxsize": 3,
     "toolkit_versions": "latest",
     "custom_tools": [],
+    "realtime_url": "ws://127.0.0.1:9",
     "auto_files": True,
     "file_download_dir": "/tmp/composio-downloads",
     "file_upload_deny": ["*.pem"],

@@ -69,7 +69,10 @@ def _annotation(fn: Any) -> str:
 
 
 #: Returned objects whose async twin is another class (its methods that do I/O are awaited).
-_RESULT_TWINS = {"ConnectionRequest": "AsyncConnectionRequest"}
+_RESULT_TWINS = {
+    "ConnectionRequest": "AsyncConnectionRequest",
+    "Subscription": "AsyncSubscription",
+}
 
 
 def _async_spelling(annotation: str) -> str:
@@ -245,3 +248,37 @@ def test_verify_webhook_is_the_same_pure_function_on_both_clients() -> None:
         assert not inspect.iscoroutinefunction(triggers.verify_webhook)
     assert _attr(Triggers, "verify_webhook") is _attr(AsyncTriggers, "verify_webhook")
     assert parity_problems(Triggers, AsyncTriggers) == []
+
+
+# -- with_raw_response (SPEC §18) ----------------------------------------------------------------
+
+
+def _params(fn: Any) -> list[tuple[str, Any, Any]]:
+    return [(p.name, p.kind, p.default) for p in inspect.signature(fn).parameters.values()]
+
+
+def test_with_raw_response_has_every_resource_on_both_clients() -> None:
+    for client in (_SYNC, _ASYNC):
+        view = client.with_raw_response
+        names = {n for n in dir(type(view)) if isinstance(_attr(type(view), n), property)}
+        assert names == set(_SYNC_RESOURCES)
+    assert isinstance(_attr(Composio, "with_raw_response"), property)
+    assert isinstance(_attr(AsyncComposio, "with_raw_response"), property)
+
+
+@pytest.mark.parametrize("path", sorted(_SYNC_RESOURCES))
+def test_with_raw_response_wraps_each_io_method_with_the_same_parameters(path: str) -> None:
+    # The views are generated (scripts/unasync.py); this holds them to the facades: exactly
+    # the methods that do I/O (async def on AsyncComposio), the same parameters, awaitable
+    # exactly on the async client.
+    sync_res, async_res = _SYNC_RESOURCES[path], _ASYNC_RESOURCES[path]
+    async_cls = type(async_res)
+    io = {n for n in _surface(async_cls) if inspect.iscoroutinefunction(_attr(async_cls, n))}
+    sync_view = getattr(_SYNC.with_raw_response, path)
+    async_view = getattr(_ASYNC.with_raw_response, path)
+    assert io and set(type(sync_view).__slots__) == set(type(async_view).__slots__) == io
+    for name in sorted(io):
+        s, a = getattr(sync_view, name), getattr(async_view, name)
+        assert not inspect.iscoroutinefunction(s), f"{path}.{name}"
+        assert inspect.iscoroutinefunction(a), f"{path}.{name}"
+        assert _params(s) == _params(getattr(sync_res, name)) == _params(a), f"{path}.{name}"

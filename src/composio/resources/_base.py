@@ -13,6 +13,7 @@ sync verb          async verb                     runs
 ``_run_flow``      ``_arun_flow``                 a flow (several requests, waits)
 ``_run_flows``     ``_arun_flows``                several flows, in order or in parallel
 ``_run_blocking``  ``_arun_blocking``             a blocking function (a worker thread async)
+``_run_subscribe`` ``_arun_subscribe``            a realtime subscription (``composio.realtime``)
 =================  =============================  ==========================================
 
 The sync facades (``resources/<name>.py``) are the source; ``scripts/unasync.py`` writes the
@@ -49,7 +50,7 @@ class Resource(Generic[C]):
 class SyncResource(Resource[C]):
     """A facade of ``Composio``: blocking verbs."""
 
-    __slots__ = ("_run", "_run_blocking", "_run_flow", "_run_flows", "_run_page")
+    __slots__ = ("_run", "_run_blocking", "_run_flow", "_run_flows", "_run_page", "_run_subscribe")
 
     def __init__(self, client: Any) -> None:
         super().__init__(client)
@@ -59,12 +60,20 @@ class SyncResource(Resource[C]):
         self._run_flow = driver._run_flow
         self._run_flows = driver._run_flows
         self._run_blocking = driver._run_blocking
+        self._run_subscribe = driver._run_subscribe
 
 
 class AsyncResource(Resource[C]):
     """A facade of ``AsyncComposio``: awaitable verbs."""
 
-    __slots__ = ("_arun", "_arun_blocking", "_arun_flow", "_arun_flows", "_arun_page")
+    __slots__ = (
+        "_arun",
+        "_arun_blocking",
+        "_arun_flow",
+        "_arun_flows",
+        "_arun_page",
+        "_arun_subscribe",
+    )
 
     def __init__(self, client: Any) -> None:
         super().__init__(client)
@@ -74,3 +83,4 @@ class AsyncResource(Resource[C]):
         self._arun_flow = driver._arun_flow
         self._arun_flows = driver._arun_flows
         self._arun_blocking = driver._arun_blocking
+        self._arun_subscribe = driver._arun_subscribe

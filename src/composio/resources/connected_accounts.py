@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from composio._ops import connected_accounts as ops
 from composio._sentinel import NOT_GIVEN, HeadersArg
-from composio.models import ConnectionRequest
+from composio.models import ConnectionRequest, set_request_id
 from composio.resources._base import SyncResource
 
 if TYPE_CHECKING:
@@ -30,8 +30,12 @@ _R = TypeVar("_R", bound="ConnectionRequest")
 
 
 def bind(request: ConnectionRequest, cls: type[_R], client: Any) -> _R:
-    """The request as ``cls`` (sync or async), bound to the client that made it."""
-    return cls(request.id, request.status, request.redirect_url, request.extra, client)
+    """The request as ``cls`` (sync or async), bound to the client that made it; it keeps
+    the ``_request_id`` of the response that created it."""
+    bound = cls(request.id, request.status, request.redirect_url, request.extra, client)
+    if request._request_id is not None:
+        set_request_id(bound, request._request_id)
+    return bound
 
 
 class ConnectedAccounts(SyncResource["Composio"]):

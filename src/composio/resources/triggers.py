@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from composio._ops import triggers as ops
+from composio._realtime import Filters
 from composio._sentinel import NOT_GIVEN, HeadersArg
 from composio.resources._base import SyncResource
 from composio.webhooks import verify_webhook
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from composio.client import Composio  # noqa: F401 (the base's type argument)
     from composio.models import TriggerInstance, TriggerType
     from composio.pagination import Page
+    from composio.realtime import Subscription
 
 __all__ = ["AsyncTriggers", "Triggers"]
 
@@ -143,6 +145,34 @@ class Triggers(_WebhookVerifier, SyncResource["Composio"]):
         self, trigger_id: str, *, extra_headers: HeadersArg = None, timeout: Any = NOT_GIVEN
     ) -> None:
         self._run(ops.delete_trigger(trigger_id, extra_headers=extra_headers, timeout=timeout))
+
+    def subscribe(
+        self,
+        *,
+        trigger_slug: str | None = None,
+        trigger_id: str | None = None,
+        toolkit: str | None = None,
+        user_id: str | None = None,
+        connected_account_id: str | None = None,
+        auth_config_id: str | None = None,
+    ) -> Subscription:
+        """Receive trigger events as they happen, without a public endpoint (SPEC §18).
+
+        Returns once subscribed (the client's total timeout bounds it); iterate the result for
+        :class:`~composio.webhooks.TriggerEvent` s, and close it (``with``, or ``close()`` from
+        any thread or from the loop body). Each given filter must equal the event's value
+        (case-insensitively); an event that does not carry a filtered value is dropped.
+        """
+        return self._run_subscribe(
+            Filters(
+                trigger_slug=trigger_slug,
+                trigger_id=trigger_id,
+                toolkit=toolkit,
+                user_id=user_id,
+                connected_account_id=connected_account_id,
+                auth_config_id=auth_config_id,
+            )
+        )
 
 
 # The async twin, written by scripts/unasync.py; imported from here as before.

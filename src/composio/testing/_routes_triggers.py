@@ -3,10 +3,21 @@ Firing an instance is :meth:`LocalServer.fire_trigger` (see ``_webhooks_sender``
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import parse_qs
 
-from composio.testing._routing import ApiError, Ctx, Reply, Router, lookup, paginate
+from composio.testing._realtime_hub import pusher_signature
+from composio.testing._routing import (
+    ApiError,
+    Ctx,
+    Reply,
+    Router,
+    lookup,
+    paginate,
+    required_text,
+)
 from composio.testing._state import Store, TriggerInstance, nano, now_iso, touch
 from composio.testing.catalog import TRIGGER_TYPES
 
@@ -230,3 +241,32 @@ def fire_trigger_over_http(ctx: Ctx) -> Reply:
     except ConnectionError:
         raise ApiError(502, "The webhook receiver never answered") from None
     return Reply(200, {"receiver_status": status})
+
+
+# -- realtime (not in the OpenAPI document: the vendor SDKs' internal routes) -----------------
+@router.route("GET", "/api/v3/internal/sdk/realtime/credentials")
+def realtime_credentials(ctx: Ctx) -> Reply:
+    hub = ctx.owner.realtime
+    return Reply(
+        200,
+        {"pusher_key": hub.key, "project_id": hub.project_id, "pusher_cluster": hub.cluster},
+    )
+
+
+@router.route("POST", "/api/v3/internal/sdk/realtime/auth")
+def realtime_auth(ctx: Ctx) -> Reply:
+    """Pusher's channel authorization: a JSON body, or the form ``pusher-js``/``pysher``
+    post; only this project's private triggers channel is granted."""
+    if ctx.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        form = parse_qs(ctx.body.decode("latin-1"))
+        body: Mapping[str, Any] = {k: v[0] for k, v in form.items()}
+    else:
+        body = ctx.json()
+    socket_id = required_text(body, "socket_id")
+    channel = required_text(body, "channel_name")
+    hub = ctx.owner.realtime
+    if channel != hub.channel:
+        raise ApiError(403, f"Channel {channel} does not belong to this project")
+    if not re.fullmatch(r"\d+\.\d+", socket_id):
+        raise ApiError(400, "socket_id must be Pusher's '<digits>.<digits>'")
+    return Reply(200, {"auth": pusher_signature(hub.secret, hub.key, socket_id, channel)})

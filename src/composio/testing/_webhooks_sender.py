@@ -92,12 +92,15 @@ def v3_payload(webhook_id: str, trigger: Any, data: Mapping[str, Any]) -> dict[s
 
 def deliver_trigger_event(
     server: LocalServer, trigger_id: str, data: Mapping[str, Any]
-) -> Delivery:
+) -> Delivery | None:
+    """Publish to the realtime subscribers, then deliver to the webhook if one is set;
+    ``None`` when only realtime subscribers got it."""
     url, secret = server.webhook_url, server.webhook_secret
-    if not url or secret is None:
+    webhook = bool(url) and secret is not None
+    if not webhook and not server.realtime.subscribers():
         raise ValueError(
-            "set server.webhook_url and server.webhook_secret (or pass them to LocalServer) "
-            "before fire_trigger"
+            "set server.webhook_url and server.webhook_secret (or pass them to LocalServer), "
+            "or subscribe (triggers.subscribe), before fire_trigger"
         )
     store = server._store
     with store.lock:
@@ -107,7 +110,12 @@ def deliver_trigger_event(
         if trigger.disabled_at is not None:
             raise ValueError(f"trigger {trigger_id} is disabled: enable it before firing it")
         webhook_id = f"msg_{uuid.uuid4()}"
-        body = json.dumps(v3_payload(webhook_id, trigger, data), separators=(",", ":")).encode()
+        payload = v3_payload(webhook_id, trigger, data)
+    server.realtime.publish(payload)
+    if not webhook:
+        return None
+    assert url is not None and secret is not None
+    body = json.dumps(payload, separators=(",", ":")).encode()
     wait = FIRST_BACKOFF
     last: Delivery | None = None
     for attempt in range(1, MAX_ATTEMPTS + 1):

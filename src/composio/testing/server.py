@@ -36,6 +36,7 @@ from urllib.parse import parse_qs, urlsplit
 from composio._terminal import err
 from composio.testing import _routes_accounts as accounts
 from composio.testing._framing import CHUNKED, Refused, declared_length, read_chunked
+from composio.testing._realtime_hub import RealtimeHub
 from composio.testing._routes import ROUTES
 from composio.testing._routes_files import file_executors
 from composio.testing._routing import (
@@ -199,6 +200,9 @@ class LocalServer:
         self._stopping = threading.Event()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
+        #: the Pusher-protocol websocket of realtime triggers (its port opens on first use of
+        #: :attr:`realtime_url`): key, secret, project id, subscribers, drops, pings
+        self.realtime = RealtimeHub(host)
 
     # -- lifecycle -----------------------------------------------------------------------
     def start(self) -> LocalServer:
@@ -231,6 +235,7 @@ class LocalServer:
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
+        self.realtime.stop()
 
     def __enter__(self) -> LocalServer:
         return self.start()
@@ -256,6 +261,13 @@ class LocalServer:
         a client that tries ``::1`` first for ``localhost`` falls back to it."""
         other = {"127.0.0.1": "localhost", "localhost": "127.0.0.1"}.get(self._host, self._host)
         return self.url.replace(f"//{self._host}:", f"//{other}:", 1)
+
+    @property
+    def realtime_url(self) -> str:
+        """The origin of this server's Pusher-protocol websocket (``ws://127.0.0.1:PORT``),
+        for ``realtime_url=`` / ``COMPOSIO_REALTIME_URL``; started on first use."""
+        self.realtime.start()
+        return self.realtime.url
 
     # -- inspection ----------------------------------------------------------------------
     @property
@@ -341,14 +353,19 @@ class LocalServer:
 
     # -- triggers ------------------------------------------------------------------------
     def fire_trigger(self, trigger_id: str, data: Mapping[str, Any]) -> int:
-        """Deliver ONE event of an active trigger instance to :attr:`webhook_url`, signed
-        with :attr:`webhook_secret` as Standard Webhooks define, in the V3 payload shape.
+        """Deliver ONE event of an active trigger instance, in the V3 payload shape, to the
+        realtime subscribers (``triggers.subscribe``; chunked when large) and to
+        :attr:`webhook_url`, signed with :attr:`webhook_secret` as Standard Webhooks define.
         A 5xx from the receiver (or no answer) is retried a few times with a short backoff
-        under the same ``webhook-id``; returns the receiver's final status.
+        under the same ``webhook-id``; returns the receiver's final status, or 200 when no
+        webhook is set and the event reached a realtime subscriber.
 
-        ``ValueError`` when no URL/secret is set or the trigger is unknown or disabled;
-        ``ConnectionError`` when the receiver never answered."""
+        ``ValueError`` when there is nowhere to deliver (no webhook URL/secret and no
+        subscriber) or the trigger is unknown or disabled; ``ConnectionError`` when the
+        receiver never answered."""
         delivery = deliver_trigger_event(self, trigger_id, data)
+        if delivery is None:
+            return 200
         assert delivery.status is not None  # no answer at all raised ConnectionError
         return delivery.status
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, TYPE_CHECKING
 from composio._ops import triggers as ops
+from composio._realtime import Filters
 from composio._sentinel import HeadersArg, NOT_GIVEN
 from composio.resources._base import AsyncResource
 from composio.resources.triggers import _WebhookVerifier
@@ -15,6 +16,7 @@ if TYPE_CHECKING:
     from composio.async_client import AsyncComposio
     from composio.models import TriggerInstance, TriggerType
     from composio.pagination import AsyncPage
+    from composio.realtime import AsyncSubscription
 
 __all__ = ["AsyncTriggers"]
 
@@ -104,4 +106,20 @@ class AsyncTriggers(_WebhookVerifier, AsyncResource['AsyncComposio']):
     ) -> None:
         await self._arun(
             ops.delete_trigger(trigger_id, extra_headers=extra_headers, timeout=timeout),
+        )
+
+    async def subscribe(
+        self, *, trigger_slug: str | None = None, trigger_id: str | None = None,
+        toolkit: str | None = None, user_id: str | None = None,
+        connected_account_id: str | None = None, auth_config_id: str | None = None,
+    ) -> AsyncSubscription:
+        """Receive trigger events as they happen, without a public endpoint (SPEC §18).
+
+        See :meth:`Triggers.subscribe`.
+        """
+        return await self._arun_subscribe(
+            Filters(
+                trigger_slug=trigger_slug, trigger_id=trigger_id, toolkit=toolkit, user_id=user_id,
+                connected_account_id=connected_account_id, auth_config_id=auth_config_id,
+            ),
         )
