@@ -59,6 +59,7 @@ NAMES = {
     "ResourceProperties": "AsyncResourceProperties",
     "Page": "AsyncPage",
     "ConnectionRequest": "AsyncConnectionRequest",
+    "ToolRouterSession": "AsyncToolRouterSession",
 }
 #: the driver's verbs (``composio.resources._base``): awaited on the async side.
 VERBS = {v: "_a" + v[1:] for v in ("_run", "_run_page", "_run_flow", "_run_flows", "_run_blocking")}
