@@ -20,6 +20,8 @@ from composio import (
     ComposioError,
     ConnectionRequest,
     ExecuteRequest,
+    Request,
+    Stage,
     ToolExecution,
     ToolRouterExecution,
     ToolRouterSession,
@@ -330,3 +332,49 @@ def test_a_models_calls_in_a_session_are_answered_with_errors_as_results(
     assert "exploded: r" in got["c4"]["error"] and "division by zero" in got["c5"]["error"]
     assert got["c6"]["results"][0]["response"]["data"] == {"shouted": "M!"}
     assert ran_on_server(server) == ["MATH_DIVIDE"]
+
+
+class ToolMarks:
+    """A CALL-stage middleware (sans-I/O: both clients) recording ``(operation,
+    context.tool)`` of every request, custom tools' local calls included."""
+
+    name = "tool-marks"
+    stage = Stage.CALL
+    order = 700
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, str | None]] = []
+
+    def on_request(self, request: Request) -> None:
+        self.seen.append((request.context.operation, request.context.tool))
+
+
+def test_each_execution_of_a_split_batch_is_marked_and_bad_inner_items_are_their_own_results(
+    driver: Driver, server: LocalServer
+) -> None:
+    marks = ToolMarks()
+    session = session_of(driver, make(driver, server, middlewares=[marks]))
+    marks.seen.clear()
+    result = driver.wait(
+        session.execute(
+            MULTI,
+            {
+                "tools": [
+                    {"tool_slug": "TEXT_UPPERCASE", "arguments": {"text": "a"}},
+                    {"tool_slug": "SHOUT", "arguments": "not an object"},
+                    {"tool_slug": "SHOUT", "arguments": {"text": "b"}},
+                    {"tool_slug": "SHOUT"},  # no arguments: {} -- the tool's own error
+                ]
+            },
+        )
+    )
+    assert marks.seen == [
+        ("tool_router.execute_meta", MULTI),
+        ("tool_router.execute", "SHOUT"),
+        ("tool_router.execute", "SHOUT"),
+    ]  # the bad item was never executed; the idempotency plugin keys on these marks
+    answers = [r["response"] for r in result.data["results"]]
+    assert answers[0]["data"] == {"result": "A"}
+    assert answers[1]["successful"] is False and "mapping" in answers[1]["error"]
+    assert answers[2]["data"] == {"shouted": "B!"}
+    assert answers[3]["successful"] is False and "text" in answers[3]["error"]
