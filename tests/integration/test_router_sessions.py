@@ -20,8 +20,6 @@ from composio import (
     ComposioError,
     ConnectionRequest,
     ExecuteRequest,
-    Request,
-    Stage,
     ToolExecution,
     ToolRouterExecution,
     ToolRouterSession,
@@ -33,6 +31,7 @@ from composio.models import AsyncToolRouterSession
 from composio.testing import LocalServer
 from tests._drivers import Driver
 from tests.integration._api import Api
+from tests.integration.test_execution_path import ToolMarks
 
 MULTI = "COMPOSIO_MULTI_EXECUTE_TOOL"
 
@@ -332,21 +331,6 @@ def test_a_models_calls_in_a_session_are_answered_with_errors_as_results(
     assert "exploded: r" in got["c4"]["error"] and "division by zero" in got["c5"]["error"]
     assert got["c6"]["results"][0]["response"]["data"] == {"shouted": "M!"}
     assert ran_on_server(server) == ["MATH_DIVIDE"]
-
-
-class ToolMarks:
-    """A CALL-stage middleware (sans-I/O: both clients) recording ``(operation,
-    context.tool)`` of every request, custom tools' local calls included."""
-
-    name = "tool-marks"
-    stage = Stage.CALL
-    order = 700
-
-    def __init__(self) -> None:
-        self.seen: list[tuple[str, str | None]] = []
-
-    def on_request(self, request: Request) -> None:
-        self.seen.append((request.context.operation, request.context.tool))
 
 
 def test_each_execution_of_a_split_batch_is_marked_and_bad_inner_items_are_their_own_results(
