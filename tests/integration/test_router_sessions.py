@@ -362,3 +362,17 @@ def test_each_execution_of_a_split_batch_is_marked_and_bad_inner_items_are_their
     assert answers[1]["successful"] is False and "mapping" in answers[1]["error"]
     assert answers[2]["data"] == {"shouted": "B!"}
     assert answers[3]["successful"] is False and "text" in answers[3]["error"]
+
+
+def test_a_live_session_calls_through_the_client_that_made_it_with_its_headers(
+    driver: Driver, server: LocalServer
+) -> None:
+    tenant = make(driver, server).create_session(headers={"x-tenant": "acme"})
+    session = tenant.tool_router.create_session("alice", toolkits=["text"])
+    server.reset()
+    driver.wait(session.tools())
+    driver.wait(session.search("reverse"))
+    driver.wait(session.execute("TEXT_REVERSE", {"text": "ab"}))
+    driver.wait(session.execute(MULTI, batch(("TEXT_REVERSE", {"text": "cd"}), ("SHOUT", {}))))
+    assert len(server.requests) == 4
+    assert all(r.headers.get("x-tenant") == "acme" for r in server.requests)
