@@ -23,6 +23,7 @@ from composio import (
     ToolExecution,
     ToolRouterExecution,
     ToolRouterSession,
+    ValidationError,
     custom_tool,
     hookimpl,
     schema_modifier,
@@ -376,3 +377,23 @@ def test_a_live_session_calls_through_the_client_that_made_it_with_its_headers(
     driver.wait(session.execute(MULTI, batch(("TEXT_REVERSE", {"text": "cd"}), ("SHOUT", {}))))
     assert len(server.requests) == 4
     assert all(r.headers.get("x-tenant") == "acme" for r in server.requests)
+
+
+def test_bad_input_to_a_live_session_is_a_clear_error_and_sends_nothing(
+    driver: Driver, server: LocalServer
+) -> None:
+    session = session_of(driver, make(driver, server))
+    server.reset()
+    for call, named in (
+        (lambda: session.search(""), "query"),
+        (lambda: session.search(5), "query"),
+        (lambda: session.execute("", {}), "slug"),
+        (lambda: session.execute("MATH_ADD", ["a"]), "mapping"),
+        (lambda: session.tools(modifiers="nope"), "modifiers"),
+        (lambda: session.authorize(""), "toolkit"),
+        (lambda: session.handle_tool_calls({"choices": "x"}), "parse_tool_calls"),
+    ):
+        with pytest.raises(ValidationError, match=named):
+            driver.wait(call())
+    assert server.requests == []
+    assert driver.wait(session.execute("MATH_ADD", {"a": 1, "b": 1})).data == {"result": 2}
