@@ -29,6 +29,7 @@ from composio import (
     schema_modifier,
 )
 from composio.models import AsyncToolRouterSession
+from composio.providers import AgenticProvider
 from composio.testing import LocalServer
 from tests._drivers import Driver
 from tests.integration._api import Api
@@ -397,3 +398,42 @@ def test_bad_input_to_a_live_session_is_a_clear_error_and_sends_nothing(
             driver.wait(call())
     assert server.requests == []
     assert driver.wait(session.execute("MATH_ADD", {"a": 1, "b": 1})).data == {"result": 2}
+
+
+class RecordingAgent(AgenticProvider):
+    """An agentic provider (SPEC §17) as a framework would write one: each tool becomes
+    ``(slug, execute)``; the test plays the framework and calls ``execute.run``."""
+
+    name = "recording-agent"
+
+    def wrap_tool(self, tool: Any, execute: Any) -> object:
+        return (tool.slug, execute)
+
+
+def test_an_agentic_providers_execute_runs_each_call_in_the_session_and_never_raises(
+    driver: Driver, server: LocalServer
+) -> None:
+    watcher = Watcher()
+    client = make(driver, server, provider=RecordingAgent(), plugins=[watcher])
+    session = session_of(driver, client)
+    tools = dict(driver.wait(session.tools()))
+    assert {MULTI, "SHOUT", "EXPLODE"} <= set(tools)
+    execute = tools["SHOUT"]
+    assert execute.is_async is driver.is_async
+    run = execute.run if not driver.is_async else (lambda s, a: driver.wait(execute.arun(s, a)))
+    assert run("SHOUT", {"text": "x"}) == {
+        "data": {"shouted": "X!"},
+        "error": None,
+        "successful": True,
+    }
+    assert run("MATH_ADD", '{"a": 2, "b": 2}')["data"] == {"result": 4}  # the model's JSON text
+    mixed = run(MULTI, batch(("SHOUT", {"text": "y"}), ("TEXT_REVERSE", {"text": "ab"})))
+    assert [r["response"]["data"] for r in mixed["data"]["results"]] == [
+        {"shouted": "Y!"},
+        {"result": "ba"},
+    ]
+    for slug, arguments in (("EXPLODE", {"reason": "z"}), ("NOPE", {}), ("SHOUT", "[1]")):
+        failed = run(slug, arguments)
+        assert failed["successful"] is False and failed["error"], slug
+    assert ran_on_server(server) == ["MATH_ADD", "TEXT_REVERSE"]
+    assert [t for t, *_ in watcher.before] == ["SHOUT", "MATH_ADD", MULTI, "SHOUT", "EXPLODE"]

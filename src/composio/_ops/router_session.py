@@ -49,9 +49,10 @@ META_PREFIX = "COMPOSIO_"
 
 def tools(
     env: ToolEnv, session: ToolRouterSession, modifiers: Sequence[Modifier[Any]] | None
-) -> Flow[list[object]]:
+) -> Flow[list[Tool]]:
     """The session's tools (``GET …/tools``) and the client's custom tools (a custom tool
-    shadows a server tool of the same slug), offered as ``tools.get`` offers them."""
+    shadows a server tool of the same slug), through the schema hooks as ``tools.get``'s
+    (``tool_calls.wrap`` hands them to the provider)."""
     mods = check_modifiers(modifiers)
     served: list[Tool] = yield from session_tools(
         session.session_id, extra_headers=None, timeout=NOT_GIVEN

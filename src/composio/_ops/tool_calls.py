@@ -32,9 +32,17 @@ if TYPE_CHECKING:
     from composio._tool_env import ToolEnv
     from composio.custom_tools import CustomTool
     from composio.providers import ToolCall
-from composio.providers.base import Provider
+from composio.providers.base import AgenticProvider, Provider, ToolExecutor
 
-__all__ = ["ToolCallBatch", "answer_calls", "execute", "get", "handle_tool_calls", "offer"]
+__all__ = [
+    "ToolCallBatch",
+    "answer_calls",
+    "execute",
+    "get",
+    "handle_tool_calls",
+    "offer",
+    "wrap",
+]
 
 HANDLE = "tools.handle_tool_calls"
 EXECUTE = "tools.execute"
@@ -186,9 +194,9 @@ def get(
     modifiers: Sequence[Modifier[Any]] | None,
     extra_headers: HeadersArg,
     timeout: Any,
-) -> Flow[list[object]]:
+) -> Flow[list[Tool]]:
     """``tools.get``: the API's tools (``get_tools``) plus the matching custom tools, each
-    through the schema hooks and modifiers, wrapped by the client's provider.
+    through the schema hooks and modifiers; :func:`wrap` hands them to the provider.
 
     Custom tools match by slug (``slug=``/``tools=``), by ``toolkits=`` and by ``search``
     (in slug or description); with no filter every custom tool is included. A custom tool
@@ -249,9 +257,19 @@ def get(
     return offer(env, mods, found)
 
 
-def offer(env: ToolEnv, mods: Sequence[Modifier[Any]], tools: list[Tool]) -> list[object]:
-    """Tools as a model is offered them: each through the schema modifiers and hooks, then
-    wrapped by the client's provider (``tools.get``, a live router session's ``tools()``)."""
+def offer(env: ToolEnv, mods: Sequence[Modifier[Any]], tools: list[Tool]) -> list[Tool]:
+    """Tools as a model is offered them: each through the schema modifiers and hooks
+    (``tools.get``, a live router session's ``tools()``); :func:`wrap` hands them to the
+    provider."""
     if env.hooks.schema or mods:
         tools = [apply_schema(env.hooks, mods, t) for t in tools]
-    return env.provider.wrap_tools(tools)
+    return tools
+
+
+def wrap(env: ToolEnv, tools: list[Tool], execute: Callable[[], ToolExecutor]) -> list[object]:
+    """``tools.get``'s answer: the client's provider wraps ``tools``; an agentic one (SPEC
+    §17) also gets ``execute()``, the client's execution bound to the user and modifiers."""
+    provider = env.provider
+    if isinstance(provider, AgenticProvider):
+        return provider.wrap_tools(tools, execute())
+    return provider.wrap_tools(tools)

@@ -11,19 +11,24 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Mapping, Sequence
+from dataclasses import fields
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from composio._agentic import bind_execute
 from composio._ops import router_session as live
+from composio._ops import tool_calls as calls
 from composio._ops import tool_router as ops
 from composio._ops.execution import as_router_execution
 from composio._sentinel import NOT_GIVEN, HeadersArg
 from composio.models import ConnectionRequest, ToolRouterSession
+from composio.modifiers import check_modifiers
 from composio.resources._base import SyncResource
 from composio.resources.connected_accounts import bind
 
 if TYPE_CHECKING:
     from composio.client import Composio  # noqa: F401 (the base's type argument)
     from composio.models import (
+        ToolExecution,
         ToolRouterExecution,
         ToolRouterLink,
         ToolRouterSearch,
@@ -39,14 +44,8 @@ _S = TypeVar("_S", bound=ToolRouterSession)
 
 def bind_session(session: ToolRouterSession, cls: type[_S], client: Any) -> _S:
     """The session as ``cls`` (sync or async), bound to the client that made it."""
-    return cls(
-        session.session_id,
-        session.mcp,
-        session.tool_router_tools,
-        session.config,
-        session.extra,
-        client,
-    )
+    data = {f.name: getattr(session, f.name) for f in fields(session) if f.name != "_client"}
+    return cls(**data, _client=client)
 
 
 class ToolRouter(SyncResource["Composio"]):
@@ -204,7 +203,32 @@ class ToolRouter(SyncResource["Composio"]):
     def _live_tools(
         self, session: ToolRouterSession, modifiers: Sequence[Modifier[Any]] | None
     ) -> builtins.list[object]:
-        return self._run_flow(live.tools(self._env, session, modifiers))
+        found = self._run_flow(live.tools(self._env, session, modifiers))
+        # An agentic provider (SPEC §17) gets an execute that runs each call in the session.
+        return calls.wrap(
+            self._env,
+            found,
+            lambda: bind_execute(self._client, session.user_id or "", modifiers, session),
+        )
+
+    def _live_answer(
+        self,
+        session: ToolRouterSession,
+        slug: str,
+        arguments: Mapping[str, Any],
+        modifiers: Sequence[Modifier[Any]],
+    ) -> ToolExecution:
+        """One model call in the session, answered (an agentic provider's execute)."""
+        return self._run_flow(
+            live.execute(
+                self._env,
+                session,
+                slug,
+                arguments,
+                answer=True,
+                modifiers=check_modifiers(modifiers),
+            )
+        )
 
     def _live_search(self, session: ToolRouterSession, query: str) -> ToolRouterSearch:
         return self._run(

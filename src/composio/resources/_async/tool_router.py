@@ -7,18 +7,21 @@ from __future__ import annotations
 import builtins
 from collections.abc import Mapping, Sequence
 from typing import Any, TYPE_CHECKING
+from composio._agentic import bind_execute
 from composio._ops import router_session as live
+from composio._ops import tool_calls as calls
 from composio._ops import tool_router as ops
 from composio._ops.execution import as_router_execution
 from composio._sentinel import HeadersArg, NOT_GIVEN
 from composio.models import AsyncConnectionRequest, AsyncToolRouterSession
+from composio.modifiers import check_modifiers
 from composio.resources._base import AsyncResource
 from composio.resources.connected_accounts import bind
 from composio.resources.tool_router import bind_session
 
 if TYPE_CHECKING:
     from composio.async_client import AsyncComposio
-    from composio.models import ToolRouterExecution, ToolRouterLink, ToolRouterSearch, ToolRouterToolkit
+    from composio.models import ToolExecution, ToolRouterExecution, ToolRouterLink, ToolRouterSearch, ToolRouterToolkit
     from composio.modifiers import Modifier
     from composio.pagination import AsyncPage
 
@@ -114,7 +117,23 @@ class AsyncToolRouter(AsyncResource['AsyncComposio']):
     async def _live_tools(
         self, session: AsyncToolRouterSession, modifiers: Sequence[Modifier[Any]] | None,
     ) -> builtins.list[object]:
-        return await self._arun_flow(live.tools(self._env, session, modifiers))
+        found = await self._arun_flow(live.tools(self._env, session, modifiers))
+        return calls.wrap(
+            self._env, found,
+            lambda: bind_execute(self._client, session.user_id or '', modifiers, session),
+        )
+
+    async def _live_answer(
+        self, session: AsyncToolRouterSession, slug: str, arguments: Mapping[str, Any],
+        modifiers: Sequence[Modifier[Any]],
+    ) -> ToolExecution:
+        """One model call in the session, answered (an agentic provider's execute)."""
+        return await self._arun_flow(
+            live.execute(
+                self._env, session, slug, arguments, answer=True,
+                modifiers=check_modifiers(modifiers),
+            ),
+        )
 
     async def _live_search(self, session: AsyncToolRouterSession, query: str) -> ToolRouterSearch:
         return await self._arun(
