@@ -63,6 +63,7 @@ NAMES = {
     "ConnectionRequest": "AsyncConnectionRequest",
     "Subscription": "AsyncSubscription",
     "WithRawResponse": "AsyncWithRawResponse",
+    "ToolRouterSession": "AsyncToolRouterSession",
 }
 #: the driver's verbs (``composio.resources._base``): awaited on the async side.
 VERBS = {
@@ -357,13 +358,25 @@ def raw_views(sources: dict[Path, str]) -> str:
         for prop, cls, module in resources:
             source = PKG / "resources" / (module.rsplit(".", 1)[1] + ".py")
             tree = ast.parse(sources[source])
-            methods = sorted(
-                m.name
+            body_of = [
+                m
                 for c in tree.body
                 if isinstance(c, ast.ClassDef) and c.name == cls
                 for m in c.body
+            ]
+            io = {
+                m.name
+                for m in body_of
                 if isinstance(m, ast.FunctionDef) and not m.name.startswith("_") and _does_io(m)
-            )
+            }
+            aliases = {  # ``use = retrieve_session``: the alias is a method of the facade too
+                t.id
+                for m in body_of
+                if isinstance(m, ast.Assign) and isinstance(m.value, ast.Name) and m.value.id in io
+                for t in m.targets
+                if isinstance(t, ast.Name) and not t.id.startswith("_")
+            }
+            methods = sorted(io | aliases)
             facade, view = f"{kind}{cls}", f"{kind}{cls}WithRawResponse"
             typing.append(f"    from {module} import {'Async' + cls}, {cls}")
             if kind:  # the twin: one packed assignment (mypy types each element)

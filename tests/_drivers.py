@@ -157,6 +157,15 @@ class Driver:
     def is_async(self) -> bool:
         return self.loop is not None
 
+    def wait(self, value: Any) -> Any:
+        """``value``, awaited on the loop first when it is awaitable (what an object the view
+        does not wrap -- a live ``AsyncToolRouterSession``'s methods -- returns)."""
+        if not inspect.isawaitable(value):
+            return value
+        assert self.loop is not None, "the sync client returned an awaitable"
+        result = self.loop.run(value)  # type: ignore[arg-type]
+        return SyncView(result, self.loop)._wrap(result)  # a page, a connection request...
+
     def client(self, **kw: Any) -> Any:
         """``Composio(**kw)``, or ``AsyncComposio(**kw)`` behind a :class:`SyncView`."""
         if self.loop is None:

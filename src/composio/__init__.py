@@ -206,12 +206,14 @@ __all__ = [
 
 # -- triggers, tool router, MCP, files (SPEC §14): appended as one block ------------------------
 _EVENT_MODELS = (
+    "AsyncToolRouterSession",
     "FileRef",
     "McpInstance",
     "McpServer",
     "McpUrls",
     "ToolRouterExecution",
     "ToolRouterLink",
+    "ToolRouterSearch",
     "ToolRouterSession",
     "ToolRouterToolkit",
     "TriggerInstance",
@@ -222,12 +224,14 @@ __all__ += _EVENT_MODELS
 
 if TYPE_CHECKING:
     from composio.models import (  # noqa: F401 (exported lazily, above)
+        AsyncToolRouterSession,
         FileRef,
         McpInstance,
         McpServer,
         McpUrls,
         ToolRouterExecution,
         ToolRouterLink,
+        ToolRouterSearch,
         ToolRouterSession,
         ToolRouterToolkit,
         TriggerInstance,

@@ -25,7 +25,7 @@ from composio.providers._calls import arguments_from_object, arguments_from_text
 if TYPE_CHECKING:
     from composio.async_client import AsyncComposio
     from composio.client import Composio
-    from composio.models import ToolExecution
+    from composio.models import ToolExecution, ToolRouterSession
     from composio.modifiers import Modifier
 
 __all__ = ["AsyncExecute", "SyncExecute", "bind_execute", "failure"]
@@ -78,18 +78,35 @@ def _why(slug: str, exc: Exception) -> str:
 
 
 class _Execute:
-    __slots__ = ("_options", "_user_id")
+    __slots__ = ("_execute_one", "_user_id")
 
     is_async = False
 
-    def __init__(self, user_id: str, modifiers: Sequence[Modifier[Any]]) -> None:
+    def __init__(
+        self,
+        client: Any,
+        user_id: str,
+        modifiers: Sequence[Modifier[Any]],
+        session: ToolRouterSession | None,
+    ) -> None:
         self._user_id = user_id
-        #: ``tools.execute``'s keywords: a failed tool is a result to read, not an exception
-        self._options: dict[str, Any] = {
-            "user_id": user_id,
-            "raise_on_error": False,
-            "modifiers": list(modifiers),
-        }
+        mods = list(modifiers)
+        if session is None:
+            # ``tools.execute``'s keywords: a failed tool is a result to read, not an exception
+            def one(slug: str, arguments: dict[str, Any]) -> Any:
+                return client.tools.execute(
+                    slug, arguments, user_id=user_id, raise_on_error=False, modifiers=mods
+                )
+
+        else:
+            # a live router session's call, routed as a model's call in the session is
+            # (a custom tool here, a split batch...), answered rather than raised
+            def one(slug: str, arguments: dict[str, Any]) -> Any:
+                return client.tool_router._live_answer(session, slug, arguments, mods)
+
+        #: the one execution path for one call: a ``ToolExecution`` (awaitable on the async
+        #: client)
+        self._execute_one = one
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} user_id={self._user_id!r}>"
@@ -98,11 +115,16 @@ class _Execute:
 class SyncExecute(_Execute):
     """``execute`` on ``Composio``: blocking; ``arun`` runs it in a worker thread."""
 
-    __slots__ = ("_client",)
+    __slots__ = ()
 
-    def __init__(self, client: Composio, user_id: str, modifiers: Sequence[Modifier[Any]]) -> None:
-        super().__init__(user_id, modifiers)
-        self._client = client
+    def __init__(
+        self,
+        client: Composio,
+        user_id: str,
+        modifiers: Sequence[Modifier[Any]],
+        session: ToolRouterSession | None = None,
+    ) -> None:
+        super().__init__(client, user_id, modifiers, session)
 
     def __call__(self, slug: str, arguments: object) -> dict[str, Any]:
         return self.run(slug, arguments)
@@ -112,7 +134,7 @@ class SyncExecute(_Execute):
             checked = _arguments(slug, arguments)
             if isinstance(checked, str):
                 return failure(checked)
-            result = self._client.tools.execute(slug, checked, **self._options)
+            result = self._execute_one(slug, checked)
         except Exception as exc:  # whatever the model or the path threw: the model reads it
             return failure(_why(str(slug), exc))
         return _outcome(result)
@@ -126,7 +148,7 @@ class AsyncExecute(_Execute):
     """``execute`` on ``AsyncComposio``: awaits natively; ``run`` (a framework's sync path,
     in its worker thread) hands the call to the client's loop and waits for it."""
 
-    __slots__ = ("_client", "_loop")
+    __slots__ = ("_loop",)
 
     is_async = True
 
@@ -136,9 +158,9 @@ class AsyncExecute(_Execute):
         user_id: str,
         modifiers: Sequence[Modifier[Any]],
         loop: asyncio.AbstractEventLoop,
+        session: ToolRouterSession | None = None,
     ) -> None:
-        super().__init__(user_id, modifiers)
-        self._client = client
+        super().__init__(client, user_id, modifiers, session)
         self._loop = loop  # the loop tools.get ran on: the client's pool belongs to it
 
     def __call__(self, slug: str, arguments: object) -> Any:
@@ -159,7 +181,7 @@ class AsyncExecute(_Execute):
             checked = _arguments(slug, arguments)
             if isinstance(checked, str):
                 return failure(checked)
-            result = await self._client.tools.execute(slug, checked, **self._options)
+            result = await self._execute_one(slug, checked)
         except Exception as exc:  # whatever the model or the path threw: the model reads it
             return failure(_why(str(slug), exc))
         return _outcome(result)
@@ -186,10 +208,15 @@ def _on_loop_thread(loop: asyncio.AbstractEventLoop) -> bool:
 
 
 def bind_execute(
-    client: Any, user_id: str, modifiers: Sequence[Modifier[Any]] | None
+    client: Any,
+    user_id: str,
+    modifiers: Sequence[Modifier[Any]] | None,
+    session: ToolRouterSession | None = None,
 ) -> SyncExecute | AsyncExecute:
-    """``tools.get``'s ``execute`` for ``client``: on ``AsyncComposio`` called inside the
+    """``tools.get``'s ``execute`` for ``client`` (or a live router session's ``tools()``'s,
+    ``session`` given: each call runs in the session); on ``AsyncComposio`` called inside the
     coroutine, so the running loop is the one the client's pool belongs to."""
     if getattr(client, "_asynchronous", False):
-        return AsyncExecute(client, user_id, modifiers or (), asyncio.get_running_loop())
-    return SyncExecute(client, user_id, modifiers or ())
+        loop = asyncio.get_running_loop()
+        return AsyncExecute(client, user_id, modifiers or (), loop, session)
+    return SyncExecute(client, user_id, modifiers or (), session)

@@ -147,6 +147,7 @@ class ToolRouterWithRawResponse:
         "link",
         "retrieve_session",
         "session_toolkits",
+        "use",
     )
 
     def __init__(self, resource: ToolRouter) -> None:
@@ -156,6 +157,7 @@ class ToolRouterWithRawResponse:
         self.link = raw(resource.link)
         self.retrieve_session = raw(resource.retrieve_session)
         self.session_toolkits = raw(resource.session_toolkits)
+        self.use = raw(resource.use)
 
 
 class ToolkitsWithRawResponse:
@@ -344,16 +346,17 @@ class AsyncToolRouterWithRawResponse:
 
     __slots__ = (
         "create_session", "execute", "execute_meta", "link", "retrieve_session",
-        "session_toolkits",
+        "session_toolkits", "use",
     )
 
     def __init__(self, resource: AsyncToolRouter) -> None:
         (
             self.create_session, self.execute, self.execute_meta, self.link, self.retrieve_session,
-            self.session_toolkits,
+            self.session_toolkits, self.use,
         ) = (
             araw(resource.create_session), araw(resource.execute), araw(resource.execute_meta),
             araw(resource.link), araw(resource.retrieve_session), araw(resource.session_toolkits),
+            araw(resource.use),
         )
 
 

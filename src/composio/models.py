@@ -13,10 +13,13 @@ be handed to JSON encoders and AI frameworks as is; treat it as read-only.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import MISSING, dataclass, field, fields
 from types import MappingProxyType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from composio.pagination import AsyncPage, Page
 
 __all__ = [
     "AsyncConnectionRequest",
@@ -131,24 +134,35 @@ class _Plan:
     no code generation.
     """
 
-    __slots__ = ("fields", "known", "put_extra", "required")
+    __slots__ = ("fields", "known", "private", "put_extra", "required")
 
     def __init__(
         self, cls: type, kinds: Kinds | None = None, required: tuple[str, ...] | None = None
     ) -> None:
+        def setter(name: str) -> Any:
+            # the slot's descriptor, on the class that declares it (a twin subclass such as
+            # AsyncToolRouterSession adds no slots of its own)
+            return next(k.__dict__[name] for k in cls.__mro__ if name in k.__dict__).__set__
+
         plan = []
         needed = []
+        private = []
         for f in fields(cls):
+            if f.name.startswith("_"):
+                # private state (a session's client) is never read from the wire
+                private.append((setter(f.name), f.default))
+                continue
             if f.name == "extra":
                 continue
             kind = _kind_of(cls, f.name, f.type) if kinds is None else kinds.get(f.name, ANY)
             if f.default is MISSING and f.default_factory is MISSING:
                 needed.append(f.name)
             default = None if f.default is MISSING else f.default
-            plan.append((f.name, kind, cls.__dict__[f.name].__set__, default))
+            plan.append((f.name, kind, setter(f.name), default))
         self.fields = tuple(plan)
         self.known = frozenset(name for name, _, _, _ in plan)
-        self.put_extra = cls.__dict__["extra"].__set__
+        self.put_extra = setter("extra")
+        self.private = tuple(private)
         # explicit kinds (a caller's own class): its own required tuple, none if not given
         self.required = tuple(needed) if kinds is None else (required or ())
 
@@ -213,6 +227,8 @@ def parse_model(
         for key in unknown:
             extra[key] = data[key]
     plan.put_extra(obj, MappingProxyType(extra) if extra else _EMPTY)
+    for put, default in plan.private:
+        put(obj, default)
     return obj
 
 
@@ -604,7 +620,16 @@ class TriggerInstance(_Parsed):
 
 @dataclass(frozen=True, slots=True)
 class ToolRouterSession(_Parsed):
-    """A tool-router session: a user's view of the catalog, served as one MCP endpoint."""
+    """A tool-router session: a user's view of the catalog, served as one MCP endpoint, and
+    live (SPEC §18) when the client made it (``tool_router.create_session`` / ``use``).
+
+    Live methods, through the client that made it (its session headers, provider, plugins,
+    custom tools): :meth:`tools` (the session's meta tools and the client's custom tools,
+    wrapped by the client's provider), :meth:`search`, :meth:`execute`,
+    :meth:`handle_tool_calls`, :meth:`authorize` and :meth:`toolkits`. The binding is not
+    pickled or compared (a client holds sockets): an unpickled session keeps its data;
+    reattach with ``client.tool_router.use(session.session_id)``.
+    """
 
     session_id: str
     mcp: Mapping[str, Any] | None = None
@@ -613,12 +638,130 @@ class ToolRouterSession(_Parsed):
     #: v3.1: bumped by each change of the session's config (``None`` from a v3 server)
     config_version: int | None = None
     extra: Mapping[str, Any] = _extra()
+    _client: Any = field(default=None, repr=False, compare=False)
 
     @property
     def mcp_url(self) -> str | None:
         """The session's MCP endpoint (``mcp.url``)."""
         value = (self.mcp or {}).get("url")
         return value if isinstance(value, str) else None
+
+    @property
+    def user_id(self) -> str | None:
+        """The session's user (``config.user_id``)."""
+        value = (self.config or {}).get("user_id")
+        return value if isinstance(value, str) else None
+
+    def _router(self) -> Any:
+        """The bound client's ``tool_router`` facade, which holds the live logic (so the
+        async twin below only awaits it)."""
+        if self._client is None:
+            from composio.errors import ComposioError
+
+            raise ComposioError(
+                f"This ToolRouterSession ({self.session_id}) is not bound to a client (it was "
+                "unpickled or built by hand): reattach with client.tool_router.use("
+                f"{self.session_id!r})."
+            )
+        return self._client.tool_router
+
+    def tools(self, *, modifiers: Sequence[Any] | None = None) -> list[object]:
+        """The session's meta tools plus the client's custom tools, through the schema
+        modifiers and hooks, wrapped by the client's provider."""
+        tools: list[object] = self._router()._live_tools(self, modifiers)
+        return tools
+
+    def search(self, query: str) -> ToolRouterSearch:
+        """The session's tools for a use case (``POST …/search``)."""
+        found: ToolRouterSearch = self._router()._live_search(self, query)
+        return found
+
+    def execute(self, slug: str, arguments: Mapping[str, Any] | None = None) -> ToolRouterExecution:
+        """Run a tool as the session's user: a custom tool of the client here, a meta tool
+        or a catalog tool on the server; a multi-execute batch is split between the two."""
+        result: ToolRouterExecution = self._router()._live_execute(self, slug, arguments)
+        return result
+
+    def handle_tool_calls(
+        self,
+        response: object,
+        *,
+        modifiers: Sequence[Any] | None = None,
+        parallel: bool = False,
+    ) -> list[object]:
+        """Answer the tool calls in an LLM ``response`` as ``tools.handle_tool_calls`` does
+        (every call answered, mistakes and failures as error results), in this session."""
+        answers: list[object] = self._router()._live_handle(self, response, modifiers, parallel)
+        return answers
+
+    def authorize(self, toolkit: str, *, callback_url: str | None = None) -> ConnectionRequest:
+        """A connection link for the session's user to connect ``toolkit``; wait on it with
+        ``request.wait_for_connection()``."""
+        request: ConnectionRequest = self._router()._live_authorize(self, toolkit, callback_url)
+        return request
+
+    def toolkits(self) -> Page[ToolRouterToolkit]:
+        """The session's toolkits, connected or not."""
+        page: Page[ToolRouterToolkit] = self._router().session_toolkits(self.session_id)
+        return page
+
+    def __copy__(self) -> ToolRouterSession:
+        return self  # immutable: a copy keeps its binding to the client
+
+    def __deepcopy__(self, memo: Any) -> ToolRouterSession:
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        state = {f.name: getattr(self, f.name) for f in fields(self)}
+        state["extra"] = dict(state["extra"])
+        state["_client"] = None  # the binding stays in this process
+        return (_restore, (type(self), state))
+
+
+@dataclass(frozen=True, slots=True)
+class AsyncToolRouterSession(ToolRouterSession):
+    """The async client's :class:`ToolRouterSession`: its I/O methods are awaited. A
+    hand-written twin of thin delegations (``tests/unit/test_parity.py`` keeps it equal)."""
+
+    async def tools(  # type: ignore[override]
+        self, *, modifiers: Sequence[Any] | None = None
+    ) -> list[object]:
+        tools: list[object] = await self._router()._live_tools(self, modifiers)
+        return tools
+
+    async def search(self, query: str) -> ToolRouterSearch:  # type: ignore[override]
+        found: ToolRouterSearch = await self._router()._live_search(self, query)
+        return found
+
+    async def execute(  # type: ignore[override]
+        self, slug: str, arguments: Mapping[str, Any] | None = None
+    ) -> ToolRouterExecution:
+        result: ToolRouterExecution = await self._router()._live_execute(self, slug, arguments)
+        return result
+
+    async def handle_tool_calls(  # type: ignore[override]
+        self,
+        response: object,
+        *,
+        modifiers: Sequence[Any] | None = None,
+        parallel: bool = False,
+    ) -> list[object]:
+        answers: list[object] = await self._router()._live_handle(
+            self, response, modifiers, parallel
+        )
+        return answers
+
+    async def authorize(  # type: ignore[override]
+        self, toolkit: str, *, callback_url: str | None = None
+    ) -> AsyncConnectionRequest:
+        request: AsyncConnectionRequest = await self._router()._live_authorize(
+            self, toolkit, callback_url
+        )
+        return request
+
+    async def toolkits(self) -> AsyncPage[ToolRouterToolkit]:  # type: ignore[override]
+        page: AsyncPage[ToolRouterToolkit] = await self._router().session_toolkits(self.session_id)
+        return page
 
 
 @dataclass(frozen=True, slots=True)
@@ -637,6 +780,31 @@ class ToolRouterExecution(_Parsed):
     @property
     def successful(self) -> bool:
         return self.error is None
+
+
+@dataclass(frozen=True, slots=True)
+class ToolRouterSearch(_Parsed):
+    """What a session's search found (``POST …/search``): one result per query (its
+    ``primary_tool_slugs``...), the tools' schemas by slug and the toolkits' connection
+    statuses. :attr:`tool_slugs` lists the primary tools of every query, once each."""
+
+    success: bool | None = None
+    error: str | None = None
+    results: tuple[Mapping[str, Any], ...] | None = None
+    tool_schemas: Mapping[str, Any] | None = None
+    toolkit_connection_statuses: tuple[Mapping[str, Any], ...] | None = None
+    next_steps_guidance: tuple[str, ...] | None = None
+    extra: Mapping[str, Any] = _extra()
+
+    @property
+    def tool_slugs(self) -> list[str]:
+        out: list[str] = []
+        for result in self.results or ():
+            slugs = result.get("primary_tool_slugs")
+            for slug in slugs if isinstance(slugs, list) else ():
+                if isinstance(slug, str) and slug not in out:
+                    out.append(slug)
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -730,12 +898,14 @@ class FileRef(_Parsed):
 
 
 __all__ += [
+    "AsyncToolRouterSession",
     "FileRef",
     "McpInstance",
     "McpServer",
     "McpUrls",
     "ToolRouterExecution",
     "ToolRouterLink",
+    "ToolRouterSearch",
     "ToolRouterSession",
     "ToolRouterToolkit",
     "TriggerInstance",

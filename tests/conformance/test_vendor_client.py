@@ -211,15 +211,10 @@ CALLS: dict[str, Call] = {
 
 OPERATIONS = vendor_operations()
 SERVED = [op for op in OPERATIONS if op in CALLS]
-#: Routes the live-router branch adds to LocalServer (SPEC §18): expected to 404 until merged.
-ROUTER_BRANCH = {"tool_router.session.search", "tool_router.session.tools"}
 
 
 def _param(op: str, index: int, total: int) -> Any:
-    marks = ()
-    if op in ROUTER_BRANCH:
-        marks = (pytest.mark.xfail(reason="route added by the router branch", strict=False),)
-    return pytest.param(op, id=f"{index + 1}of{total}-{op}", marks=marks)
+    return pytest.param(op, id=f"{index + 1}of{total}-{op}")
 
 
 def test_every_vendor_operation_is_classified() -> None:

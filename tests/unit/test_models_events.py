@@ -63,6 +63,17 @@ TABLE: dict[type, tuple[dict[str, Any], dict[str, Any]]] = {
             "tool_router_tools": strs,
         },
     ),
+    models.ToolRouterSearch: (
+        {},
+        {
+            "success": st.booleans(),
+            "error": st.none() | text,
+            "results": st.lists(obj, max_size=2),
+            "tool_schemas": obj,
+            "toolkit_connection_statuses": st.lists(obj, max_size=2),
+            "next_steps_guidance": strs,
+        },
+    ),
     models.ToolRouterExecution: ({}, {"data": obj, "error": st.none() | text, "log_id": text}),
     models.ToolRouterLink: (
         {"redirect_url": ident},
@@ -109,6 +120,9 @@ TABLE: dict[type, tuple[dict[str, Any], dict[str, Any]]] = {
         {"mimetype": text, "md5": text, "toolkit_slug": text, "tool_slug": text, "key": text},
     ),
 }
+
+
+TABLE[models.AsyncToolRouterSession] = TABLE[models.ToolRouterSession]
 
 
 def payloads(cls: type) -> st.SearchStrategy[dict[str, Any]]:

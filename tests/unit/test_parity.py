@@ -22,7 +22,12 @@ from typing import Any
 import pytest
 
 from composio import AsyncComposio, AsyncPage, Composio, Page
-from composio.models import AsyncConnectionRequest, ConnectionRequest
+from composio.models import (
+    AsyncConnectionRequest,
+    AsyncToolRouterSession,
+    ConnectionRequest,
+    ToolRouterSession,
+)
 from composio.resources._base import Resource
 
 #: Dunders whose async spelling differs; every other dunder must match by name.
@@ -72,6 +77,7 @@ def _annotation(fn: Any) -> str:
 _RESULT_TWINS = {
     "ConnectionRequest": "AsyncConnectionRequest",
     "Subscription": "AsyncSubscription",
+    "ToolRouterSession": "AsyncToolRouterSession",
 }
 
 
@@ -153,9 +159,8 @@ _SYNC, _ASYNC = _clients()
 _SYNC_RESOURCES = dict(_resources(_SYNC))
 _ASYNC_RESOURCES = dict(_resources(_ASYNC))
 _RESOURCE_NAMES = {type(r).__name__ for r in _SYNC_RESOURCES.values()}
-_ASYNC_SIDE: set[type] = {AsyncComposio, AsyncPage, AsyncConnectionRequest} | {
-    type(r) for r in _ASYNC_RESOURCES.values()
-}
+_ASYNC_SIDE: set[type] = {AsyncComposio, AsyncPage, AsyncConnectionRequest, AsyncToolRouterSession}
+_ASYNC_SIDE |= {type(r) for r in _ASYNC_RESOURCES.values()}
 
 
 def test_resources_are_discovered_not_listed() -> None:
@@ -188,6 +193,15 @@ def test_connection_requests_have_the_same_surface() -> None:
     assert parity_problems(ConnectionRequest, AsyncConnectionRequest) == []
     assert inspect.iscoroutinefunction(AsyncConnectionRequest.wait_for_connection)
     assert issubclass(AsyncConnectionRequest, ConnectionRequest)  # isinstance checks carry over
+
+
+def test_live_router_sessions_have_the_same_surface_and_await_every_io_method() -> None:
+    # The async session is hand-written (thin delegations to the generated facade): this is
+    # what keeps it equal to the sync one, method by method.
+    assert parity_problems(ToolRouterSession, AsyncToolRouterSession) == []
+    live = ("tools", "search", "execute", "handle_tool_calls", "authorize", "toolkits")
+    assert all(inspect.iscoroutinefunction(getattr(AsyncToolRouterSession, m)) for m in live)
+    assert issubclass(AsyncToolRouterSession, ToolRouterSession)
 
 
 def test_async_methods_are_coroutines_where_sync_does_io() -> None:

@@ -177,3 +177,74 @@ def test_break1_the_routers_multi_execute_batch_is_judged_tool_by_tool(
     assert all("needs a 'tools' list" in r or "must be an object" in r for r in refused[2:])
     assert len(refused) == 4 and asked == ["GMAIL_SEND_EMAIL"]
     assert len(router_executions(server)) == 1  # only the harmless batch was sent
+
+
+@BOTH
+def test_a_live_sessions_split_batch_is_judged_whole_and_its_local_results_redacted(
+    server: LocalServer, kind: str
+) -> None:
+    """A live session (SPEC §18) runs a batch's custom tools here and the rest on the server:
+    the guardrail still judges the whole batch first (a blocked custom tool inside refuses
+    it before anything runs) and redacts what the local tools return."""
+    from composio import custom_tool
+
+    ran: list[str] = []
+
+    @custom_tool
+    def lookup_owner(name: str) -> dict[str, Any]:
+        """The owner's e-mail address."""
+        ran.append(name)
+        return {"owner": f"{name}@example.com"}
+
+    @custom_tool
+    def purge_delete_all(confirm: bool) -> dict[str, Any]:
+        """Deletes everything."""
+        ran.append("purge")
+        return {}
+
+    guard = Guardrails(block=["*_DELETE_*"], env={})
+    multi = "COMPOSIO_MULTI_EXECUTE_TOOL"
+
+    def batch(*calls: tuple[str, dict[str, Any]]) -> dict[str, Any]:
+        return {"tools": [{"tool_slug": s, "arguments": a} for s, a in calls]}
+
+    settings: dict[str, Any] = {
+        "api_key": server.api_key,
+        "base_url": server.url,
+        "allow_tracking": False,
+        "plugins": [guard],
+        "custom_tools": [lookup_owner, purge_delete_all],
+    }
+    blocked = batch(("TEXT_UPPERCASE", {"text": "x"}), ("PURGE_DELETE_ALL", {"confirm": True}))
+    fine = batch(("TEXT_UPPERCASE", {"text": "x"}), ("LOOKUP_OWNER", {"name": "ann"}))
+
+    async def each(client: Any) -> tuple[str, Any]:
+        session = client.tool_router.create_session("u", toolkits=["text"])
+        if kind == "async":
+            session = await session
+        try:
+            refused = session.execute(multi, blocked)
+            if kind == "async":
+                await refused
+            why = ""
+        except ComposioError as exc:
+            why = exc.message
+        result = session.execute(multi, fine)
+        return why, (await result) if kind == "async" else result
+
+    if kind == "sync":
+        with Composio(**settings) as sync_client:
+            why, result = asyncio.run(each(sync_client))
+    else:
+
+        async def run() -> Any:
+            async with AsyncComposio(**settings) as async_client:
+                return await each(async_client)
+
+        why, result = asyncio.run(run())
+    assert "'PURGE_DELETE_ALL' is blocked by policy" in why
+    assert ran == ["ann"]  # the refused batch ran nothing, here or on the server
+    rows = result.data["results"]
+    assert rows[0]["response"]["data"] == {"result": "X"}
+    assert rows[1]["response"]["data"] == {"owner": "[REDACTED EMAIL]"}
+    assert [e.slug for e in server.executions] == ["TEXT_UPPERCASE"]

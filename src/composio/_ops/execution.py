@@ -43,7 +43,7 @@ be read) is the model's to fix; a download that fails (storage, the size cap) is
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -75,10 +75,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "RouterTarget",
+    "Split",
     "as_router_execution",
     "check_arguments",
     "error_result",
     "exit_check",
+    "routed",
     "run_tool",
     "unknown_tool",
 ]
@@ -126,15 +128,28 @@ def exit_check(slug: str, result: ToolExecution) -> ToolExecution:
         return error_result(f"tool {slug!r} returned a result that cannot be read: {exc}")
 
 
+#: Step 4 of a routed execution done another way (a live session's split batch): given the
+#: target, the arguments after the before-hooks, the operation name and the call's options,
+#: the flow computing the result -- or ``None`` for the router's own POST.
+Split = Callable[
+    ["RouterTarget", Mapping[str, Any], str, CallOptions], "Flow[ToolExecution] | None"
+]
+
+
 class RouterTarget:
     """Run the tool in a tool-router session: ``execute`` (``meta=False``, body field
-    ``tool_slug``) or ``execute_meta`` (``slug``). The session decides the user and account."""
+    ``tool_slug``) or ``execute_meta`` (``slug``). The session decides the user and account.
 
-    __slots__ = ("field", "meta", "session_path", "tail")
+    ``split`` (a live session's multi-execute batch naming the client's custom tools,
+    ``composio._ops.router_session``) replaces the POST at step 4, after the hooks judged
+    the whole batch and before they see its result: one execution with inner ones."""
 
-    def __init__(self, session_path: str, meta: bool) -> None:
+    __slots__ = ("field", "meta", "session_path", "split", "tail")
+
+    def __init__(self, session_path: str, meta: bool, split: Split | None = None) -> None:
         self.session_path = session_path
         self.meta = meta
+        self.split = split
         #: the request body's field naming the tool, and the path after the session's
         self.field, self.tail = ("slug", "/execute_meta") if meta else ("tool_slug", "/execute")
 
@@ -332,16 +347,18 @@ def _toolkit(
     return kit
 
 
-def _routed(
+def routed(
     router: RouterTarget,
     slug: str,
-    request: ExecuteRequest,
+    arguments: Mapping[str, Any],
     name: str,
     options: CallOptions,
-    after: After,
+    after: After | None = None,
 ) -> Operation[ToolExecution]:
-    """The router's POST; its answer read as a ``ToolExecution`` (``successful`` is ``error
-    is None``) so that the same hooks see it. ``tool_router`` turns it back."""
+    """The router's POST (marked as the execution of ``slug``); its answer read as a
+    ``ToolExecution`` (``successful`` is ``error is None``) so that the same hooks see it.
+    ``tool_router`` turns it back. Only step 4 of :func:`run_tool` sends it (directly, or
+    through a ``split``)."""
 
     def read(response: Response) -> ToolExecution:
         got = parse(response, ToolRouterExecution.from_dict)
@@ -359,7 +376,7 @@ def _routed(
         "POST",
         router.session_path + router.tail,
         read,
-        body={router.field: slug, "arguments": dict(request.arguments)},
+        body={router.field: slug, "arguments": dict(arguments)},
         options=options,
         tool=slug,
     )
@@ -396,8 +413,13 @@ def _run(
     (``judge``)."""
     if router is not None:
         options = call_options(extra_headers, timeout)
-        routed: ToolExecution = yield _routed(router, slug, request, name, options, after)
-        return routed
+        split = router.split(router, request.arguments, name, options) if router.split else None
+        if split is not None:
+            return after((yield from split), None)
+        answered: ToolExecution = yield routed(
+            router, slug, request.arguments, name, options, after
+        )
+        return answered
     if custom is None:
         return (
             yield from execute_tool(

@@ -34,7 +34,15 @@ if TYPE_CHECKING:
     from composio.providers import ToolCall
 from composio.providers.base import AgenticProvider, Provider, ToolExecutor
 
-__all__ = ["ToolCallBatch", "execute", "get", "handle_tool_calls", "wrap"]
+__all__ = [
+    "ToolCallBatch",
+    "answer_calls",
+    "execute",
+    "get",
+    "handle_tool_calls",
+    "offer",
+    "wrap",
+]
 
 HANDLE = "tools.handle_tool_calls"
 EXECUTE = "tools.execute"
@@ -111,29 +119,9 @@ def handle_tool_calls(
     """
     if not isinstance(user_id, str) or not user_id:
         raise ValidationError(f"{HANDLE}(user_id): user_id must be a non-empty string.")
-    if not isinstance(parallel, bool):
-        raise ValidationError(f"{HANDLE}: parallel must be True or False.")
-    mods = check_modifiers(modifiers)
-    call_options(extra_headers, timeout)
-    calls = env.provider.parse_tool_calls(response)
-    flows = [_answer(env, call, user_id, mods, extra_headers, timeout) for call in calls]
-    return ToolCallBatch(env, calls, flows, parallel)
 
-
-def _answer(
-    env: ToolEnv,
-    call: ToolCall,
-    user_id: str,
-    mods: Sequence[Modifier[Any]],
-    extra_headers: HeadersArg,
-    timeout: Any,
-) -> Flow[ToolExecution]:
-    """The result that answers one call: the one execution path in ``answer`` mode, so only
-    errors the model cannot act on escape."""
-    if call.error is not None:
-        return error_result(call.error)  # never executed; no hook or modifier sees it
-    return (
-        yield from run_tool(
+    def run(call: ToolCall, mods: Sequence[Modifier[Any]]) -> Flow[ToolExecution]:
+        return run_tool(
             env,
             call.slug,
             call.arguments,
@@ -144,7 +132,40 @@ def _answer(
             extra_headers=extra_headers,
             timeout=timeout,
         )
-    )
+
+    return answer_calls(env, response, run, modifiers, parallel, extra_headers, timeout)
+
+
+def answer_calls(
+    env: ToolEnv,
+    response: object,
+    run: Callable[[ToolCall, Sequence[Modifier[Any]]], Flow[ToolExecution]],
+    modifiers: Sequence[Modifier[Any]] | None,
+    parallel: bool,
+    extra_headers: HeadersArg,
+    timeout: Any,
+) -> ToolCallBatch:
+    """The batch answering ``response``'s calls, each by ``run`` (the one execution path in
+    ``answer`` mode: ``handle_tool_calls``, a live router session's); a call the provider
+    could not read is answered with its error, never executed."""
+    if not isinstance(parallel, bool):
+        raise ValidationError(f"{HANDLE}: parallel must be True or False.")
+    mods = check_modifiers(modifiers)
+    call_options(extra_headers, timeout)
+    calls = env.provider.parse_tool_calls(response)
+    flows = [_answer(call, mods, run) for call in calls]
+    return ToolCallBatch(env, calls, flows, parallel)
+
+
+def _answer(
+    call: ToolCall,
+    mods: Sequence[Modifier[Any]],
+    run: Callable[[ToolCall, Sequence[Modifier[Any]]], Flow[ToolExecution]],
+) -> Flow[ToolExecution]:
+    """The result that answers one call, so only errors the model cannot act on escape."""
+    if call.error is not None:
+        return error_result(call.error)  # never executed; no hook or modifier sees it
+    return (yield from run(call, mods))
 
 
 class _AsIs(Provider):
@@ -233,9 +254,16 @@ def get(
     elif not isinstance(user_id, str) or not user_id:
         raise ValidationError("tools.get(user_id): user_id must be a non-empty string.")
     found.extend(t.tool for t in custom)
+    return offer(env, mods, found)
+
+
+def offer(env: ToolEnv, mods: Sequence[Modifier[Any]], tools: list[Tool]) -> list[Tool]:
+    """Tools as a model is offered them: each through the schema modifiers and hooks
+    (``tools.get``, a live router session's ``tools()``); :func:`wrap` hands them to the
+    provider."""
     if env.hooks.schema or mods:
-        found = [apply_schema(env.hooks, mods, t) for t in found]
-    return found
+        tools = [apply_schema(env.hooks, mods, t) for t in tools]
+    return tools
 
 
 def wrap(env: ToolEnv, tools: list[Tool], execute: Callable[[], ToolExecutor]) -> list[object]:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from composio._operation import Flow, Operation, PageData, call_options
 from composio._ops._body import json_object, text
@@ -17,12 +17,17 @@ from composio._ops._encode import (
     q_str,
     slug_path,
 )
+from composio._ops.connected_accounts import _request_from_link
 from composio._ops.execution import RouterTarget, as_router_execution, run_tool
+from composio._ops.tools import every_page
 from composio._sentinel import HeadersArg
 from composio.errors import ValidationError
 from composio.models import (
+    ConnectionRequest,
+    Tool,
     ToolRouterExecution,
     ToolRouterLink,
+    ToolRouterSearch,
     ToolRouterSession,
     ToolRouterToolkit,
 )
@@ -31,12 +36,18 @@ if TYPE_CHECKING:
     from composio._tool_env import ToolEnv
 
 __all__ = [
+    "authorize",
     "create_session",
     "execute",
     "link",
     "retrieve_session",
+    "search",
+    "session_path",
     "session_toolkits",
+    "session_tools",
 ]
+
+T = TypeVar("T")
 
 _SESSION = "/tool_router/session"
 
@@ -146,7 +157,7 @@ def create_session(
     )
 
 
-def _session_path(session_id: object, name: str, tail: str = "") -> str:
+def session_path(session_id: object, name: str, tail: str = "") -> str:
     return f"{_SESSION}/{slug_path(session_id, f'{name}: session_id')}{tail}"
 
 
@@ -157,7 +168,7 @@ def retrieve_session(
     return Operation(
         name,
         "GET",
-        _session_path(session_id, name),
+        session_path(session_id, name),
         lambda r: parse(r, ToolRouterSession.from_dict),
         options=call_options(extra_headers, timeout),
     )
@@ -178,7 +189,7 @@ def execute(
     (a guardrail's block, its redaction) and the tool-execution marker apply as on
     ``tools.execute``. Hooks see a meta tool with the toolkit ``"composio"``."""
     name = "tool_router.execute_meta" if meta else "tool_router.execute"
-    target = RouterTarget(_session_path(session_id, name), meta)
+    target = RouterTarget(session_path(session_id, name), meta)
     result = yield from run_tool(
         env,
         tool_slug,
@@ -199,8 +210,48 @@ def link(
     extra_headers: HeadersArg,
     timeout: Any,
 ) -> Operation[ToolRouterLink]:
-    name = "tool_router.link"
-    path = _session_path(session_id, name, "/link")
+    return _link(
+        "tool_router.link",
+        ToolRouterLink.from_dict,
+        session_id,
+        toolkit,
+        callback_url,
+        extra_headers,
+        timeout,
+    )
+
+
+def authorize(
+    session_id: str,
+    toolkit: str,
+    *,
+    callback_url: str | None,
+    extra_headers: HeadersArg,
+    timeout: Any,
+) -> Operation[ConnectionRequest]:
+    """A live session's ``authorize``: the session's link, read as the ``ConnectionRequest``
+    of the account it made (``INITIATED``; waiting polls that account)."""
+    return _link(
+        "tool_router.authorize",
+        _request_from_link,
+        session_id,
+        toolkit,
+        callback_url,
+        extra_headers,
+        timeout,
+    )
+
+
+def _link(
+    name: str,
+    read: Callable[[Any], T],
+    session_id: str,
+    toolkit: str,
+    callback_url: str | None,
+    extra_headers: HeadersArg,
+    timeout: Any,
+) -> Operation[T]:
+    path = session_path(session_id, name, "/link")
     body = {"toolkit": text(toolkit, f"{name}: toolkit")}
     if q_str(callback_url, f"{name}: callback_url") is not None:
         assert callback_url is not None
@@ -209,10 +260,35 @@ def link(
         name,
         "POST",
         path,
-        lambda r: parse(r, ToolRouterLink.from_dict),
+        lambda r: parse(r, read),
         body=body,
         options=call_options(extra_headers, timeout),
     )
+
+
+def search(
+    session_id: str, query: str, *, extra_headers: HeadersArg, timeout: Any
+) -> Operation[ToolRouterSearch]:
+    """``POST …/search`` with one query (``{"queries": [{"use_case": query}]}``)."""
+    name = "tool_router.search"
+    path = session_path(session_id, name, "/search")
+    body = {"queries": [{"use_case": text(query, f"{name}: query")}]}
+    return Operation(
+        name,
+        "POST",
+        path,
+        lambda r: parse(r, ToolRouterSearch.from_dict),
+        body=body,
+        options=call_options(extra_headers, timeout),
+    )
+
+
+def session_tools(session_id: str, *, extra_headers: HeadersArg, timeout: Any) -> Flow[list[Tool]]:
+    """``GET …/tools``: every page of the session's tools with their schemas."""
+    name = "tool_router.session_tools"
+    path = session_path(session_id, name, "/tools")
+    options = call_options(extra_headers, timeout)
+    return every_page(page_operation(name, path, [], options, Tool.from_dict))
 
 
 def session_toolkits(
@@ -227,7 +303,7 @@ def session_toolkits(
     timeout: Any,
 ) -> Operation[PageData[ToolRouterToolkit]]:
     name = "tool_router.session_toolkits"
-    path = _session_path(session_id, name, "/toolkits")
+    path = session_path(session_id, name, "/toolkits")
     query = params(
         ("toolkits", q_list(toolkits, f"{name}: toolkits")),
         ("is_connected", q_bool(is_connected, f"{name}: is_connected")),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from composio._cursors import refuse_repeated_cursor
 from composio._operation import Flow, Operation, PageData, call_options
@@ -24,6 +24,8 @@ from composio._toolkit_versions import LATEST, NO_PINS, Pins, ToolkitCache, quer
 from composio.errors import ValidationError
 from composio.models import ProxyResponse, ShapeError, Tool, ToolExecution, ToolInput
 
+T = TypeVar("T")
+
 if TYPE_CHECKING:
     from composio._operation import CallOptions
     from composio.pipeline import Response
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MAX_LIMIT",
     "After",
+    "every_page",
     "execute_tool",
     "get_tools",
     "judge",
@@ -201,15 +204,7 @@ def _get_many(
     found: list[Tool] = []
     if named is not None:
         # Every page (the caller named each tool it wants), in the caller's order.
-        page: PageData[Tool] = yield named
-        items = list(page.items)
-        cursors: set[str] = set()
-        while page.next_cursor and page.items and named.next_page is not None:
-            refuse_repeated_cursor(
-                page.next_cursor, cursors
-            )  # a repeated cursor would loop forever
-            page = yield named.next_page(page.next_cursor)
-            items.extend(page.items)
+        items = yield from every_page(named)
         rank = {s.upper(): i for i, s in enumerate(slugs)}
         found.extend(sorted(items, key=lambda t: rank.get(t.slug.upper(), len(rank))))
     if filtered is not None:
@@ -217,6 +212,18 @@ def _get_many(
         seen = {t.slug for t in found}
         found.extend(t for t in first.items if t.slug not in seen)
     return provider.wrap_tools(found)
+
+
+def every_page(first: Operation[PageData[T]]) -> Flow[list[T]]:
+    """The items of ``first``'s page and of every page after it."""
+    page: PageData[T] = yield first
+    items = list(page.items)
+    cursors: set[str] = set()
+    while page.next_cursor and page.items and first.next_page is not None:
+        refuse_repeated_cursor(page.next_cursor, cursors)  # would loop forever
+        page = yield first.next_page(page.next_cursor)
+        items.extend(page.items)
+    return items
 
 
 def execute_tool(

@@ -1,29 +1,51 @@
 """``client.tool_router``: sessions, running tools in them, links, the session's toolkits.
 
 Thin facades over ``composio._ops.tool_router``; ``tests/unit/test_parity.py`` keeps the
-two identical.
+two identical. A session comes back bound to the client (SPEC §18, live sessions): its
+methods call the ``_live_*`` methods here, so the async twin written by
+``scripts/unasync.py`` holds the async side of the live logic too, and
+``AsyncToolRouterSession`` only awaits (``docs/design-decisions.md``).
 """
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from dataclasses import fields
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from composio._agentic import bind_execute
+from composio._ops import router_session as live
+from composio._ops import tool_calls as calls
 from composio._ops import tool_router as ops
+from composio._ops.execution import as_router_execution
 from composio._sentinel import NOT_GIVEN, HeadersArg
+from composio.models import ConnectionRequest, ToolRouterSession
+from composio.modifiers import check_modifiers
 from composio.resources._base import SyncResource
+from composio.resources.connected_accounts import bind
 
 if TYPE_CHECKING:
     from composio.client import Composio  # noqa: F401 (the base's type argument)
     from composio.models import (
+        ToolExecution,
         ToolRouterExecution,
         ToolRouterLink,
-        ToolRouterSession,
+        ToolRouterSearch,
         ToolRouterToolkit,
     )
+    from composio.modifiers import Modifier
     from composio.pagination import Page
 
-__all__ = ["AsyncToolRouter", "ToolRouter"]
+__all__ = ["AsyncToolRouter", "ToolRouter", "bind_session"]
+
+_S = TypeVar("_S", bound=ToolRouterSession)
+
+
+def bind_session(session: ToolRouterSession, cls: type[_S], client: Any) -> _S:
+    """The session as ``cls`` (sync or async), bound to the client that made it."""
+    data = {f.name: getattr(session, f.name) for f in fields(session) if f.name != "_client"}
+    return cls(**data, _client=client)
 
 
 class ToolRouter(SyncResource["Composio"]):
@@ -47,8 +69,9 @@ class ToolRouter(SyncResource["Composio"]):
         ``{"enable": [...]}``); a mapping such as ``{"disable": [...]}`` is sent as given.
         ``tools``/``tags`` filter tools per toolkit or by annotation, ``auth_configs`` /
         ``connected_accounts`` pin one per toolkit (``{toolkit: id}``), ``manage_connections``
-        (``True``/``False`` or the spec's object) and ``workbench`` configure those features."""
-        return self._run(
+        (``True``/``False`` or the spec's object) and ``workbench`` configure those features.
+        The session is live: see ``ToolRouterSession``."""
+        made = self._run(
             ops.create_session(
                 user_id,
                 toolkits=toolkits,
@@ -62,6 +85,7 @@ class ToolRouter(SyncResource["Composio"]):
                 timeout=timeout,
             )
         )
+        return bind_session(made, ToolRouterSession, self._client)
 
     def retrieve_session(
         self,
@@ -70,13 +94,19 @@ class ToolRouter(SyncResource["Composio"]):
         extra_headers: HeadersArg = None,
         timeout: Any = NOT_GIVEN,
     ) -> ToolRouterSession:
-        return self._run(
+        """The session, live (``use`` is the same method)."""
+        found = self._run(
             ops.retrieve_session(
                 session_id,
                 extra_headers=extra_headers,
                 timeout=timeout,
             )
         )
+        return bind_session(found, ToolRouterSession, self._client)
+
+    #: ``use(session_id)``: reattach to an existing session (made earlier, elsewhere) -- the
+    #: live session, as ``retrieve_session`` returns it.
+    use = retrieve_session
 
     def execute(
         self,
@@ -168,6 +198,73 @@ class ToolRouter(SyncResource["Composio"]):
                 timeout=timeout,
             )
         )
+
+    # -- a live session's methods (``ToolRouterSession`` calls them) -----------------------
+    def _live_tools(
+        self, session: ToolRouterSession, modifiers: Sequence[Modifier[Any]] | None
+    ) -> builtins.list[object]:
+        found = self._run_flow(live.tools(self._env, session, modifiers))
+        # An agentic provider (SPEC §17) gets an execute that runs each call in the session.
+        return calls.wrap(
+            self._env,
+            found,
+            lambda: bind_execute(self._client, session.user_id or "", modifiers, session),
+        )
+
+    def _live_answer(
+        self,
+        session: ToolRouterSession,
+        slug: str,
+        arguments: Mapping[str, Any],
+        modifiers: Sequence[Modifier[Any]],
+    ) -> ToolExecution:
+        """One model call in the session, answered (an agentic provider's execute)."""
+        return self._run_flow(
+            live.execute(
+                self._env,
+                session,
+                slug,
+                arguments,
+                answer=True,
+                modifiers=check_modifiers(modifiers),
+            )
+        )
+
+    def _live_search(self, session: ToolRouterSession, query: str) -> ToolRouterSearch:
+        return self._run(
+            ops.search(session.session_id, query, extra_headers=None, timeout=NOT_GIVEN)
+        )
+
+    def _live_execute(
+        self, session: ToolRouterSession, slug: str, arguments: Mapping[str, Any] | None
+    ) -> ToolRouterExecution:
+        return as_router_execution(
+            self._run_flow(live.execute(self._env, session, slug, arguments, answer=False))
+        )
+
+    def _live_handle(
+        self,
+        session: ToolRouterSession,
+        response: object,
+        modifiers: Sequence[Modifier[Any]] | None,
+        parallel: bool,
+    ) -> builtins.list[object]:
+        batch = live.handle(self._env, session, response, modifiers, parallel)
+        return batch.format(self._run_flows(batch.flows, batch.parallel, batch.name))
+
+    def _live_authorize(
+        self, session: ToolRouterSession, toolkit: str, callback_url: str | None
+    ) -> ConnectionRequest:
+        request = self._run(
+            ops.authorize(
+                session.session_id,
+                toolkit,
+                callback_url=callback_url,
+                extra_headers=None,
+                timeout=NOT_GIVEN,
+            )
+        )
+        return bind(request, ConnectionRequest, self._client)
 
 
 # The async twin, written by scripts/unasync.py; imported from here as before.

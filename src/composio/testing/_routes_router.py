@@ -4,6 +4,7 @@ execution, the meta tools, connection links and the session's toolkits."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime, timezone
 from typing import Any
 
 from composio.testing import _routes_accounts as accounts
@@ -20,7 +21,7 @@ from composio.testing._routing import (
     required_text,
 )
 from composio.testing._state import AuthConfig, RouterSession, Store, nano
-from composio.testing.catalog import TOOLKITS, TOOLS, run_tool
+from composio.testing.catalog import ROUTER_TOOLS, TOOLKITS, TOOLS, run_tool
 
 __all__ = ["router"]
 
@@ -37,6 +38,7 @@ META_TOOLS = (
     "COMPOSIO_GET_RECIPE",
 )
 SESSION_TOOLS = list(META_TOOLS[:5])
+MULTI_EXECUTE = "COMPOSIO_MULTI_EXECUTE_TOOL"
 #: Request keys -> the response's past-participle spelling (``enable`` -> ``enabled``).
 _RENAMED = {"enable": "enabled", "disable": "disabled"}
 
@@ -179,8 +181,6 @@ def _active_account(store: Store, user_id: str, toolkit: str) -> Any:
 
 @router.route("POST", "/api/v3/tool_router/session/{session_id}/execute")
 def execute(ctx: Ctx) -> Reply:
-    """Runs the tool for the session's user; a toolkit that needs auth needs an ``ACTIVE``
-    account of that user (else ``error`` says to link one, as the real router does)."""
     body = ctx.json()
     slug = required_text(body, "tool_slug")
     arguments = body.get("arguments", {})
@@ -189,6 +189,18 @@ def execute(ctx: Ctx) -> Reply:
     store = ctx.owner._store
     with store.lock:
         session = _session(store, ctx.params["session_id"])
+    result = _run_in_session(ctx, session, slug, arguments)
+    return Reply(200, {k: result[k] for k in ("data", "error", "log_id")})
+
+
+def _run_in_session(
+    ctx: Ctx, session: RouterSession, slug: str, arguments: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Runs the tool for the session's user (``execute``, and each tool of a multi-execute
+    batch); a toolkit that needs auth needs an ``ACTIVE`` account of that user (else
+    ``error`` says to link one, as the real router does)."""
+    store = ctx.owner._store
+    with store.lock:
         tool = find_tool(slug)
         kit = tool["toolkit"]["slug"]
         if not _allows(session, kit):
@@ -196,15 +208,13 @@ def execute(ctx: Ctx) -> Reply:
         needs_account = not tool["no_auth"]
         account = _active_account(store, session.user_id, kit) if needs_account else None
     if needs_account and account is None:
-        return Reply(
-            200,
-            {
-                "data": {},
-                "error": f"No active {kit} connection for user {session.user_id}: "
-                f"link one with the session's link ({kit})",
-                "log_id": nano("log_"),
-            },
-        )
+        return {
+            "data": {},
+            "error": f"No active {kit} connection for user {session.user_id}: "
+            f"link one with the session's link ({kit})",
+            "successful": False,
+            "log_id": nano("log_"),
+        }
     result = run_tool(slug, arguments, file_executors(ctx.owner))
     ctx.owner._record_execution(
         slug,
@@ -215,9 +225,7 @@ def execute(ctx: Ctx) -> Reply:
         connected_account_id=account.id if account is not None else None,
         log_id=result["log_id"],
     )
-    return Reply(
-        200, {"data": result["data"], "error": result["error"], "log_id": result["log_id"]}
-    )
+    return result
 
 
 @router.route("POST", "/api/v3/tool_router/session/{session_id}/execute_meta")
@@ -232,22 +240,49 @@ def execute_meta(ctx: Ctx) -> Reply:
     store = ctx.owner._store
     with store.lock:
         session = _session(store, ctx.params["session_id"])
-        data = _meta(store, session, slug, arguments)
+    if slug == MULTI_EXECUTE:
+        data = _multi_execute(ctx, session, arguments)
+    else:
+        with store.lock:
+            data = _meta(store, session, slug, arguments)
     return Reply(200, {"data": data, "error": None, "log_id": nano("log_")})
+
+
+def _multi_execute(
+    ctx: Ctx, session: RouterSession, arguments: Mapping[str, Any]
+) -> dict[str, Any]:
+    """``{"tools": [{"tool_slug", "arguments"}, ...]}`` run in order; one result per tool,
+    ``{"index", "tool_slug", "response": {"successful", "data", "error"}}``."""
+    tools = arguments.get("tools")
+    if not isinstance(tools, list) or not all(
+        isinstance(t, dict) and isinstance(t.get("tool_slug"), str) for t in tools
+    ):
+        raise ApiError(400, "'arguments.tools' must be an array of {tool_slug, arguments}")
+    results = []
+    for index, item in enumerate(tools):
+        inner = item.get("arguments", {})
+        if not isinstance(inner, dict):
+            raise ApiError(400, f"'arguments.tools[{index}].arguments' must be an object")
+        try:
+            ran = _run_in_session(ctx, session, item["tool_slug"], inner)
+        except ApiError as exc:  # one tool's refusal is its result, not the batch's
+            ran = {"data": {}, "error": exc.message, "successful": False}
+        response = {k: ran[k] for k in ("successful", "data", "error")}
+        results.append({"index": index, "tool_slug": item["tool_slug"], "response": response})
+    return {"results": results}
 
 
 def _meta(
     store: Store, session: RouterSession, slug: str, arguments: Mapping[str, Any]
 ) -> dict[str, Any]:
     if slug == "COMPOSIO_SEARCH_TOOLS":
-        words = str(arguments.get("query") or arguments.get("use_case") or "").lower().split()
-        found = [
-            t["slug"]
-            for t in TOOLS
-            if _allows(session, t["toolkit"]["slug"])
-            and all(w in f"{t['slug']} {t['name']} {t['description']}".lower() for w in words)
-        ]
-        return {"tools": found}
+        queries = arguments.get("queries")
+        uses = (
+            [q.get("use_case") for q in queries if isinstance(q, dict)]
+            if isinstance(queries, list)
+            else [arguments.get("query") or arguments.get("use_case")]
+        )
+        return {"tools": [s for use in uses for s in _search(session, str(use or ""))]}
     if slug == "COMPOSIO_MANAGE_CONNECTIONS":
         return {
             "connections": {
@@ -257,6 +292,102 @@ def _meta(
             }
         }
     return {"message": f"{slug} does nothing on the local server"}
+
+
+def _search(session: RouterSession, use_case: str) -> list[str]:
+    """The session's tools whose slug, name or description hold every word of ``use_case``."""
+    words = use_case.lower().split()
+    return [
+        t["slug"]
+        for t in TOOLS
+        if _allows(session, t["toolkit"]["slug"])
+        and all(w in f"{t['slug']} {t['name']} {t['description']}".lower() for w in words)
+    ]
+
+
+@router.route("POST", "/api/v3/tool_router/session/{session_id}/search")
+def search(ctx: Ctx) -> Reply:
+    """``{"queries": [{"use_case": ...}]}``: per query, the matching tools of the session."""
+    body = ctx.json()
+    queries = body.get("queries")
+    if (
+        not isinstance(queries, list)
+        or not queries
+        or not all(isinstance(q, dict) and isinstance(q.get("use_case"), str) for q in queries)
+    ):
+        raise ApiError(400, "'queries' must be a non-empty array of {use_case}")
+    store = ctx.owner._store
+    with store.lock:
+        session = _session(store, ctx.params["session_id"])
+        results, schemas = [], {}
+        for index, query in enumerate(queries, 1):
+            slugs = _search(session, query["use_case"])
+            tools = [find_tool(slug) for slug in slugs]
+            for tool in tools:
+                schemas[tool["slug"]] = {
+                    "tool_slug": tool["slug"],
+                    "toolkit": tool["toolkit"]["slug"],
+                    "description": tool["description"],
+                    "hasFullSchema": True,
+                    "input_schema": tool["input_parameters"],
+                }
+            kits = sorted({t["toolkit"]["slug"] for t in tools})
+            results.append(
+                {
+                    "index": index,
+                    "use_case": query["use_case"],
+                    "primary_tool_slugs": slugs,
+                    "related_tool_slugs": [],
+                    "toolkits": kits,
+                    "error": None,
+                }
+            )
+        statuses = []
+        for kit in sorted({k for r in results for k in r["toolkits"]}):
+            connected = _active_account(store, session.user_id, kit) is not None
+            statuses.append(
+                {
+                    "toolkit": kit,
+                    "description": find_toolkit(kit)["meta"]["description"],
+                    "has_active_connection": connected or find_toolkit(kit)["no_auth"],
+                    "status_message": "connected"
+                    if connected
+                    else "no connection needed"
+                    if find_toolkit(kit)["no_auth"]
+                    else f"connect {kit} first",
+                }
+            )
+    now = datetime.now(timezone.utc)
+    return Reply(
+        200,
+        {
+            "success": True,
+            "error": None,
+            "results": results,
+            "tool_schemas": schemas,
+            "toolkit_connection_statuses": statuses,
+            "next_steps_guidance": ["Execute the tools found with COMPOSIO_MULTI_EXECUTE_TOOL."],
+            "session": {
+                "id": session.id,
+                "generate_id": False,
+                "instructions": "Pass this session id to the meta tools.",
+            },
+            "time_info": {
+                "current_time_utc": now.isoformat(),
+                "current_time_utc_epoch_seconds": now.timestamp(),
+                "message": "Times are UTC.",
+            },
+        },
+    )
+
+
+@router.route("GET", "/api/v3/tool_router/session/{session_id}/tools")
+def session_tools(ctx: Ctx) -> Reply:
+    """The session's meta tools with their full schemas (cursor-paginated)."""
+    store = ctx.owner._store
+    with store.lock:
+        _session(store, ctx.params["session_id"])
+    return Reply(200, paginate(ctx, [ROUTER_TOOLS[slug] for slug in SESSION_TOOLS]))
 
 
 def managed_auth_config(store: Store, toolkit: str) -> AuthConfig:

@@ -12,6 +12,7 @@ from typing import Any
 __all__ = [
     "CHANGELOG",
     "EXECUTORS",
+    "ROUTER_TOOLS",
     "TOOLKITS",
     "TOOLS",
     "TRIGGER_TYPES",
@@ -363,6 +364,74 @@ _MAKE = _tool(
 )
 _MAKE["output_parameters"] = _answer({"file": _file_ref("file_downloadable", "s3url")})
 TOOLS += [_DIGEST, _MAKE]
+
+
+def _meta_tool(slug: str, name: str, description: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    tool = _tool("composio", slug, name, description, dict(params), ["meta"])
+    tool["no_auth"] = True
+    return tool
+
+
+_STRINGS = {"type": "array", "items": {"type": "string"}}
+#: The tool router's meta tools as ``GET /tool_router/session/{id}/tools`` serves them.
+ROUTER_TOOLS: dict[str, dict[str, Any]] = {
+    t["slug"]: t
+    for t in (
+        _meta_tool(
+            "COMPOSIO_SEARCH_TOOLS",
+            "Search tools",
+            "Find the tools for a task: one query per use case.",
+            {
+                "queries": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {"use_case": {"type": "string"}},
+                        "required": ["use_case"],
+                    },
+                    "_required": True,
+                }
+            },
+        ),
+        _meta_tool(
+            "COMPOSIO_MULTI_EXECUTE_TOOL",
+            "Execute tools",
+            "Run several tools at once: tools is a list of {tool_slug, arguments}.",
+            {
+                "tools": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "tool_slug": {"type": "string"},
+                            "arguments": {"type": "object"},
+                        },
+                        "required": ["tool_slug", "arguments"],
+                    },
+                    "_required": True,
+                }
+            },
+        ),
+        _meta_tool(
+            "COMPOSIO_MANAGE_CONNECTIONS",
+            "Manage connections",
+            "Check or create the user's connections to toolkits.",
+            {"toolkits": {**_STRINGS, "_required": False}},
+        ),
+        _meta_tool(
+            "COMPOSIO_REMOTE_WORKBENCH",
+            "Remote workbench",
+            "Run Python code in a remote sandbox.",
+            {"code_to_execute": _s("Python code")},
+        ),
+        _meta_tool(
+            "COMPOSIO_REMOTE_BASH_TOOL",
+            "Remote bash",
+            "Run a shell command in a remote sandbox.",
+            {"command": _s("Shell command")},
+        ),
+    )
+}
 
 
 class ToolFailure(Exception):

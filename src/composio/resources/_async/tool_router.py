@@ -4,15 +4,25 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping, Sequence
 from typing import Any, TYPE_CHECKING
+from composio._agentic import bind_execute
+from composio._ops import router_session as live
+from composio._ops import tool_calls as calls
 from composio._ops import tool_router as ops
+from composio._ops.execution import as_router_execution
 from composio._sentinel import HeadersArg, NOT_GIVEN
+from composio.models import AsyncConnectionRequest, AsyncToolRouterSession
+from composio.modifiers import check_modifiers
 from composio.resources._base import AsyncResource
+from composio.resources.connected_accounts import bind
+from composio.resources.tool_router import bind_session
 
 if TYPE_CHECKING:
     from composio.async_client import AsyncComposio
-    from composio.models import ToolRouterExecution, ToolRouterLink, ToolRouterSession, ToolRouterToolkit
+    from composio.models import ToolExecution, ToolRouterExecution, ToolRouterLink, ToolRouterSearch, ToolRouterToolkit
+    from composio.modifiers import Modifier
     from composio.pagination import AsyncPage
 
 __all__ = ["AsyncToolRouter"]
@@ -30,25 +40,29 @@ class AsyncToolRouter(AsyncResource['AsyncComposio']):
         manage_connections: bool | Mapping[str, Any] | None = None,
         workbench: Mapping[str, Any] | None = None, extra_headers: HeadersArg = None,
         timeout: Any = NOT_GIVEN,
-    ) -> ToolRouterSession:
+    ) -> AsyncToolRouterSession:
         """A session for ``user_id``.
 
         See :meth:`ToolRouter.create_session`.
         """
-        return await self._arun(
+        made = await self._arun(
             ops.create_session(
                 user_id, toolkits=toolkits, tools=tools, tags=tags, auth_configs=auth_configs,
                 connected_accounts=connected_accounts, manage_connections=manage_connections,
                 workbench=workbench, extra_headers=extra_headers, timeout=timeout,
             ),
         )
+        return bind_session(made, AsyncToolRouterSession, self._client)
 
     async def retrieve_session(
         self, session_id: str, *, extra_headers: HeadersArg = None, timeout: Any = NOT_GIVEN,
-    ) -> ToolRouterSession:
-        return await self._arun(
+    ) -> AsyncToolRouterSession:
+        """The session, live (``use`` is the same method)."""
+        found = await self._arun(
             ops.retrieve_session(session_id, extra_headers=extra_headers, timeout=timeout),
         )
+        return bind_session(found, AsyncToolRouterSession, self._client)
+    use = retrieve_session
 
     async def execute(
         self, session_id: str, tool_slug: str, arguments: Mapping[str, Any] | None = None, *,
@@ -99,3 +113,54 @@ class AsyncToolRouter(AsyncResource['AsyncComposio']):
                 limit=limit, cursor=cursor, extra_headers=extra_headers, timeout=timeout,
             ),
         )
+
+    async def _live_tools(
+        self, session: AsyncToolRouterSession, modifiers: Sequence[Modifier[Any]] | None,
+    ) -> builtins.list[object]:
+        found = await self._arun_flow(live.tools(self._env, session, modifiers))
+        return calls.wrap(
+            self._env, found,
+            lambda: bind_execute(self._client, session.user_id or '', modifiers, session),
+        )
+
+    async def _live_answer(
+        self, session: AsyncToolRouterSession, slug: str, arguments: Mapping[str, Any],
+        modifiers: Sequence[Modifier[Any]],
+    ) -> ToolExecution:
+        """One model call in the session, answered (an agentic provider's execute)."""
+        return await self._arun_flow(
+            live.execute(
+                self._env, session, slug, arguments, answer=True,
+                modifiers=check_modifiers(modifiers),
+            ),
+        )
+
+    async def _live_search(self, session: AsyncToolRouterSession, query: str) -> ToolRouterSearch:
+        return await self._arun(
+            ops.search(session.session_id, query, extra_headers=None, timeout=NOT_GIVEN),
+        )
+
+    async def _live_execute(
+        self, session: AsyncToolRouterSession, slug: str, arguments: Mapping[str, Any] | None,
+    ) -> ToolRouterExecution:
+        return as_router_execution(
+            await self._arun_flow(live.execute(self._env, session, slug, arguments, answer=False)),
+        )
+
+    async def _live_handle(
+        self, session: AsyncToolRouterSession, response: object,
+        modifiers: Sequence[Modifier[Any]] | None, parallel: bool,
+    ) -> builtins.list[object]:
+        batch = live.handle(self._env, session, response, modifiers, parallel)
+        return batch.format(await self._arun_flows(batch.flows, batch.parallel, batch.name))
+
+    async def _live_authorize(
+        self, session: AsyncToolRouterSession, toolkit: str, callback_url: str | None,
+    ) -> AsyncConnectionRequest:
+        request = await self._arun(
+            ops.authorize(
+                session.session_id, toolkit, callback_url=callback_url, extra_headers=None,
+                timeout=NOT_GIVEN,
+            ),
+        )
+        return bind(request, AsyncConnectionRequest, self._client)
