@@ -45,6 +45,8 @@ def run(scale: F.Scale, log: bool = True) -> list[F.Figure]:
         os.environ["COMPOSIO_TELEMETRY_URL"] = server.url + "/v1/metrics/invocations"
         step("tools.list vs requests / vendor client, SDK-added CPU")
         results += F.http_figures(server, scale)
+        step("16 threads")
+        results += F.threads_figure(server, scale)
         step("telemetry on the caller's path")
         results += F.telemetry_figure(server, scale)
         step("tracing per attempt")
