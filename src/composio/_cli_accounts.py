@@ -14,6 +14,7 @@ import argparse
 from collections.abc import Callable
 from typing import Any
 
+from composio._cli_client import cli_client
 from composio._terminal import err, escape, out, out_json
 
 __all__ = ["add_accounts_parser"]
@@ -67,14 +68,8 @@ def _seconds(text: str) -> float:
     return value
 
 
-def _client(args: argparse.Namespace) -> Any:
-    from composio.cli import _client as make
-
-    return make(args)
-
-
 def cmd_accounts_list(args: argparse.Namespace) -> int:
-    with _client(args) as client:
+    with cli_client(args) as client:
         accounts = list(
             client.connected_accounts.list(
                 user_ids=args.user, toolkit_slugs=args.toolkit, statuses=args.status
@@ -100,7 +95,7 @@ def cmd_accounts_list(args: argparse.Namespace) -> int:
 
 
 def cmd_accounts_connect(args: argparse.Namespace) -> int:
-    with _client(args) as client:
+    with cli_client(args) as client:
         request = client.toolkits.authorize(args.user, args.toolkit)
         out(request.redirect_url or "(no redirect URL: nothing for the user to do)", flush=True)
         err(
@@ -113,7 +108,7 @@ def cmd_accounts_connect(args: argparse.Namespace) -> int:
 
 
 def cmd_auth_configs_list(args: argparse.Namespace) -> int:
-    with _client(args) as client:
+    with cli_client(args) as client:
         configs = list(client.auth_configs.list(toolkit_slug=args.toolkit))
     if args.json:
         rows = [

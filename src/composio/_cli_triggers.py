@@ -22,6 +22,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from composio._cli_client import cli_client
 from composio._terminal import err, escape, out, out_json
 
 __all__ = ["add_connection_args", "add_triggers_parser", "print_rows"]
@@ -98,9 +99,7 @@ def print_rows(rows: list[dict[str, Any]], columns: tuple[str, ...], as_json: bo
 
 
 def cmd_triggers_list(args: argparse.Namespace) -> int:
-    from composio.cli import _client
-
-    with _client(args) as client:
+    with cli_client(args) as client:
         page = client.triggers.list_active(
             trigger_names=args.trigger_names,
             connected_account_ids=args.connected_account_ids,
@@ -123,9 +122,7 @@ def cmd_triggers_list(args: argparse.Namespace) -> int:
 
 
 def cmd_triggers_types(args: argparse.Namespace) -> int:
-    from composio.cli import _client
-
-    with _client(args) as client:
+    with cli_client(args) as client:
         page = client.triggers.list_types(toolkit_slugs=args.toolkits or None)
         rows = [
             {
@@ -168,13 +165,13 @@ def _printable(value: object) -> str:
 
 
 def cmd_triggers_listen(args: argparse.Namespace) -> int:
+    from composio._webhook_secret import webhook_key
     from composio.errors import ValidationError
-    from composio.webhooks import _secret_key
 
     secret = args.secret if args.secret is not None else os.environ.get(SECRET_ENV)
     if not secret:
         raise ValidationError(f"No webhook secret: set {SECRET_ENV} (or pass --secret).")
-    _secret_key(secret)  # a malformed secret fails now, not on every delivery
+    webhook_key(secret)  # a malformed secret fails now, not on every delivery
     tolerance: float | None = args.tolerance
 
     lock = threading.Lock()

@@ -7,7 +7,7 @@ from typing import Any
 
 from composio._redact import Scrubber
 from composio._request_info import request_info
-from composio._retry_after import parse_retry_after
+from composio._wire import parse_retry_after
 from composio.errors import APIStatusError, RateLimitError, status_error_class
 from composio.pipeline import Response
 

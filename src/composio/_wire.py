@@ -2,13 +2,21 @@
 
 How a :class:`~composio.pipeline.Request` becomes what goes on the wire (URL with its query,
 header dict, JSON body), and which redirect hops are followed and with which headers. The
-``requests`` and the ``aiohttp`` transports differ only in how they send and read.
+``requests`` and the ``aiohttp`` transports differ only in how they send and read. Also what
+both read back from the wire the same way: the connection-failure table
+(:func:`connection_error`) and the server's wait hint (:func:`parse_retry_after`), which the
+retry middleware and the 429 error read.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json as _json
+import math
+import time
+from collections.abc import Callable, Mapping
+from datetime import timezone
+from email.utils import parsedate_to_datetime
 from typing import TypeVar
 from urllib.parse import urlencode, urljoin, urlsplit
 
@@ -27,6 +35,7 @@ __all__ = [
     "deadline_error",
     "encode",
     "origin",
+    "parse_retry_after",
     "redirect_refused",
     "redirect_target",
     "server_url",
@@ -193,3 +202,64 @@ def _failure(cls: type[_E], request: Request, url: str, kind: str, sent: bool, w
     """``METHOD url: what``, scrubbed of the request's secrets, with the request's info."""
     message = scrub(f"{request.method} {redact_url(url)}: {what}", request.headers)
     return cls(message, request=request_info(request, url), sent=sent, kind=kind)
+
+
+# -- The server's wait hint --------------------------------------------------------------
+# Parse the server's wait hint: ``retry-after-ms``, else ``Retry-After`` (seconds or date).
+#
+# Anything that is not a finite, non-negative number of seconds (garbage, NaN, negative, an
+# unparseable date) is treated as "no hint", never as an error: a malformed header from a proxy
+# must not turn a retryable 429 into a crash. A date in the past means "now" (0).
+
+#: Longer ``Retry-After`` values are not hints (and are not worth parsing).
+_MAX_HINT_LEN = 64
+
+
+def _delay_seconds(text: str) -> float | None:
+    # float() accepts "1_0", " nan", "infinity" and full-width digits; only plain decimal
+    # notation is a delay-seconds value.
+    if not text or not all(c in "0123456789.eE+-" for c in text):
+        return None
+    try:
+        value = float(text)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    if not math.isfinite(value) or value < 0:
+        return None
+    return value
+
+
+def _delay_until(raw: str, now: Callable[[], float]) -> float | None:
+    try:
+        when = parsedate_to_datetime(raw)
+        if when is None:
+            return None
+        if when.tzinfo is None:  # "-0000" or no zone: HTTP dates are GMT (RFC 9110 §5.6.7)
+            when = when.replace(tzinfo=timezone.utc)
+        delta = when.timestamp() - now()
+    except Exception:  # the stdlib date parser raises a zoo of types on odd input
+        return None
+    if not math.isfinite(delta):
+        return None
+    return max(0.0, delta)
+
+
+def parse_retry_after(
+    headers: Mapping[str, str], now: Callable[[], float] = time.time
+) -> float | None:
+    """Seconds to wait, or ``None`` when the response gave no usable hint."""
+    ms = headers.get("retry-after-ms")
+    if isinstance(ms, str) and len(ms) <= _MAX_HINT_LEN:
+        value = _delay_seconds(ms.strip())
+        if value is not None:
+            return value / 1000.0
+    raw = headers.get("retry-after")
+    if not isinstance(raw, str) or len(raw) > _MAX_HINT_LEN:
+        return None
+    raw = raw.strip()
+    if not raw:
+        return None
+    value = _delay_seconds(raw)
+    if value is not None:
+        return value
+    return _delay_until(raw, now)

@@ -15,19 +15,10 @@ import traceback
 from collections.abc import Sequence
 from typing import Any
 
+from composio._cli_client import cli_client
 from composio._terminal import err, escape, one_line, out, out_json, routed_logging
 
 __all__ = ["main"]
-
-
-def _client(args: argparse.Namespace, headers: dict[str, str] | None = None) -> Any:
-    from composio import Composio
-
-    return Composio(
-        api_key=getattr(args, "api_key", None),
-        base_url=getattr(args, "base_url", None),
-        default_headers=headers or None,
-    )
 
 
 def _parse_pairs(pairs: Sequence[str] | None, what: str) -> dict[str, str]:
@@ -53,14 +44,16 @@ def cmd_dev_server(args: argparse.Namespace) -> int:
     from composio.testing import LocalServer
 
     server = LocalServer(port=args.port, api_key=args.server_api_key).start()
-    out(f"Composio local API server on {server.url}")
-    out("Point a client at it with COMPOSIO_BASE_URL and the key below; Ctrl-C stops it.")
-    out(f"  COMPOSIO_BASE_URL={server.url}")
-    if args.server_api_key is None:
-        out(f"  COMPOSIO_API_KEY={server.api_key}  (a throw-away local key)", flush=True)
-    else:  # a key the user chose is never echoed (SPEC §8), whatever it is
-        out("  COMPOSIO_API_KEY=<the key given with --api-key>", flush=True)
+    # The banner is inside the ``try``: a Ctrl-C as soon as the server listens (a script
+    # that read the URL line and is done) is a clean stop, not exit status 130.
     try:
+        out(f"Composio local API server on {server.url}")
+        out("Point a client at it with COMPOSIO_BASE_URL and the key below; Ctrl-C stops it.")
+        out(f"  COMPOSIO_BASE_URL={server.url}")
+        if args.server_api_key is None:
+            out(f"  COMPOSIO_API_KEY={server.api_key}  (a throw-away local key)", flush=True)
+        else:  # a key the user chose is never echoed (SPEC §8), whatever it is
+            out("  COMPOSIO_API_KEY=<the key given with --api-key>", flush=True)
         threading.Event().wait()
     except KeyboardInterrupt:
         pass
@@ -70,7 +63,7 @@ def cmd_dev_server(args: argparse.Namespace) -> int:
 
 
 def cmd_tools_list(args: argparse.Namespace) -> int:
-    client = _client(args, _parse_pairs(args.header, "--header"))
+    client = cli_client(args, _parse_pairs(args.header, "--header"))
     with client:
         page = client.tools.list(args.toolkit, search=args.search, limit=args.limit)
         if args.json:
@@ -92,7 +85,7 @@ def _tool_json(tool: Any) -> dict[str, Any]:
 
 
 def cmd_tools_get(args: argparse.Namespace) -> int:
-    with _client(args) as client:
+    with cli_client(args) as client:
         out_json(_tool_json(client.tools.retrieve(args.slug)))
     return 0
 
@@ -110,7 +103,7 @@ def _arguments(pairs: Sequence[str] | None) -> dict[str, Any]:
 
 def cmd_tools_execute(args: argparse.Namespace) -> int:
     arguments = _arguments(args.arg)
-    with _client(args) as client:
+    with cli_client(args) as client:
         result = client.tools.execute(
             args.slug, arguments, user_id=args.user_id, raise_on_error=False
         )

@@ -1,10 +1,11 @@
 """``Composio``: the client, its sessions and derived copies (SPEC §2, §4).
 
-What does no I/O -- config, validation, derivation (``create_session``, ``with_options``),
-``headers``, ``chain``, ``repr`` and the preparation of each operation's request -- lives in
-:class:`BaseClient`, once. ``Composio`` (here) and ``AsyncComposio`` (``async_client``) add
-only a driver: which transport, how the chain is composed (plain calls or awaits) and how an
-operation is run (SPEC §13: one core, two drivers).
+What does no I/O -- config, validation (one table of options, ``composio._options``),
+derivation (``create_session``, ``with_options``), ``headers``, ``chain``, ``repr`` and the
+preparation of each operation's request -- lives in :class:`BaseClient`, once. ``Composio``
+(here) and ``AsyncComposio`` (``async_client``) add only a driver: which transport, how the
+chain is composed (plain calls or awaits) and how an operation is run (SPEC §13: one core,
+two drivers).
 
 Three layers of sharing, from widest to narrowest:
 
@@ -20,10 +21,9 @@ Three layers of sharing, from widest to narrowest:
 from __future__ import annotations
 
 import logging
-import os
 import time
 import weakref
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from urllib.parse import urlsplit
 
@@ -31,25 +31,15 @@ from composio._external import external_request, sender
 from composio._fork import module_lock
 from composio._local_call import LocalCall
 from composio._operation import API_PREFIX, ExternalOperation, Sleep, flow_name
+from composio._options import CONFIG_FIELDS, derive_options, resolve_options
 from composio._resource_properties import ResourceProperties
 from composio._retry_budget import RetryBudget
 from composio._sentinel import NOT_GIVEN, HeadersArg
 from composio._status_errors import status_error
-from composio._tool_env import ToolEnv, check_custom_tools
-from composio._toolkit_versions import ToolkitCache, resolve_toolkit_versions
-from composio.config import (
-    DEFAULT_BASE_URL,
-    ClientConfig,
-    Timeout,
-    env_flag,
-    validate_base_url,
-)
-from composio.errors import (
-    ClientClosedError,
-    ComposioError,
-    ComposioNoAPIKeyError,
-    ValidationError,
-)
+from composio._tool_env import ToolEnv
+from composio._toolkit_versions import ToolkitCache
+from composio.config import DEFAULT_BASE_URL, ClientConfig, Timeout
+from composio.errors import ClientClosedError, ComposioError
 from composio.headers import FrozenHeaders, Layer, build_layer, fold_layers
 from composio.pipeline import (
     CallContext,
@@ -77,12 +67,6 @@ _logged_hosts: set[str] = set()
 _logged_lock = module_lock("composio.client._logged_lock")
 T = TypeVar("T")
 _C = TypeVar("_C", bound="BaseClient")
-
-
-def tracking_disabled_by_env() -> bool:
-    """``COMPOSIO_DISABLE_TELEMETRY`` (1/true/yes) or ``DO_NOT_TRACK`` (anything but ''/'0')."""
-    dnt = os.environ.get("DO_NOT_TRACK", "").strip()
-    return env_flag("COMPOSIO_DISABLE_TELEMETRY") or (dnt not in ("", "0"))
 
 
 class _Runtime:
@@ -188,78 +172,8 @@ class _Built:
         )
 
 
-def _check_provider(provider: object) -> Provider:
-    if provider is None:
-        from composio.providers import OpenAIProvider
-
-        return OpenAIProvider()
-    name = getattr(provider, "name", None)
-    if not isinstance(name, str) or not callable(getattr(provider, "wrap_tools", None)):
-        raise ValidationError(
-            "provider must be a composio.Provider (a 'name' str and wrap_tool/wrap_tools)."
-        )
-    build_layer({"x-provider-name": name}, "provider.name", allow_none=False)
-    return provider  # type: ignore[return-value]
-
-
-def _check_api_key(api_key: object) -> str:
-    if api_key is None:
-        api_key = os.environ.get("COMPOSIO_API_KEY") or None
-    if api_key is None or api_key == "":
-        raise ComposioNoAPIKeyError()
-    if not isinstance(api_key, str):
-        raise ValidationError(f"api_key must be a str, not {type(api_key).__name__}.")
-    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in api_key) or api_key != api_key.strip():
-        raise ValidationError(
-            "api_key contains whitespace or control characters (is it quoted or has a "
-            "trailing newline?); the value is not shown."
-        )
-    if not api_key.isascii():
-        # Sent as a header (SPEC §12.3: visible ASCII): refused here, not as a
-        # UnicodeEncodeError at send time whose repr holds the whole key.
-        raise ValidationError(
-            "api_key contains a non-ASCII character (a smart quote or an accent pasted with "
-            "it?); Composio API keys are ASCII. The value is not shown."
-        )
-    return api_key
-
-
-def _check_max_retries(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValidationError("max_retries must be an int >= 0 (0 disables retries).")
-    return value
-
-
-def _check_pool_maxsize(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValidationError("pool_maxsize must be an int >= 1 (connections kept per host).")
-    return value
-
-
-def _check_items(value: object, what: str) -> tuple[Any, ...]:
-    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
-        raise ValidationError(
-            f"{what} must be a list or tuple of objects, not {type(value).__name__}."
-        )
-    return tuple(value)
-
-
-def _check_names(value: object) -> frozenset[str]:
-    names = _check_items(value, "blocked_plugins")
-    if not all(isinstance(n, str) for n in names):
-        raise ValidationError("blocked_plugins must be a list of plugin names (str).")
-    return frozenset(names)
-
-
-def _check_verify(value: object) -> bool | str:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, (str, os.PathLike)):
-        path = os.fspath(value)
-        if not os.path.exists(path):
-            raise ValidationError(f"verify={path!r}: no CA bundle at that path.")
-        return str(path)
-    raise ValidationError("verify must be True, False or the path of a CA bundle.")
+def _config_of(options: Mapping[str, Any]) -> ClientConfig:
+    return ClientConfig(**{name: options[name] for name in CONFIG_FIELDS})
 
 
 def _log_base_url(base_url: str) -> None:
@@ -311,31 +225,10 @@ class BaseClient:
         toolkit_versions: Mapping[str, str] | str | None = None,
         custom_tools: Sequence[CustomTool] | None = None,
     ) -> None:
-        config = ClientConfig(
-            api_key=_check_api_key(api_key),
-            base_url=validate_base_url(
-                base_url
-                if base_url is not None
-                else os.environ.get("COMPOSIO_BASE_URL") or DEFAULT_BASE_URL
-            ),
-            allow_tracking=bool(allow_tracking) and not tracking_disabled_by_env(),
-            allow_tracing=bool(allow_tracing),
-            provider=_check_provider(provider),
-            telemetry_transport=telemetry_transport,
-            default_headers=build_layer(default_headers, "default_headers"),
-            timeout=Timeout.coerce(timeout),
-            max_retries=_check_max_retries(max_retries),
-            verify=_check_verify(verify),
-            tracer_provider=tracer_provider,
-            middlewares=_check_items(middlewares, "middlewares"),
-            plugins=_check_items(plugins, "plugins"),
-            blocked_plugins=_check_names(blocked_plugins),
-            toolkit_versions=resolve_toolkit_versions(toolkit_versions),
-            custom_tools=check_custom_tools(custom_tools, type(self).__name__, self._asynchronous),
-        )
-        transport = self._new_transport(
-            config.base_url, config.verify, _check_pool_maxsize(pool_maxsize)
-        )
+        # every keyword by name; each is checked by its row of the options table
+        options = resolve_options(locals(), type(self))
+        config = _config_of(options)
+        transport = self._new_transport(config.base_url, config.verify, options["pool_maxsize"])
         runtime = _Runtime(transport)
         try:
             built = _Built(config, runtime, transport, self._asynchronous)
@@ -380,6 +273,22 @@ class BaseClient:
         )
         return session
 
+    def mcp_server(
+        self,
+        user_id: str,
+        *,
+        toolkits: str | Sequence[str] | None = None,
+        tools: str | Sequence[str] | None = None,
+    ) -> Any:
+        """A local MCP server (``mcp.server.lowlevel.Server``, extra ``mcp``) offering
+        ``user_id``'s tools -- those of ``toolkits`` and/or the ``tools`` named -- to any MCP
+        client (SPEC §17). ``tools/call`` runs through this client (its session headers,
+        plugins and modifiers); a failure is a result with ``isError: true``. No I/O until a
+        client asks: serve it with the ``mcp`` package, or run ``composio mcp serve``."""
+        from composio._mcp_server import build_server
+
+        return build_server(self, user_id, toolkits, tools)
+
     def with_options(
         self: _C,
         api_key: Any = NOT_GIVEN,
@@ -408,54 +317,14 @@ class BaseClient:
         pool: the copy gets its own, which only closing the copy closes. If anything raises,
         nothing the call made (pool, telemetry queue) outlives it.
         """
+        # every keyword by name: a NOT_GIVEN one keeps this client's value (composio._options)
+        options = derive_options(self._options(), locals(), type(self))
+        config = _config_of(options)
         old = self._built.config
-        new_base = old.base_url if base_url is NOT_GIVEN else validate_base_url(base_url)
-        new_verify = old.verify if verify is NOT_GIVEN else _check_verify(verify)
-        tracking = (
-            old.allow_tracking
-            if allow_tracking is NOT_GIVEN
-            else (bool(allow_tracking) and not tracking_disabled_by_env())
-        )
-        config = ClientConfig(
-            api_key=old.api_key if api_key is NOT_GIVEN else _check_api_key(api_key),
-            base_url=new_base,
-            allow_tracking=tracking,
-            allow_tracing=old.allow_tracing if allow_tracing is NOT_GIVEN else bool(allow_tracing),
-            provider=old.provider if provider is NOT_GIVEN else _check_provider(provider),
-            telemetry_transport=old.telemetry_transport
-            if telemetry_transport is NOT_GIVEN
-            else telemetry_transport,
-            default_headers=old.default_headers
-            if default_headers is NOT_GIVEN
-            else fold_layers(old.default_headers, build_layer(default_headers, "default_headers")),
-            timeout=old.timeout if timeout is NOT_GIVEN else Timeout.coerce(timeout),
-            max_retries=old.max_retries
-            if max_retries is NOT_GIVEN
-            else _check_max_retries(max_retries),
-            verify=new_verify,
-            tracer_provider=old.tracer_provider
-            if tracer_provider is NOT_GIVEN
-            else tracer_provider,
-            middlewares=old.middlewares
-            if middlewares is NOT_GIVEN
-            else _check_items(middlewares, "middlewares"),
-            plugins=old.plugins if plugins is NOT_GIVEN else _check_items(plugins, "plugins"),
-            blocked_plugins=old.blocked_plugins
-            if blocked_plugins is NOT_GIVEN
-            else _check_names(blocked_plugins),
-            toolkit_versions=old.toolkit_versions
-            if toolkit_versions is NOT_GIVEN
-            else resolve_toolkit_versions(toolkit_versions),
-            custom_tools=old.custom_tools
-            if custom_tools is NOT_GIVEN
-            else check_custom_tools(custom_tools, type(self).__name__, self._asynchronous),
-        )
         runtime = self._runtime
         transport = runtime.transport
         old_maxsize = transport.pool_maxsize
-        new_maxsize = (
-            old_maxsize if pool_maxsize is NOT_GIVEN else _check_pool_maxsize(pool_maxsize)
-        )
+        new_base, new_verify, new_maxsize = config.base_url, config.verify, options["pool_maxsize"]
         owns = False
         if new_verify != old.verify or new_maxsize != old_maxsize:
             if getattr(transport, "closed", False) is True:
@@ -483,6 +352,14 @@ class BaseClient:
         client = object.__new__(type(self))
         client._init(built, runtime, self._session_layer, owns=owns)
         return client
+
+    def _options(self) -> dict[str, Any]:
+        """Every option of this client, as ``with_options`` keeps it: the config's fields and
+        the pool's settings."""
+        config = self._built.config
+        options = {name: getattr(config, name) for name in CONFIG_FIELDS}
+        options["pool_maxsize"] = self._runtime.transport.pool_maxsize
+        return options
 
     # -- readable settings ---------------------------------------------------------------
     @property

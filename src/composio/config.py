@@ -15,6 +15,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from composio._options import CONFIG_FIELDS
 from composio._value import Value
 from composio.errors import ValidationError
 
@@ -143,24 +144,8 @@ _NO_PINS: Mapping[str, str] = MappingProxyType({})
 class ClientConfig(Value):
     """Everything a root client was built with, resolved. Shared read-only by derived clients."""
 
-    __slots__ = (
-        "allow_tracing",
-        "allow_tracking",
-        "api_key",
-        "base_url",
-        "blocked_plugins",
-        "custom_tools",
-        "default_headers",
-        "max_retries",
-        "middlewares",
-        "plugins",
-        "provider",
-        "telemetry_transport",
-        "timeout",
-        "toolkit_versions",
-        "tracer_provider",
-        "verify",
-    )
+    #: one field per row of the options table that is not a pool setting (``composio._options``)
+    __slots__ = CONFIG_FIELDS
     api_key: str
     base_url: str
     allow_tracking: bool

@@ -2,6 +2,11 @@
 
 A plugin is any object or module with functions marked ``@composio.hookimpl``; it is found
 through the ``composio`` entry-point group, or passed as ``Composio(plugins=[...])``.
+
+The pipeline's generic HTTP hooks are defined here; the tool hooks
+(``composio_before_execute``, ``composio_after_execute``, ``composio_tool_schema``) beside the
+tool layer, in ``composio._tool_hookspecs``, and re-exported here: this module is every hook a
+plugin implements, and what the plugin manager registers (``pm.add_hookspecs(hookspecs)``).
 """
 
 from __future__ import annotations
@@ -11,13 +16,31 @@ from typing import TYPE_CHECKING, Any
 
 import pluggy
 
+from composio._tool_hookspecs import (
+    composio_after_execute,
+    composio_before_execute,
+    composio_tool_schema,
+)
+
 if TYPE_CHECKING:
     from composio._retry_budget import Budget
     from composio.config import ClientConfig
-    from composio.models import Tool, ToolExecution
-    from composio.modifiers import ExecuteRequest
     from composio.pipeline import Middleware, Request, Response
     from composio.retry_decision import RetryDecision
+
+__all__ = [
+    "PROJECT_NAME",
+    "composio_after_execute",
+    "composio_before_execute",
+    "composio_middlewares",
+    "composio_request_metadata",
+    "composio_retry_budget",
+    "composio_retry_decision",
+    "composio_telemetry_event",
+    "composio_tool_schema",
+    "hookimpl",
+    "hookspec",
+]
 
 PROJECT_NAME = "composio"
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)
@@ -68,51 +91,4 @@ def composio_retry_budget(config: ClientConfig, budget: Budget) -> Budget | None
 @hookspec
 def composio_telemetry_event(event: Mapping[str, Any]) -> None:
     """Observe each telemetry event (read-only); called on the caller's thread, keep it cheap."""
-    raise NotImplementedError
-
-
-# -- The tool hooks (SPEC §15). They run on every tool execution (the one execution path,
-# ``composio._ops.execution``), after the call's modifiers (SPEC §15 as amended in Part III:
-# policy nearest the boundary). Each plugin is called on its own (pluggy's subset_hook_caller,
-# so pluggy passes only the arguments an implementation declares), in pluggy's order (last
-# registered first, tryfirst/trylast respected), handed the previous one's output, so that
-# plugins chain. Return the new value, or None to leave it unchanged. Wrappers are refused
-# when the client is built, as for every composio hook. What one raises (or a value of the
-# wrong type) fails that one execution, or the tools.get call for the schema hook, with a
-# ComposioError naming the plugin.
-
-
-@hookspec
-def composio_before_execute(
-    tool: str, toolkit: str, params: ExecuteRequest
-) -> ExecuteRequest | None:
-    """Change a tool execution before it is sent; runs after the call's ``before_execute``
-    modifiers, so it sees the arguments that are sent.
-
-    ``tool``: the tool slug; ``toolkit``: its toolkit slug (``""`` if unknown);
-    ``params``: the :class:`~composio.modifiers.ExecuteRequest` (arguments, user_id,
-    connected_account_id, version) -- return ``dataclasses.replace(params, ...)`` or ``None``.
-    """
-    raise NotImplementedError
-
-
-@hookspec
-def composio_after_execute(tool: str, toolkit: str, result: ToolExecution) -> ToolExecution | None:
-    """Change a tool's result; runs after the call's ``after_execute`` modifiers, so it sees
-    the result the model reads.
-
-    ``tool``, ``toolkit``: as for :func:`composio_before_execute`; ``result``: the
-    :class:`~composio.models.ToolExecution` (failed ones too) -- return a new one or ``None``.
-    """
-    raise NotImplementedError
-
-
-@hookspec
-def composio_tool_schema(tool: str, toolkit: str, schema: Tool) -> Tool | None:
-    """Change a tool before the provider wraps it (per tool, on ``tools.get``).
-
-    ``tool``, ``toolkit``: as above; ``schema``: the :class:`~composio.models.Tool` -- return
-    ``dataclasses.replace(schema, description=..., input_parameters=...)`` (same slug) or
-    ``None``. Runs after the call's ``schema_modifier`` modifiers.
-    """
     raise NotImplementedError

@@ -43,6 +43,7 @@ M = TypeVar("M")
 _BAD: Any = object()
 #: Field kinds: ``str``, ``bool``, ``dict`` (any JSON object), ``STRS`` (a list of strings, kept
 #: as a tuple), ``ANY`` (kept as is), or a model class with ``from_dict`` (nested object).
+#: A model does not list them: each field's kind is read from its annotation (``_kind_of``).
 STRS: Any = object()
 ANY: Any = object()
 #: a whole JSON number (``3`` or ``3.0``), kept as ``int``
@@ -50,6 +51,18 @@ INT: Any = object()
 #: a list of JSON objects, kept as a tuple of dicts
 OBJECTS: Any = object()
 Kinds = Mapping[str, Any]
+
+#: A field's annotation (without ``| None``) -> its kind; any other annotation must name a
+#: model class of this module (a nested object).
+_KIND_OF_ANNOTATION: dict[str, Any] = {
+    "str": str,
+    "bool": bool,
+    "int": INT,
+    "Any": ANY,
+    "Mapping[str, Any]": dict,
+    "tuple[str, ...]": STRS,
+    "tuple[Mapping[str, Any], ...]": OBJECTS,
+}
 
 
 class ShapeError(ValueError):
@@ -94,27 +107,50 @@ def _convert(kind: Any, value: Any) -> Any:
         return _BAD
 
 
+def _kind_of(cls: type, name: str, annotation: object) -> Any:
+    """The kind a field's annotation declares (``from __future__ import annotations``: a
+    string). An annotation this table does not know is a programming error, raised on the
+    class's first parse, so a new field cannot be read unchecked by accident."""
+    text = str(annotation).removesuffix(" | None")
+    kind = _KIND_OF_ANNOTATION.get(text)
+    if kind is not None:
+        return kind
+    nested = globals().get(text)
+    if isinstance(nested, type) and hasattr(nested, "from_dict"):
+        return nested
+    raise TypeError(f"{cls.__name__}.{name}: no JSON kind for the annotation {text!r}")
+
+
 class _Plan:
     """How to build one model class fast: per field, its kind, its slot setter and default.
 
-    ``parse_model`` runs for every item of every page, and a frozen dataclass's ``__init__``
-    (one ``object.__setattr__`` per field, keyword parsing) cost more than the checks
-    themselves; writing the slots directly is ~3x cheaper and needs no code generation.
+    Derived once per class from its dataclass fields: the kind from the annotation, required
+    when the field has no default. ``parse_model`` runs for every item of every page, and a
+    frozen dataclass's ``__init__`` (one ``object.__setattr__`` per field, keyword parsing)
+    cost more than the checks themselves; writing the slots directly is ~3x cheaper and needs
+    no code generation.
     """
 
     __slots__ = ("fields", "known", "put_extra", "required")
 
-    def __init__(self, cls: type, kinds: Kinds, required: tuple[str, ...]) -> None:
+    def __init__(
+        self, cls: type, kinds: Kinds | None = None, required: tuple[str, ...] | None = None
+    ) -> None:
         plan = []
+        needed = []
         for f in fields(cls):
             if f.name == "extra":
                 continue
+            kind = _kind_of(cls, f.name, f.type) if kinds is None else kinds.get(f.name, ANY)
+            if f.default is MISSING and f.default_factory is MISSING:
+                needed.append(f.name)
             default = None if f.default is MISSING else f.default
-            plan.append((f.name, kinds.get(f.name, ANY), cls.__dict__[f.name].__set__, default))
+            plan.append((f.name, kind, cls.__dict__[f.name].__set__, default))
         self.fields = tuple(plan)
         self.known = frozenset(name for name, _, _, _ in plan)
         self.put_extra = cls.__dict__["extra"].__set__
-        self.required = required
+        # explicit kinds (a caller's own class): its own required tuple, none if not given
+        self.required = tuple(needed) if kinds is None else (required or ())
 
 
 _PLANS: dict[type, _Plan] = {}
@@ -123,10 +159,15 @@ _PLANS: dict[type, _Plan] = {}
 def parse_model(
     cls: type[M],
     data: object,
-    kinds: Kinds,
-    required: tuple[str, ...] = (),
+    kinds: Kinds | None = None,
+    required: tuple[str, ...] | None = None,
 ) -> M:
     """Build ``cls`` from a JSON object: known keys checked into fields, the rest to ``extra``.
+
+    The fields' kinds and which are required come from ``cls``'s dataclass fields (derived
+    once per class). A caller may still pass ``kinds`` (and ``required``, else nothing is
+    required) for a class of its own, as before; they are read on its first parse only, as
+    the plan is kept.
 
     The common case -- a value whose exact type is the field's kind, as ``json.loads``
     produces -- is one type comparison and one slot write.
@@ -205,8 +246,18 @@ def _restore(cls: type[M], state: dict[str, Any]) -> M:
     return obj
 
 
+class _Parsed(_Model):
+    """A model read from a JSON object: ``from_dict`` is :func:`parse_model` on its fields."""
+
+    __slots__ = ()
+
+    @classmethod
+    def from_dict(cls: type[M], data: object) -> M:
+        return parse_model(cls, data)
+
+
 @dataclass(frozen=True, slots=True)
-class ToolkitRef(_Model):
+class ToolkitRef(_Parsed):
     """The short form of a toolkit embedded in a tool."""
 
     slug: str
@@ -214,16 +265,9 @@ class ToolkitRef(_Model):
     logo: str | None = None
     extra: Mapping[str, Any] = _extra()
 
-    @classmethod
-    def from_dict(cls, data: object) -> ToolkitRef:
-        return parse_model(cls, data, _TOOLKIT_REF, ("slug",))
-
-
-_TOOLKIT_REF: dict[str, Any] = {"slug": str, "name": str, "logo": str}
-
 
 @dataclass(frozen=True, slots=True)
-class Tool(_Model):
+class Tool(_Parsed):
     """A tool as ``GET /api/v3/tools`` and ``/tools/{slug}`` describe it."""
 
     slug: str
@@ -241,30 +285,9 @@ class Tool(_Model):
     deprecated: Mapping[str, Any] | None = None
     extra: Mapping[str, Any] = _extra()
 
-    @classmethod
-    def from_dict(cls, data: object) -> Tool:
-        return parse_model(cls, data, _TOOL, ("slug",))
-
-
-_TOOL: dict[str, Any] = {
-    "slug": str,
-    "name": str,
-    "description": str,
-    "toolkit": ToolkitRef,
-    "input_parameters": dict,
-    "output_parameters": dict,
-    "version": str,
-    "available_versions": STRS,
-    "no_auth": bool,
-    "scopes": STRS,
-    "tags": STRS,
-    "is_deprecated": bool,
-    "deprecated": dict,
-}
-
 
 @dataclass(frozen=True, slots=True)
-class Toolkit(_Model):
+class Toolkit(_Parsed):
     """A toolkit from ``GET /api/v3/toolkits`` (list) or ``/toolkits/{slug}`` (detail).
 
     Detail-only fields (``auth_config_details``, ``base_url``, ...) are in ``.extra``.
@@ -279,11 +302,11 @@ class Toolkit(_Model):
     composio_managed_auth_schemes: tuple[str, ...] | None = None
     is_local_toolkit: bool | None = None
     deprecated: Mapping[str, Any] | None = None
+    #: v3.1 (``None`` from a v3 server): ``"native"`` or ``"custom"`` (a project's MCP toolkit)
+    type: str | None = None
+    #: v3.1 detail only: per managed scheme, ``{"mode", "scopes": {"available": [...]}}``
+    composio_managed_auth: tuple[Mapping[str, Any], ...] | None = None
     extra: Mapping[str, Any] = _extra()
-
-    @classmethod
-    def from_dict(cls, data: object) -> Toolkit:
-        return parse_model(cls, data, _TOOLKIT, ("slug",))
 
     @property
     def description(self) -> str | None:
@@ -291,21 +314,8 @@ class Toolkit(_Model):
         return value if isinstance(value, str) else None
 
 
-_TOOLKIT: dict[str, Any] = {
-    "slug": str,
-    "name": str,
-    "meta": dict,
-    "enabled": bool,
-    "no_auth": bool,
-    "auth_schemes": STRS,
-    "composio_managed_auth_schemes": STRS,
-    "is_local_toolkit": bool,
-    "deprecated": dict,
-}
-
-
 @dataclass(frozen=True, slots=True)
-class ToolExecution(_Model):
+class ToolExecution(_Parsed):
     """The result of ``tools.execute``: ``successful`` says whether the tool itself worked."""
 
     successful: bool
@@ -315,25 +325,12 @@ class ToolExecution(_Model):
     session_info: Any = None
     extra: Mapping[str, Any] = _extra()
 
-    @classmethod
-    def from_dict(cls, data: object) -> ToolExecution:
-        return parse_model(cls, data, _EXECUTION, ("successful",))
-
-
-_EXECUTION: dict[str, Any] = {
-    "successful": bool,
-    "data": dict,
-    "error": str,
-    "log_id": str,
-    "session_info": ANY,
-}
-
 
 # -- SPEC §14: accounts, auth configs and the rest of the catalog -------------------------------
 
 
 @dataclass(frozen=True, slots=True)
-class ConnectedAccount(_Model):
+class ConnectedAccount(_Parsed):
     """A user's connection to a toolkit (``GET /connected_accounts[/{id}]``).
 
     ``status`` is kept as the API's string (``INITIATED``, ``ACTIVE``, ``FAILED``, ``EXPIRED``,
@@ -353,11 +350,8 @@ class ConnectedAccount(_Model):
     created_at: str | None = None
     updated_at: str | None = None
     test_request_endpoint: str | None = None
+    alias: str | None = None  #: v3.1 (``connected_accounts.update``)
     extra: Mapping[str, Any] = _extra()
-
-    @classmethod
-    def from_dict(cls, data: object) -> ConnectedAccount:
-        return parse_model(cls, data, _ACCOUNT, ("id",))
 
     @property
     def auth_config_id(self) -> str | None:
@@ -367,23 +361,6 @@ class ConnectedAccount(_Model):
     @property
     def toolkit_slug(self) -> str | None:
         return self.toolkit.slug if self.toolkit is not None else None
-
-
-_ACCOUNT: dict[str, Any] = {
-    "id": str,
-    "status": str,
-    "user_id": str,
-    "toolkit": ToolkitRef,
-    "auth_config": dict,
-    "state": dict,
-    "data": dict,
-    "params": dict,
-    "status_reason": str,
-    "is_disabled": bool,
-    "created_at": str,
-    "updated_at": str,
-    "test_request_endpoint": str,
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -458,7 +435,7 @@ class AsyncConnectionRequest(ConnectionRequest):
 
 
 @dataclass(frozen=True, slots=True)
-class AuthConfig(_Model):
+class AuthConfig(_Parsed):
     """How a toolkit's users authenticate (``/auth_configs``): Composio-managed or custom.
 
     ``auth_configs.create`` answers with a short form (``id``, ``auth_scheme``,
@@ -484,10 +461,6 @@ class AuthConfig(_Model):
     extra: Mapping[str, Any] = _extra()
 
     @classmethod
-    def from_dict(cls, data: object) -> AuthConfig:
-        return parse_model(cls, data, _AUTH_CONFIG, ("id",))
-
-    @classmethod
     def from_created(cls, data: object) -> AuthConfig:
         """``POST /auth_configs`` answers ``{toolkit, auth_config: {id, ...}}``: one object."""
         if not isinstance(data, Mapping) or not isinstance(data.get("auth_config"), Mapping):
@@ -497,43 +470,17 @@ class AuthConfig(_Model):
         return cls.from_dict(flat)
 
 
-_AUTH_CONFIG: dict[str, Any] = {
-    "id": str,
-    "name": str,
-    "type": str,
-    "toolkit": ToolkitRef,
-    "auth_scheme": str,
-    "is_composio_managed": bool,
-    "status": str,
-    "credentials": dict,
-    "proxy_config": dict,
-    "tool_access_config": dict,
-    "restrict_to_following_tools": STRS,
-    "uuid": str,
-    "created_by": str,
-    "created_at": str,
-    "last_updated_at": str,
-}
-
-
 @dataclass(frozen=True, slots=True)
-class ToolkitCategory(_Model):
+class ToolkitCategory(_Parsed):
     """One of ``GET /toolkits/categories``: ``id`` is what ``toolkits.list(category=)`` takes."""
 
     id: str
     name: str | None = None
     extra: Mapping[str, Any] = _extra()
 
-    @classmethod
-    def from_dict(cls, data: object) -> ToolkitCategory:
-        return parse_model(cls, data, _CATEGORY, ("id",))
-
-
-_CATEGORY: dict[str, Any] = {"id": str, "name": str}
-
 
 @dataclass(frozen=True, slots=True)
-class ToolkitChangelog(_Model):
+class ToolkitChangelog(_Parsed):
     """A toolkit's versions and what changed in each (``GET /toolkits/changelog``);
     ``versions`` is a tuple of ``{"version": ..., "changelog": ...}`` objects."""
 
@@ -543,21 +490,9 @@ class ToolkitChangelog(_Model):
     versions: tuple[Mapping[str, Any], ...] | None = None
     extra: Mapping[str, Any] = _extra()
 
-    @classmethod
-    def from_dict(cls, data: object) -> ToolkitChangelog:
-        return parse_model(cls, data, _CHANGELOG, ("slug",))
-
-
-_CHANGELOG: dict[str, Any] = {
-    "slug": str,
-    "name": str,
-    "display_name": str,
-    "versions": OBJECTS,
-}
-
 
 @dataclass(frozen=True, slots=True)
-class ProxyResponse(_Model):
+class ProxyResponse(_Parsed):
     """What the toolkit's API answered to ``tools.proxy``: its ``status``, ``data`` (any
     JSON), ``headers`` and, for a binary answer, ``binary_data`` (a download URL)."""
 
@@ -567,29 +502,15 @@ class ProxyResponse(_Model):
     binary_data: Mapping[str, Any] | None = None
     extra: Mapping[str, Any] = _extra()
 
-    @classmethod
-    def from_dict(cls, data: object) -> ProxyResponse:
-        return parse_model(cls, data, _PROXY, ("status",))
-
-
-_PROXY: dict[str, Any] = {"status": INT, "data": ANY, "headers": dict, "binary_data": dict}
-
 
 @dataclass(frozen=True, slots=True)
-class ToolInput(_Model):
+class ToolInput(_Parsed):
     """Arguments the API generated for a tool from a sentence (``tools.input``); ``error``
     says why, when it could not."""
 
     arguments: Mapping[str, Any] | None = None
     error: str | None = None
     extra: Mapping[str, Any] = _extra()
-
-    @classmethod
-    def from_dict(cls, data: object) -> ToolInput:
-        return parse_model(cls, data, _TOOL_INPUT)
-
-
-_TOOL_INPUT: dict[str, Any] = {"arguments": dict, "error": str}
 
 
 # -- triggers, tool router, MCP, files (SPEC §14) ------------------------------------------
@@ -598,7 +519,7 @@ _TOOL_INPUT: dict[str, Any] = {"arguments": dict, "error": str}
 
 
 @dataclass(frozen=True, slots=True)
-class TriggerType(_Model):
+class TriggerType(_Parsed):
     """A kind of event a toolkit can send (``GET /triggers_types``, ``/triggers_types/{slug}``).
 
     ``config`` is the JSON schema of the ``trigger_config`` that ``triggers.create`` needs;
@@ -616,26 +537,9 @@ class TriggerType(_Model):
     version: str | None = None
     extra: Mapping[str, Any] = _extra()
 
-    @classmethod
-    def from_dict(cls, data: object) -> TriggerType:
-        return parse_model(cls, data, _TRIGGER_TYPE, ("slug",))
-
-
-_TRIGGER_TYPE: dict[str, Any] = {
-    "slug": str,
-    "name": str,
-    "description": str,
-    "instructions": str,
-    "type": str,
-    "toolkit": ToolkitRef,
-    "config": dict,
-    "payload": dict,
-    "version": str,
-}
-
 
 @dataclass(frozen=True, slots=True)
-class TriggerInstance(_Model):
+class TriggerInstance(_Parsed):
     """A trigger set up on one connected account (``GET /trigger_instances/active``).
 
     ``disabled_at`` is ``None`` while the trigger is enabled. The API's camelCase duplicates
@@ -653,45 +557,25 @@ class TriggerInstance(_Model):
     uuid: str | None = None
     connected_account_uuid: str | None = None
     trigger_data: str | None = None
+    version: str | None = None  #: v3.1: the trigger type's version it runs
     extra: Mapping[str, Any] = _extra()
-
-    @classmethod
-    def from_dict(cls, data: object) -> TriggerInstance:
-        return parse_model(cls, data, _TRIGGER_INSTANCE, ("id",))
 
     @property
     def enabled(self) -> bool:
         return self.disabled_at is None
 
 
-_TRIGGER_INSTANCE: dict[str, Any] = {
-    "id": str,
-    "trigger_name": str,
-    "connected_account_id": str,
-    "user_id": str,
-    "trigger_config": dict,
-    "state": dict,
-    "updated_at": str,
-    "disabled_at": str,
-    "uuid": str,
-    "connected_account_uuid": str,
-    "trigger_data": str,
-}
-
-
 @dataclass(frozen=True, slots=True)
-class ToolRouterSession(_Model):
+class ToolRouterSession(_Parsed):
     """A tool-router session: a user's view of the catalog, served as one MCP endpoint."""
 
     session_id: str
     mcp: Mapping[str, Any] | None = None
     tool_router_tools: tuple[str, ...] | None = None
     config: Mapping[str, Any] | None = None
+    #: v3.1: bumped by each change of the session's config (``None`` from a v3 server)
+    config_version: int | None = None
     extra: Mapping[str, Any] = _extra()
-
-    @classmethod
-    def from_dict(cls, data: object) -> ToolRouterSession:
-        return parse_model(cls, data, _ROUTER_SESSION, ("session_id",))
 
     @property
     def mcp_url(self) -> str | None:
@@ -700,16 +584,8 @@ class ToolRouterSession(_Model):
         return value if isinstance(value, str) else None
 
 
-_ROUTER_SESSION: dict[str, Any] = {
-    "session_id": str,
-    "mcp": dict,
-    "tool_router_tools": STRS,
-    "config": dict,
-}
-
-
 @dataclass(frozen=True, slots=True)
-class ToolRouterExecution(_Model):
+class ToolRouterExecution(_Parsed):
     """What a tool (or a meta tool) run in a tool-router session returned.
 
     The API reports a tool's own failure as ``error`` in a 200 answer; ``successful`` is
@@ -721,20 +597,13 @@ class ToolRouterExecution(_Model):
     log_id: str | None = None
     extra: Mapping[str, Any] = _extra()
 
-    @classmethod
-    def from_dict(cls, data: object) -> ToolRouterExecution:
-        return parse_model(cls, data, _ROUTER_EXECUTION)
-
     @property
     def successful(self) -> bool:
         return self.error is None
 
 
-_ROUTER_EXECUTION: dict[str, Any] = {"data": dict, "error": str, "log_id": str}
-
-
 @dataclass(frozen=True, slots=True)
-class ToolRouterLink(_Model):
+class ToolRouterLink(_Parsed):
     """A connection link made in a session: send the user to ``redirect_url``."""
 
     redirect_url: str
@@ -742,20 +611,9 @@ class ToolRouterLink(_Model):
     link_token: str | None = None
     extra: Mapping[str, Any] = _extra()
 
-    @classmethod
-    def from_dict(cls, data: object) -> ToolRouterLink:
-        return parse_model(cls, data, _ROUTER_LINK, ("redirect_url",))
-
-
-_ROUTER_LINK: dict[str, Any] = {
-    "redirect_url": str,
-    "connected_account_id": str,
-    "link_token": str,
-}
-
 
 @dataclass(frozen=True, slots=True)
-class ToolRouterToolkit(_Model):
+class ToolRouterToolkit(_Parsed):
     """A toolkit as a session sees it: enabled or not, connected or not."""
 
     slug: str
@@ -767,24 +625,9 @@ class ToolRouterToolkit(_Model):
     connected_account: Mapping[str, Any] | None = None
     extra: Mapping[str, Any] = _extra()
 
-    @classmethod
-    def from_dict(cls, data: object) -> ToolRouterToolkit:
-        return parse_model(cls, data, _ROUTER_TOOLKIT, ("slug",))
-
-
-_ROUTER_TOOLKIT: dict[str, Any] = {
-    "slug": str,
-    "name": str,
-    "enabled": bool,
-    "is_no_auth": bool,
-    "composio_managed_auth_schemes": STRS,
-    "meta": dict,
-    "connected_account": dict,
-}
-
 
 @dataclass(frozen=True, slots=True)
-class McpServer(_Model):
+class McpServer(_Parsed):
     """An MCP server configuration (``/mcp/servers``, ``/mcp/{id}``).
 
     ``server_instance_count`` is kept as the JSON number the API sent.
@@ -805,30 +648,9 @@ class McpServer(_Model):
     deleted: bool | None = None
     extra: Mapping[str, Any] = _extra()
 
-    @classmethod
-    def from_dict(cls, data: object) -> McpServer:
-        return parse_model(cls, data, _MCP_SERVER, ("id",))
-
-
-_MCP_SERVER: dict[str, Any] = {
-    "id": str,
-    "name": str,
-    "mcp_url": str,
-    "auth_config_ids": STRS,
-    "allowed_tools": STRS,
-    "toolkits": STRS,
-    "toolkit_icons": dict,
-    "commands": dict,
-    "managed_auth_via_composio": bool,
-    "server_instance_count": ANY,
-    "created_at": str,
-    "updated_at": str,
-    "deleted": bool,
-}
-
 
 @dataclass(frozen=True, slots=True)
-class McpUrls(_Model):
+class McpUrls(_Parsed):
     """``mcp.generate``: the server's URL, and one per user id / connected account asked for."""
 
     mcp_url: str
@@ -836,20 +658,9 @@ class McpUrls(_Model):
     connected_account_urls: tuple[str, ...] | None = None
     extra: Mapping[str, Any] = _extra()
 
-    @classmethod
-    def from_dict(cls, data: object) -> McpUrls:
-        return parse_model(cls, data, _MCP_URLS, ("mcp_url",))
-
-
-_MCP_URLS: dict[str, Any] = {
-    "mcp_url": str,
-    "user_ids_url": STRS,
-    "connected_account_urls": STRS,
-}
-
 
 @dataclass(frozen=True, slots=True)
-class McpInstance(_Model):
+class McpInstance(_Parsed):
     """One user's instance of an MCP server; ``instance_id`` is that user's id."""
 
     id: str
@@ -859,22 +670,9 @@ class McpInstance(_Model):
     updated_at: str | None = None
     extra: Mapping[str, Any] = _extra()
 
-    @classmethod
-    def from_dict(cls, data: object) -> McpInstance:
-        return parse_model(cls, data, _MCP_INSTANCE, ("id",))
-
-
-_MCP_INSTANCE: dict[str, Any] = {
-    "id": str,
-    "instance_id": str,
-    "mcp_server_id": str,
-    "created_at": str,
-    "updated_at": str,
-}
-
 
 @dataclass(frozen=True, slots=True)
-class FileRef(_Model):
+class FileRef(_Parsed):
     """A file stored for a tool: listed by ``files.list``, returned by ``files.upload``.
 
     ``key`` (the storage key a tool argument refers to) is known after an upload; the list
@@ -890,22 +688,9 @@ class FileRef(_Model):
     key: str | None = None
     extra: Mapping[str, Any] = _extra()
 
-    @classmethod
-    def from_dict(cls, data: object) -> FileRef:
-        return parse_model(cls, data, _FILE_REF, ("filename",))
-
     def as_tool_argument(self) -> dict[str, Any]:
         return {"name": self.filename, "mimetype": self.mimetype, "s3key": self.key}
 
-
-_FILE_REF: dict[str, Any] = {
-    "filename": str,
-    "mimetype": str,
-    "md5": str,
-    "toolkit_slug": str,
-    "tool_slug": str,
-    "key": str,
-}
 
 __all__ += [
     "FileRef",

@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+from composio._cursors import refuse_repeated_cursor
 from composio.telemetry._scope import context_between_operations
 
 __all__ = ["AsyncPage", "Page"]
@@ -77,7 +78,7 @@ class Page(_PageFields[T]):
         seen: set[str] = set()
         while page is not None:
             yield page
-            _check_cursor(page.next_cursor, seen)
+            refuse_repeated_cursor(page.next_cursor, seen)
             page = page.next_page()
 
     def __iter__(self) -> Iterator[T]:
@@ -107,29 +108,13 @@ class AsyncPage(_PageFields[T]):
         seen: set[str] = set()
         while page is not None:
             yield page
-            _check_cursor(page.next_cursor, seen)
+            refuse_repeated_cursor(page.next_cursor, seen)
             page = await page.next_page()
 
     async def __aiter__(self) -> AsyncIterator[T]:
         async for page in self.iter_pages():
             for item in page.items:
                 yield item
-
-
-def _check_cursor(cursor: str | None, seen: set[str]) -> None:
-    """Refuse a cursor the walk has already followed: a server answering the same
-    ``next_cursor`` again would otherwise make ``for item in page`` loop forever."""
-    if not cursor:
-        return
-    if cursor in seen:
-        from composio.errors import APIError
-
-        raise APIError(
-            "The server returned a next_cursor it had already returned in this walk; stopping "
-            "instead of looping forever (the items so far were yielded).",
-            request=None,
-        )
-    seen.add(cursor)
 
 
 def _detached(cursor: str) -> Page[Any]:

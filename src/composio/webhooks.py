@@ -19,7 +19,6 @@ instead of the raw body, an unusable secret, a negative tolerance) is a
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import hmac
 import json
@@ -29,6 +28,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, Protocol
 
+from composio._webhook_secret import webhook_key
 from composio.errors import ValidationError, WebhookVerificationError
 
 __all__ = [
@@ -67,7 +67,6 @@ HeadersInput = Mapping[str, str] | SupportsItems | Iterable[tuple[str | bytes, s
 
 _ID, _TIMESTAMP, _SIGNATURE = "webhook-id", "webhook-timestamp", "webhook-signature"
 _WANTED: Final = (_ID, _TIMESTAMP, _SIGNATURE)
-_SECRET_PREFIX: Final = "whsec_"
 #: Digits in a timestamp: 12 reach the year 33658; longer is garbage, and bounding it keeps
 #: ``int()`` cheap on hostile input.
 _MAX_TIMESTAMP_DIGITS: Final = 12
@@ -112,7 +111,7 @@ def sign_webhook(
     random ``msg_...`` and ``timestamp`` to now. The result verifies with
     :func:`verify_webhook` and with the ``standardwebhooks`` reference library.
     """
-    key = _secret_key(secret)
+    key = webhook_key(secret)
     body = _body(payload)
     if webhook_id is None:
         webhook_id = "msg_" + secrets.token_hex(12)
@@ -143,7 +142,7 @@ def _verify(
     """:func:`verify_webhook` with the clock as an argument (the tests' seam for boundaries)."""
     # The caller's arguments first: their errors must not depend on what a delivery holds.
     body = _body(payload)
-    key = _secret_key(secret)
+    key = webhook_key(secret)
     _check_tolerance(tolerance)
     found = _read_headers(headers)
 
@@ -183,34 +182,6 @@ def _body(payload: object) -> bytes:
         "a parsed or re-serialised body does not have the bytes that were signed (in "
         "Flask use request.get_data(), in FastAPI/Starlette await request.body())."
     )
-
-
-def _secret_key(secret: object) -> bytes:
-    """The HMAC key. Errors never include the secret, nor chain an exception that might."""
-    if not isinstance(secret, str):
-        raise ValidationError(
-            f"secret must be a str (the webhook secret of your Composio project), got "
-            f"{type(secret).__name__}."
-        )
-    if not secret:
-        raise ValidationError(
-            "secret is empty: pass the webhook secret of your Composio project, e.g. "
-            "os.environ['COMPOSIO_WEBHOOK_SECRET']."
-        )
-    if not secret.startswith(_SECRET_PREFIX):
-        return secret.encode("utf-8", "surrogatepass")
-    encoded = secret[len(_SECRET_PREFIX) :]
-    try:
-        # Padding is optional (Svix-style secrets are often unpadded); the alphabet is not.
-        key = base64.b64decode(encoded + "=" * (-len(encoded) % 4), validate=True)
-    except (binascii.Error, ValueError):
-        key = b""
-    if not key:
-        raise ValidationError(
-            "secret starts with 'whsec_', so the rest must be standard base64 (the key), and "
-            "it is not; copy the whole secret again from where it was issued."
-        )
-    return key
 
 
 def _check_tolerance(tolerance: object) -> None:

@@ -7,6 +7,7 @@ until someone makes it run.
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 from pathlib import Path
@@ -19,7 +20,8 @@ BLOCK = re.compile(
     r"^(?:<!-- not-runnable: (?P<reason>[^\n]+?) -->\n)?```python\n(?P<code>.*?)^```", re.S | re.M
 )
 #: A block whose first line is ``# requires: fastapi, httpx`` runs only where those import
-#: (``tox -e docs`` installs them); elsewhere it is skipped, saying what is missing.
+#: (``tox -e docs`` installs them); elsewhere it is skipped, saying what is missing -- except
+#: in ``tox -e frameworks`` (``COMPOSIO_REQUIRE_FRAMEWORKS=1``), where a missing one fails.
 REQUIRES = re.compile(r"# requires: (.+)")
 
 
@@ -50,7 +52,10 @@ def test_docs_example_runs(code: str) -> None:
     needs = REQUIRES.fullmatch(code.partition("\n")[0])
     for module in needs.group(1).split(",") if needs else ():
         name = module.strip()
-        pytest.importorskip(name, reason=f"the example needs {name}, not installed here")
+        if os.environ.get("COMPOSIO_REQUIRE_FRAMEWORKS") == "1":
+            importlib.import_module(name)
+        else:
+            pytest.importorskip(name, reason=f"the example needs {name}, not installed here")
     with mock.patch.dict(os.environ):  # what an example sets in os.environ is undone after
         exec(compile(code, "<docs>", "exec"), {"__name__": "__docs__"})
 

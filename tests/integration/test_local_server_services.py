@@ -210,7 +210,7 @@ def test_the_upload_records_a_leaked_key_so_a_leak_test_can_fail(
 def test_upload_checks_the_announced_md5_and_the_key(api: Api, server: LocalServer) -> None:
     ticket = _ticket(api, b"right bytes")
     pending = _ticket(api, b"right bytes")
-    assert pending["type"] == "update"  # requested, not uploaded yet: same key
+    assert pending["type"] == "new"  # requested, not uploaded yet: a new URL, same key (v3.1)
     assert pending["key"] == ticket["key"]
     wrong = requests.put(ticket["new_presigned_url"], data=b"wrong bytes", timeout=10)
     assert wrong.status_code == 400 and "MD5" in wrong.text

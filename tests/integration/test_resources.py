@@ -194,8 +194,19 @@ def test_execute_with_an_idempotency_key_runs_once(
     assert len(sentinel_server.requests) == 2
 
 
-def test_catalog_only_tools_answer_without_running_anything(client: Composio) -> None:
-    result = client.tools.execute("GMAIL_SEND_EMAIL", {"to": "a@example.com"})
+def test_a_tool_needing_a_connection_fails_for_a_user_without_one(
+    client: Composio, sentinel_server: LocalServer
+) -> None:
+    """SPEC §18: as the real API does, not "successful" -- so "user not connected" can be
+    tested locally; once the user is connected the catalog-only tool answers."""
+    with pytest.raises(NotFoundError) as info:
+        client.tools.execute("GMAIL_SEND_EMAIL", {"to": "a@example.com"}, user_id="u-none")
+    assert "u-none" in str(info.value) and "gmail" in str(info.value)
+    assert "toolkits.authorize" in (info.value.suggested_fix or "")
+    assert sentinel_server.execution_count("GMAIL_SEND_EMAIL") == 0  # nothing ran
+    request = client.toolkits.authorize("u-none", "gmail")
+    sentinel_server.complete_connection(request.id)
+    result = client.tools.execute("GMAIL_SEND_EMAIL", {"to": "a@example.com"}, user_id="u-none")
     assert result.successful and "nothing ran" in str(result.data)
 
 

@@ -14,7 +14,7 @@ from composio import APIError, ValidationError
 from composio.testing import Fault, LocalServer
 from tests.integration._api import Api
 
-EXECUTE = "/api/v3.1/tools/execute/GITHUB_STAR_REPO"
+EXECUTE = "/api/v3.1/tools/execute/MATH_ADD"
 
 
 @pytest.mark.parametrize(

@@ -37,7 +37,9 @@ def test_a_list_of_toolkits_is_sent_as_enable_and_a_mapping_as_given(
     assert _body(server) == {"user_id": "alice", "toolkits": {"enable": ["text", "github"]}}
     assert isinstance(made, ToolRouterSession) and made.session_id.startswith("trs_")
     assert made.mcp_url and made.session_id in made.mcp_url
-    assert made.config == {"user_id": "alice", "toolkits": {"enabled": ["text", "github"]}}
+    assert made.config is not None
+    assert made.config["toolkits"] == {"enabled": ["text", "github"]}
+    assert made.config["user_id"] == "alice"
     client.tool_router.create_session("bob", toolkits={"disable": ["gmail"]})
     assert _body(server) == {"user_id": "bob", "toolkits": {"disable": ["gmail"]}}
     client.tool_router.create_session("carol")

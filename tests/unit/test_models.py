@@ -157,7 +157,7 @@ def test_models_tolerate_what_v3_1_added() -> None:
     assert account.status == "REVOKED" and account.toolkit_slug == "github"
     assert account.extra == {"new_field": [1]}
     kit = Toolkit.from_dict({"slug": "github", "type": "app", "auth_schemes": ["OAUTH2"]})
-    assert kit.extra["type"] == "app" and kit.auth_schemes == ("OAUTH2",)
+    assert kit.type == "app" and kit.auth_schemes == ("OAUTH2",)  # a typed field since §18
     created = AuthConfig.from_created(
         {"toolkit": {"slug": "gmail"}, "auth_config": {"id": "ac_1", "auth_scheme": "OAUTH2"}}
     )

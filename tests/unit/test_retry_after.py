@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from composio._retry_after import parse_retry_after
+from composio._wire import parse_retry_after
 
 NOW = 1_700_000_000.0
 

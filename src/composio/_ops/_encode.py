@@ -32,6 +32,7 @@ __all__ = [
     "q_limit",
     "q_list",
     "q_str",
+    "shape_error",
     "slug_path",
     "tool_failure",
 ]
@@ -110,7 +111,7 @@ def params(*pairs: tuple[str, str | list[str] | None]) -> list[tuple[str, str]]:
     return out
 
 
-def _shape_error(response: Response, why: str) -> APIError:
+def shape_error(response: Response, why: str) -> APIError:
     """A 2xx answer we cannot use; its excerpt and request id are server data (scrubbed)."""
     req = response.request
     info = request_info(req)
@@ -150,14 +151,14 @@ def json_body(response: Response) -> Any:
     try:
         return response.json()
     except (ValueError, RecursionError):  # RecursionError: nested deeper than json can parse
-        raise _shape_error(response, "is not JSON") from None
+        raise shape_error(response, "is not JSON") from None
 
 
 def parse(response: Response, factory: Callable[[Any], T]) -> T:
     try:
         return factory(json_body(response))
     except (ShapeError, TypeError, ValueError) as exc:
-        raise _shape_error(response, f"does not have the expected shape ({exc})") from None
+        raise shape_error(response, f"does not have the expected shape ({exc})") from None
 
 
 def parse_page(response: Response, factory: Callable[[Any], T]) -> PageData[T]:

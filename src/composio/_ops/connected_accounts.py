@@ -50,6 +50,7 @@ __all__ = [
     "refresh_account",
     "retrieve_account",
     "set_account_enabled",
+    "update_account",
     "wait_for_account",
 ]
 
@@ -360,6 +361,41 @@ def set_account_enabled(
         body={"enabled": enabled},
         options=call_options(extra_headers, timeout),
     )
+
+
+def update_account(
+    account_id: str, *, alias: str, extra_headers: HeadersArg, timeout: Any
+) -> Flow[ConnectedAccount]:
+    """``PATCH /connected_accounts/{id}`` (v3.1) with the ``alias`` (``""`` clears it). The
+    API answers only ``{id, status, success}``, so one read-back GET follows (SPEC §14)."""
+    name = "connected_accounts.update"
+    if not isinstance(alias, str):
+        raise ValidationError(f"{name}: alias must be a string ('' clears it).")
+    options = call_options(extra_headers, timeout)
+    patch = Operation(
+        name,
+        "PATCH",
+        _account_path(account_id, "update"),
+        ignore_body,
+        body={"alias": alias},
+        options=options,
+    )
+    return _patch_then_read(patch, account_id, options)
+
+
+def _patch_then_read(
+    patch: Operation[None], account_id: str, options: CallOptions
+) -> Flow[ConnectedAccount]:
+    yield patch
+    read = Operation(
+        patch.name,
+        "GET",
+        _account_path(account_id, "update"),
+        lambda r: parse(r, ConnectedAccount.from_dict),
+        options=options,
+    )
+    account: ConnectedAccount = yield read
+    return account
 
 
 def refresh_account(

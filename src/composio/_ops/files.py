@@ -27,7 +27,7 @@ from composio._operation import (
     call_options,
 )
 from composio._ops._body import text
-from composio._ops._encode import _shape_error, page_operation, params, parse, q_limit, q_str
+from composio._ops._encode import page_operation, params, parse, q_limit, q_str, shape_error
 from composio._sentinel import HeadersArg
 from composio._wire import server_url
 from composio.errors import ValidationError
@@ -182,9 +182,7 @@ def _stored(response: Response) -> None:
     not followed (it would carry the bytes, perhaps the URL's signature, somewhere else) and
     is not success either: the bytes were not stored."""
     if not 200 <= response.status_code < 300:
-        raise _shape_error(
-            response, f"is a {response.status_code}, which an upload does not follow"
-        )
+        raise shape_error(response, f"is a {response.status_code}, which an upload does not follow")
 
 
 def _upload(source: Source, kit: str, tool: str, options: CallOptions) -> Flow[FileRef]:

@@ -16,7 +16,7 @@ which are raised, the toolkit lookup): nothing here executes a tool another way.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from composio._operation import Flow, call_options
@@ -32,9 +32,9 @@ if TYPE_CHECKING:
     from composio._tool_env import ToolEnv
     from composio.custom_tools import CustomTool
     from composio.providers import ToolCall
-from composio.providers.base import Provider
+from composio.providers.base import AgenticProvider, Provider, ToolExecutor
 
-__all__ = ["ToolCallBatch", "execute", "get", "handle_tool_calls"]
+__all__ = ["ToolCallBatch", "execute", "get", "handle_tool_calls", "wrap"]
 
 HANDLE = "tools.handle_tool_calls"
 EXECUTE = "tools.execute"
@@ -173,9 +173,9 @@ def get(
     modifiers: Sequence[Modifier[Any]] | None,
     extra_headers: HeadersArg,
     timeout: Any,
-) -> Flow[list[object]]:
+) -> Flow[list[Tool]]:
     """``tools.get``: the API's tools (``get_tools``) plus the matching custom tools, each
-    through the schema hooks and modifiers, wrapped by the client's provider.
+    through the schema hooks and modifiers; :func:`wrap` hands them to the provider.
 
     Custom tools match by slug (``slug=``/``tools=``), by ``toolkits=`` and by ``search``
     (in slug or description); with no filter every custom tool is included. A custom tool
@@ -235,4 +235,13 @@ def get(
     found.extend(t.tool for t in custom)
     if env.hooks.schema or mods:
         found = [apply_schema(env.hooks, mods, t) for t in found]
-    return env.provider.wrap_tools(found)
+    return found
+
+
+def wrap(env: ToolEnv, tools: list[Tool], execute: Callable[[], ToolExecutor]) -> list[object]:
+    """``tools.get``'s answer: the client's provider wraps ``tools``; an agentic one (SPEC
+    §17) also gets ``execute()``, the client's execution bound to the user and modifiers."""
+    provider = env.provider
+    if isinstance(provider, AgenticProvider):
+        return provider.wrap_tools(tools, execute())
+    return provider.wrap_tools(tools)

@@ -145,7 +145,7 @@ def _walk(
 ) -> Flow[list[T]]:
     """The items of every page, in order; with ``enough``, the walk ends after the first page
     holding an item it accepts (no request for pages that cannot change the answer)."""
-    from composio.pagination import _check_cursor
+    from composio._cursors import refuse_repeated_cursor
 
     data: PageData[T] = yield page(None)
     found = list(data.items)
@@ -153,7 +153,7 @@ def _walk(
     while data.next_cursor and data.items:
         if enough is not None and any(enough(item) for item in data.items):
             break
-        _check_cursor(data.next_cursor, seen)  # a repeated cursor would loop forever
+        refuse_repeated_cursor(data.next_cursor, seen)
         data = yield page(data.next_cursor)
         found.extend(data.items)
     return found

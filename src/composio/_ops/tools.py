@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from composio._cursors import refuse_repeated_cursor
 from composio._operation import Flow, Operation, PageData, call_options
 from composio._ops._encode import (
     page_operation,
@@ -22,7 +23,6 @@ from composio._sentinel import HeadersArg
 from composio._toolkit_versions import LATEST, NO_PINS, Pins, ToolkitCache, query_value
 from composio.errors import ValidationError
 from composio.models import ProxyResponse, ShapeError, Tool, ToolExecution, ToolInput
-from composio.pagination import _check_cursor
 
 if TYPE_CHECKING:
     from composio._operation import CallOptions
@@ -199,7 +199,9 @@ def _get_many(
         items = list(page.items)
         cursors: set[str] = set()
         while page.next_cursor and page.items and named.next_page is not None:
-            _check_cursor(page.next_cursor, cursors)  # a repeated cursor would loop forever
+            refuse_repeated_cursor(
+                page.next_cursor, cursors
+            )  # a repeated cursor would loop forever
             page = yield named.next_page(page.next_cursor)
             items.extend(page.items)
         rank = {s.upper(): i for i, s in enumerate(slugs)}

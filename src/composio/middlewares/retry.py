@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from composio._redact import scrub
-from composio._retry_after import parse_retry_after
+from composio._wire import parse_retry_after
 from composio.config import ClientConfig
 from composio.errors import APIConnectionError
 from composio.pipeline import AsyncCallNext, CallNext, Request, Response, Stage

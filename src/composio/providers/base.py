@@ -2,13 +2,13 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from composio.models import Tool, ToolExecution
     from composio.providers._calls import ToolCall
 
-__all__ = ["Provider"]
+__all__ = ["AgenticProvider", "Provider", "ToolExecutor"]
 
 _NO_PARAMETERS: dict[str, Any] = {"type": "object", "properties": {}}
 
@@ -37,10 +37,12 @@ class Provider:
 
     name: str = "base"
 
-    def wrap_tool(self, tool: Tool) -> object:
+    # ``*args, **kwargs``: the signature every provider kind refines -- ``(tool)`` here,
+    # ``(tool, execute)`` for an :class:`AgenticProvider` -- so both type-check as providers.
+    def wrap_tool(self, tool: Tool, *args: Any, **kwargs: Any) -> object:
         raise NotImplementedError(f"{type(self).__name__} must implement wrap_tool(tool)")
 
-    def wrap_tools(self, tools: Iterable[Tool]) -> list[object]:
+    def wrap_tools(self, tools: Iterable[Tool], *args: Any, **kwargs: Any) -> list[object]:
         return [self.wrap_tool(t) for t in tools]
 
     def parse_tool_calls(self, response: object) -> list[ToolCall]:
@@ -66,3 +68,44 @@ class Provider:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r})"
+
+
+class ToolExecutor(Protocol):
+    """The ``execute`` an :class:`AgenticProvider` receives (SPEC §17), bound by ``tools.get``
+    to the client (its session headers and plugins), the user and the ``modifiers=`` given.
+
+    ``execute(slug, arguments)`` returns ``{"data", "error", "successful"}`` on ``Composio``
+    and an awaitable of it on ``AsyncComposio``. Providers wrap a framework with both paths,
+    so they call ``run`` (blocking; on ``AsyncComposio`` it hops onto the client's loop from
+    the framework's worker thread) or ``await arun`` (native on ``AsyncComposio``, a worker
+    thread on ``Composio``), whichever the framework is on. ``arguments`` may be a mapping or
+    the model's JSON text. Neither ever raises for a failed execution: every failure (the
+    tool's, the API's, the connection, a hook or modifier, arguments that are not a JSON
+    object) is ``successful: false`` with ``error`` saying why.
+    """
+
+    #: whether ``execute(...)`` returns an awaitable (the client is ``AsyncComposio``)
+    is_async: bool
+
+    def __call__(self, slug: str, arguments: object) -> Any: ...
+
+    def run(self, slug: str, arguments: object) -> dict[str, Any]: ...
+
+    async def arun(self, slug: str, arguments: object) -> dict[str, Any]: ...
+
+
+class AgenticProvider(Provider):
+    """A provider for a framework that runs tools itself (an agent loop): SPEC §17.
+
+    ``tools.get`` hands it, with the tools, an ``execute`` (:class:`ToolExecutor`) bound to
+    the client, the user and the call's modifiers; the framework objects it returns call
+    ``execute`` when the framework runs the tool, so every execution goes through the
+    client's one execution path. Still no client reference of its own: the same provider
+    serves every client and user.
+    """
+
+    def wrap_tool(self, tool: Tool, execute: ToolExecutor) -> object:
+        raise NotImplementedError(f"{type(self).__name__} must implement wrap_tool(tool, execute)")
+
+    def wrap_tools(self, tools: Iterable[Tool], execute: ToolExecutor) -> list[object]:
+        return [self.wrap_tool(t, execute) for t in tools]

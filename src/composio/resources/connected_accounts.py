@@ -134,6 +134,20 @@ class ConnectedAccounts(SyncResource["Composio"]):
     ) -> None:
         self._run(ops.set_account_enabled(id, False, extra_headers=extra_headers, timeout=timeout))
 
+    def update(
+        self,
+        id: str,
+        *,
+        alias: str,
+        extra_headers: HeadersArg = None,
+        timeout: Any = NOT_GIVEN,
+    ) -> ConnectedAccount:
+        """Set the account's ``alias`` (unique among the user's accounts of that toolkit;
+        ``""`` clears it) and return the account as it now is."""
+        return self._run_flow(
+            ops.update_account(id, alias=alias, extra_headers=extra_headers, timeout=timeout)
+        )
+
     def refresh(
         self, id: str, *, extra_headers: HeadersArg = None, timeout: Any = NOT_GIVEN
     ) -> ConnectionRequest:

@@ -11,6 +11,7 @@ import builtins
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from composio._agentic import bind_execute
 from composio._ops import tool_calls as calls
 from composio._ops import tools as ops
 from composio._sentinel import NOT_GIVEN, HeadersArg
@@ -91,7 +92,7 @@ class Tools(SyncResource["Composio"]):
         * ``toolkits`` / ``search`` / ``limit``: the first page matching them;
         * nothing: the first page of all tools (the seed's ``session.tools.get('a')``).
         """
-        return self._run_flow(
+        found = self._run_flow(
             calls.get(
                 self._env,
                 user_id,
@@ -105,6 +106,8 @@ class Tools(SyncResource["Composio"]):
                 timeout=timeout,
             )
         )
+        # An agentic provider (SPEC §17) also gets the client's execute, bound here.
+        return calls.wrap(self._env, found, lambda: bind_execute(self._client, user_id, modifiers))
 
     def execute(
         self,

@@ -38,9 +38,11 @@ OAUTH_SCHEMES = frozenset({"OAUTH2", "OAUTH1", "DCR_OAUTH"})
 #: The spec's statuses plus what v3.1 added since the snapshot.
 STATUSES = ("INITIALIZING", "INITIATED", "ACTIVE", "FAILED", "EXPIRED", "INACTIVE", "REVOKED")
 
+#: The real API's wording (other clients, the vendor's SDK among them, recognise it by
+#: "no longer supported" and the link path, which it names under /api/v3 on both prefixes).
 USE_LINK_MESSAGE = (
-    "POST {prefix}/connected_accounts does not accept Composio-managed OAuth auth configs: "
-    "use POST {prefix}/connected_accounts/link"
+    "Creating connected accounts with POST /connected_accounts is no longer supported for "
+    "Composio-managed OAuth auth configs. Use POST /api/v3/connected_accounts/link instead."
 )
 USE_LINK_FIX = "Call connected_accounts.link(user_id, auth_config_id) (or toolkits.authorize)."
 
@@ -100,6 +102,8 @@ def render_account(
         "status_reason": account.status_reason,
         "is_disabled": account.is_disabled,
     }
+    if account.alias is not None:
+        out["alias"] = account.alias
     if detail:
         out["params"] = {}
     return out
@@ -327,8 +331,7 @@ def initiate(ctx: Ctx) -> Reply:
     with store.lock:
         cfg = _usable_auth_config(store, auth_config.get("id"))
         if cfg.is_composio_managed and cfg.auth_scheme in OAUTH_SCHEMES:
-            prefix = "/api/v3" if ctx.api_version == "v3" else "/api/v3.1"
-            raise ApiError(400, USE_LINK_MESSAGE.format(prefix=prefix), USE_LINK_FIX)
+            raise ApiError(400, USE_LINK_MESSAGE, USE_LINK_FIX)
         account = _new_account(store, cfg, user_id, callback)
         account.credentials = given
         # No user step needed: no auth at all, or the credentials came with the request.
@@ -429,6 +432,39 @@ def delete_account(ctx: Ctx) -> Reply:
     with store.lock:
         _drop_account(store, _account(store, ctx.params["nanoid"]).id)
     return Reply(200, {"success": True})
+
+
+@router.route("PATCH", "/api/v3/connected_accounts/{nanoid}")
+def patch_account(ctx: Ctx) -> Reply:
+    """v3.1: set (or, with ``""``, clear) the account's ``alias``, unique among the user's
+    accounts of that toolkit (a 409 names the one holding it)."""
+    body = ctx.json()
+    alias = body.get("alias")
+    if alias is not None and not isinstance(alias, str):
+        raise ApiError(400, "'alias' must be a string")
+    for name in ("connection", "experimental"):
+        if name in body and not isinstance(body[name], dict):
+            raise ApiError(400, f"'{name}' must be an object")
+    store = ctx.owner._store
+    with store.lock:
+        account = _account(store, ctx.params["nanoid"])
+        if alias:
+            holder = next(
+                (
+                    a
+                    for a in store.accounts.values()
+                    if a.alias == alias
+                    and a.id != account.id
+                    and (a.user_id, a.toolkit) == (account.user_id, account.toolkit)
+                ),
+                None,
+            )
+            if holder is not None:
+                raise ApiError(409, f"Alias {alias!r} is already used by account {holder.id}")
+        if alias is not None:
+            account.alias = alias or None
+            touch(account)
+        return Reply(200, {"id": account.id, "status": account.status, "success": True})
 
 
 @router.route("PATCH", "/api/v3/connected_accounts/{nanoId}/status")

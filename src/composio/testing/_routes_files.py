@@ -54,7 +54,8 @@ def list_files(ctx: Ctx) -> Reply:
 @router.route("POST", "/api/v3/files/upload/request")
 def upload_request(ctx: Ctx) -> Reply:
     """Deduplicates by MD5 as the spec describes: the same bytes already uploaded for that
-    tool are ``existing`` (no upload needed); a pending request for them is ``update``."""
+    tool are ``existing`` (no upload needed); a pending request for them gets a ``new`` URL
+    for the same key (v3.1 dropped the ``update`` answer)."""
     body = ctx.json()
     for name in _FIELDS:
         required_text(body, name)
@@ -73,16 +74,14 @@ def upload_request(ctx: Ctx) -> Reply:
         )
         if same is not None and same.data is not None:
             kind, key = "existing", same.key
-        elif same is not None:
-            kind, key = "update", same.key
+        elif same is not None:  # v3.1 no longer says "update": a new URL for the same key
+            kind, key = "new", same.key
         else:
             kind = "new"
             key = nano("upl_", 20)
             store.files[key] = StoredFile(key, kit, tool, body["filename"], body["mimetype"], md5)
     url = _upload_url(ctx, key)
-    field = {"existing": "existing_url", "update": "update_presigned_url"}.get(
-        kind, "new_presigned_url"
-    )
+    field = "existing_url" if kind == "existing" else "new_presigned_url"
     camel = "".join(w.title() if i else w for i, w in enumerate(field.split("_")))
     return Reply(
         200,

@@ -52,7 +52,13 @@ def _renamed(value: Any) -> Any:
 
 def render_session(ctx: Ctx, session: RouterSession) -> dict[str, Any]:
     given = session.config
-    config: dict[str, Any] = {"user_id": session.user_id}
+    # v3.1 always answers the helpers' settings (defaults when not given) and a version.
+    config: dict[str, Any] = {
+        "user_id": session.user_id,
+        "execute": {"enable_multi_execute": True, **_renamed(given.get("execute") or {})},
+        "preload": {"tools": (given.get("preload") or {}).get("tools", [])},
+        "search": {"enable": True, **(given.get("search") or {})},
+    }
     if session.enabled is not None:
         config["toolkits"] = {"enabled": list(session.enabled)}
     elif session.disabled:
@@ -72,6 +78,7 @@ def render_session(ctx: Ctx, session: RouterSession) -> dict[str, Any]:
         "mcp": {"type": "http", "url": _mcp_url(ctx, session.id)},
         "tool_router_tools": SESSION_TOOLS,
         "config": config,
+        "config_version": 1,
     }
 
 

@@ -134,11 +134,12 @@ def tool_input(ctx: Ctx) -> Reply:
 @router.route("POST", "/api/v3/tools/execute/{slug}")
 def execute(ctx: Ctx) -> Reply:
     slug = ctx.params["slug"]
-    find_tool(slug)
+    tool = find_tool(slug)
     payload = ctx.json(required=False)
     problem = _execute_body_problem(payload)
     if problem:
         raise ApiError(400, problem, "See POST /api/v3/tools/execute/{tool_slug} in the spec.")
+    _require_connection(ctx, tool, payload)
     version = payload.get("version") or DEFAULT_VERSION.get(ctx.api_version or "v3.1", "latest")
     status, result = ctx.owner._execute(
         slug, payload, ctx.headers.get("idempotency-key"), version, ctx.api_version
@@ -213,6 +214,39 @@ def _in_category(kit: Mapping[str, Any], category: str) -> bool:
     if not category:
         return True
     return any(c["id"] == category or c["name"] == category for c in kit["meta"]["categories"])
+
+
+def _require_connection(ctx: Ctx, tool: Mapping[str, Any], payload: Mapping[str, Any]) -> None:
+    """A tool of a toolkit that needs auth runs on a connected account: the one given, or
+    the user's ``ACTIVE`` one. Without one the API refuses (404, "connected account not
+    found" in the spec's words), as it does in production: nothing runs."""
+    kit = tool["toolkit"]["slug"]
+    if tool.get("no_auth") or find_toolkit(kit)["no_auth"]:
+        return
+    account_id = payload.get("connected_account_id")
+    user_id = payload.get("user_id") or payload.get("entity_id") or "default"
+    store = ctx.owner._store
+    with store.lock:
+        if account_id:
+            account = store.accounts.get(account_id)
+            if account is None or account.toolkit != kit:
+                raise ApiError(
+                    404,
+                    f"Connected account {account_id} not found for toolkit {kit}",
+                    "Check the id with connected_accounts.list().",
+                )
+            return
+        if any(
+            a.user_id == user_id and a.toolkit == kit and a.status == "ACTIVE"
+            for a in store.accounts.values()
+        ):
+            return
+    raise ApiError(
+        404,
+        f"No connected account found for user {user_id} and toolkit {kit}: "
+        f"{tool['slug']} needs one",
+        f"Connect the user first: toolkits.authorize({user_id!r}, {kit!r}).",
+    )
 
 
 _EXECUTE_STRINGS = ("user_id", "connected_account_id", "version", "entity_id", "text")

@@ -52,6 +52,7 @@ def render_trigger(store: Store, trigger: TriggerInstance) -> dict[str, Any]:
         "trigger_name": trigger.slug,
         "connected_account_uuid": account.uuid if account else "",
         "user_id": trigger.user_id,
+        "version": find_trigger_type(trigger.slug)["version"],  # v3.1: the type's version
         "trigger_config": dict(trigger.config),
         "state": {},
         "updated_at": trigger.updated_at,
@@ -72,6 +73,26 @@ def _config_problem(trigger_type: Mapping[str, Any], config: Mapping[str, Any]) 
     return None
 
 
+def _user_account(store: Store, user_id: str, toolkit: str) -> str:
+    """The user's one ``ACTIVE`` account for the toolkit; none or several is a 400 saying
+    which (the API does not guess between a user's accounts)."""
+    found = [
+        a.id
+        for a in sorted(store.accounts.values(), key=lambda a: a.seq)
+        if a.user_id == user_id and a.toolkit == toolkit and a.status == "ACTIVE"
+    ]
+    if len(found) != 1:
+        what = "no" if not found else f"{len(found)}"
+        raise ApiError(
+            400,
+            f"User {user_id} has {what} ACTIVE {toolkit} connected accounts",
+            "Pass connected_account_id to choose one."
+            if found
+            else f"Connect a {toolkit} account for the user first.",
+        )
+    return found[0]
+
+
 @router.route("POST", "/api/v3/trigger_instances/{slug}/upsert")
 def upsert(ctx: Ctx) -> Reply:
     """Create the instance, or update the config of the one this account already has for
@@ -79,9 +100,16 @@ def upsert(ctx: Ctx) -> Reply:
     trigger_type = find_trigger_type(ctx.params["slug"])
     body = ctx.json(required=False)
     account_id = body.get("connected_account_id", body.get("connectedAuthId"))
+    user_id = body.get("user_id")
     config = body.get("trigger_config", body.get("triggerConfig", {}))
-    if not isinstance(account_id, str) or not account_id:
-        raise ApiError(400, "'connected_account_id' is required", "Pass the user's account id.")
+    if account_id is None and isinstance(user_id, str) and user_id:
+        pass  # v3.1: the server resolves the user's account (below, under the lock)
+    elif not isinstance(account_id, str) or not account_id:
+        raise ApiError(
+            400,
+            "'connected_account_id' or 'user_id' is required",
+            "Pass the user's account id, or the user id.",
+        )
     if not isinstance(config, dict):
         raise ApiError(400, "'trigger_config' must be an object")
     problem = _config_problem(trigger_type, config)
@@ -89,6 +117,8 @@ def upsert(ctx: Ctx) -> Reply:
         raise ApiError(400, problem, f"See triggers.retrieve_type({trigger_type['slug']!r}).")
     store = ctx.owner._store
     with store.lock:
+        if account_id is None:
+            account_id = _user_account(store, str(user_id), trigger_type["toolkit"]["slug"])
         account = lookup(store.accounts, account_id, "Connected account")
         if account.toolkit != trigger_type["toolkit"]["slug"]:
             raise ApiError(

@@ -92,6 +92,7 @@ class Account:
     created_at: str = field(default_factory=now_iso)
     updated_at: str = field(default_factory=now_iso)
     changed: int = field(default_factory=lambda: next(_CHANGES))
+    alias: str | None = None  #: v3.1 (PATCH /connected_accounts/{id}); unique per user+toolkit
 
 
 @dataclass

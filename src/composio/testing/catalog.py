@@ -32,6 +32,7 @@ def _toolkit(slug: str, name: str, description: str, category: str, tools: int) 
         "auth_schemes": [] if slug in ("text", "math") else ["oauth2"],
         "composio_managed_auth_schemes": [] if slug in ("text", "math") else ["oauth2"],
         "is_local_toolkit": False,
+        "type": "native",  # v3.1: "native" (Composio's) or "custom" (a project's MCP toolkit)
         "deprecated": {"toolkitId": f"00000000-0000-4000-8000-{zlib.crc32(slug.encode()):012d}"},
         "meta": {
             "created_at": _TS,
@@ -110,6 +111,11 @@ def toolkit_detail(kit: Mapping[str, Any]) -> dict[str, Any]:
     detail["meta"] = meta
     detail["deprecated"] = {**kit["deprecated"], "rawProxyInfoByAuthSchemes": []}
     detail["base_url"] = f"https://api.{kit['slug']}.example.com"
+    # v3.1: per managed scheme, the OAuth scopes Composio's own app can grant.
+    detail["composio_managed_auth"] = [
+        {"mode": scheme.upper(), "scopes": {"available": []}}
+        for scheme in kit["composio_managed_auth_schemes"]
+    ]
     detail["auth_config_details"] = [
         {
             "mode": scheme,

@@ -93,6 +93,15 @@ class AsyncConnectedAccounts(AsyncResource['AsyncComposio']):
             ops.set_account_enabled(id, False, extra_headers=extra_headers, timeout=timeout),
         )
 
+    async def update(
+        self, id: str, *, alias: str, extra_headers: HeadersArg = None, timeout: Any = NOT_GIVEN,
+    ) -> ConnectedAccount:
+        """Set the account's ``alias`` (unique among the user's accounts of that toolkit;
+        ``""`` clears it) and return the account as it now is."""
+        return await self._arun_flow(
+            ops.update_account(id, alias=alias, extra_headers=extra_headers, timeout=timeout),
+        )
+
     async def refresh(
         self, id: str, *, extra_headers: HeadersArg = None, timeout: Any = NOT_GIVEN,
     ) -> AsyncConnectionRequest:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Mapping, Sequence
 from typing import Any, TYPE_CHECKING
+from composio._agentic import bind_execute
 from composio._ops import tool_calls as calls
 from composio._ops import tools as ops
 from composio._sentinel import HeadersArg, NOT_GIVEN
@@ -59,12 +60,13 @@ class AsyncTools(AsyncResource['AsyncComposio']):
 
         See :meth:`Tools.get`.
         """
-        return await self._arun_flow(
+        found = await self._arun_flow(
             calls.get(
                 self._env, user_id, slug=slug, tools=tools, toolkits=toolkits, search=search,
                 limit=limit, modifiers=modifiers, extra_headers=extra_headers, timeout=timeout,
             ),
         )
+        return calls.wrap(self._env, found, lambda: bind_execute(self._client, user_id, modifiers))
 
     async def execute(
         self, slug: str, arguments: Mapping[str, Any] | None = None, *, user_id: str | None = None,

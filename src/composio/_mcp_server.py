@@ -1,0 +1,174 @@
+"""A local MCP server for a user's tools (SPEC §17): ``client.mcp_server(user_id, ...)`` and
+``composio mcp serve``, on the official ``mcp`` package (extra ``mcp``, imported here only).
+
+Why it is built on an agentic provider: the server is one more framework running tools. Its
+tools come from ``tools.get`` (the user's tools, after the schema hooks and modifiers) with
+an internal provider that keeps each tool's MCP definition next to the client's ``execute``,
+so ``tools/call`` goes through the one execution path -- the session's headers, plugins,
+retries, telemetry -- exactly like a LangChain or OpenAI Agents tool does.
+
+Why every failure of a call is a result with ``isError: true`` and never a JSON-RPC error:
+an MCP client shows tool results to the model, and protocol errors to nobody (the model
+cannot correct a call it never hears failed). ``tools/list`` failing (the API down) is a
+protocol error: there is no tool result to put it in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from composio._version import __version__
+from composio.errors import ValidationError
+from composio.providers._calls import dumps, error_text
+from composio.providers._framework import require
+from composio.providers.base import AgenticProvider, ToolExecutor, tool_parameters
+
+if TYPE_CHECKING:
+    from composio.client import BaseClient
+    from composio.models import Tool
+
+__all__ = ["build_server", "serve"]
+
+_WHAT = "mcp_server"
+
+
+class _McpTool:
+    """One tool as the server offers it: its MCP definition and the client's execute."""
+
+    __slots__ = ("definition", "execute")
+
+    def __init__(self, definition: Any, execute: ToolExecutor) -> None:
+        self.definition = definition
+        self.execute = execute
+
+
+class _McpProvider(AgenticProvider):
+    """Tools as MCP ``Tool`` definitions (name, description, the JSON Schema as is)."""
+
+    name = "mcp"
+
+    def wrap_tool(self, tool: Tool, execute: ToolExecutor) -> object:
+        types = require("mcp.types", "mcp", _WHAT)
+        definition = types.Tool(
+            name=tool.slug,
+            description=tool.description or tool.name or tool.slug,
+            input_schema=tool_parameters(tool),
+        )
+        return _McpTool(definition, execute)
+
+
+def _names(value: object, what: str) -> list[str] | None:
+    """``toolkits=``/``tools=``: ``None``, a comma-separated string or a list of strings."""
+    if value is None:
+        return None
+    items: Sequence[object]
+    if isinstance(value, str):
+        items = [v.strip() for v in value.split(",") if v.strip()]
+    elif isinstance(value, (list, tuple)):
+        items = value
+    else:
+        raise ValidationError(
+            f"{_WHAT}({what}=...) takes a list of slugs or a comma-separated string, "
+            f"got {type(value).__name__}."
+        )
+    if not items or not all(isinstance(i, str) and i for i in items):
+        raise ValidationError(
+            f"{_WHAT}({what}=...) must name at least one slug (non-empty strings)."
+        )
+    return [str(i) for i in items]
+
+
+def build_server(
+    client: BaseClient, user_id: str, toolkits: object = None, tools: object = None
+) -> Any:
+    """The ``mcp.server.lowlevel.Server`` answering ``tools/list`` and ``tools/call``."""
+    if not isinstance(user_id, str) or not user_id:
+        raise ValidationError(f"{_WHAT}(user_id): user_id must be a non-empty string.")
+    kits, slugs = _names(toolkits, "toolkits"), _names(tools, "tools")
+    lowlevel = require("mcp.server.lowlevel", "mcp", _WHAT)
+    types = require("mcp.types", "mcp", _WHAT)
+    scoped: Any = client.with_options(provider=_McpProvider())
+    asynchronous = client._asynchronous
+    offered: dict[str, _McpTool] = {}
+
+    async def fetch() -> list[_McpTool]:
+        if asynchronous:
+            got = await scoped.tools.get(user_id, toolkits=kits, tools=slugs)
+        else:  # the sync client blocks: a worker thread, never the server's loop
+            got = await asyncio.to_thread(scoped.tools.get, user_id, toolkits=kits, tools=slugs)
+        listed: list[_McpTool] = got
+        offered.clear()
+        offered.update((t.definition.name, t) for t in listed)
+        return listed
+
+    def result(text: str, is_error: bool, data: object = None) -> Any:
+        structured = data if isinstance(data, dict) and not is_error else None
+        return types.CallToolResult(
+            content=[types.TextContent(type="text", text=text)],
+            structured_content=structured,
+            is_error=is_error,
+        )
+
+    async def list_tools(ctx: Any, params: Any) -> Any:
+        return types.ListToolsResult(tools=[t.definition for t in await fetch()])
+
+    async def call_tool(ctx: Any, params: Any) -> Any:
+        name = params.name
+        tool = offered.get(name)
+        if tool is None:  # called before tools/list, or a tool it did not offer
+            try:
+                await fetch()
+            except Exception as exc:
+                return result(error_text(f"listing the tools failed: {exc}"), True)
+            tool = offered.get(name)
+        if tool is None:
+            return result(
+                error_text(
+                    f"unknown tool {name!r}: this server offers only the tools tools/list "
+                    "answers; call one of those"
+                ),
+                True,
+            )
+        outcome = await tool.execute.arun(name, params.arguments or {})
+        if outcome["successful"]:
+            data = outcome["data"] if outcome["data"] is not None else {}
+            return result(dumps(data), False, data)
+        return result(error_text(str(outcome["error"] or "the tool failed")), True)
+
+    return lowlevel.Server(
+        "composio",
+        version=__version__,
+        instructions=f"Composio tools for user {user_id!r}.",
+        on_list_tools=list_tools,
+        on_call_tool=call_tool,
+    )
+
+
+def serve(
+    server: Any, http_port: int | None = None, announce: Callable[[str], None] | None = None
+) -> None:
+    """Serve ``server`` over stdio, or streamable HTTP on ``127.0.0.1:http_port`` at ``/mcp``
+    (``0``: a free port). ``announce(url)`` is called once the HTTP port is listening, so
+    whoever starts the server can connect as soon as it hears the URL."""
+    if http_port is None:
+        stdio = require("mcp.server.stdio", "mcp", "composio mcp serve")
+
+        async def run() -> None:
+            async with stdio.stdio_server() as (read, write):
+                await server.run(read, write, server.create_initialization_options())
+
+        asyncio.run(run())
+        return
+    uvicorn = require("uvicorn", "mcp", "composio mcp serve --http")
+    # Loopback only (SPEC §17): the server executes tools as the user, with no auth of its own.
+    listener = socket.create_server(("127.0.0.1", http_port))
+    with listener:
+        url = f"http://127.0.0.1:{listener.getsockname()[1]}/mcp"
+        if announce is not None:
+            announce(url)
+        app = server.streamable_http_app(host="127.0.0.1")
+        config = uvicorn.Config(app, log_level="warning")
+        uvicorn.Server(config).run(sockets=[listener])
