@@ -63,9 +63,9 @@ def cmd_mcp_list(args: argparse.Namespace) -> int:
 def cmd_mcp_serve(args: argparse.Namespace) -> int:
     """Serve until the client closes stdin (stdio) or Ctrl-C (HTTP). Nothing but the
     protocol goes to stdout: it is the stdio transport; messages go to stderr."""
+    from composio._cli_client import cli_client
     from composio._mcp_server import serve
     from composio._terminal import err
-    from composio._cli_client import cli_client
     from composio.cli import _parse_pairs
 
     with cli_client(args, _parse_pairs(args.header, "--header")) as client:
