@@ -41,6 +41,13 @@ from composio.errors import (
 from composio.headers import FrozenHeaders, Headers
 from composio.pipeline import CallContext, CallNext, Middleware, Request, Response, Stage
 from composio.retry_decision import RetryDecision
+from composio_pipeline import warn_if_shared as _warn_if_shared
+
+#: Marks this package as composio-pipeline's; the ``composio`` launcher (composio_pipeline)
+#: reads this line, without running the file, to tell it from the vendor's ``composio``.
+_DISTRIBUTION = "composio-pipeline"
+
+_warn_if_shared()  # the vendor's SDK installed beside this one (docs/design-decisions.md)
 
 if TYPE_CHECKING:
     from composio.async_client import AsyncComposio

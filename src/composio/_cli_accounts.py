@@ -1,6 +1,8 @@
 """``composio accounts list|connect`` and ``composio auth-configs list``.
 
-``accounts connect TOOLKIT --user ID`` is the whole connect flow from a terminal: it finds or
+``accounts connect TOOLKIT --user-id ID`` is the whole connect flow from a terminal (a user
+who already has an ``ACTIVE`` account for the toolkit is told so, and nothing is created,
+unless ``--allow-multiple``, as ``connected_accounts.initiate`` does): it finds or
 creates the toolkit's Composio-managed auth config, creates a link (``toolkits.authorize``),
 prints the URL for the user to open, and waits until the account is ``ACTIVE`` (exit 0),
 ``FAILED``/``EXPIRED``... (exit 1, ``ConnectionFailedError``) or the timeout (exit 1,
@@ -31,7 +33,9 @@ def add_accounts_parser(
     asub = accounts.add_subparsers(dest="accounts_command", required=True)
 
     al = asub.add_parser("list", parents=parents, help="list connected accounts")
-    al.add_argument("--user", default=None, help="only this user's accounts")
+    al.add_argument(
+        "--user-id", "--user", dest="user", default=None, help="only this user's accounts"
+    )
     al.add_argument("--toolkit", default=None, help="only this toolkit's accounts")
     al.add_argument("--status", action="append", default=None, help="e.g. ACTIVE (repeatable)")
     al.add_argument("--json", action="store_true", help="machine-readable output")
@@ -43,8 +47,13 @@ def add_accounts_parser(
         parents=parents,
         help="connect a user's account to a toolkit: print the link, wait until ACTIVE",
     )
-    ac.add_argument("toolkit")
-    ac.add_argument("--user", required=True, help="your user's id")
+    ac.add_argument("toolkit", help="the toolkit's slug, e.g. github")
+    ac.add_argument("--user-id", "--user", dest="user", required=True, help="your user's id")
+    ac.add_argument(
+        "--allow-multiple",
+        action="store_true",
+        help="connect even when the user already has an ACTIVE account for the toolkit",
+    )
     ac.add_argument("--timeout", type=_seconds, default=300.0, help="seconds (default 300)")
     conn(ac)
     ac.set_defaults(func=cmd_accounts_connect)
@@ -52,7 +61,7 @@ def add_accounts_parser(
     configs = sub.add_parser("auth-configs", help="auth configs: list")
     csub = configs.add_subparsers(dest="auth_configs_command", required=True)
     cl = csub.add_parser("list", parents=parents, help="list auth configs")
-    cl.add_argument("--toolkit", default=None)
+    cl.add_argument("--toolkit", default=None, help="only this toolkit's auth configs")
     cl.add_argument("--json", action="store_true", help="machine-readable output")
     conn(cl)
     cl.set_defaults(func=cmd_auth_configs_list)
@@ -96,6 +105,20 @@ def cmd_accounts_list(args: argparse.Namespace) -> int:
 
 def cmd_accounts_connect(args: argparse.Namespace) -> int:
     with cli_client(args) as client:
+        if not args.allow_multiple:
+            active = list(
+                client.connected_accounts.list(
+                    user_ids=args.user, toolkit_slugs=args.toolkit, statuses=["ACTIVE"]
+                )
+            )
+            if active:
+                ids = ", ".join(escape(a.id) for a in active)
+                err(
+                    f"error: user {escape(args.user)!r} already has an ACTIVE "
+                    f"{escape(args.toolkit)} account ({ids}). Nothing was created. "
+                    "Suggested fix: use it, or pass --allow-multiple to connect another."
+                )
+                return 1
         request = client.toolkits.authorize(args.user, args.toolkit)
         out(request.redirect_url or "(no redirect URL: nothing for the user to do)", flush=True)
         err(

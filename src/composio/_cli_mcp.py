@@ -20,8 +20,11 @@ def add_mcp_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
     msub = mcp.add_subparsers(dest="mcp_command", required=True)
     listing = msub.add_parser("list", parents=parents, help="list MCP servers")
     listing.add_argument("--name", default=None, help="servers whose name contains this")
-    listing.add_argument("--toolkit", dest="toolkits", action="append", default=None)
-    listing.add_argument("--json", action="store_true")
+    listing.add_argument(
+        "--toolkit", dest="toolkits", action="append", default=None,
+        help="servers with this toolkit (repeatable)",
+    )  # fmt: skip
+    listing.add_argument("--json", action="store_true", help="machine-readable output")
     add_connection_args(listing)
     listing.set_defaults(func=cmd_mcp_list)
     serve = msub.add_parser(

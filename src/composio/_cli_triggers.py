@@ -25,7 +25,7 @@ from typing import Any
 from composio._cli_client import cli_client
 from composio._terminal import err, escape, out, out_json
 
-__all__ = ["add_connection_args", "add_triggers_parser", "print_rows"]
+__all__ = ["add_connection_args", "add_triggers_parser", "port_number", "print_rows"]
 
 SECRET_ENV = "COMPOSIO_WEBHOOK_SECRET"
 #: Larger bodies are refused with 413 before being read: a receiver must bound what it buffers.
@@ -41,7 +41,7 @@ def add_triggers_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> Non
         parents=parents,
         help="receive webhook deliveries locally, verify each and print one line per event",
     )
-    listen.add_argument("--port", type=_port, default=8787, help="0 picks a free port")
+    listen.add_argument("--port", type=port_number, default=8787, help="0 picks a free port")
     listen.add_argument("--host", default="127.0.0.1", help="default: loopback only")
     listen.add_argument(
         "--secret", default=None, help=f"the webhook secret (default: ${SECRET_ENV}, safer)"
@@ -59,11 +59,20 @@ def add_triggers_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> Non
         parents=parents,
         help="list the trigger instances set up in the project (enabled ones by default)",
     )
-    active.add_argument("--user-id", dest="user_ids", action="append", default=None)
-    active.add_argument("--trigger", dest="trigger_names", action="append", default=None)
-    active.add_argument("--account", dest="connected_account_ids", action="append", default=None)
+    active.add_argument(
+        "--user-id", dest="user_ids", action="append", default=None,
+        help="only this user's triggers (repeatable)",
+    )  # fmt: skip
+    active.add_argument(
+        "--trigger", dest="trigger_names", action="append", default=None,
+        help="only this trigger type, e.g. GITHUB_STAR_ADDED_EVENT (repeatable)",
+    )  # fmt: skip
+    active.add_argument(
+        "--connected-account-id", "--account", dest="connected_account_ids", action="append",
+        default=None, help="only this connected account's triggers (repeatable)",
+    )  # fmt: skip
     active.add_argument("--all", action="store_true", help="include disabled triggers")
-    active.add_argument("--json", action="store_true")
+    active.add_argument("--json", action="store_true", help="machine-readable output")
     add_connection_args(active)
     active.set_defaults(func=cmd_triggers_list)
 
@@ -71,7 +80,7 @@ def add_triggers_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> Non
         "types", parents=parents, help="list the trigger types (of some toolkits)"
     )
     types.add_argument("toolkits", nargs="*", help="toolkit slugs (default: all)")
-    types.add_argument("--json", action="store_true")
+    types.add_argument("--json", action="store_true", help="machine-readable output")
     add_connection_args(types)
     types.set_defaults(func=cmd_triggers_types)
 
@@ -137,7 +146,7 @@ def cmd_triggers_types(args: argparse.Namespace) -> int:
     return 0
 
 
-def _port(text: str) -> int:
+def port_number(text: str) -> int:
     if not (text.isascii() and text.isdigit() and int(text) <= 65535):
         raise argparse.ArgumentTypeError(f"must be a port number 0-65535, got {text!r}")
     return int(text)

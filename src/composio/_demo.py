@@ -79,8 +79,12 @@ def run_demo(out: Out = _out) -> None:
         # close() flushed the telemetry queue (bounded, 1 s) to the local server
         events = server.telemetry_events
         out("")
-        out(f"7. Telemetry: {len(events)} events arrived at /v1/metrics/invocations")
-        for event in events[-4:]:
+        shown = events[-4:]
+        out(
+            f"7. Telemetry: {len(events)} events arrived at /v1/metrics/invocations; "
+            f"the last {len(shown)}:"
+        )
+        for event in shown:
             out(f"  {event}")
         if provider is not None:
             provider.shutdown()
@@ -92,7 +96,7 @@ def run_demo(out: Out = _out) -> None:
 
 def _sessions(server: LocalServer, composio: Composio, out: Out) -> None:
     out("")
-    out("1. A session with request-tracking headers (seed: sessionWithHeaders)")
+    out("1. A session with request-tracking headers")
     session = composio.create_session(
         headers={
             "x-request-id": "1234567890",
@@ -105,7 +109,7 @@ def _sessions(server: LocalServer, composio: Composio, out: Out) -> None:
     out(f"  server saw: {_shown(server.requests[-1].headers)}")
 
     out("")
-    out("2. Two sessions for user A and B, in parallel threads (seed: Promise.all)")
+    out("2. Two sessions for user A and B, in parallel threads")
     user_a = composio.create_session(headers={"x-user-id": "user-a", "x-tenant-id": "tenant-1"})
     user_b = composio.create_session(headers={"x-user-id": "user-b", "x-tenant-id": "tenant-2"})
     results: dict[str, Any] = {}
@@ -124,7 +128,10 @@ def _sessions(server: LocalServer, composio: Composio, out: Out) -> None:
     for t in threads:
         t.join()
     out(f"  user A tools.get('a'): {len(results['a'])} tools, wrapped for {composio.provider.name}")
-    out(f"  user B tools.list('b'): {len(results['b'].items)} tools (the catalog has no 'b')")
+    out(
+        f"  user B tools.list('b'): {len(results['b'].items)} tools (an empty list: the sample "
+        "catalog has no toolkit 'b'; only the headers matter here)"
+    )
     for rec in server.requests[-2:]:
         query = "&".join(f"{k}={v[0]}" for k, v in rec.query.items())
         out(f"  {rec.method} {rec.path}{'?' + query if query else ''} -> {_shown(rec.headers)}")
@@ -206,7 +213,7 @@ def _retry_and_trace(
 def _async_sessions(server: LocalServer, out: Out) -> None:
     """The seed's ``Promise.all`` of two sessions, as ``asyncio.gather`` on ``AsyncComposio``."""
     out("")
-    out("8. The same two sessions on AsyncComposio, awaited together (seed: Promise.all)")
+    out("8. The same two sessions on AsyncComposio, awaited together")
     try:
         from composio.async_client import AsyncComposio
         from composio.async_transport import require_aiohttp

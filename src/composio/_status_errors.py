@@ -54,8 +54,8 @@ def status_error(response: Response) -> APIStatusError:
         excerpt = scrub.excerpt(response.content)
         message = f"non-JSON or unexpected error body: {excerpt!r}" if excerpt else "empty body"
     text = f"{request.context.operation}: {info.method} {info.url} -> {status} {reason}: {message}"
-    if fix:
-        text += f" Suggested fix: {fix}"
+    if fix:  # a sentence of its own: the server's message rarely ends with a full stop
+        text += ("" if text.endswith((".", "!", "?")) else ".") + f" Suggested fix: {fix}"
     if request_id:
         text += f" (request_id={request_id})"
     text = scrub.text(text)  # the reason phrase, and secrets split across the pieces above

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import threading
 import traceback
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NoReturn
 
-from composio._cli_client import cli_client
+from composio._cli_client import TELEMETRY_HELP, TELEMETRY_OPT_IN_ENV, cli_client
 from composio._terminal import err, escape, one_line, out, out_json, routed_logging
 
 __all__ = ["main"]
@@ -40,20 +41,58 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _logging_server() -> type:
+    """``dev-server --log``: a LocalServer printing one line per API request it records
+    (method and path only: queries, headers and bodies may carry keys)."""
+    from composio.testing import LocalServer
+    from composio.testing.server import RecordedRequest
+
+    class LoggingServer(LocalServer):
+        def _record(self, rec: RecordedRequest) -> None:
+            super()._record(rec)
+            out(f"{rec.method} {rec.path}", flush=True)
+
+    return LoggingServer
+
+
+def _dev_banner(server: Any, args: argparse.Namespace, secret: str | None) -> None:
+    """What to export, where webhooks go, how telemetry works; never a chosen key or secret."""
+    from composio._cli_triggers import SECRET_ENV
+    from composio._redact import redact_url
+
+    out(f"Composio local API server on {server.url}")
+    out("Point a client at it with COMPOSIO_BASE_URL and the key below; Ctrl-C stops it.")
+    out(f"  COMPOSIO_BASE_URL={server.url}")
+    if args.server_api_key is None:
+        out(f"  COMPOSIO_API_KEY={server.api_key}  (a throw-away local key)")
+    else:  # a key the user chose is never echoed (SPEC §8), whatever it is
+        out("  COMPOSIO_API_KEY=<the key given with --api-key>")
+    if args.webhook_url is not None:  # the secret is never echoed either
+        signed = "signed" if secret else "UNSIGNED: no --webhook-secret or $" + SECRET_ENV
+        out(f"Fired triggers are delivered to {redact_url(args.webhook_url)} ({signed}).")
+        out(f"  To fire one: POST {server.url}/_local/triggers/<id>/fire with x-api-key")
+    out(
+        "Telemetry: composio commands pointed here send no usage events unless "
+        f"{TELEMETRY_OPT_IN_ENV}=1; the SDK in your code sends them by default (to "
+        "$COMPOSIO_TELEMETRY_URL): pass allow_tracking=False or set "
+        "COMPOSIO_DISABLE_TELEMETRY=1 to stop that.",
+        flush=True,
+    )
+
+
 def cmd_dev_server(args: argparse.Namespace) -> int:
+    from composio._cli_triggers import SECRET_ENV
     from composio.testing import LocalServer
 
-    server = LocalServer(port=args.port, api_key=args.server_api_key).start()
-    # The banner is inside the ``try``: a Ctrl-C as soon as the server listens (a script
-    # that read the URL line and is done) is a clean stop, not exit status 130.
-    try:
-        out(f"Composio local API server on {server.url}")
-        out("Point a client at it with COMPOSIO_BASE_URL and the key below; Ctrl-C stops it.")
-        out(f"  COMPOSIO_BASE_URL={server.url}")
-        if args.server_api_key is None:
-            out(f"  COMPOSIO_API_KEY={server.api_key}  (a throw-away local key)", flush=True)
-        else:  # a key the user chose is never echoed (SPEC §8), whatever it is
-            out("  COMPOSIO_API_KEY=<the key given with --api-key>", flush=True)
+    secret = args.webhook_secret if args.webhook_secret is not None else os.environ.get(SECRET_ENV)
+    server = (_logging_server() if args.log else LocalServer)(
+        port=args.port,
+        api_key=args.server_api_key,
+        webhook_url=args.webhook_url,
+        webhook_secret=secret or None,
+    ).start()
+    try:  # before the first line: a reader may press Ctrl-C as soon as it sees one
+        _dev_banner(server, args, secret)
         threading.Event().wait()
     except KeyboardInterrupt:
         pass
@@ -63,14 +102,25 @@ def cmd_dev_server(args: argparse.Namespace) -> int:
 
 
 def cmd_tools_list(args: argparse.Namespace) -> int:
+    """Every page by default; ``--limit``/``--cursor`` ask for one page, and when the server
+    has more, standard error says how to get it (stdout stays the list, for scripts)."""
     client = cli_client(args, _parse_pairs(args.header, "--header"))
     with client:
-        page = client.tools.list(args.toolkit, search=args.search, limit=args.limit)
-        if args.json:
-            out_json([_tool_json(t) for t in page.items])
-        else:
-            for tool in page.items:
-                out(f"{escape(tool.slug):<28} {tool.name or ''}")
+        first = client.tools.list(
+            args.toolkit, search=args.search, limit=args.limit, cursor=args.cursor
+        )
+        one_page = args.limit is not None or args.cursor is not None
+        pages = [first] if one_page else list(first.iter_pages())
+        tools = [tool for page in pages for tool in page.items]
+    if args.json:
+        out_json([_tool_json(t) for t in tools])
+    elif not tools:
+        out("(none)")
+    else:
+        for tool in tools:
+            out(f"{escape(tool.slug):<28} {tool.name or ''}")
+    if one_page and first.has_next_page():
+        err(f"more: --cursor {first.next_cursor}")
     return 0
 
 
@@ -105,7 +155,11 @@ def cmd_tools_execute(args: argparse.Namespace) -> int:
     arguments = _arguments(args.arg)
     with cli_client(args) as client:
         result = client.tools.execute(
-            args.slug, arguments, user_id=args.user_id, raise_on_error=False
+            args.slug,
+            arguments,
+            user_id=args.user_id,
+            connected_account_id=args.connected_account_id,
+            raise_on_error=False,
         )
     out_json(
         {
@@ -121,10 +175,26 @@ def cmd_tools_execute(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """Which distribution owns the ``composio`` import name (composio_pipeline.diagnose)."""
+    from composio_pipeline import diagnose
+
+    found = diagnose()
+    for line in found.lines():
+        out(line)
+    return 0 if found.ok else 1
+
+
 def cmd_plugins(args: argparse.Namespace) -> int:
     from composio._cli_plugins import run
 
     return run(as_json=args.json)
+
+
+def _positive_int(text: str) -> int:
+    if not (text.isascii() and text.isdigit() and int(text) > 0):
+        raise argparse.ArgumentTypeError(f"must be a whole number above 0, got {text!r}")
+    return int(text)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -132,15 +202,35 @@ class _Parser(argparse.ArgumentParser):
     printer too; subparsers inherit the class."""
 
     def _print_message(self, message: str, file: Any = None) -> None:
-        if not message:
-            return
-        write = out if file is None else err  # argparse names stderr for errors only
+        """Help, usage and ``--version``: standard output (errors come through exit)."""
+        _lines(message, out)
+
+    def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
+        _lines(message, err)
+        raise SystemExit(status)
+
+    def error(self, message: str) -> NoReturn:
+        _lines(self.format_usage(), err)
+        self.exit(2, f"{self.prog}: error: {message}")
+
+
+def _lines(message: str | None, write: Any) -> None:
+    if message:
         for line in message.rstrip("\n").split("\n"):
             write(line)
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="composio", description="Composio API from the shell.")
+    from composio import __version__
+
+    parser = _Parser(
+        prog="composio",
+        description="Composio API from the shell.",
+        epilog="Environment: COMPOSIO_API_KEY (the API key; safer than --api-key), "
+        "COMPOSIO_BASE_URL (default https://backend.composio.dev; "
+        "'composio dev-server' prints one). " + TELEMETRY_HELP,
+    )
+    parser.add_argument("--version", action="version", version=f"composio-pipeline {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     # Also accepted after a subcommand; SUPPRESS keeps the top-level value when absent there.
     debug = _Parser(add_help=False)
@@ -153,13 +243,33 @@ def _parser() -> argparse.ArgumentParser:
         "demo", help="run the session examples against the embedded server"
     ).set_defaults(func=cmd_demo)
 
-    dev = sub.add_parser("dev-server", help="run the local Composio API server")
-    dev.add_argument("--port", type=int, default=8000)
+    from composio._cli_triggers import SECRET_ENV, port_number
+
+    dev = sub.add_parser(
+        "dev-server",
+        help="run the local Composio API server",
+        description="Run the local Composio API server (composio.testing.LocalServer) on "
+        "loopback until Ctrl-C. " + TELEMETRY_HELP,
+    )
+    dev.add_argument(
+        "--port", type=port_number, default=8000, help="port (default 8000; 0 picks a free one)"
+    )
     dev.add_argument(
         "--api-key",
         dest="server_api_key",
         default=None,
         help="the key the server accepts (default: a random one)",
+    )
+    dev.add_argument(
+        "--webhook-url", default=None, help="where fired triggers are delivered (signed)"
+    )
+    dev.add_argument(
+        "--webhook-secret",
+        default=None,
+        help=f"the secret deliveries are signed with (default: ${SECRET_ENV}, safer)",
+    )
+    dev.add_argument(
+        "--log", action="store_true", help="print one line (method and path) per request"
     )
     dev.set_defaults(func=cmd_dev_server)
 
@@ -170,21 +280,34 @@ def _parser() -> argparse.ArgumentParser:
     tools = sub.add_parser("tools", help="list, show and run tools")
     tsub = tools.add_subparsers(dest="tools_command", required=True)
     tl = tsub.add_parser("list", help="list tools", parents=[debug])
-    tl.add_argument("toolkit", nargs="?", default=None)
-    tl.add_argument("--search", default=None)
-    tl.add_argument("--limit", type=int, default=None)
+    tl.add_argument("toolkit", nargs="?", default=None, help="only this toolkit's tools")
+    tl.add_argument("--search", default=None, help="only tools matching this text")
+    tl.add_argument(
+        "--limit",
+        type=_positive_int,
+        default=None,
+        help="one page of at most this many tools (default: every page)",
+    )
+    tl.add_argument(
+        "--cursor", default=None, help="one page from here (printed as 'more: --cursor ...')"
+    )
     tl.add_argument("--header", action="append", metavar="K=V", help="extra header (repeatable)")
-    tl.add_argument("--json", action="store_true")
+    tl.add_argument("--json", action="store_true", help="machine-readable output")
     conn(tl)
     tl.set_defaults(func=cmd_tools_list)
     tg = tsub.add_parser("get", help="show one tool", parents=[debug])
-    tg.add_argument("slug")
+    tg.add_argument("slug", help="the tool's slug")
     conn(tg)
     tg.set_defaults(func=cmd_tools_get)
     te = tsub.add_parser("execute", help="run a tool", parents=[debug])
-    te.add_argument("slug")
+    te.add_argument("slug", help="the tool's slug, e.g. GITHUB_STAR_REPO")
     te.add_argument("--arg", action="append", metavar="K=V", help="argument (JSON or text)")
-    te.add_argument("--user-id", default=None)
+    te.add_argument("--user-id", "--user", dest="user_id", default=None, help="your user's id")
+    te.add_argument(
+        "--connected-account-id",
+        default=None,
+        help="the connected account to run it with (default: the user's only one)",
+    )
     conn(te)
     te.set_defaults(func=cmd_tools_execute)
 
@@ -199,10 +322,32 @@ def _parser() -> argparse.ArgumentParser:
 
     add_accounts_parser(sub, [debug], conn)
 
+    sub.add_parser(
+        "doctor",
+        parents=[debug],
+        help="check this environment: which installed distribution owns the 'composio' "
+        "import name (the vendor's SDK uses it too)",
+    ).set_defaults(func=cmd_doctor)
+
     pl = sub.add_parser("plugins", help="show installed plugins and the chain", parents=[debug])
     pl.add_argument("--json", action="store_true", help="machine-readable output")
     pl.set_defaults(func=cmd_plugins)
     return parser
+
+
+#: Python spellings in SDK (and LocalServer) messages, as a shell user types them.
+_SHELL_HINTS = (
+    ("Check the slug with tools.list()", "Check the slug with 'composio tools list'"),
+    ("pass Composio(api_key=...) or set", "pass --api-key or set"),
+)
+
+
+def _for_the_shell(exc: Exception) -> str:
+    """The error's message with Python hints replaced by the command to run."""
+    text = str(exc)
+    for python, shell in _SHELL_HINTS:
+        text = text.replace(python, shell)
+    return text
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -218,7 +363,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     for line in block.rstrip("\n").split("\n"):
                         err(line)
             else:
-                err(f"error: {type(exc).__name__}: {one_line(exc)}")
+                err(f"error: {type(exc).__name__}: {one_line(_for_the_shell(exc))}")
             return 1
 
 

@@ -26,7 +26,14 @@ if TYPE_CHECKING:
     from composio.providers import Provider
     from composio.telemetry import TelemetryTransport
 
-__all__ = ["DEFAULT_BASE_URL", "ClientConfig", "Timeout", "env_flag", "validate_base_url"]
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "ClientConfig",
+    "Timeout",
+    "env_flag",
+    "is_loopback",
+    "validate_base_url",
+]
 
 DEFAULT_BASE_URL = "https://backend.composio.dev"
 _NO_CUSTOM_TOOLS: Mapping[str, Any] = MappingProxyType({})
@@ -87,7 +94,9 @@ def env_flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
+    """``localhost``, ``*.localhost``, 127.0.0.0/8 or ::1: plain http is allowed there, and
+    the CLI sends no telemetry there unless asked (``_cli_client.cli_tracking``)."""
     if host == "localhost" or host.endswith(".localhost"):
         return True
     import ipaddress  # deferred: only a non-default base URL needs it
@@ -119,7 +128,7 @@ def validate_base_url(url: object) -> str:
     if not host:
         raise ValidationError("base_url has no host; expected 'https://host[:port][/prefix]'.")
     if parts.scheme == "http":
-        if not _is_loopback(host):
+        if not is_loopback(host):
             raise ValidationError(
                 "base_url must use https:// (plain http is allowed only for localhost, "
                 "127.0.0.0/8 and [::1])."

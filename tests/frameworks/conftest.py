@@ -169,6 +169,7 @@ def check_odd_names(
     """Argument names that are not identifiers or are keywords work: ``run(tools)`` drives
     the framework's loop, where the model calls ``GITHUB_LIST_ISSUES`` with
     :data:`ODD_ARGUMENTS`, and returns the argument names the model was offered."""
+    server.connect_user("alice", "github")  # GitHub tools need an account, as on the API
     tools, _ = framework_tools(
         driver, server, provider, "GITHUB_LIST_ISSUES", modifiers=[odd_names]
     )

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import IO
 
 from composio.testing import LocalServer
 from tests.conftest import SENTINEL_KEY
@@ -38,7 +39,8 @@ class DevServer:
     (stopped by SIGINT) its exit code and the rest of its output."""
 
     url: str
-    lines: list[str]
+    lines: list[str]  # the banner, through its last line ("Telemetry: ...")
+    stdout: IO[str]  # the rest while it runs (``--log`` lines)
     returncode: int | None = None
     out: str = ""
     err: str = ""
@@ -52,9 +54,11 @@ def dev_server(*args: str) -> Iterator[DevServer]:
     )  # fmt: skip
     try:
         assert child.stdout is not None
-        lines = [child.stdout.readline() for _ in range(4)]
+        lines = [child.stdout.readline()]
+        while lines[-1] and not lines[-1].startswith("Telemetry:"):
+            lines.append(child.stdout.readline())
         url = next(line.split("=", 1)[1].strip() for line in lines if "BASE_URL=" in line)
-        running = DevServer(url, lines)
+        running = DevServer(url, lines, child.stdout)
         yield running
         child.send_signal(signal.SIGINT)
         running.out, running.err = child.communicate(timeout=30)

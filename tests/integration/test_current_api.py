@@ -98,3 +98,37 @@ def test_models_accept_the_v3_and_the_current_shapes() -> None:
     assert session.config_version == 3
     assert ToolRouterSession.from_dict({"session_id": "s"}).config_version is None
     assert pickle.loads(pickle.dumps(new)) == new
+
+
+def test_a_user_without_a_connection_is_told_so_in_a_tool_call_not_unknown_tool(
+    client: Any, server: LocalServer
+) -> None:
+    """The API answers an execution for a user with no account like an unknown tool (404),
+    told apart by its code 1810 / slug ``ActionExecute_ConnectedAccountNotFound``: the model
+    must read "needs a connected account", not "unknown tool" (which would make it give up
+    on a tool that works once the user connects). ``LocalServer.connect_user`` connects."""
+    import json
+
+    calls = [
+        ("c1", "GITHUB_CREATE_ISSUE", '{"owner": "o", "repo": "r", "title": "t"}'),
+        ("c2", "NO_SUCH_TOOL", "{}"),
+    ]
+    message = {
+        "role": "assistant",
+        "tool_calls": [{"id": i, "function": {"name": n, "arguments": a}} for i, n, a in calls],
+    }
+    response = {"choices": [{"message": message}]}
+    first, unknown = (
+        json.loads(m["content"]) for m in client.tools.handle_tool_calls("u1", response)
+    )
+    assert first["successful"] is False and "unknown tool" not in first["error"]
+    assert "No connected account found for user u1" in first["error"], first
+    assert "toolkits.authorize" in first["error"]
+    assert "unknown tool 'NO_SUCH_TOOL'" in unknown["error"]
+    assert server.execution_count("GITHUB_CREATE_ISSUE") == 0
+
+    account_id = server.connect_user("u1", "github")
+    assert client.connected_accounts.retrieve(account_id).status == "ACTIVE"
+    again = json.loads(client.tools.handle_tool_calls("u1", response)[0]["content"])
+    assert "successful" not in again or again["successful"] is not False, again
+    assert server.execution_count("GITHUB_CREATE_ISSUE") == 1

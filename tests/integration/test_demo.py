@@ -66,3 +66,21 @@ def test_demo_runs_the_agent_loop_for_both_shapes() -> None:
     assert "'content': '{\"result\": 42}'" in anthropic
     assert "'tool_use_id': 'toolu_2'" in anthropic and "'is_error': True" in anthropic
     assert "division by zero" in anthropic
+
+
+def test_demo_shows_no_internal_labels_and_counts_what_it_lists() -> None:
+    """Issue 23: a newcomer reads the demo top to bottom: no ``(seed: ...)`` labels, no line
+    that reads like a failure, and a count that matches what is listed."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DO_NOT_TRACK",)}
+    env.pop("COMPOSIO_DISABLE_TELEMETRY", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "composio.cli", "demo"],
+        capture_output=True, text=True, env=env, timeout=120, check=True,
+    )  # fmt: skip
+    lines = done.stdout.splitlines()
+    assert not [line for line in lines if "(seed:" in line]
+    start = next(i for i, line in enumerate(lines) if line.startswith("7. Telemetry:"))
+    shown = int(lines[start].rsplit("the last ", 1)[1].rstrip(":"))
+    listed = [line for line in lines[start + 1 :] if line.startswith("  {")]
+    assert 0 < shown == len(listed[:shown]) and not lines[start + 1 + shown].startswith("  {")
+    assert "an empty list: the sample catalog has no toolkit 'b'" in done.stdout

@@ -29,6 +29,14 @@ def _client(server: LocalServer, **kw: object) -> Composio:
     return client
 
 
+@pytest.fixture(autouse=True)
+def _connected_users(composio_server: LocalServer) -> None:
+    """GITHUB_CREATE_ISSUE needs a connected account, as on the real API: the users these
+    tests execute it for have one (the connect flow is not their subject)."""
+    for user in ("default", "u"):
+        composio_server.connect_user(user, "github")
+
+
 @pytest.fixture
 def client(composio_server: LocalServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[Composio]:
     # Only this plugin, whatever else is installed next to it.

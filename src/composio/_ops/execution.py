@@ -228,10 +228,12 @@ def run_tool(
                 after,
             )
         )
-    except NotFoundError:
-        if answer:
-            return unknown_tool(slug)
-        raise
+    except NotFoundError as exc:
+        if not answer:
+            raise
+        if _not_connected(exc):  # the tool exists; the user has no account for it
+            return after(error_result(f"{slug!r} could not run: {exc.message:.500}"))
+        return unknown_tool(slug)
     except (BadRequestError, UnprocessableEntityError) as exc:
         if answer:
             return after(error_result(f"the API refused the call to {slug!r}: {exc.message:.500}"))
@@ -240,6 +242,17 @@ def run_tool(
         if answer:
             return after(error_result(exc.message))
         raise
+
+
+#: The API's answer to an execution for a user with no connected account for the tool's
+#: toolkit: a 404 like an unknown tool's, told apart by its code and slug.
+NOT_CONNECTED = (1810, "ActionExecute_ConnectedAccountNotFound")
+
+
+def _not_connected(exc: NotFoundError) -> bool:
+    err = exc.body.get("error") if isinstance(exc.body, dict) else None
+    slug = err.get("slug") if isinstance(err, dict) else None
+    return exc.code in NOT_CONNECTED or slug in NOT_CONNECTED
 
 
 def _toolkit(

@@ -515,6 +515,36 @@ def _finish(account: Account, error: str | None) -> None:
     touch(account)
 
 
+def connect_user(store: Store, user_id: str, toolkit: str) -> str:
+    """An ``ACTIVE`` account for ``user_id`` on ``toolkit``, as if the whole connect flow had
+    run: on the toolkit's first enabled auth config, a new Composio-managed (or, for a toolkit
+    without managed auth, custom) one made when there is none."""
+    kit = find_toolkit(toolkit.lower())
+    with store.lock:
+        cfg = next(
+            (
+                c
+                for c in sorted(store.auth_configs.values(), key=lambda c: c.seq)
+                if c.toolkit == kit["slug"] and c.status == "ENABLED"
+            ),
+            None,
+        )
+        if cfg is None:
+            managed = kit["composio_managed_auth_schemes"]
+            cfg = AuthConfig(
+                id=nano("ac_"),
+                toolkit=kit["slug"],
+                name=f"{kit['name']} Auth Config",
+                auth_scheme=str(managed[0]).upper() if managed else "API_KEY",
+                is_composio_managed=bool(managed),
+                seq=store.next_seq(),
+            )
+            store.auth_configs[cfg.id] = cfg
+        account = _new_account(store, cfg, user_id, None)
+        _finish(account, None)
+        return account.id
+
+
 def complete_connection(store: Store, account_id: str, error: str | None) -> str:
     """What the user's browser does at the redirect URL, without the browser."""
     with store.lock:

@@ -216,6 +216,11 @@ def _in_category(kit: Mapping[str, Any], category: str) -> bool:
     return any(c["id"] == category or c["name"] == category for c in kit["meta"]["categories"])
 
 
+#: What the real API answers for an execution without a connected account (404, code 1810).
+NOT_CONNECTED_CODE = 1810
+NOT_CONNECTED_SLUG = "ActionExecute_ConnectedAccountNotFound"
+
+
 def _require_connection(ctx: Ctx, tool: Mapping[str, Any], payload: Mapping[str, Any]) -> None:
     """A tool of a toolkit that needs auth runs on a connected account: the one given, or
     the user's ``ACTIVE`` one. Without one the API refuses (404, "connected account not
@@ -246,6 +251,8 @@ def _require_connection(ctx: Ctx, tool: Mapping[str, Any], payload: Mapping[str,
         f"No connected account found for user {user_id} and toolkit {kit}: "
         f"{tool['slug']} needs one",
         f"Connect the user first: toolkits.authorize({user_id!r}, {kit!r}).",
+        code=NOT_CONNECTED_CODE,
+        slug=NOT_CONNECTED_SLUG,
     )
 
 

@@ -211,3 +211,22 @@ def delete_trigger(ctx: Ctx) -> Reply:
         trigger = _trigger(store, ctx.params["triggerId"])
         del store.triggers[trigger.id]
     return Reply(200, {"trigger_id": trigger.id})
+
+
+@router.route("POST", "/_local/triggers/{triggerId}/fire")
+def fire_trigger_over_http(ctx: Ctx) -> Reply:
+    """:meth:`LocalServer.fire_trigger` from outside the process, for ``composio dev-server
+    --webhook-url``: body ``{"data": {...}}``, answer ``{"receiver_status": 204}``. Outside
+    the API's paths (not in the spec), but the key is checked: it makes the server send."""
+    if ctx.headers.get("x-api-key") != ctx.owner.api_key:
+        raise ApiError(401, "Invalid or missing API key")
+    data = ctx.json(required=False).get("data", {})
+    if not isinstance(data, dict):
+        raise ApiError(400, "'data' must be a JSON object")
+    try:
+        status = ctx.owner.fire_trigger(ctx.params["triggerId"], data)
+    except ValueError as exc:
+        raise ApiError(400, str(exc)) from None
+    except ConnectionError:
+        raise ApiError(502, "The webhook receiver never answered") from None
+    return Reply(200, {"receiver_status": status})

@@ -61,11 +61,21 @@ def api_version_of(path: str) -> str | None:
 class ApiError(Exception):
     """An answer in the spec's error shape (``{"error": {...}}``)."""
 
-    def __init__(self, status: int, message: str, fix: str | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        fix: str | None = None,
+        *,
+        code: int | None = None,
+        slug: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.fix = fix
+        self.code = code  #: the API's numeric error code (``None``: derived from the status)
+        self.slug = slug  #: the API's error slug, e.g. ``ActionExecute_ConnectedAccountNotFound``
 
 
 @dataclass

@@ -107,14 +107,22 @@ class Fault:
 
 
 def error_body(
-    status: int, message: str, request_id: str, fix: str | None = None
+    status: int,
+    message: str,
+    request_id: str,
+    fix: str | None = None,
+    *,
+    code: int | None = None,
+    slug: str | None = None,
 ) -> dict[str, Any]:
     err: dict[str, Any] = {
         "message": message,
-        "code": status * 10 + 1,
+        "code": status * 10 + 1 if code is None else code,
         "status": status,
         "request_id": request_id,
     }
+    if slug:
+        err["slug"] = slug
     if fix:
         err["suggested_fix"] = fix
     return {"error": err}
@@ -307,6 +315,13 @@ class LocalServer:
         becomes ``ACTIVE``, or ``FAILED`` when ``error`` is given. Returns the status (an
         account already past ``INITIATED`` is left as it is). ``KeyError`` if unknown."""
         return accounts.complete_connection(self._store, account_id, error)
+
+    def connect_user(self, user_id: str, toolkit: str) -> str:
+        """Give ``user_id`` an ``ACTIVE`` connected account on ``toolkit`` at once (what
+        ``toolkits.authorize`` plus the user's consent plus ``complete_connection`` do), for
+        tests whose subject is not the connect flow: a tool of a toolkit that needs auth
+        refuses to run for a user without one, as the real API does. Returns its id."""
+        return accounts.connect_user(self._store, user_id, toolkit)
 
     def set_connection_status(self, account_id: str, status: str) -> None:
         """Force an account's status, e.g. ``EXPIRED`` or v3.1's ``REVOKED`` (which the v3
@@ -681,4 +696,9 @@ class _Handler(BaseHTTPRequestHandler):
             return self._error_reply(exc)
 
     def _error_reply(self, exc: ApiError) -> Reply:
-        return Reply(exc.status, error_body(exc.status, exc.message, self._request_id, exc.fix))
+        return Reply(
+            exc.status,
+            error_body(
+                exc.status, exc.message, self._request_id, exc.fix, code=exc.code, slug=exc.slug
+            ),
+        )

@@ -1,0 +1,185 @@
+"""Who owns the ``composio`` import name here, and the ``composio`` command's launcher.
+
+Why a second top-level package: the distribution is ``composio-pipeline`` but its import name
+is ``composio`` -- the same as the vendor's SDK (``pip install composio``, and the older
+``composio-core``). pip does not know two distributions claim one directory, so installing the
+vendor's SDK into the same environment silently writes its files over ours (``pip check`` sees
+nothing) and ``import composio`` then loads the vendor's code; ours never runs and can say
+nothing. This module's name is ours alone, so the console script starts here: when
+``composio`` is not ours it explains, with the owning distribution from package metadata,
+instead of failing with ``No module named 'composio.cli'``. ``composio doctor`` shows the same
+report when all is well, and ``import composio`` warns (:func:`warn_if_shared`) in the one
+case it can still run: ours installed over the vendor's.
+
+Nothing here imports (runs) ``composio`` before knowing it is ours; output goes through
+``composio._terminal`` when it is, else through :func:`_plain` (the same escaping idea, ASCII).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+__all__ = ["DISTRIBUTION", "Diagnosis", "diagnose", "main", "warn_if_shared"]
+
+DISTRIBUTION = "composio-pipeline"
+#: Distributions known to install a top-level ``composio`` package too (the vendor's SDKs).
+KNOWN_CLASHES = ("composio", "composio-core")
+
+
+@dataclass
+class Diagnosis:
+    """What ``import composio`` loads, who installed it, and who else claims the name."""
+
+    origin: str | None  # the __init__.py import would load (nothing is executed to find it)
+    owner: str | None  # "name version" of the distribution whose files include it
+    ours: bool
+    others: list[str] = field(default_factory=list)  # other distributions with a composio/
+
+    @property
+    def ok(self) -> bool:
+        return self.ours and not self.others
+
+    def lines(self) -> list[str]:
+        mine = _version_of(DISTRIBUTION)
+        rows = [
+            f"{DISTRIBUTION}: " + (f"{mine} installed" if mine else "not installed"),
+            f"import composio loads: {self.origin or '(nothing: no composio package found)'}",
+            f"  owned by: {self.owner or 'no installed distribution (a directory on sys.path)'}",
+            "other distributions installing a 'composio' package: "
+            + (", ".join(self.others) or "none"),
+        ]
+        if self.ok:
+            return [*rows, "ok: the composio import name is this SDK's"]
+        return [*rows, *_advice(self)]
+
+
+def _advice(found: Diagnosis) -> list[str]:
+    foreign = [*found.others, *([found.owner] if found.owner and not found.ours else [])]
+    names = " ".join(sorted({label.split()[0] for label in foreign})) or "composio"
+    problem = (
+        "problem: import composio loads another distribution's code, not composio-pipeline's"
+        if not found.ours
+        else "problem: another distribution shares the composio directory; files of both mix "
+        "and uninstalling either deletes files of the other"
+    )
+    return [
+        problem,
+        "why: both distributions use the import name 'composio'; pip cannot install both into "
+        "one environment and does not warn (pip check sees nothing)",
+        f"fix: pip uninstall -y {names} {DISTRIBUTION}, then reinstall composio-pipeline as you "
+        "did (pip install -e . from the clone, or pip install the built wheel)",
+        "or: keep the vendor's SDK in its own virtual environment",
+    ]
+
+
+def _version_of(name: str) -> str | None:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _claims(dist: metadata.Distribution) -> list[Path]:
+    """The files of ``dist`` under a top-level ``composio/``, resolved (RECORD is relative)."""
+    files = dist.files or ()
+    return [Path(str(f.locate())).resolve() for f in files if f.parts[:1] == ("composio",)]
+
+
+def _editable_root(dist: metadata.Distribution) -> Path | None:
+    """The project directory of an editable install (PEP 610 ``direct_url.json``)."""
+    text = dist.read_text("direct_url.json")
+    try:
+        info = json.loads(text) if text else {}
+    except ValueError:
+        return None
+    url = info.get("url", "") if isinstance(info, dict) else ""
+    if not (info.get("dir_info") or {}).get("editable") or not url.startswith("file://"):
+        return None
+    return Path(url[len("file://") :]).resolve()
+
+
+def diagnose() -> Diagnosis:
+    """Read every installed distribution's file list (``importlib.metadata``): which one's
+    files include the ``composio/__init__.py`` that import would load, and which others
+    install a ``composio`` package too. Imports nothing of ``composio``."""
+    spec = importlib.util.find_spec("composio")
+    origin = Path(spec.origin).resolve() if spec is not None and spec.origin else None
+    owner: str | None = None
+    ours = False
+    others: list[str] = []
+    seen: set[str] = set()
+    for dist in metadata.distributions():
+        name = dist.metadata["Name"] or "?"
+        key = name.lower().replace("_", "-")
+        if key in seen:  # the same distribution on two sys.path entries
+            continue
+        seen.add(key)
+        label = f"{name} {dist.version}"
+        claims = _claims(dist)
+        root = _editable_root(dist) if key == DISTRIBUTION else None
+        owns = origin is not None and (
+            origin in claims or (root is not None and root in origin.parents)
+        )
+        if owns:
+            owner, ours = label, key == DISTRIBUTION
+        elif claims and key != DISTRIBUTION:
+            others.append(label)
+    return Diagnosis(str(origin) if origin else None, owner, ours, others)
+
+
+def warn_if_shared() -> None:
+    """Called by ``import composio`` (ours): warn when a distribution known to install a
+    ``composio`` package too is installed. A by-name lookup of two names (~1 ms), not the
+    full scan of :func:`diagnose`."""
+    found = [f"{n} {v}" for n in KNOWN_CLASHES if (v := _version_of(n)) is not None]
+    if found:
+        import warnings
+
+        warnings.warn(
+            f"{', '.join(found)} is installed in this environment and also uses the import "
+            "name 'composio': its files and composio-pipeline's overwrite each other. "
+            "Run 'composio doctor' for what to do.",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+
+
+def _plain(text: str) -> str:
+    """Without ``composio._terminal`` (the package is not ours): anything not printable ASCII
+    as a backslash escape, so a hostile path or name cannot drive the terminal."""
+    return "".join(c if " " <= c <= "~" else ascii(c)[1:-1] for c in text)
+
+
+#: The line of composio/__init__.py that marks it as ours; read, never executed, to decide.
+MARKER = f'_DISTRIBUTION = "{DISTRIBUTION}"'
+
+
+def _ours() -> bool:
+    """Is the ``composio`` that import would load ours? Decided from its ``__init__.py``'s
+    text, so another distribution's code is never run to find out."""
+    spec = importlib.util.find_spec("composio")
+    if spec is None or not spec.origin:
+        return False
+    try:
+        return MARKER in Path(spec.origin).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The ``composio`` console script: this SDK's CLI when ``composio`` is ours, else the
+    diagnosis on standard error and exit 1, whatever the command."""
+    if _ours():
+        from composio.cli import main as cli_main
+
+        return cli_main(argv)
+    sys.stderr.write("error: the 'composio' package here is not composio-pipeline's.\n")
+    for line in diagnose().lines():
+        sys.stderr.write(_plain(line) + "\n")
+    return 1
