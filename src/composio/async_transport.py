@@ -234,12 +234,14 @@ class _Pacer:
     one turn of the loop -- the whole chain, up to the gate (``_Gate``) -- so the loop is
     unavailable for that long (measured: twice the lag of bare aiohttp gathering the same
     calls). Admitting ``size`` per turn keeps the work per turn bounded. Why four per slot
-    (measured, ``tox -e bench``, 1,000 gathered through a 32-slot pool): one per slot kept
-    the p99 lag at a third of bare aiohttp's but took 1.2x its wall time in turns of the loop;
-    four per slot is under both (docs/benchmarks.md). A paced call waits
-    for turns of the loop only, never for another call to finish or give anything back, so
-    it holds nothing and cannot deadlock; it runs after the deadline is set, so the wait
-    counts against it. An idle client pays one counter decrement and a ``call_soon``.
+    (measured, ``tox -e bench``, 1,000 gathered through a 32-slot pool, a loaded 2-core
+    machine): one per slot kept the p99 lag at 0.2-0.33x bare aiohttp's and took 1.21-1.26x
+    its wall time; four per slot measured 0.1-0.3x lag and 0.95-1.28x wall. The wall time is
+    bound by the loop's CPU per call, which the pacer does not change (docs/benchmarks.md).
+    A paced call waits for turns of the loop only, never for another call to finish or give
+    anything back, so it holds nothing and cannot deadlock; it runs after the deadline is
+    set, so the wait counts against it. An idle client pays one counter decrement and a
+    ``call_soon``.
     """
 
     __slots__ = ("budget", "loop", "size", "waiters")
