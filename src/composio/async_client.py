@@ -86,7 +86,9 @@ class AsyncComposio(AsyncResourceProperties, BaseClient):
         pacer: bounded work per turn when many calls are gathered). The deadline is set
         first, so that wait counts against it."""
         request = self._prepare(op)
-        await self._runtime.transport.pace()
+        turn = self._runtime.transport.pace()
+        if turn is not None:
+            await turn
         return await handler(request)  # type: ignore[no-any-return]
 
     async def _arun_page(self, op: Operation[PageData[T]]) -> AsyncPage[T]:

@@ -69,6 +69,8 @@ __all__ = ["AiohttpTransport", "require_aiohttp"]
 _TIMER_SLOP = 0.002
 #: A redirect body up to this size is read so its connection can be reused; larger: closed.
 _DRAIN_LIMIT = 65536
+#: Calls that may start per turn of the loop, per slot of the pool (``_Pacer``).
+_PACE_PER_SLOT = 4
 _INSTALL_HINT = "AsyncComposio needs aiohttp: pip install 'composio-pipeline[async]'"
 
 
@@ -94,6 +96,7 @@ class _Lib:
 
 
 _LIB = _Lib()
+_running_loop = asyncio.get_running_loop
 
 
 def _environment(base_url: str, verify: bool | str) -> bool | str:
@@ -146,15 +149,22 @@ class _Gate:
         self.free = size
         self.waiters: collections.deque[asyncio.Future[bool]] = collections.deque()
 
+    def take(self) -> bool:
+        """Take a free slot without waiting (True), or say there is none (False): the path of
+        an idle pool, a counter and no coroutine (SPEC §19: the gate costs nothing then)."""
+        if not self.free:
+            return False
+        self.free -= 1
+        if self.waiters:
+            self.waiters.clear()  # dead ones only (see the class docstring)
+        return True
+
     async def acquire(self, request: Request) -> float:
         """Take a slot for ``request``'s attempt; the seconds waited for it. Raises
         ``APITimeoutError`` when the call's deadline (``kind="deadline"``) or the attempt's
         connect timeout (``kind="pool_timeout"``: retried like a connect timeout, but not the
         host's fault) comes first; nothing was sent (``sent=False``)."""
-        if self.free:  # the fast path does not yield: an idle pool costs a call nothing
-            self.free -= 1
-            if self.waiters:
-                self.waiters.clear()  # dead ones only (see the class docstring)
+        if self.take():
             return 0.0
         started = time.monotonic()
         ctx = request.context
@@ -217,15 +227,21 @@ def _expire(waiter: asyncio.Future[bool]) -> None:
 
 
 class _Pacer:
-    """How many calls may *start* per turn of the event loop: about ``size`` (SPEC §13).
+    """How many calls may *start* per turn of the event loop: about ``size`` (SPEC §13), four
+    times the pool's (``_PACE_PER_SLOT``).
 
     Why: ``asyncio.gather`` of 1,000 calls makes 1,000 tasks that all run their first step in
     one turn of the loop -- the whole chain, up to the gate (``_Gate``) -- so the loop is
     unavailable for that long (measured: twice the lag of bare aiohttp gathering the same
-    calls). Admitting ``size`` per turn keeps the work per turn bounded. A paced call waits
-    for turns of the loop only, never for another call to finish or give anything back, so
-    it holds nothing and cannot deadlock; it runs after the deadline is set, so the wait
-    counts against it. An idle client pays one counter decrement and a ``call_soon``.
+    calls). Admitting ``size`` per turn keeps the work per turn bounded. Why four per slot
+    (measured, ``tox -e bench``, 1,000 gathered through a 32-slot pool, a loaded 2-core
+    machine): one per slot kept the p99 lag at 0.2-0.33x bare aiohttp's and took 1.21-1.26x
+    its wall time; four per slot measured 0.1-0.3x lag and 0.95-1.28x wall. The wall time is
+    bound by the loop's CPU per call, which the pacer does not change (docs/benchmarks.md).
+    A paced call waits for turns of the loop only, never for another call to finish or give
+    anything back, so it holds nothing and cannot deadlock; it runs after the deadline is
+    set, so the wait counts against it. An idle client pays one counter decrement and a
+    ``call_soon``.
     """
 
     __slots__ = ("budget", "loop", "size", "waiters")
@@ -236,8 +252,11 @@ class _Pacer:
         self.loop: asyncio.AbstractEventLoop | None = None  #: set while a refill is due
         self.waiters: collections.deque[asyncio.Future[None]] = collections.deque()
 
-    async def __call__(self) -> None:
-        loop = asyncio.get_running_loop()
+    def start(self) -> asyncio.Future[None] | None:
+        """Admit a call now (None), or give the future to await for its turn: no coroutine
+        on the path of an idle client (SPEC §19). Cancelling that await loses the start for
+        that turn, nothing else."""
+        loop = _running_loop()
         if self.loop is not loop:
             if self.loop is not None:  # a refill due on another (dead) loop never comes
                 self.budget, self.waiters = self.size, collections.deque()
@@ -245,10 +264,10 @@ class _Pacer:
             loop.call_soon(self._refill)
         if self.budget:
             self.budget -= 1
-            return
+            return None
         waiter: asyncio.Future[None] = loop.create_future()
         self.waiters.append(waiter)
-        await waiter  # cancelled: its start is lost for that turn, nothing else
+        return waiter
 
     def _refill(self) -> None:
         self.budget, waiters = self.size, self.waiters
@@ -300,18 +319,19 @@ class _Pool:
         #: Admission to the pool, held for one attempt (``AiohttpTransport.__call__``).
         self.gate = _Gate(maxsize)
         #: How many calls start per turn of the loop (``AsyncComposio._arun``).
-        self.pace = _Pacer(maxsize)
+        self.pace = _Pacer(maxsize * _PACE_PER_SLOT)
         #: closes the session when its loop shuts down (``_released_with_loop``)
         self.watch: AsyncGenerator[None, None] | None = None
 
-    async def get(self, who: str) -> aiohttp.ClientSession:
+    async def get(self, request: Request) -> aiohttp.ClientSession:
         """The session, created on the first call inside the running loop; a closed pool
-        raises :class:`ClientClosedError` (``who``: the call it names)."""
+        raises :class:`ClientClosedError` naming ``request`` (its text is built only then)."""
+        session = self.session
+        if self.closed_by is None and session is not None and self.loop is _running_loop():
+            return session
+        who = f"{request.method} {redact_url(request.url)}"
         if self.closed_by is not None:
             raise self.closed_error(who)
-        session = self.session
-        if session is not None and self.loop is asyncio.get_running_loop():
-            return session
         return await self._start(who)
 
     async def _start(self, who: str) -> aiohttp.ClientSession:
@@ -382,7 +402,7 @@ class _Pool:
             _DISOWNED.append(self.watch)
         self.loop, self.starting, self.watch, self.pid = None, None, None, os.getpid()
         self.gate = _Gate(self.maxsize)
-        self.pace = _Pacer(self.maxsize)
+        self.pace = _Pacer(self.maxsize * _PACE_PER_SLOT)
 
     def checked_out(self) -> int:
         """Connections lent to a call right now (0 when every call gave its back)."""
@@ -485,10 +505,11 @@ class AiohttpTransport:
     def closed(self) -> bool:
         return self._pool.closed_by is not None
 
-    async def pace(self) -> None:
-        """Wait, if need be, for a turn of the loop with room for one more call to start
-        (``_Pacer``); called by ``AsyncComposio._arun``. It holds no slot of the pool."""
-        await self._pool.pace()
+    def pace(self) -> asyncio.Future[None] | None:
+        """None when one more call may start in this turn of the loop, else the future to
+        await for a turn with room (``_Pacer``); used by ``AsyncComposio._paced``. It holds
+        no slot of the pool."""
+        return self._pool.pace.start()
 
     def for_base_url(self, base_url: str) -> AiohttpTransport:
         """A transport for another base URL over the same pool (``with_options(base_url=)``)."""
@@ -515,16 +536,23 @@ class AiohttpTransport:
         """One attempt: a slot of the pool's gate is held from sending the request to the end
         of its body (redirect hops included), and given back before anything else runs."""
         pool = self._pool
-        who = f"{request.method} {redact_url(request.url)}"
-        await pool.get(who)  # closed, or another loop's pool: refused before the gate
-        waited = await pool.gate.acquire(request)
+        session = await pool.get(request)  # closed, or another loop's pool: refused first
+        gate = pool.gate
+        if gate.take():  # a free slot: nothing awaited, nothing else ran meanwhile
+            waited = 0.0
+        else:
+            waited = await gate.acquire(request)
+            try:
+                # Taken again once the slot is held: close() may have run while this call
+                # waited (ClientClosedError then, not aiohttp's "Session is closed").
+                session = await pool.get(request)
+            except BaseException:
+                gate.release()
+                raise
         try:
-            # Taken again once the slot is held: close() may have run while this call waited
-            # (ClientClosedError then, not aiohttp's "Session is closed").
-            session = await pool.get(who)
             return await self._send(session, request, waited)
         finally:
-            pool.gate.release()
+            gate.release()
 
     async def _send(
         self, session: aiohttp.ClientSession, request: Request, waited: float

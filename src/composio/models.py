@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import MISSING, dataclass, field, fields
-from types import MappingProxyType
+from types import MappingProxyType, MemberDescriptorType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
@@ -132,25 +132,37 @@ class _Plan:
     frozen dataclass's ``__init__`` (one ``object.__setattr__`` per field, keyword parsing)
     cost more than the checks themselves; writing the slots directly is ~3x cheaper and needs
     no code generation.
+
+    A :class:`_Parsed` model is also *lazy* (SPEC §19: building a page must cost next to
+    nothing): ``parse_model`` checks and writes its required fields at once and keeps (a
+    shallow copy of) the JSON object; the other fields and ``extra`` are left unset, and the
+    first read of any of them (:class:`_Lazy`) fills them all from it with the very same
+    rules. Equality, ``repr``, pickling and ``copy`` read the fields, so they see what an
+    eager parse would have built.
     """
 
-    __slots__ = ("fields", "known", "private", "put_extra", "required")
+    __slots__ = (
+        "fields",
+        "known",
+        "later",
+        "lazy",
+        "now",
+        "pending",
+        "private",
+        "put_extra",
+        "required",
+    )
 
     def __init__(
         self, cls: type, kinds: Kinds | None = None, required: tuple[str, ...] | None = None
     ) -> None:
-        def setter(name: str) -> Any:
-            # the slot's descriptor, on the class that declares it (a twin subclass such as
-            # AsyncToolRouterSession adds no slots of its own)
-            return next(k.__dict__[name] for k in cls.__mro__ if name in k.__dict__).__set__
-
         plan = []
         needed = []
         private = []
         for f in fields(cls):
             if f.name.startswith("_"):
                 # private state (a session's client) is never read from the wire
-                private.append((setter(f.name), f.default))
+                private.append((_slot(cls, f.name).__set__, f.default))
                 continue
             if f.name == "extra":
                 continue
@@ -158,13 +170,120 @@ class _Plan:
             if f.default is MISSING and f.default_factory is MISSING:
                 needed.append(f.name)
             default = None if f.default is MISSING else f.default
-            plan.append((f.name, kind, setter(f.name), default))
+            plan.append((f.name, kind, _slot(cls, f.name).__set__, default))
         self.fields = tuple(plan)
         self.known = frozenset(name for name, _, _, _ in plan)
-        self.put_extra = setter("extra")
+        self.put_extra = _slot(cls, "extra").__set__
         self.private = tuple(private)
         # explicit kinds (a caller's own class): its own required tuple, none if not given
         self.required = tuple(needed) if kinds is None else (required or ())
+        self.now = tuple(f for f in self.fields if f[0] in self.required)
+        self.later = tuple(f for f in self.fields if f[0] not in self.required)
+        pending = getattr(cls, "_pending", None)  # _Parsed's slot, inherited
+        self.lazy = kinds is None and isinstance(pending, MemberDescriptorType)
+        self.pending: Any = pending
+        if self.lazy:
+            for name in (*(f[0] for f in self.later), "extra"):
+                # on the class that declares the slot: a twin subclass shares its base's
+                owner = next(k for k in cls.__mro__ if name in k.__dict__)
+                if not isinstance(owner.__dict__[name], _Lazy):
+                    setattr(owner, name, _Lazy(_slot(cls, name), self))
+
+
+def _slot(cls: type, name: str) -> Any:
+    """The slot's own descriptor (under the :class:`_Lazy` one once that is installed), on
+    the class that declares it: a twin subclass such as ``AsyncToolRouterSession`` adds no
+    slots of its own."""
+    found = next(k.__dict__[name] for k in cls.__mro__ if name in k.__dict__)
+    return found.member if isinstance(found, _Lazy) else found
+
+
+class _Lazy:
+    """A lazy field's descriptor: the slot's value, filled with the model's other lazy fields
+    on the first read (``_fill_later``). Writes go to the slot (``_restore``, ``__init__``)."""
+
+    __slots__ = ("member", "plan")
+
+    def __init__(self, member: Any, plan: _Plan) -> None:
+        self.member = member
+        self.plan = plan
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        try:
+            return self.member.__get__(obj, owner)
+        except AttributeError:
+            if not _fill_later(obj, self.plan):
+                raise
+            return self.member.__get__(obj, owner)
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        self.member.__set__(obj, value)
+
+    def __delete__(self, obj: Any) -> None:
+        self.member.__delete__(obj)
+
+
+def _fill_later(obj: Any, plan: _Plan) -> bool:
+    """Fill a lazy model's other fields and ``extra`` from its kept JSON object; False if it
+    has none (built some other way: an unset slot is then a real ``AttributeError``). Two
+    threads may both fill it: they write the same values, and the object is dropped last."""
+    try:
+        data = plan.pending.__get__(obj)
+    except AttributeError:
+        return False
+    if data is None:  # filled meanwhile by another thread
+        return True
+    extra = _fill(type(obj), obj, plan.later, (), data, None)
+    _put_extra(plan, obj, data, extra)
+    plan.pending.__set__(obj, None)
+    return True
+
+
+def _fill(
+    cls: type,
+    obj: Any,
+    plan_fields: tuple[tuple[str, Any, Any, Any], ...],
+    required: tuple[str, ...],
+    data: dict[str, Any],
+    extra: dict[str, Any] | None,
+) -> dict[str, Any] | None:
+    """Check and write ``plan_fields`` from ``data``; what goes to ``extra``."""
+    get = data.get
+    for name, kind, put, default in plan_fields:
+        value = get(name)
+        if value is None:
+            if name in required:
+                raise ShapeError(f"{cls.__name__} is missing required field {name!r}")
+            put(obj, default)
+        elif type(value) is kind or kind is ANY:
+            put(obj, value)
+        else:
+            out = _convert(kind, value)
+            if out is not _BAD:
+                put(obj, out)
+            elif name in required:
+                what = _KIND_NAME.get(kind, "a valid object")
+                raise ShapeError(
+                    f"{cls.__name__}.{name} must be {what}, got {type(value).__name__}"
+                )
+            else:
+                put(obj, default)
+                if extra is None:
+                    extra = {}
+                extra[name] = value
+    return extra
+
+
+def _put_extra(plan: _Plan, obj: Any, data: dict[str, Any], extra: dict[str, Any] | None) -> None:
+    unknown = data.keys() - plan.known
+    if unknown:
+        if extra is None:
+            extra = {}
+        for key in unknown:
+            extra[key] = data[key]
+    plan.put_extra(obj, MappingProxyType(extra) if extra else _EMPTY)
 
 
 _PLANS: dict[type, _Plan] = {}
@@ -181,7 +300,8 @@ def parse_model(
     The fields' kinds and which are required come from ``cls``'s dataclass fields (derived
     once per class). A caller may still pass ``kinds`` (and ``required``, else nothing is
     required) for a class of its own, as before; they are read on its first parse only, as
-    the plan is kept.
+    the plan is kept. A :class:`_Parsed` model checks its required fields here and the rest
+    on first read (:class:`_Plan`); the answers are the same.
 
     The common case -- a value whose exact type is the field's kind, as ``json.loads``
     produces -- is one type comparison and one slot write.
@@ -196,39 +316,14 @@ def parse_model(
     if plan is None:
         plan = _PLANS[cls] = _Plan(cls, kinds, required)
     obj = object.__new__(cls)
-    get = data.get
-    extra: dict[str, Any] | None = None
-    for name, kind, put, default in plan.fields:
-        value = get(name)
-        if value is None:
-            if name in plan.required:
-                raise ShapeError(f"{cls.__name__} is missing required field {name!r}")
-            put(obj, default)
-        elif type(value) is kind or kind is ANY:
-            put(obj, value)
-        else:
-            out = _convert(kind, value)
-            if out is not _BAD:
-                put(obj, out)
-            elif name in plan.required:
-                what = _KIND_NAME.get(kind, "a valid object")
-                raise ShapeError(
-                    f"{cls.__name__}.{name} must be {what}, got {type(value).__name__}"
-                )
-            else:
-                put(obj, default)
-                if extra is None:
-                    extra = {}
-                extra[name] = value
-    unknown = data.keys() - plan.known
-    if unknown:
-        if extra is None:
-            extra = {}
-        for key in unknown:
-            extra[key] = data[key]
-    plan.put_extra(obj, MappingProxyType(extra) if extra else _EMPTY)
     for put, default in plan.private:
         put(obj, default)
+    if plan.lazy:
+        _fill(cls, obj, plan.now, plan.required, data, None)  # raises, never moves to extra
+        plan.pending.__set__(obj, data.copy())  # a caller's later edits do not reach it
+        return obj
+    extra = _fill(cls, obj, plan.fields, plan.required, data, None)
+    _put_extra(plan, obj, data, extra)
     return obj
 
 
@@ -285,9 +380,10 @@ def _restore(cls: type[M], state: dict[str, Any]) -> M:
 
 
 class _Parsed(_Model):
-    """A model read from a JSON object: ``from_dict`` is :func:`parse_model` on its fields."""
+    """A model read from a JSON object: ``from_dict`` is :func:`parse_model` on its fields,
+    lazily (``_pending``: the JSON object until the fields are filled, see :class:`_Plan`)."""
 
-    __slots__ = ()
+    __slots__ = ("_pending",)
 
     @classmethod
     def from_dict(cls: type[M], data: object) -> M:

@@ -148,7 +148,16 @@ class Response:
     everything above the transport reads the same two attributes whichever library answered.
     """
 
-    __slots__ = ("_json", "content", "elapsed", "headers", "raw", "request", "status_code")
+    __slots__ = (
+        "_json",
+        "_make_raw",
+        "_raw",
+        "content",
+        "elapsed",
+        "headers",
+        "request",
+        "status_code",
+    )
 
     def __init__(
         self,
@@ -159,14 +168,26 @@ class Response:
         *,
         status_code: int | None = None,
         headers: Mapping[str, str] | None = None,
+        make_raw: Callable[[], Any] | None = None,
     ) -> None:
         self.request = request
-        self.raw = raw
+        self._raw = raw
+        #: builds ``raw`` on first access (the sync transport: most calls never look at the
+        #: ``requests.Response``, and building one costs more than parsing a small page)
+        self._make_raw = make_raw
         self.status_code: int = int(raw.status_code) if status_code is None else status_code
         self.headers: Mapping[str, str] = raw.headers if headers is None else headers
         self.content = content
         self.elapsed = elapsed
         self._json: Any = _UNSET
+
+    @property
+    def raw(self) -> Any:
+        """The library's own response object (built on first access where it is lazy)."""
+        make = self._make_raw
+        if make is not None:
+            self._raw, self._make_raw = make(), None
+        return self._raw
 
     @property
     def requests_response(self) -> requests.Response:

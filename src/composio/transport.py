@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Mapping
+from typing import Any
 
 import requests
 import requests.adapters
@@ -77,7 +78,7 @@ class _Pool:
         self.pid = os.getpid()
         self.session, self.adapter = self._new_session()
 
-    def _new_session(self) -> tuple[requests.Session, requests.adapters.HTTPAdapter]:
+    def _new_session(self) -> tuple[requests.Session, DeadlineAdapter]:
         session = requests.Session()
         adapter = DeadlineAdapter(pool_connections=4, pool_maxsize=self.maxsize, max_retries=0)
         session.mount("https://", adapter)
@@ -176,29 +177,37 @@ class RequestsTransport:
         limits = read_limits.set((ctx.deadline, ctx.timeout.read))
         try:
             while True:
-                raw = self._send_once(request, method, url, wire, body, hops)
-                status = raw.status_code
+                answer = self._send_once(request, method, url, wire, body, hops)
+                status = answer.status
                 if status not in _REDIRECTS or method not in ("GET", "HEAD"):
                     break
-                location = raw.headers.get("location")
+                location = answer.headers.get("location")
                 if location is None:
                     break  # nothing to follow: the 3xx is the answer
                 try:
                     next_url = _redirect_target(url, location, hops)
                 except _RedirectRefused as refused:
-                    self._release(request, raw, url)
-                    request_id = raw.headers.get("x-request-id")
+                    self._release(request, answer, url)
+                    request_id = answer.headers.get("x-request-id")
                     raise redirect_refused(request, url, status, refused, request_id) from None
-                self._release(request, raw, url)
+                self._release(request, answer, url)
                 hops += 1
                 wire = strip_cross_origin(wire, url, next_url)
                 url = next_url
-            content = self._read_body(request, raw, ctx.deadline, url)
+            content = self._read_body(request, answer, ctx.deadline, url)
         finally:
             read_limits.reset(limits)
             if pool.closed_by is not None:  # closed while this call was on the wire
                 pool.sweep()
-        return Response(request, raw, content, time.monotonic() - started)
+        return Response(
+            request,
+            answer.response,
+            content,
+            time.monotonic() - started,
+            status_code=status,
+            headers=answer.headers,
+            make_raw=answer.build if answer.response is None else None,
+        )
 
     def _send_once(
         self,
@@ -208,11 +217,16 @@ class RequestsTransport:
         wire: Mapping[str, str],
         body: bytes | FileBody | None,
         hop: int = 0,
-    ) -> requests.Response:
+    ) -> _Answer:
         """One HTTP exchange (one attempt or one redirect hop) up to the response headers.
 
         Its connect and read timeouts are clipped to what is left of the call's total now,
         not when the call began: a slow first hop leaves less for the next.
+
+        The adapter is the one ``requests`` would pick for the URL. When it is the pool's own
+        (nobody mounted another), its urllib3 pool is driven directly
+        (:meth:`DeadlineAdapter.open`: the same pool and bytes, no ``requests.Response``
+        unless asked for); a user's adapter gets ``send`` as before.
         """
         ctx = request.context
         remaining = ctx.deadline - time.monotonic()
@@ -231,18 +245,21 @@ class RequestsTransport:
         pool = self._pool
         if pool.closed_by is not None:  # closed between attempts or redirect hops
             raise pool.closed_error(method, url)
-        adapter = pool.adapter
         proxy = pool.proxies.for_url(url)  # per URL: the API, a redirect hop, storage
-        proxies = {"all": proxy} if proxy is not None else {}
         try:
-            return adapter.send(
+            adapter = pool.session.get_adapter(url)
+            if adapter is pool.adapter:
+                raw = pool.adapter.open(prepared, (connect, read), self._verify, self._cert, proxy)
+                return _Answer(raw.status, raw.headers, raw, prepared, adapter=adapter)
+            sent = adapter.send(
                 prepared,
                 stream=True,
                 timeout=(connect, read),
                 verify=self._verify,
                 cert=self._cert,
-                proxies=proxies,
+                proxies={"all": proxy} if proxy is not None else {},
             )
+            return _Answer(sent.status_code, sent.headers, sent.raw, prepared, response=sent)
         except rex.ConnectTimeout as exc:
             raise connection_error(
                 APITimeoutError, request, url, "connect_timeout", False, exc
@@ -252,17 +269,15 @@ class RequestsTransport:
         except rex.SSLError as exc:
             raise connection_error(APIConnectionError, request, url, "tls", False, exc) from None
         except rex.ConnectionError as exc:
-            kind, sent = _classify_connection_error(exc)
-            raise connection_error(APIConnectionError, request, url, kind, sent, exc) from None
+            kind, sent_ = _classify_connection_error(exc)
+            raise connection_error(APIConnectionError, request, url, kind, sent_, exc) from None
         except (rex.RequestException, u3ex.HTTPError, OSError) as exc:
             raise connection_error(
                 APIConnectionError, request, url, "protocol", True, exc
             ) from None
 
-    def _read_body(
-        self, request: Request, raw: requests.Response, deadline: float, url: str
-    ) -> bytes:
-        stream = raw.raw
+    def _read_body(self, request: Request, answer: _Answer, deadline: float, url: str) -> bytes:
+        stream = answer.stream
         chunks: list[bytes] = []
         # a download's 2xx body goes to disk, slice by slice (composio._external.FileSink)
         sink = request.sink if 200 <= raw.status_code < 300 else None
@@ -270,34 +285,85 @@ class RequestsTransport:
         try:
             while True:
                 if time.monotonic() > deadline:
-                    raw.close()  # closes the socket and gives its pool slot back
+                    answer.close()  # closes the socket and gives its pool slot back
                     raise _read_timeout(request, url, "reading the body", None)
                 chunk = stream.read1(_READ_SLICE, decode_content=True)
                 if not chunk:
                     break
                 keep(chunk)
         except u3ex.ReadTimeoutError as exc:
-            raw.close()  # half-read: never back into the pool as it is
+            answer.close()  # half-read: never back into the pool as it is
             raise _read_timeout(request, url, "reading the body", exc) from None
         except (u3ex.HTTPError, OSError, rex.RequestException) as exc:
-            raw.close()
+            answer.close()
             kind = "truncated" if "IncompleteRead" in repr(exc) else "reset"
             raise connection_error(APIConnectionError, request, url, kind, True, exc) from None
         content = b"".join(chunks)
-        raw._content = content
-        raw._content_consumed = True  # type: ignore[attr-defined]
+        answer.consumed(content)
         return content
 
-    def _release(self, request: Request, raw: requests.Response, url: str) -> None:
+    def _release(self, request: Request, answer: _Answer, url: str) -> None:
         """Hand a redirect's connection back to the pool: drain a small body (so the
         connection can be reused), else close it. Never raises: the caller has its own error."""
-        length = raw.headers.get("content-length", "")
+        length = answer.headers.get("content-length", "")
         if length.isdigit() and int(length) <= _DRAIN_LIMIT:
             try:
-                self._read_body(request, raw, request.context.deadline, url)
+                self._read_body(request, answer, request.context.deadline, url)
             except APIConnectionError:
                 return  # _read_body closed it
-        raw.close()  # consumed: gives the connection back; unconsumed: closes it first
+        answer.close()  # consumed: gives the connection back; unconsumed: closes it first
+
+
+class _Answer:
+    """One exchange's answer up to its headers, whichever way it was sent: status, headers,
+    the urllib3 response to read the body from, and the ``requests.Response`` -- the
+    adapter's (``send``), or built on first access from the same parts
+    (``HTTPAdapter.build_response``, what ``send`` would have returned)."""
+
+    __slots__ = ("_adapter", "_content", "headers", "prepared", "response", "status", "stream")
+
+    def __init__(
+        self,
+        status: int,
+        headers: Mapping[str, str],
+        stream: Any,
+        prepared: PreparedRequest,
+        *,
+        response: requests.Response | None = None,
+        adapter: requests.adapters.HTTPAdapter | None = None,
+    ) -> None:
+        self.status = status
+        self.headers = headers
+        self.stream = stream
+        self.prepared = prepared
+        self.response = response
+        self._adapter = adapter
+        self._content: bytes | None = None
+
+    def consumed(self, content: bytes) -> None:
+        self._content = content
+        response = self.response
+        if response is not None:
+            response._content = content
+            response._content_consumed = True  # type: ignore[attr-defined]
+
+    def build(self) -> requests.Response:
+        assert self._adapter is not None
+        response = self._adapter.build_response(self.prepared, self.stream)
+        if self._content is not None:
+            response._content = self._content
+            response._content_consumed = True  # type: ignore[attr-defined]
+        return response
+
+    def close(self) -> None:
+        """``requests.Response.close``: an unread body closes the connection; a read one
+        gives it back to the pool."""
+        if self.response is not None:
+            self.response.close()
+            return
+        if self._content is None:
+            self.stream.close()
+        self.stream.release_conn()
 
 
 def _read_timeout(

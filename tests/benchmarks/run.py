@@ -26,8 +26,12 @@ _CLEARED_ENV = (
 )
 
 
-def run(scale: F.Scale, log: bool = True) -> list[F.Figure]:
-    """Measure every figure; the server process lives for the whole run."""
+#: ``--only`` groups: a quicker loop while working on one part (a full run is the record).
+GROUPS = ("sync", "threads", "telemetry", "async", "sessions", "import")
+
+
+def run(scale: F.Scale, log: bool = True, only: Sequence[str] = GROUPS) -> list[F.Figure]:
+    """Measure every figure (or the ``only`` groups); one server process for the whole run."""
     for name in _CLEARED_ENV:
         os.environ.pop(name, None)
     results: list[F.Figure] = []
@@ -43,18 +47,26 @@ def run(scale: F.Scale, log: bool = True) -> list[F.Figure]:
     with ServerProcess() as server:
         # The default telemetry transport posts here rather than to the internet.
         os.environ["COMPOSIO_TELEMETRY_URL"] = server.url + "/v1/metrics/invocations"
-        step("tools.list vs requests / vendor client, SDK-added CPU")
-        results += F.http_figures(server, scale)
-        step("telemetry on the caller's path")
-        results += F.telemetry_figure(server, scale)
-        step("tracing per attempt")
-        results += F.tracing_figure(server, scale)
-        step("async client (SPEC §13)")
-        results += _async_figures(server, scale)
-    step("create_session")
-    results += F.create_session_figures(scale)
-    step("import time")
-    results += F.import_figure(scale)
+        if "sync" in only:
+            step("tools.list vs requests / vendor client, SDK-added CPU")
+            results += F.http_figures(server, scale)
+        if "threads" in only:
+            step("16 threads")
+            results += F.threads_figure(server, scale)
+        if "telemetry" in only:
+            step("telemetry on the caller's path")
+            results += F.telemetry_figure(server, scale)
+            step("tracing per attempt")
+            results += F.tracing_figure(server, scale)
+        if "async" in only:
+            step("async client (SPEC §13)")
+            results += _async_figures(server, scale)
+    if "sessions" in only:
+        step("create_session")
+        results += F.create_session_figures(scale)
+    if "import" in only:
+        step("import time")
+        results += F.import_figure(scale)
     step("done")
     return results
 
@@ -78,13 +90,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=None,
         help=f"where to write the markdown page (default: {DEFAULT_OUTPUT} for a full run)",
     )
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=GROUPS,
+        help="measure only these groups (repeatable); the page is written by full runs only",
+    )
     args = parser.parse_args(argv)
     scale = F.QUICK if args.quick else F.FULL
-    output = args.output if args.output is not None else (None if args.quick else DEFAULT_OUTPUT)
+    partial = args.only is not None
+    default = None if args.quick or partial else DEFAULT_OUTPUT
+    output = args.output if args.output is not None else default
 
     load = load_average()
     started = time.monotonic()
-    results = run(scale, log=not args.quick)
+    results = run(scale, log=not args.quick, only=args.only or GROUPS)
     seconds = time.monotonic() - started
     print(table(results))
     missed = [f.name for f in results if f.passed is False]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json as _json
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -18,6 +19,10 @@ METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 
 def _same(response: Response) -> Response:
     return response
+
+
+#: A space or a control character (C0 or DEL), which no request path may carry.
+_SPACE_OR_CONTROL = re.compile(r"[\x00-\x20\x7f]")
 
 
 def request_operation(
@@ -38,7 +43,7 @@ def request_operation(
         raise ValidationError(
             "request(): path must be relative to base_url and start with '/', e.g. '/api/v3/tools'."
         )
-    if any(ord(c) < 0x21 or ord(c) == 0x7F for c in path):
+    if _SPACE_OR_CONTROL.search(path):
         raise ValidationError("request(): path contains spaces or control characters.")
     _check_json(json)
     return Operation(

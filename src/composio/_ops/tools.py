@@ -95,9 +95,14 @@ def _tool_factory(learn: ToolkitCache | None) -> Callable[[Any], Tool]:
         return Tool.from_dict
 
     def parse_and_learn(data: Any) -> Tool:
-        tool = Tool.from_dict(data)
-        if tool.toolkit is not None:
-            learn.learn(tool.slug, tool.toolkit.slug)
+        tool = Tool.from_dict(data)  # data is a Mapping now, or it raised
+        # Read from the JSON object, not ``tool.toolkit``: that would fill every lazy field
+        # of every tool of a page at once (models.py). The same rule: a toolkit object with
+        # a string slug is what makes ``tool.toolkit`` a ToolkitRef.
+        toolkit = data.get("toolkit")
+        slug = toolkit.get("slug") if isinstance(toolkit, Mapping) else None
+        if isinstance(slug, str):
+            learn.learn(tool.slug, slug)
         return tool
 
     return parse_and_learn

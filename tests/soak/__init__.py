@@ -1,0 +1,1 @@
+"""The endurance soak of SPEC §19 (``python -m tests.soak``, ``tox -e soak``)."""
