@@ -280,7 +280,7 @@ class RequestsTransport:
         stream = answer.stream
         chunks: list[bytes] = []
         # a download's 2xx body goes to disk, slice by slice (composio._external.FileSink)
-        sink = request.sink if 200 <= raw.status_code < 300 else None
+        sink = request.sink if 200 <= answer.status < 300 else None
         keep = chunks.append if sink is None else sink.write
         try:
             while True:
