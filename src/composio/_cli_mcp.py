@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
+import sys
+from collections.abc import Iterator
 from typing import Any
 
 from composio._cli_client import cli_client
@@ -63,6 +66,24 @@ def cmd_mcp_list(args: argparse.Namespace) -> int:
     return 0
 
 
+@contextlib.contextmanager
+def _stdout_to_stderr() -> Iterator[None]:
+    """Everything written to stdout in the block -- ``print`` and raw fd 1 writes alike --
+    lands on stderr. Why: over stdio, stdout is the MCP transport from the first byte, but the
+    ``mcp`` package claims fd 1 only once it serves; building the client before that imports
+    entry-point plugins and runs their hooks, and one ``print`` there corrupted the stream."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        os.dup2(2, 1)
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 def cmd_mcp_serve(args: argparse.Namespace) -> int:
     """Serve until the client closes stdin (stdio) or Ctrl-C (HTTP). Nothing but the
     protocol goes to stdout: it is the stdio transport; messages go to stderr."""
@@ -71,9 +92,18 @@ def cmd_mcp_serve(args: argparse.Namespace) -> int:
     from composio._terminal import err
     from composio.cli import _parse_pairs
 
-    with cli_client(args, _parse_pairs(args.header, "--header")) as client:
-        server = client.mcp_server(args.user_id, toolkits=args.toolkits, tools=args.tools)
+    # Over stdio nothing but the transport writes to stdout: not while the client is built
+    # (plugins imported) nor closed; the transport itself diverts fd 1 while it serves.
+    quiet = _stdout_to_stderr if args.http is None else contextlib.nullcontext
+    with quiet():
+        client = cli_client(args, _parse_pairs(args.header, "--header"))
+    try:
+        with quiet():
+            server = client.mcp_server(args.user_id, toolkits=args.toolkits, tools=args.tools)
         with contextlib.suppress(KeyboardInterrupt):
-            # stdout is the stdio transport's: the URL goes to stderr, once it is listening
+            # the URL goes to stderr, once it is listening
             serve(server, args.http, lambda url: err(f"MCP server on {url}"))
+    finally:
+        with quiet():
+            client.close()
     return 0
