@@ -94,6 +94,17 @@ def _aiohttp() -> Any:
     return aiohttp
 
 
+async def _refuse_redirect(session: Any, context: Any, params: Any) -> None:
+    """aiohttp's ``on_request_redirect``: the websocket follows no redirect. ``ws_connect``
+    would follow one to any ``http://`` URL, so a ``wss://`` origin could move the socket --
+    and the channel auth sent on it -- to plain text on any host, past the rule
+    ``validate_realtime_url`` enforces on the origin; Pusher never redirects."""
+    raise ProtocolError(
+        f"the websocket handshake was answered with a redirect (HTTP "
+        f"{params.response.status}), which the realtime client does not follow"
+    )
+
+
 def _origin(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
@@ -165,9 +176,12 @@ class _Listener:
         """One attempt: socket, ``connection_established``, auth, subscription confirmed."""
         aiohttp = _aiohttp()
         if self._session is None:
-            # Its own session: no cookie jar, no proxy from the environment, one socket.
+            # Its own session: no cookie jar, no proxy from the environment, one socket,
+            # no redirect followed.
+            refuse = aiohttp.TraceConfig()
+            refuse.on_request_redirect.append(_refuse_redirect)
             self._session = aiohttp.ClientSession(
-                cookie_jar=aiohttp.DummyCookieJar(), trust_env=False
+                cookie_jar=aiohttp.DummyCookieJar(), trust_env=False, trace_configs=[refuse]
             )
         await self.drop_socket()
         self._ws = ws = await self._session.ws_connect(
