@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
-import sys
-from collections.abc import Iterator
 from typing import Any
 
 from composio._cli_client import cli_client
@@ -66,35 +63,17 @@ def cmd_mcp_list(args: argparse.Namespace) -> int:
     return 0
 
 
-@contextlib.contextmanager
-def _stdout_to_stderr() -> Iterator[None]:
-    """Everything written to stdout in the block -- ``print`` and raw fd 1 writes alike --
-    lands on stderr. Why: over stdio, stdout is the MCP transport from the first byte, but the
-    ``mcp`` package claims fd 1 only once it serves; building the client before that imports
-    entry-point plugins and runs their hooks, and one ``print`` there corrupted the stream."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    try:
-        os.dup2(2, 1)
-        with contextlib.redirect_stdout(sys.stderr):
-            yield
-    finally:
-        sys.stderr.flush()
-        os.dup2(saved, 1)
-        os.close(saved)
-
-
 def cmd_mcp_serve(args: argparse.Namespace) -> int:
     """Serve until the client closes stdin (stdio) or Ctrl-C (HTTP). Nothing but the
     protocol goes to stdout: it is the stdio transport; messages go to stderr."""
     from composio._cli_client import cli_client
     from composio._mcp_server import serve
-    from composio._terminal import err
+    from composio._terminal import err, stdout_to_stderr
     from composio.cli import _parse_pairs
 
     # Over stdio nothing but the transport writes to stdout: not while the client is built
     # (plugins imported) nor closed; the transport itself diverts fd 1 while it serves.
-    quiet = _stdout_to_stderr if args.http is None else contextlib.nullcontext
+    quiet = stdout_to_stderr if args.http is None else contextlib.nullcontext
     with quiet():
         client = cli_client(args, _parse_pairs(args.header, "--header"))
     try:
