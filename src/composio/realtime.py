@@ -326,8 +326,9 @@ class AsyncSubscription:
     closes it on exit; :meth:`close` ends iteration and leaves no task or socket behind.
     """
 
-    __slots__ = ("__weakref__", "_closed", "_loop", "_queue", "_task")
+    __slots__ = ("__weakref__", "_closed", "_listener", "_loop", "_queue", "_task")
     _closed: bool
+    _listener: _Listener
     _loop: asyncio.AbstractEventLoop
     _queue: asyncio.Queue[object]
     _task: asyncio.Future[None]
@@ -361,6 +362,7 @@ class AsyncSubscription:
             await asyncio.shield(listener.aclose())
             raise _connect_error(exc, url, seconds) from None
         self = object.__new__(cls)
+        self._listener = listener
         self._queue = events
         self._closed = False
         self._loop = asyncio.get_running_loop()
@@ -390,6 +392,9 @@ class AsyncSubscription:
         self._closed = True
         self._task.cancel()
         await asyncio.gather(self._task, return_exceptions=True)
+        # A task cancelled before it first ran never enters its ``finally``: the socket and
+        # session are closed here too (idempotent when the task already did it).
+        await asyncio.shield(self._listener.aclose())
         with contextlib.suppress(asyncio.QueueFull):
             self._queue.put_nowait(_END)
 

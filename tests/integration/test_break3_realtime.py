@@ -8,8 +8,10 @@ the channel's auth signature sent on it, to a plain-text host anywhere.
 
 from __future__ import annotations
 
+import gc
 import socket
 import threading
+import warnings
 from collections.abc import Iterator
 
 import pytest
@@ -17,7 +19,7 @@ import pytest
 from composio import APIConnectionError
 from composio.testing import LocalServer
 from tests._drivers import Driver
-from tests.integration.test_realtime import Sub, _loop_tasks, _realtime_threads, _settings
+from tests.integration.test_realtime import WAIT, Sub, _loop_tasks, _realtime_threads, _settings
 
 
 @pytest.fixture
@@ -65,3 +67,26 @@ def test_break3_realtime_websocket_follows_no_redirect(
     if driver.loop is not None:
         assert _loop_tasks(driver) == set()
     assert client.triggers.type_enum()  # the client stays usable
+
+
+@pytest.mark.parametrize("driver", ["async"], indirect=True)
+def test_break3_async_close_right_after_subscribe_closes_the_socket(
+    driver: Driver, server: LocalServer
+) -> None:
+    """``close()`` before the reading task first ran: cancelling a task that never started
+    skips its ``finally``, so the websocket and its aiohttp session were left open."""
+    client = driver.client(**_settings(server))
+    assert driver.loop is not None
+
+    async def subscribe_and_close() -> bool:
+        sub = await client.target.triggers.subscribe()
+        await sub.close()  # no await in between: the reading task has not run yet
+        return bool(sub.closed)
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert driver.loop.run(subscribe_and_close(), WAIT)
+        gc.collect()
+    assert server.realtime.wait_for(lambda hub: hub.connections == 0, WAIT)
+    assert _loop_tasks(driver) == set()
+    assert [w for w in caught if issubclass(w.category, ResourceWarning)] == []
