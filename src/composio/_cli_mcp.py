@@ -68,12 +68,21 @@ def cmd_mcp_serve(args: argparse.Namespace) -> int:
     protocol goes to stdout: it is the stdio transport; messages go to stderr."""
     from composio._cli_client import cli_client
     from composio._mcp_server import serve
-    from composio._terminal import err
+    from composio._terminal import err, stdout_to_stderr
     from composio.cli import _parse_pairs
 
-    with cli_client(args, _parse_pairs(args.header, "--header")) as client:
-        server = client.mcp_server(args.user_id, toolkits=args.toolkits, tools=args.tools)
+    # Over stdio nothing but the transport writes to stdout: not while the client is built
+    # (plugins imported) nor closed; the transport itself diverts fd 1 while it serves.
+    quiet = stdout_to_stderr if args.http is None else contextlib.nullcontext
+    with quiet():
+        client = cli_client(args, _parse_pairs(args.header, "--header"))
+    try:
+        with quiet():
+            server = client.mcp_server(args.user_id, toolkits=args.toolkits, tools=args.tools)
         with contextlib.suppress(KeyboardInterrupt):
-            # stdout is the stdio transport's: the URL goes to stderr, once it is listening
+            # the URL goes to stderr, once it is listening
             serve(server, args.http, lambda url: err(f"MCP server on {url}"))
+    finally:
+        with quiet():
+            client.close()
     return 0

@@ -12,7 +12,9 @@ elapsed, request id, operation) and, from the retry middleware, each retry and w
 is redacted per SPEC §8: query values are ``***`` (the URL's and the parameters', by name
 only), no header value or body is logged, and the whole line goes through the one scrubber
 (``composio._redact.scrub``), so a server that echoes a secret into its ``x-request-id``
-cannot get it into the log either.
+cannot get it into the log either; and it is escaped as the CLI escapes what it prints
+(``composio._terminal.escape``: control characters shown as ``\\xNN``), so a server's
+``x-request-id`` cannot drive the terminal the log is written to.
 """
 
 from __future__ import annotations
@@ -68,6 +70,7 @@ def log_response(response: Response) -> None:
     if not logger.isEnabledFor(logging.DEBUG):
         return
     from composio._redact import REDACTED, redact_url, scrub
+    from composio._terminal import escape
 
     request = response.request
     url = redact_url(request.url)
@@ -79,4 +82,7 @@ def log_response(response: Response) -> None:
         f"{response.elapsed:.3f}s request_id={response.request_id} "
         f"({request.context.operation})"
     )
-    logger.debug("%s", scrub(line, request.headers))
+    # The request id is the server's text and a log line is printed (stderr, a terminal):
+    # escaped by the CLI's one printer's rule, so a control character cannot clear or retitle
+    # the terminal or forge a line.
+    logger.debug("%s", escape(scrub(line, request.headers)))

@@ -122,41 +122,78 @@ class RawResponse(Generic[T]):
     call returns. For a method that sends several requests (``tools.get``, a poll, a batch)
     this is the *last* API response. ``http_response`` is the SDK's
     :class:`~composio.pipeline.Response` itself (its ``content`` and ``json()``).
+
+    Across ``pickle`` the live response stays behind (``http_response`` is ``None``), as
+    ``APIStatusError.response`` does: it holds the request with its unredacted headers (the
+    API key) and a socket-backed object. The fields and the value survive.
     """
 
-    __slots__ = ("_value", "http_response")
+    __slots__ = ("_detached", "_value", "http_response")
 
-    def __init__(self, http_response: Response, value: T) -> None:
+    def __init__(self, http_response: Response | None, value: T) -> None:
         self.http_response = http_response
         self._value = value
+        #: what a pickled raw response keeps: status, headers, request id, elapsed, operation
+        self._detached: tuple[int, Mapping[str, str], str | None, float, str] | None = None
+
+    def _fields(self) -> tuple[int, Mapping[str, str], str | None, float, str]:
+        response = self.http_response
+        if response is None:
+            assert self._detached is not None
+            return self._detached
+        return (
+            response.status_code,
+            response.headers,
+            response.request_id,
+            response.elapsed,
+            response.request.context.operation,
+        )
 
     @property
     def status_code(self) -> int:
-        return self.http_response.status_code
+        return self._fields()[0]
 
     @property
     def headers(self) -> Mapping[str, str]:
-        return self.http_response.headers
+        return self._fields()[1]
 
     @property
     def request_id(self) -> str | None:
-        return self.http_response.request_id
+        return self._fields()[2]
 
     @property
     def elapsed(self) -> float:
-        return self.http_response.elapsed
+        return self._fields()[3]
 
     def parse(self) -> T:
         """The value the plain call returns (already parsed: the body was read once)."""
         return self._value
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        from requests.structures import CaseInsensitiveDict
+
+        status, headers, request_id, elapsed, operation = self._fields()
+        # a plain case-insensitive copy: aiohttp's header proxy does not pickle
+        fields = (status, CaseInsensitiveDict(headers.items()), request_id, elapsed, operation)
+        return (_detached, (fields, self._value))
+
     def __repr__(self) -> str:
         from composio._redact import scrub
 
-        request = self.http_response.request
-        text = f"<RawResponse [{self.status_code}] {request.context.operation} "
+        status, _, request_id, _, operation = self._fields()
+        response = self.http_response
+        text = f"<RawResponse [{status}] {operation} request_id={request_id!r}>"
         # the request id is the server's text: it goes through the one scrubber (SPEC §8)
-        return scrub(f"{text}request_id={self.request_id!r}>", request.headers)
+        return scrub(text, response.request.headers) if response is not None else text
+
+
+def _detached(
+    fields: tuple[int, Mapping[str, str], str | None, float, str], value: T
+) -> RawResponse[T]:
+    """A raw response rebuilt from a pickle: its fields, no live response."""
+    raw = RawResponse(None, value)
+    raw._detached = fields
+    return raw
 
 
 def _result(box: _Box, fn: Callable[..., Any], value: T) -> RawResponse[T]:

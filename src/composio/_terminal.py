@@ -24,13 +24,14 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stdout
 from typing import Any, TextIO
 
-__all__ = ["err", "escape", "one_line", "out", "out_json", "routed_logging"]
+__all__ = ["err", "escape", "one_line", "out", "out_json", "routed_logging", "stdout_to_stderr"]
 
 #: C0, DEL, C1; Arabic letter mark, LRM/RLM; line/paragraph separators and the bidi
 #: embeddings/overrides U+202A-U+202E; the bidi isolates U+2066-U+2069; lone surrogates.
@@ -121,3 +122,22 @@ def routed_logging() -> Iterator[None]:
         logging.captureWarnings(False)
         if added:
             root.removeHandler(handler)
+
+
+@contextmanager
+def stdout_to_stderr() -> Iterator[None]:
+    """Everything written to stdout in the block -- ``print`` and raw fd 1 writes alike --
+    lands on stderr. Why: over stdio (``composio mcp serve``) stdout is the MCP transport
+    from the first byte, but the ``mcp`` package claims fd 1 only once it serves; building
+    the client before that imports entry-point plugins, and one ``print`` there corrupted
+    the stream."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        os.dup2(2, 1)
+        with redirect_stdout(sys.stderr):
+            yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 1)
+        os.close(saved)

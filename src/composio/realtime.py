@@ -94,6 +94,17 @@ def _aiohttp() -> Any:
     return aiohttp
 
 
+async def _refuse_redirect(session: Any, context: Any, params: Any) -> None:
+    """aiohttp's ``on_request_redirect``: the websocket follows no redirect. ``ws_connect``
+    would follow one to any ``http://`` URL, so a ``wss://`` origin could move the socket --
+    and the channel auth sent on it -- to plain text on any host, past the rule
+    ``validate_realtime_url`` enforces on the origin; Pusher never redirects."""
+    raise ProtocolError(
+        f"the websocket handshake was answered with a redirect (HTTP "
+        f"{params.response.status}), which the realtime client does not follow"
+    )
+
+
 def _origin(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
@@ -165,9 +176,12 @@ class _Listener:
         """One attempt: socket, ``connection_established``, auth, subscription confirmed."""
         aiohttp = _aiohttp()
         if self._session is None:
-            # Its own session: no cookie jar, no proxy from the environment, one socket.
+            # Its own session: no cookie jar, no proxy from the environment, one socket,
+            # no redirect followed.
+            refuse = aiohttp.TraceConfig()
+            refuse.on_request_redirect.append(_refuse_redirect)
             self._session = aiohttp.ClientSession(
-                cookie_jar=aiohttp.DummyCookieJar(), trust_env=False
+                cookie_jar=aiohttp.DummyCookieJar(), trust_env=False, trace_configs=[refuse]
             )
         await self.drop_socket()
         self._ws = ws = await self._session.ws_connect(
@@ -312,8 +326,9 @@ class AsyncSubscription:
     closes it on exit; :meth:`close` ends iteration and leaves no task or socket behind.
     """
 
-    __slots__ = ("__weakref__", "_closed", "_loop", "_queue", "_task")
+    __slots__ = ("__weakref__", "_closed", "_listener", "_loop", "_queue", "_task")
     _closed: bool
+    _listener: _Listener
     _loop: asyncio.AbstractEventLoop
     _queue: asyncio.Queue[object]
     _task: asyncio.Future[None]
@@ -347,6 +362,7 @@ class AsyncSubscription:
             await asyncio.shield(listener.aclose())
             raise _connect_error(exc, url, seconds) from None
         self = object.__new__(cls)
+        self._listener = listener
         self._queue = events
         self._closed = False
         self._loop = asyncio.get_running_loop()
@@ -376,6 +392,9 @@ class AsyncSubscription:
         self._closed = True
         self._task.cancel()
         await asyncio.gather(self._task, return_exceptions=True)
+        # A task cancelled before it first ran never enters its ``finally``: the socket and
+        # session are closed here too (idempotent when the task already did it).
+        await asyncio.shield(self._listener.aclose())
         with contextlib.suppress(asyncio.QueueFull):
             self._queue.put_nowait(_END)
 

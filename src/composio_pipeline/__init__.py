@@ -40,6 +40,8 @@ class Diagnosis:
     owner: str | None  # "name version" of the distribution whose files include it
     ours: bool
     others: list[str] = field(default_factory=list)  # other distributions with a composio/
+    #: distributions whose file list (RECORD) could not be read: they may claim composio/ too
+    unreadable: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -54,6 +56,11 @@ class Diagnosis:
             "other distributions installing a 'composio' package: "
             + (", ".join(self.others) or "none"),
         ]
+        if self.unreadable:
+            rows.append(
+                "distributions whose file list could not be read: "
+                + ", ".join(sorted(self.unreadable))
+            )
         if self.ok:
             return [*rows, "ok: the composio import name is this SDK's"]
         return [*rows, *_advice(self)]
@@ -85,10 +92,17 @@ def _version_of(name: str) -> str | None:
         return None
 
 
-def _claims(dist: metadata.Distribution) -> list[Path]:
-    """The files of ``dist`` under a top-level ``composio/``, resolved (RECORD is relative)."""
-    files = dist.files or ()
-    return [Path(str(f.locate())).resolve() for f in files if f.parts[:1] == ("composio",)]
+def _claims(dist: metadata.Distribution) -> list[Path] | None:
+    """The files of ``dist`` under a top-level ``composio/``, resolved (RECORD is relative);
+    ``None`` when its RECORD cannot be read. Why not raise: it is any installed
+    distribution's metadata, and ``importlib.metadata`` raises on a malformed row (four
+    columns: ``TypeError``; a NUL in a path: ``ValueError``) -- one broken package elsewhere
+    must not take the doctor, or the launcher's explanation, down with it."""
+    try:
+        files = dist.files or ()
+        return [Path(str(f.locate())).resolve() for f in files if f.parts[:1] == ("composio",)]
+    except (TypeError, ValueError, OSError, UnicodeError):
+        return None
 
 
 def _editable_root(dist: metadata.Distribution) -> Path | None:
@@ -113,6 +127,7 @@ def diagnose() -> Diagnosis:
     owner: str | None = None
     ours = False
     others: list[str] = []
+    unreadable: list[str] = []
     seen: set[str] = set()
     for dist in metadata.distributions():
         name = dist.metadata["Name"] or "?"
@@ -122,6 +137,9 @@ def diagnose() -> Diagnosis:
         seen.add(key)
         label = f"{name} {dist.version}"
         claims = _claims(dist)
+        if claims is None:
+            unreadable.append(label)
+            claims = []
         root = _editable_root(dist) if key == DISTRIBUTION else None
         owns = origin is not None and (
             origin in claims or (root is not None and root in origin.parents)
@@ -130,7 +148,7 @@ def diagnose() -> Diagnosis:
             owner, ours = label, key == DISTRIBUTION
         elif claims and key != DISTRIBUTION:
             others.append(label)
-    return Diagnosis(str(origin) if origin else None, owner, ours, others)
+    return Diagnosis(str(origin) if origin else None, owner, ours, others, unreadable)
 
 
 def warn_if_shared() -> None:
