@@ -45,12 +45,15 @@ def test_tool_router_session_flow(server: LocalServer, api: Api) -> None:
         json={"tool_slug": "TEXT_REVERSE", "arguments": {"text": "abc"}},
     )
     assert (ran["data"], ran["error"]) == ({"result": "cba"}, None)
+    # the vendor SDK (composio 0.30) refuses an execute answer without result_type
+    assert ran["result_type"] == "completed"
     assert server.executions[-1].user_id == "alice"
 
     # a toolkit that needs auth: an error until the user links an account
     call = {"tool_slug": "GITHUB_GET_REPO", "arguments": {"repo": "o/r"}}
     before = api("POST", f"/tool_router/session/{sid}/execute", json=call)
     assert "link" in before["error"]
+    assert before["result_type"] == "failed"
     kits = api("GET", f"/tool_router/session/{sid}/toolkits")["items"]
     assert {k["slug"]: k["connected_account"] for k in kits} == {"github": None, "text": None}
     linked = api("POST", f"/tool_router/session/{sid}/link", 201, json={"toolkit": "github"})

@@ -190,7 +190,12 @@ def execute(ctx: Ctx) -> Reply:
     with store.lock:
         session = _session(store, ctx.params["session_id"])
     result = _run_in_session(ctx, session, slug, arguments)
-    return Reply(200, {k: result[k] for k in ("data", "error", "log_id")})
+    # The current API says which kind of answer this is; the vendor's SDK (composio 0.30)
+    # refuses an answer without it ("without a known result_type").
+    outcome = "failed" if result["error"] else "completed"
+    return Reply(
+        200, {**{k: result[k] for k in ("data", "error", "log_id")}, "result_type": outcome}
+    )
 
 
 def _run_in_session(
