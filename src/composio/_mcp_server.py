@@ -154,13 +154,21 @@ def serve(
     (``0``: a free port). ``announce(url)`` is called once the HTTP port is listening, so
     whoever starts the server can connect as soon as it hears the URL."""
     if http_port is None:
-        stdio = require("mcp.server.stdio", "mcp", "composio mcp serve")
+        import io
 
-        async def run() -> None:
-            async with stdio.stdio_server() as (read, write):
+        from composio._terminal import stdout_wire
+
+        stdio = require("mcp.server.stdio", "mcp", "composio mcp serve")
+        anyio = require("anyio", "mcp", "composio mcp serve")
+
+        async def run(wire: Any) -> None:
+            out = anyio.wrap_file(io.TextIOWrapper(wire, encoding="utf-8", write_through=True))
+            async with stdio.stdio_server(stdout=out) as (read, write):
                 await server.run(read, write, server.create_initialization_options())
 
-        asyncio.run(run())
+        # the transport writes to its own descriptor; print() and fd 1 go to stderr meanwhile
+        with stdout_wire() as wire:
+            asyncio.run(run(wire))
         return
     uvicorn = require("uvicorn", "mcp", "composio mcp serve --http")
     # Loopback only (SPEC §17): the server executes tools as the user, with no auth of its own.

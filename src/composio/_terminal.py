@@ -29,7 +29,7 @@ import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, redirect_stdout
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 __all__ = ["err", "escape", "one_line", "out", "out_json", "routed_logging", "stdout_to_stderr"]
 
@@ -122,6 +122,24 @@ def routed_logging() -> Iterator[None]:
         logging.captureWarnings(False)
         if added:
             root.removeHandler(handler)
+
+
+@contextmanager
+def stdout_wire() -> Iterator[BinaryIO]:
+    """The process's real stdout as a private binary file, while everything else written
+    to stdout -- ``print`` (buffered or not) and raw fd 1 writes -- lands on stderr. Why:
+    over stdio (``composio mcp serve``) stdout is the MCP transport for the whole serve. The
+    ``mcp`` package diverts fd 1 while it serves, but a plugin's ``print`` during a tool call
+    sat in ``sys.stdout``'s buffer and was flushed onto the restored wire at exit (break3's
+    test). Handing the transport its own descriptor and pointing ``sys.stdout`` itself at
+    stderr leaves no path from Python code to the wire."""
+    sys.stdout.flush()
+    wire = os.dup(1)
+    try:
+        with stdout_to_stderr(), os.fdopen(wire, "wb", buffering=0, closefd=False) as raw:
+            yield raw
+    finally:
+        os.close(wire)
 
 
 @contextmanager
