@@ -34,7 +34,7 @@ from composio.providers import AgenticProvider
 from composio.testing import LocalServer
 from tests._drivers import Driver
 from tests.integration._api import Api
-from tests.integration.test_execution_path import ToolMarks
+from tests.integration.test_execution_path import ToolMarks, completion
 
 MULTI = "COMPOSIO_MULTI_EXECUTE_TOOL"
 
@@ -448,24 +448,11 @@ def test_router_403_for_a_tool_outside_the_session_is_that_calls_error_result(
     caller's own call) still raises it."""
     watcher = Watcher()
     session = session_of(driver, make(driver, server, plugins=[watcher]), "text")
-    calls = (
+    response = completion(
         ("c1", "MATH_ADD", '{"a": 1, "b": 2}'),  # math is not enabled in this session
         ("c2", MULTI, json.dumps(batch(("MATH_ADD", {"a": 1, "b": 2})))),
         ("c3", "TEXT_UPPERCASE", '{"text": "ok"}'),
     )
-    response = {
-        "choices": [
-            {
-                "message": {
-                    "role": "assistant",
-                    "tool_calls": [
-                        {"id": i, "type": "function", "function": {"name": n, "arguments": a}}
-                        for i, n, a in calls
-                    ],
-                }
-            }
-        ]
-    }
     messages = driver.wait(session.handle_tool_calls(response))
     got = {m["tool_call_id"]: json.loads(m["content"]) for m in messages}
     assert got["c1"]["successful"] is False
