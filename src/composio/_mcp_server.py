@@ -9,8 +9,20 @@ retries, telemetry -- exactly like a LangChain or OpenAI Agents tool does.
 
 Why every failure of a call is a result with ``isError: true`` and never a JSON-RPC error:
 an MCP client shows tool results to the model, and protocol errors to nobody (the model
-cannot correct a call it never hears failed). ``tools/list`` failing (the API down) is a
-protocol error: there is no tool result to put it in.
+cannot correct a call it never hears failed). The ``mcp`` package's own high-level server
+does the same, an unknown tool name included (``mcp.server.mcpserver.exceptions.ToolError``).
+A name the server did not offer is answered from the tools it listed, never by listing again
+(one bad name per turn must not cost a listing of every tool).
+
+``tools/list`` failing (the API down) is a protocol error: there is no tool result to put it
+in. The package documents how a handler reports a failure it anticipated: raise ``MCPError``
+(the client gets that code and message); anything else counts as a crash (logged with its
+traceback, and the wire gets ``code: 0``). So a failed listing is an ``MCPError`` with
+JSON-RPC's ``INTERNAL_ERROR`` and the SDK's (redacted) message.
+
+A result's text is at most :data:`MAX_RESULT_CHARS`: a larger one is replaced by an error
+result naming the limit (the model can ask for less; an MCP client would otherwise hold,
+and hand the model, whatever size a tool answers).
 """
 
 from __future__ import annotations
@@ -30,9 +42,12 @@ if TYPE_CHECKING:
     from composio.client import BaseClient
     from composio.models import Tool
 
-__all__ = ["build_server", "serve"]
+__all__ = ["MAX_RESULT_CHARS", "build_server", "serve"]
 
 _WHAT = "mcp_server"
+#: The most characters of JSON text one ``tools/call`` result carries (1 Mi: far past what a
+#: model's context can use).
+MAX_RESULT_CHARS = 1 << 20
 
 
 class _McpTool:
@@ -93,8 +108,10 @@ def build_server(
     scoped: Any = client.with_options(provider=_McpProvider())
     asynchronous = client._asynchronous
     offered: dict[str, _McpTool] = {}
+    listed_once = False
 
     async def fetch() -> list[_McpTool]:
+        nonlocal listed_once
         if asynchronous:
             got = await scoped.tools.get(user_id, toolkits=kits, tools=slugs)
         else:  # the sync client blocks: a worker thread, never the server's loop
@@ -102,9 +119,19 @@ def build_server(
         listed: list[_McpTool] = got
         offered.clear()
         offered.update((t.definition.name, t) for t in listed)
+        listed_once = True
         return listed
 
     def result(text: str, is_error: bool, data: object = None) -> Any:
+        if len(text) > MAX_RESULT_CHARS:
+            text, is_error = (
+                error_text(
+                    f"the tool's result is {len(text)} characters of JSON, over this MCP "
+                    f"server's limit of {MAX_RESULT_CHARS} (composio._mcp_server."
+                    "MAX_RESULT_CHARS); ask for less (a filter, a smaller page)"
+                ),
+                True,
+            )
         structured = data if isinstance(data, dict) and not is_error else None
         return types.CallToolResult(
             content=[types.TextContent(type="text", text=text)],
@@ -113,17 +140,23 @@ def build_server(
         )
 
     async def list_tools(ctx: Any, params: Any) -> Any:
-        return types.ListToolsResult(tools=[t.definition for t in await fetch()])
+        try:
+            listed = await fetch()
+        except Exception as exc:
+            shared = require("mcp.shared.exceptions", "mcp", _WHAT)
+            raise shared.MCPError(
+                code=types.INTERNAL_ERROR, message=f"listing the tools failed: {exc}"
+            ) from None
+        return types.ListToolsResult(tools=[t.definition for t in listed])
 
     async def call_tool(ctx: Any, params: Any) -> Any:
         name = params.name
-        tool = offered.get(name)
-        if tool is None:  # called before tools/list, or a tool it did not offer
+        if not listed_once:  # called before tools/list: list once, for this server's life
             try:
                 await fetch()
             except Exception as exc:
                 return result(error_text(f"listing the tools failed: {exc}"), True)
-            tool = offered.get(name)
+        tool = offered.get(name)
         if tool is None:
             return result(
                 error_text(

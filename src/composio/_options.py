@@ -220,6 +220,12 @@ def _check_download_max(value: object, owner: type) -> int:
     return check_download_max(value)
 
 
+def _check_realtime_buffer(value: object, owner: type) -> int:
+    from composio._realtime import check_buffer_bytes
+
+    return check_buffer_bytes(value)
+
+
 #: In the order they are checked (an error names the first bad keyword in this order): the
 #: constructor's keyword order, the pool's settings last.
 OPTIONS: tuple[Option, ...] = (
@@ -244,6 +250,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("file_download_dir", _check_download_dir),
     Option("file_upload_deny", _check_upload_deny),
     Option("file_download_max_bytes", _check_download_max),
+    Option("realtime_max_buffer_bytes", _check_realtime_buffer),
     Option("pool_maxsize", _check_pool_maxsize, in_config=False),
 )
 

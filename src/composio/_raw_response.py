@@ -75,7 +75,7 @@ def stamp(value: Any, request_id: str | None) -> None:
     models = sys.modules.get("composio.models")
     if models is None:
         return
-    model, put = models._Model, models._put_request_id
+    model, put = models._Model, models.set_request_id
     if isinstance(value, (list, tuple)):
         for item in value:  # a page's items: ~2% of parsing them (one slot write each)
             if isinstance(item, model):
@@ -172,7 +172,15 @@ class RawResponse(Generic[T]):
     def __reduce__(self) -> tuple[Any, ...]:
         from requests.structures import CaseInsensitiveDict
 
+        from composio._redact import Scrubber
+
         status, headers, request_id, elapsed, operation = self._fields()
+        response = self.http_response
+        if response is not None:
+            # the server's headers may echo a secret request header: a pickle keeps none
+            # (SPEC §12.5); the request id is scrubbed already (``Response.request_id``)
+            scrub = Scrubber.for_headers(response.request.headers).text
+            headers = {k: scrub(v) for k, v in headers.items()}
         # a plain case-insensitive copy: aiohttp's header proxy does not pickle
         fields = (status, CaseInsensitiveDict(headers.items()), request_id, elapsed, operation)
         return (_detached, (fields, self._value))

@@ -28,6 +28,7 @@ SDK, ``pusher-js`` in the TypeScript one, ComposioHQ/composio at January 2026):
 from __future__ import annotations
 
 import json
+import logging
 import random
 import uuid
 from collections import OrderedDict
@@ -40,11 +41,13 @@ from composio._ops._encode import parse
 from composio._sentinel import NOT_GIVEN
 from composio._version import __version__
 from composio.config import validate_realtime_url
-from composio.errors import ValidationError
+from composio.errors import ComposioError, ValidationError
 from composio.models import ShapeError
 from composio.webhooks import TriggerEvent
 
 __all__ = [
+    "Budget",
+    "BudgetExceeded",
     "ChunkAssembler",
     "Credentials",
     "Filters",
@@ -63,17 +66,33 @@ CLIENT: Final = "composio-pipeline-python"
 EVENT: Final = "trigger_to_client"
 CHUNKED_EVENT: Final = "chunked-" + EVENT
 #: Bounds on what a server may make the client hold (untrusted input, DEVELOPERS "every byte
-#: from a server"): one frame, one reassembled event, and how many events may be half-sent.
+#: from a server"): one frame, how many events may be half-sent and in how many chunks. The
+#: bytes held are bounded by the subscription's :class:`Budget`.
 MAX_FRAME: Final = 1 << 20
-MAX_EVENT: Final = 32 << 20
 MAX_PENDING: Final = 16
 MAX_CHUNKS: Final = 100_000
+#: ``realtime_max_buffer_bytes``: the default, and the least (one whole frame must fit).
+DEFAULT_BUFFER_BYTES: Final = 64 << 20
+MIN_BUFFER_BYTES: Final = MAX_FRAME
 #: Seconds of silence before the client pings (the server's value is clipped to this range),
 #: and how long a pong may take before the socket counts as dead.
 ACTIVITY_RANGE: Final = (1.0, 120.0)
 PONG_TIMEOUT: Final = 30.0
 #: Reconnect backoff: the first wait, the factor, the cap (seconds); full jitter.
 BACKOFF_FIRST, BACKOFF_CAP = 0.1, 10.0
+
+
+log = logging.getLogger("composio.realtime")
+
+
+def check_buffer_bytes(value: object) -> int:
+    """The ``realtime_max_buffer_bytes`` option: an int of at least one frame."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < MIN_BUFFER_BYTES:
+        raise ValidationError(
+            f"realtime_max_buffer_bytes must be an int >= {MIN_BUFFER_BYTES} (bytes: one "
+            f"realtime frame must fit); the default is {DEFAULT_BUFFER_BYTES}."
+        )
+    return value
 
 
 class ProtocolError(Exception):
@@ -225,18 +244,67 @@ def error_of(data: Any) -> ProtocolError:
     return ProtocolError(f"the realtime server refused: {text!r} (code {code})", code)
 
 
-# -- chunks ----------------------------------------------------------------------------------
+# -- the byte budget and chunks -------------------------------------------------------------
+class BudgetExceeded(Exception):
+    """The consumer's unread events leave no room for what arrives: the subscription ends
+    with :meth:`Budget.exceeded`."""
+
+
+class Budget:
+    """One subscription's memory bound (``realtime_max_buffer_bytes``): the characters of the
+    events received but not yet read by the consumer plus those of half-assembled chunked
+    messages stay within ``limit`` together (docs/design-decisions.md, "Realtime: one byte
+    budget"). The socket's loop takes, the consumer releases: each counter has one writer,
+    so no lock is needed across the sync subscription's two threads."""
+
+    __slots__ = ("_released", "_taken", "limit")
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._taken = 0
+        self._released = 0
+
+    @property
+    def unread(self) -> int:
+        return self._taken - self._released
+
+    def take(self, size: int) -> None:
+        self._taken += size
+
+    def release(self, size: int) -> None:
+        self._released += size
+
+    def exceeded(self) -> ComposioError:
+        """What ends a subscription whose unread events alone reach the limit."""
+        return ComposioError(
+            f"triggers.subscribe: the events received but not yet read reached "
+            f"realtime_max_buffer_bytes ({self.limit} bytes); the subscription stopped after "
+            f"the events already received. Read events faster (nothing slow in the loop body) "
+            f"or raise the limit: Composio(realtime_max_buffer_bytes=...) or "
+            f"client.with_options(realtime_max_buffer_bytes=...)."
+        )
+
+
 class ChunkAssembler:
     """``chunked-trigger_to_client`` frames back into one event's JSON text.
 
-    Bounded: at most :data:`MAX_PENDING` half-sent events (the oldest is dropped), each at
-    most :data:`MAX_EVENT` characters and :data:`MAX_CHUNKS` chunks; a malformed chunk is
-    dropped with its event, never raised (one bad frame must not end a subscription)."""
+    Bounded: at most :data:`MAX_PENDING` half-sent events and :data:`MAX_CHUNKS` chunks each,
+    and the characters held count against the subscription's :class:`Budget`: when they and
+    the unread events pass its limit, other half-sent events are dropped, oldest first
+    (counted in ``dropped``, logged); an event larger than the whole budget is dropped; when
+    the unread events alone leave no room, :class:`BudgetExceeded` is raised
+    (:meth:`make_room`). A malformed chunk is dropped with its event, never raised (one bad
+    frame must not end a subscription); later chunks of a dropped event are ignored."""
 
-    __slots__ = ("_pending",)
+    __slots__ = ("_budget", "_gone", "_pending", "dropped", "held")
 
-    def __init__(self) -> None:
+    def __init__(self, budget: Budget | None = None) -> None:
+        self._budget = Budget(DEFAULT_BUFFER_BYTES) if budget is None else budget
         self._pending: OrderedDict[str, tuple[dict[int, str], list[int]]] = OrderedDict()
+        #: ids of recently dropped events (their later chunks cannot complete them)
+        self._gone: OrderedDict[str, None] = OrderedDict()
+        self.held = 0
+        self.dropped = 0
 
     def add(self, data: Any) -> str | None:
         """The whole event's text once complete, else ``None``."""
@@ -252,28 +320,70 @@ class ChunkAssembler:
             or not isinstance(chunk, str)
         ):
             if isinstance(key, str):
-                self._pending.pop(key, None)
+                self._drop(key)
+            return None
+        if key in self._gone:
             return None
         if key not in self._pending:
             if len(self._pending) >= MAX_PENDING:
-                self._pending.popitem(last=False)
+                self._drop(next(iter(self._pending)))
             self._pending[key] = ({}, [0, -1])  # chunks; [size, final index]
         chunks, state = self._pending[key]
-        state[0] += len(chunk) - len(chunks.get(index, ""))
+        grown = len(chunk) - len(chunks.get(index, ""))
+        state[0] += grown
+        self.held += grown
         chunks[index] = chunk
         if info.get("final") is True:
             state[1] = index
-        if state[0] > MAX_EVENT:
-            del self._pending[key]
+        if state[0] > self._budget.limit:  # can never fit
+            self._discard(key)
             return None
+        self.make_room(0, keep=key)
         last = state[1]
         if last < 0 or len(chunks) < last + 1 or any(i not in chunks for i in range(last + 1)):
             return None
-        del self._pending[key]
+        self._remove(key)
         return "".join(chunks[i] for i in range(last + 1))
+
+    def make_room(self, size: int, keep: str | None = None) -> None:
+        """Room for ``size`` more characters within the budget: half-sent events other than
+        ``keep`` are dropped, oldest first, as far as needed; if that is not enough (the
+        unread events leave no room) :class:`BudgetExceeded`."""
+        budget = self._budget
+        while self.held + budget.unread + size > budget.limit:
+            victim = next((k for k in self._pending if k != keep), None)
+            if victim is None:
+                raise BudgetExceeded
+            self._discard(victim)
+
+    def _discard(self, key: str) -> None:
+        """Drop a half-sent event for the budget's sake: counted and logged."""
+        chars = self._pending[key][1][0]
+        self._drop(key)
+        self.dropped += 1
+        log.warning(
+            "realtime: dropped a partly received event (%d characters) to stay within "
+            "realtime_max_buffer_bytes=%d; %d dropped so far",
+            chars,
+            self._budget.limit,
+            self.dropped,
+        )
+
+    def _remove(self, key: str) -> None:
+        found = self._pending.pop(key, None)
+        if found is not None:
+            self.held -= found[1][0]
+
+    def _drop(self, key: str) -> None:
+        self._remove(key)
+        self._gone[key] = None
+        while len(self._gone) > 4 * MAX_PENDING:
+            self._gone.popitem(last=False)
 
     def clear(self) -> None:
         self._pending.clear()
+        self._gone.clear()
+        self.held = 0
 
 
 # -- events and filters ----------------------------------------------------------------------

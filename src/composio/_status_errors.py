@@ -46,7 +46,7 @@ def status_error(response: Response) -> APIStatusError:
         err = {}
     message = err.get("message") if isinstance(err.get("message"), str) else None
     request_id = err.get("request_id") if isinstance(err.get("request_id"), str) else None
-    request_id = request_id or scrub.optional(response.request_id)
+    request_id = request_id or response.request_id  # scrubbed by Response.request_id
     fix = err.get("suggested_fix") if isinstance(err.get("suggested_fix"), str) else None
     code = err.get("code") if isinstance(err.get("code"), (int, str)) else None
     reason = response.requests_response.reason or ""

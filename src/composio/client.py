@@ -241,6 +241,7 @@ class BaseClient:
         file_download_dir: str | os.PathLike[str] | None = None,
         file_upload_deny: Sequence[str | os.PathLike[str]] = (),
         file_download_max_bytes: int = 1 << 30,
+        realtime_max_buffer_bytes: int = 64 << 20,
     ) -> None:
         # every keyword by name; each is checked by its row of the options table
         options = resolve_options(locals(), type(self))
@@ -331,6 +332,7 @@ class BaseClient:
         file_download_dir: Any = NOT_GIVEN,
         file_upload_deny: Any = NOT_GIVEN,
         file_download_max_bytes: Any = NOT_GIVEN,
+        realtime_max_buffer_bytes: Any = NOT_GIVEN,
     ) -> _C:
         """A derived client with some settings replaced; it shares the connection pool.
 

@@ -221,6 +221,8 @@ class ClientConfig(Value):
     #: extra paths and file-name patterns never uploaded
     file_upload_deny: tuple[str, ...]
     file_download_max_bytes: int
+    #: realtime triggers: unread events + half-sent chunks per subscription (``_realtime``)
+    realtime_max_buffer_bytes: int
 
     def __init__(
         self,
@@ -245,6 +247,7 @@ class ClientConfig(Value):
         file_download_dir: str | None = None,
         file_upload_deny: tuple[str, ...] = (),
         file_download_max_bytes: int = 1 << 30,
+        realtime_max_buffer_bytes: int = 64 << 20,
     ) -> None:
         values = locals()
         for name in self.__slots__:

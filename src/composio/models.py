@@ -146,6 +146,7 @@ class _Plan:
         "known",
         "later",
         "lazy",
+        "nested",
         "now",
         "pending",
         "private",
@@ -172,6 +173,12 @@ class _Plan:
             default = None if f.default is MISSING else f.default
             plan.append((f.name, kind, _slot(cls, f.name).__set__, default))
         self.fields = tuple(plan)
+        #: the slots of fields holding a model (``Tool.toolkit``): they carry the request id too
+        self.nested = tuple(
+            _slot(cls, name)
+            for name, kind, _, _ in plan
+            if isinstance(kind, type) and issubclass(kind, _Model)
+        )
         self.known = frozenset(name for name, _, _, _ in plan)
         self.put_extra = _slot(cls, "extra").__set__
         self.private = tuple(private)
@@ -262,6 +269,10 @@ def _fill(
         else:
             out = _convert(kind, value)
             if out is not _BAD:
+                if isinstance(out, _Model):  # filled after the parent was stamped (lazily)
+                    request_id = obj._request_id
+                    if request_id is not None:
+                        set_request_id(out, request_id)
                 put(obj, out)
             elif name in required:
                 what = _KIND_NAME.get(kind, "a valid object")
@@ -360,14 +371,25 @@ class _Model:
         return (_restore, (type(self), state))
 
 
-_put_request_id = _Model.__dict__["_composio_request_id"].__set__
+_put_slot = _Model.__dict__["_composio_request_id"].__set__
 
 
 def set_request_id(obj: object, request_id: str) -> None:
     """Write ``request_id`` into a model's slot (frozen: the slot is written directly, as
-    :func:`parse_model` writes fields); anything that is not a model is left alone."""
-    if isinstance(obj, _Model):
-        _put_request_id(obj, request_id)
+    :func:`parse_model` writes fields) and into the models nested in it (SPEC §18: every
+    model a call returns, ``tool.toolkit`` included) that are already built; a lazy one
+    not yet built gets it when it is (``_fill``). Anything that is not a model is left
+    alone."""
+    if not isinstance(obj, _Model):
+        return
+    _put_slot(obj, request_id)
+    plan = _PLANS.get(type(obj))
+    for member in plan.nested if plan is not None else ():
+        try:
+            child = member.__get__(obj)  # the slot itself: never fills a lazy model
+        except AttributeError:
+            continue
+        set_request_id(child, request_id)
 
 
 def _restore(cls: type[M], state: dict[str, Any]) -> M:

@@ -200,8 +200,20 @@ class Response:
 
     @property
     def request_id(self) -> str | None:
-        """The server's request id, else the one this call sent."""
-        return self.headers.get("x-request-id") or self.request.headers.get("x-request-id")
+        """The server's request id, else the one this call sent.
+
+        The one place a response's request id is read (models' ``_request_id``,
+        ``RawResponse``, errors, the DEBUG line): a server's own id is the server's text, and
+        a server or proxy may echo a secret request header into it, so it is scrubbed
+        (SPEC §12.5) -- unless it is the id this call sent, the common case, which costs
+        nothing."""
+        sent = self.request.headers.get("x-request-id")
+        got = self.headers.get("x-request-id")
+        if not got or got == sent:
+            return got or sent
+        from composio._redact import scrub
+
+        return scrub(got, self.request.headers)
 
     @property
     def text(self) -> str:

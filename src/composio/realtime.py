@@ -37,6 +37,8 @@ from composio._realtime import (
     EVENT,
     MAX_FRAME,
     PONG_TIMEOUT,
+    Budget,
+    BudgetExceeded,
     ChunkAssembler,
     Filters,
     ProtocolError,
@@ -70,9 +72,6 @@ __all__ = ["AsyncSubscription", "Subscription"]
 
 log = logging.getLogger("composio.realtime")
 
-#: Events held for a consumer that does not keep up; past it new ones are dropped (logged):
-#: a Pusher server cannot be slowed down, and memory must stay bounded.
-MAX_QUEUED: Final = 10_000
 #: One reconnect attempt (socket, handshake, auth, subscription) at most this long.
 RECONNECT_TIMEOUT: Final = 30.0
 _END: Final = object()
@@ -160,6 +159,7 @@ class _Listener:
         filters: Filters,
         ssl: Any,
         deliver: Callable[[object], None],
+        budget: Budget,
     ) -> None:
         self._url = url
         self._channel = channel
@@ -170,7 +170,10 @@ class _Listener:
         self._session: Any = None
         self._ws: Any = None
         self._activity = 120.0
-        self._chunks = ChunkAssembler()
+        #: a Pusher server cannot be slowed down: what it sends and the consumer has not read
+        #: is bounded in bytes, half-sent events dropped first, then the subscription ended
+        self.budget = budget
+        self._chunks = ChunkAssembler(budget)
 
     async def connect(self) -> None:
         """One attempt: socket, ``connection_established``, auth, subscription confirmed."""
@@ -243,7 +246,11 @@ class _Listener:
         if event is None:
             log.warning("realtime: skipped a trigger frame that is not a JSON object")
         elif self._filters.match(event):
-            self._deliver(event)
+            # the frame's characters (decoded objects take a few times that in memory)
+            size = len(data) if isinstance(data, str) else len(frame("", data))
+            self._chunks.make_room(size)
+            self.budget.take(size)
+            self._deliver((event, size))
 
     async def pump(self) -> None:
         """Frames of the subscribed socket until it ends: pings after silence, a missing
@@ -261,7 +268,15 @@ class _Listener:
 
     async def run(self) -> None:
         """After a first :meth:`connect`: pump, and on a drop reconnect with backoff and
-        subscribe again, until cancelled or refused for good (delivered as the error)."""
+        subscribe again, until cancelled, refused for good or over the budget (delivered as
+        the error, after the events already delivered)."""
+        try:
+            await self._run()
+        except BudgetExceeded:
+            log.warning("realtime: %s", self.budget.exceeded())
+            self._deliver(self.budget.exceeded())
+
+    async def _run(self) -> None:
         aiohttp = _aiohttp()
         retryable = (_Dropped, aiohttp.ClientError, OSError, asyncio.TimeoutError, ProtocolError)
         attempt = 0
@@ -318,6 +333,15 @@ def _prepare(config: Any, credentials: Any, filters: Filters) -> tuple[str, str]
     return url, channel_name(credentials.project_id)
 
 
+def _received(item: object, budget: Budget) -> TriggerEvent:
+    """A queued ``(event, size)`` read by the consumer: its bytes leave the budget."""
+    assert isinstance(item, tuple)
+    event, size = item
+    budget.release(size)
+    assert isinstance(event, TriggerEvent)
+    return event
+
+
 # -- async -----------------------------------------------------------------------------------
 class AsyncSubscription:
     """Trigger events as they happen, on ``AsyncComposio``: ``async for event in sub``.
@@ -343,18 +367,14 @@ class AsyncSubscription:
         credentials = await client._arun(credentials_operation())
         url, channel = _prepare(config, credentials, filters)
         ssl = await asyncio.to_thread(_ssl_for, url, config.verify)
-        events: asyncio.Queue[object] = asyncio.Queue(MAX_QUEUED)
-
-        def deliver(item: object) -> None:
-            try:
-                events.put_nowait(item)
-            except asyncio.QueueFull:
-                log.warning("realtime: %d events unread; dropped one", MAX_QUEUED)
+        # unbounded in count: the listener's budget bounds it in bytes
+        events: asyncio.Queue[object] = asyncio.Queue()
 
         async def authorize(socket_id: str, name: str) -> str:
             return await client._arun(auth_operation(socket_id, name))
 
-        listener = _Listener(url, channel, authorize, filters, ssl, deliver)
+        budget = Budget(config.realtime_max_buffer_bytes)
+        listener = _Listener(url, channel, authorize, filters, ssl, events.put_nowait, budget)
         seconds = config.timeout.total
         try:
             await asyncio.wait_for(listener.connect(), seconds)
@@ -382,8 +402,7 @@ class AsyncSubscription:
         if isinstance(item, BaseException):
             await self.close()
             raise item
-        assert isinstance(item, TriggerEvent)
-        return item
+        return _received(item, self._listener.budget)
 
     async def close(self) -> None:
         """Unsubscribe: the socket closed, the reading task ended; iteration stops."""
@@ -438,18 +457,13 @@ class _Runner:
     thread outlived its subscription and reconnected forever, #3858)."""
 
     def __init__(self, client: Composio, url: str, channel: str, filters: Filters) -> None:
-        self.events: queue.Queue[object] = queue.Queue(MAX_QUEUED)
+        # unbounded in count: the listener's budget bounds it in bytes
+        self.events: queue.Queue[object] = queue.Queue()
         self.loop = asyncio.new_event_loop()
         self.stop_event = asyncio.Event()
         self.ready: concurrent.futures.Future[None] = concurrent.futures.Future()
         self.config = client._built.config
         self.url = url
-
-        def deliver(item: object) -> None:
-            try:
-                self.events.put_nowait(item)
-            except queue.Full:
-                log.warning("realtime: %d events unread; dropped one", MAX_QUEUED)
 
         async def authorize(socket_id: str, name: str) -> str:
             # The client's sync chain, on this private loop's thread: nothing else runs on
@@ -457,7 +471,13 @@ class _Runner:
             return client._run(auth_operation(socket_id, name))
 
         self.listener = _Listener(
-            url, channel, authorize, filters, _ssl_for(url, self.config.verify), deliver
+            url,
+            channel,
+            authorize,
+            filters,
+            _ssl_for(url, self.config.verify),
+            self.events.put_nowait,
+            Budget(self.config.realtime_max_buffer_bytes),
         )
         self.thread = threading.Thread(
             target=self._main, name=f"composio-realtime:{_origin(url)}", daemon=True
@@ -551,8 +571,7 @@ class Subscription:
         if isinstance(item, BaseException):
             self.close()
             raise item
-        assert isinstance(item, TriggerEvent)
-        return item
+        return _received(item, self._runner.listener.budget)
 
     def close(self) -> None:
         """Unsubscribe and wait until the socket is closed and the thread has ended.

@@ -62,17 +62,23 @@ async def test_item_garbage_json_text_from_a_model_is_an_answer(
 async def test_item_a_huge_result_reaches_the_model_whole_or_as_an_error(
     server: LocalServer,
 ) -> None:
-    """A 4 MB result goes through MCP (the transport with the strictest framing) intact."""
+    """A result as large as the MCP server sends (``MAX_RESULT_CHARS`` of JSON) goes through
+    MCP (the transport with the strictest framing) intact; a larger one is an error result
+    naming the limit."""
+    from composio._mcp_server import MAX_RESULT_CHARS
+
     async with (
         AsyncComposio(
             api_key=server.api_key, base_url=server.url, allow_tracking=False
         ) as composio,
         Client(composio.mcp_server("alice", tools=["TEXT_UPPERCASE"])) as mcp,
     ):
-        big = "a" * 4_000_000
+        big = "a" * (MAX_RESULT_CHARS - len('{"result": ""}'))
         result = await mcp.call_tool("TEXT_UPPERCASE", {"text": big})
+        over = await mcp.call_tool("TEXT_UPPERCASE", {"text": big + "a"})
     assert result.is_error is False
     assert json.loads(result.content[0].text) == {"result": big.upper()}
+    assert over.is_error is True and "MAX_RESULT_CHARS" in over.content[0].text
 
 
 @pytest.mark.asyncio

@@ -167,3 +167,64 @@ def post_with_host(port: int, host: str) -> int:
         return connection.getresponse().status
     finally:
         connection.close()
+
+
+def _tool_listings(server: LocalServer) -> int:
+    return sum(1 for r in server.requests if r.method == "GET" and r.path.endswith("/tools"))
+
+
+@pytest.mark.asyncio
+async def test_mcp_result_over_the_size_cap_is_an_error_result_naming_it(
+    kind: str, server: LocalServer
+) -> None:
+    from composio._mcp_server import MAX_RESULT_CHARS
+
+    spy = Spy()
+    async with session_of(kind, server, spy) as composio:
+        offered = composio.mcp_server("alice", tools=["TEXT_UPPERCASE"])
+        async with Client(offered) as mcp:
+            huge = await mcp.call_tool("TEXT_UPPERCASE", {"text": "x" * MAX_RESULT_CHARS})
+            small = await mcp.call_tool("TEXT_UPPERCASE", {"text": "hi"})
+    assert huge.is_error is True and huge.structured_content is None
+    error = text_of(huge)["error"]
+    assert "MAX_RESULT_CHARS" in error and str(MAX_RESULT_CHARS) in error
+    assert len(huge.content[0].text) < 1000
+    assert small.is_error is False and text_of(small) == {"result": "HI"}
+
+
+@pytest.mark.asyncio
+async def test_mcp_unknown_tool_names_are_error_results_without_listing_again(
+    kind: str, server: LocalServer
+) -> None:
+    async with session_of(kind, server, Spy()) as composio:
+        offered = composio.mcp_server("alice", tools=["MATH_ADD"])
+        async with Client(offered) as mcp:
+            first = await mcp.call_tool("NOPE_ONE", {})  # before tools/list: lists once
+            again = [await mcp.call_tool(f"NOPE_{n}", {}) for n in range(5)]
+            listings = _tool_listings(server)
+            ok = await mcp.call_tool("MATH_ADD", {"a": 1, "b": 2})
+    assert all(r.is_error and "unknown tool" in text_of(r)["error"] for r in [first, *again])
+    assert text_of(ok) == {"result": 3}
+    assert listings == 1  # was one listing per unknown name
+
+
+@pytest.mark.asyncio
+async def test_mcp_tools_list_failure_is_the_documented_mcp_error(
+    kind: str, server: LocalServer
+) -> None:
+    """The ``mcp`` package documents ``MCPError`` as how a handler reports a failure it
+    anticipated; anything else is a crash (``code: 0``, logged with a traceback)."""
+    from mcp.shared.exceptions import MCPError
+    from mcp.types import INTERNAL_ERROR
+
+    server.fail_next("/api/v3/tools", [401])
+    async with session_of(kind, server, Spy()) as composio:
+        offered = composio.mcp_server("alice", tools=["MATH_ADD"])
+        async with Client(offered) as mcp:
+            with pytest.raises(MCPError) as caught:
+                await mcp.list_tools()
+            listed = await mcp.list_tools()  # the server goes on
+    assert caught.value.code == INTERNAL_ERROR
+    assert caught.value.message.startswith("listing the tools failed:")
+    assert server.api_key not in caught.value.message
+    assert [t.name for t in listed.tools] == ["MATH_ADD"]

@@ -739,3 +739,35 @@ def test_the_storage_requests_are_never_traced_by_http_instrumentation(
     assert methods == ["GET", "PUT"]
     for request in storage_requests(server):
         assert_no_sdk_header(request.headers)
+
+
+def test_auto_files_follows_local_refs_to_file_parameters_and_cuts_ref_cycles(
+    driver: Driver, server: LocalServer, tmp_path: Path
+) -> None:
+    """A file parameter defined once in ``$defs`` and referenced (``$ref: #/$defs/...``) was
+    not found, so the local path was sent to the tool as a plain string."""
+    from composio.testing import Fault
+
+    path = tmp_path / "notes.txt"
+    path.write_bytes(b"hello")
+    client = make(driver, server, auto_files=True, file_download_dir=tmp_path / "dl")
+    tool = client.with_raw_response.tools.retrieve("TEXT_FILE_DIGEST").http_response.json()
+    file_schema = tool["input_parameters"]["properties"]["file"]
+    tool["input_parameters"] = {
+        "type": "object",
+        "properties": {"file": {"$ref": "#/$defs/Attachment"}, "loop": {"$ref": "#/$defs/A"}},
+        "required": ["file"],
+        "$defs": {
+            "Attachment": {"allOf": [{"$ref": "#/$defs/File"}]},
+            "File": file_schema,
+            "A": {"anyOf": [{"$ref": "#/$defs/B"}, {"$ref": "#"}]},  # cycles, no descent
+            "B": {"$ref": "#/$defs/A"},
+        },
+    }
+    server.fail_next("/api/v3/tools/TEXT_FILE_DIGEST", [Fault(status=200, body=tool)])
+    result = client.tools.execute("TEXT_FILE_DIGEST", {"file": str(path), "loop": "x"})
+    [stored] = server.uploaded_files
+    assert stored.data == b"hello"
+    [sent] = executed_arguments(server, "TEXT_FILE_DIGEST")
+    assert sent["file"]["s3key"] == stored.key and sent["loop"] == "x"
+    assert result.data["size"] == 5

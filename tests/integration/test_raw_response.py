@@ -15,7 +15,7 @@ import pytest
 
 from composio import NotFoundError, Request, Stage
 from composio.pipeline import RequestPolicy
-from composio.testing import LocalServer
+from composio.testing import Fault, LocalServer
 from tests._drivers import Driver
 
 
@@ -152,3 +152,37 @@ def test_a_custom_tool_run_locally_has_a_raw_response_too(
     raw = client.with_raw_response.tools.execute("ADD", {"a": 1, "b": 2}, user_id="u")
     assert raw.status_code == 200 and raw.parse().data == {"result": 3}
     assert not server.requests_to("/api/v3.1/tools/execute/ADD")  # ran here, no HTTP
+
+
+def test_request_id_reaches_nested_models_built_at_once_or_lazily(
+    client: Any, ids: NumberedRequestIds
+) -> None:
+    """``Tool.toolkit`` is a model the call returns too (SPEC §18): it had no id."""
+    eager = client.tools.retrieve("GITHUB_CREATE_ISSUE")
+    assert eager.toolkit is not None  # built now (before the stamp on a later read: lazily)
+    assert eager._request_id == eager.toolkit._request_id == ids.sent[-1]
+    [lazy] = client.tools.list(tool_slugs=["GITHUB_CREATE_ISSUE"]).items
+    rid = lazy._request_id
+    assert rid == ids.sent[-1] and lazy.toolkit is not None and lazy.toolkit._request_id == rid
+
+
+def test_request_id_echoing_a_secret_is_scrubbed_on_models_raw_responses_and_pickles(
+    client: Any, server: LocalServer
+) -> None:
+    """A server (or proxy) echoing the API key into ``x-request-id``: the id was kept as is on
+    every model, its nested models, a ``RawResponse`` and their pickles (SPEC §12.5)."""
+    import pickle
+
+    body = client.with_raw_response.tools.retrieve("GITHUB_CREATE_ISSUE").http_response.json()
+    echo = {"x-request-id": f"echo-{server.api_key}", "x-echo": server.api_key}
+    path = "/api/v3/tools/GITHUB_CREATE_ISSUE"
+    server.fail_next(path, [Fault(status=200, headers=echo, body=body)] * 2)
+    tool = client.tools.retrieve("GITHUB_CREATE_ISSUE")
+    raw = client.with_raw_response.tools.retrieve("GITHUB_CREATE_ISSUE")
+    raw = getattr(raw, "_target", raw)  # the async driver's blocking view of it
+    assert tool._request_id == "echo-***" and tool.toolkit._request_id == "echo-***"
+    assert raw.request_id == "echo-***" and raw.parse()._request_id == "echo-***"
+    for kept in (tool, raw, raw.parse()):
+        assert server.api_key.encode() not in pickle.dumps(kept)
+    again = pickle.loads(pickle.dumps(raw))
+    assert again.request_id == "echo-***" and again.headers["x-echo"] == "***"

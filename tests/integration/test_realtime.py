@@ -23,7 +23,14 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from composio import APIConnectionError, APITimeoutError, AsyncComposio, Composio, TriggerEvent
+from composio import (
+    APIConnectionError,
+    APITimeoutError,
+    AsyncComposio,
+    Composio,
+    ComposioError,
+    TriggerEvent,
+)
 from composio.errors import PermissionDeniedError, ValidationError
 from composio.testing import LocalServer
 from composio.testing._realtime_hub import CHUNK_SIZE, pusher_signature
@@ -541,3 +548,65 @@ def test_realtime_url_comes_from_the_environment_and_with_options(
         assert other.with_options(max_retries=1)._built.config.realtime_url == (
             "wss://rt.example.com:444"
         )
+
+
+# -- the byte budget (unread events + half-sent chunks) -------------------------------------
+def _chunk_frame(channel: str, ident: str, index: int, chunk: str, final: bool) -> str:
+    data = {"id": ident, "index": index, "chunk": chunk, "final": final}
+    return json.dumps(
+        {"event": "chunked-trigger_to_client", "channel": channel, "data": json.dumps(data)}
+    )
+
+
+def test_realtime_byte_budget_ends_a_subscription_whose_unread_events_pass_it(
+    driver: Driver, server: LocalServer, api: Api
+) -> None:
+    """Unread events were bounded by count only (10,000 of up to 1 MiB each): now, past
+    ``realtime_max_buffer_bytes``, the subscription delivers what it holds, then raises."""
+    trigger = _trigger(api, "alice")
+    client = driver.client(**_settings(server, realtime_max_buffer_bytes=1 << 20))
+    sub = Sub(driver, client)
+    try:
+        for n in range(5):  # ~300 KB each: three fit in 1 MiB, the fourth does not
+            server.fire_trigger(trigger, {"n": n, "pad": "x" * 300_000})
+        # the subscription ends by itself (its socket closes) while nothing is read
+        assert server.realtime.wait_for(lambda hub: hub.connections == 0, WAIT)
+        got = [sub.next().data["n"] for _ in range(3)]
+        with pytest.raises(ComposioError, match="realtime_max_buffer_bytes") as caught:
+            sub.next()
+    finally:
+        sub.close()
+    assert got == [0, 1, 2]
+    assert str(1 << 20) in str(caught.value) and "with_options" in str(caught.value)
+    assert server.api_key not in str(caught.value)
+    assert _realtime_threads() == []
+    assert client.triggers.type_enum()  # the client stays usable
+
+
+def test_realtime_byte_budget_drops_half_sent_events_oldest_first(
+    driver: Driver, server: LocalServer, api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Half-sent chunked events were bounded only by 16 x 32 MiB: now they share the budget,
+    and the oldest is dropped (logged) when a new chunk would pass it."""
+    trigger = _trigger(api, "alice")
+    client = driver.client(**_settings(server, realtime_max_buffer_bytes=1 << 20))
+    channel = server.realtime.channel
+    head = '{"data":{"pad":"' + "x" * 400_000
+    with caplog.at_level("WARNING", "composio.realtime"), Sub(driver, client) as sub:
+        for ident in ("A", "B", "C"):  # 3 x 400 KB > 1 MiB: A goes
+            server.realtime.send_raw(_chunk_frame(channel, ident, 0, head, False))
+        for ident in ("A", "C"):  # A's end cannot complete it any more; C's does
+            tail = '","who":"' + ident + '"}}'
+            server.realtime.send_raw(_chunk_frame(channel, ident, 1, tail, True))
+        server.fire_trigger(trigger, {"after": True})
+        first, second = sub.next(), sub.next()
+    assert first.data["who"] == "C" and second.data == {"after": True}
+    dropped = [r.getMessage() for r in caplog.records if "partly received" in r.getMessage()]
+    assert len(dropped) == 1 and "realtime_max_buffer_bytes=1048576" in dropped[0]
+
+
+@pytest.mark.parametrize("bad", [0, (1 << 20) - 1, True, 2.0e6, "64MiB"])
+def test_realtime_byte_budget_below_one_frame_is_refused(bad: object) -> None:
+    for cls in (Composio, AsyncComposio):
+        with pytest.raises(ValidationError, match="realtime_max_buffer_bytes"):
+            cls(api_key="k", realtime_max_buffer_bytes=bad)

@@ -20,6 +20,7 @@ from composio import (
     ComposioError,
     ConnectionRequest,
     ExecuteRequest,
+    PermissionDeniedError,
     ToolExecution,
     ToolRouterExecution,
     ToolRouterSession,
@@ -33,7 +34,7 @@ from composio.providers import AgenticProvider
 from composio.testing import LocalServer
 from tests._drivers import Driver
 from tests.integration._api import Api
-from tests.integration.test_execution_path import ToolMarks
+from tests.integration.test_execution_path import ToolMarks, completion
 
 MULTI = "COMPOSIO_MULTI_EXECUTE_TOOL"
 
@@ -437,3 +438,28 @@ def test_an_agentic_providers_execute_runs_each_call_in_the_session_and_never_ra
         assert failed["successful"] is False and failed["error"], slug
     assert ran_on_server(server) == ["MATH_ADD", "TEXT_REVERSE"]
     assert [t for t, *_ in watcher.before] == ["SHOUT", "MATH_ADD", MULTI, "SHOUT", "EXPLODE"]
+
+
+def test_router_403_for_a_tool_outside_the_session_is_that_calls_error_result(
+    driver: Driver, server: LocalServer
+) -> None:
+    """A session refusing a tool of a toolkit it does not enable (403) raised out of
+    ``handle_tool_calls``, losing every other call's answer; ``session.execute`` (the
+    caller's own call) still raises it."""
+    watcher = Watcher()
+    session = session_of(driver, make(driver, server, plugins=[watcher]), "text")
+    response = completion(
+        ("c1", "MATH_ADD", '{"a": 1, "b": 2}'),  # math is not enabled in this session
+        ("c2", MULTI, json.dumps(batch(("MATH_ADD", {"a": 1, "b": 2})))),
+        ("c3", "TEXT_UPPERCASE", '{"text": "ok"}'),
+    )
+    messages = driver.wait(session.handle_tool_calls(response))
+    got = {m["tool_call_id"]: json.loads(m["content"]) for m in messages}
+    assert got["c1"]["successful"] is False
+    assert "refused 'MATH_ADD'" in got["c1"]["error"] and "not enabled" in got["c1"]["error"]
+    inner = got["c2"]["results"][0]["response"]  # inside a batch: that item's result
+    assert inner["successful"] is False and "not enabled" in inner["error"]
+    assert got["c3"] == {"result": "OK"}
+    assert "MATH_ADD" in watcher.after  # the after-hooks saw the refusal as a result
+    with pytest.raises(PermissionDeniedError, match="not enabled"):
+        driver.wait(session.execute("MATH_ADD", {"a": 1, "b": 2}))

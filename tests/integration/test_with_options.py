@@ -143,6 +143,7 @@ _CHANGES: dict[str, Any] = {
     "file_download_dir": "/tmp/composio-downloads",
     "file_upload_deny": ["*.pem"],
     "file_download_max_bytes": 10,
+    "realtime_max_buffer_bytes": 2 << 20,
 }
 
 

@@ -102,8 +102,8 @@ def test_half_sent_events_are_bounded() -> None:
 
 
 def test_an_event_over_the_size_bound_is_dropped() -> None:
-    assembler = rt.ChunkAssembler()
-    big = "x" * (rt.MAX_EVENT // 2 + 1)
+    assembler = rt.ChunkAssembler(rt.Budget(rt.MIN_BUFFER_BYTES))
+    big = "x" * (rt.MIN_BUFFER_BYTES // 2 + 1)
     assert assembler.add({"id": "e", "index": 0, "chunk": big, "final": False}) is None
     assert assembler.add({"id": "e", "index": 1, "chunk": big, "final": True}) is None
     assert assembler._pending == {}
@@ -175,3 +175,26 @@ def test_pusher_error_codes_follow_the_protocol(
 ) -> None:
     error = rt.error_of(json.dumps({"code": code, "message": "m"}))
     assert (error.fatal, error.immediate) == (fatal, immediate)
+
+
+def test_realtime_byte_budget_counts_unread_events_against_half_sent_ones() -> None:
+    budget = rt.Budget(rt.MIN_BUFFER_BYTES)
+    assembler = rt.ChunkAssembler(budget)
+    half = rt.MIN_BUFFER_BYTES // 2
+    budget.take(half)  # unread events
+    assert assembler.add({"id": "a", "index": 0, "chunk": "x" * 1000, "final": False}) is None
+    assert assembler.held == 1000
+    with pytest.raises(rt.BudgetExceeded):  # dropping "a" is not enough
+        assembler.make_room(half + 1)
+    assert (assembler.held, assembler.dropped) == (0, 1)
+    # a dropped event's later chunks are ignored, not started afresh
+    assert assembler.add({"id": "a", "index": 1, "chunk": "}", "final": True}) is None
+    assert assembler.held == 0
+    # a chunk that the unread events leave no room for ends the subscription ...
+    with pytest.raises(rt.BudgetExceeded):
+        assembler.add({"id": "b", "index": 0, "chunk": "x" * (half + 1), "final": False})
+    budget.release(half)  # ... unless the consumer read them
+    assembler.make_room(half)
+    assert assembler.add({"id": "c", "index": 0, "chunk": "x" * (half + 1), "final": True}) == (
+        "x" * (half + 1)
+    )

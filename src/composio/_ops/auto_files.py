@@ -29,8 +29,11 @@ the same treatment, and nothing else reads a local file because a server or a mo
   ``O_EXCL | O_NOFOLLOW``: nothing is written outside the directory or over an existing file.
 
 At most :data:`MAX_FILES` each way per execution. Schemas are walked through
-``properties``, ``items`` and ``anyOf``/``oneOf``/``allOf``; ``$ref`` is not followed (the
-API inlines its tool schemas).
+``properties``, ``items``, ``anyOf``/``oneOf``/``allOf`` and local ``$ref`` (``#/...``, a JSON
+pointer into the tool's schema: a file parameter defined once in ``$defs`` is still one);
+a ``$ref`` cycle is cut where it consumes no part of the value, the value's depth is at most
+:data:`_MAX_DEPTH`, and one walk visits at most :data:`_MAX_VISITS` schema nodes (an
+``anyOf`` of references to more of them cannot blow up). Remote references are not fetched.
 """
 
 from __future__ import annotations
@@ -89,6 +92,9 @@ DEFAULT_MAX_DOWNLOAD = 1 << 30
 DEFAULT_DOWNLOAD_DIR = "~/.composio/files"
 _MAX_NAME = 120
 _MAX_DEPTH = 32
+#: ``$ref`` hops in a row without descending into the value, and schema nodes per walk
+_MAX_REFS = 32
+_MAX_VISITS = 10_000
 _UPLOADABLE = "file_uploadable"
 _DOWNLOADABLE = "file_downloadable"
 
@@ -232,32 +238,72 @@ def _marks(schema: object, flag: str, depth: int = 0) -> bool:
     return False
 
 
-def _found(
-    schema: object, value: Any, flag: str, path: tuple[str | int, ...] = ()
-) -> Iterator[tuple[tuple[str | int, ...], Any]]:
-    """``(path, value)`` of every part of ``value`` that ``schema`` marks ``flag``."""
-    if not isinstance(schema, Mapping) or len(path) > _MAX_DEPTH:
-        return
-    if schema.get(flag) is True:
-        yield path, value
-        return
-    for key in ("anyOf", "oneOf", "allOf"):
-        variants = schema.get(key)
-        if isinstance(variants, list):
-            for variant in variants:
-                yield from _found(variant, value, flag, path)
-    properties = schema.get("properties")
-    if isinstance(value, Mapping) and isinstance(properties, Mapping):
-        for name, item in value.items():
-            yield from _found(properties.get(name), item, flag, (*path, name))
-    items = schema.get("items")
-    if isinstance(value, list) and isinstance(items, Mapping):
-        for i, item in enumerate(value):
-            yield from _found(items, item, flag, (*path, i))
+def _pointer(root: object, ref: str) -> object:
+    """The part of ``root`` a local ``$ref`` names (``#``, ``#/$defs/File``, RFC 6901
+    escapes); ``None`` for a remote or dangling one."""
+    if ref == "#":
+        return root
+    if not ref.startswith("#/"):
+        return None
+    node = root
+    for part in ref[2:].split("/"):
+        part = part.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, Mapping):
+            node = node.get(part)
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return None
+    return node
 
 
-def _marked(schema: object, value: Any, flag: str) -> dict[tuple[str | int, ...], Any]:
-    return dict(_found(schema, value, flag))  # a path two variants mark: once
+class _Walk:
+    """One walk of a schema against a value: the root ``$ref`` resolves in, and the budget
+    of schema nodes left."""
+
+    __slots__ = ("flag", "left", "root")
+
+    def __init__(self, root: object, flag: str) -> None:
+        self.root = root
+        self.flag = flag
+        self.left = _MAX_VISITS
+
+    def found(
+        self, schema: object, value: Any, path: tuple[str | int, ...], refs: tuple[str, ...]
+    ) -> Iterator[tuple[tuple[str | int, ...], Any]]:
+        """``(path, value)`` of every part of ``value`` that ``schema`` marks; ``refs``: the
+        references followed since the walk last descended into the value."""
+        if not isinstance(schema, Mapping) or len(path) > _MAX_DEPTH or self.left <= 0:
+            return
+        self.left -= 1
+        if schema.get(self.flag) is True:
+            yield path, value
+            return
+        ref = schema.get("$ref")
+        if isinstance(ref, str) and ref not in refs and len(refs) < _MAX_REFS:
+            yield from self.found(_pointer(self.root, ref), value, path, (*refs, ref))
+        for key in ("anyOf", "oneOf", "allOf"):
+            variants = schema.get(key)
+            if isinstance(variants, list):
+                for variant in variants:
+                    yield from self.found(variant, value, path, refs)
+        properties = schema.get("properties")
+        if isinstance(value, Mapping) and isinstance(properties, Mapping):
+            for name, item in value.items():
+                yield from self.found(properties.get(name), item, (*path, name), ())
+        items = schema.get("items")
+        if isinstance(value, list) and isinstance(items, Mapping):
+            for i, item in enumerate(value):
+                yield from self.found(items, item, (*path, i), ())
+
+
+def _marked(
+    schema: object, value: Any, flag: str, root: object = None
+) -> dict[tuple[str | int, ...], Any]:
+    """What :meth:`_Walk.found` finds; ``root``: where ``$ref`` resolves (the whole schema
+    ``schema`` is part of; itself by default). A path two variants mark: once."""
+    walk = _Walk(schema if root is None else root, flag)
+    return dict(walk.found(schema, value, (), ()))
 
 
 def _label(path: tuple[str | int, ...]) -> str:
@@ -459,7 +505,9 @@ def download_results(
     saved: list[str] = []  # all or nothing: a failure removes the files saved before it
     found = {
         path: ref
-        for path, ref in _marked(_data_schema(tool.output_parameters), data, _DOWNLOADABLE).items()
+        for path, ref in _marked(
+            _data_schema(tool.output_parameters), data, _DOWNLOADABLE, tool.output_parameters
+        ).items()
         if path and isinstance(ref, Mapping) and isinstance(ref.get("s3url"), str)
     }
     if len(found) > MAX_FILES:

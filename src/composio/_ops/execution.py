@@ -60,6 +60,7 @@ from composio.errors import (
     ClientClosedError,
     ComposioError,
     NotFoundError,
+    PermissionDeniedError,
     ToolExecutionError,
     UnprocessableEntityError,
     ValidationError,
@@ -301,6 +302,13 @@ def run_tool(
     except (BadRequestError, UnprocessableEntityError) as exc:
         if answer:
             return after(error_result(f"the API refused the call to {slug!r}: {exc.message:.500}"))
+        raise
+    except PermissionDeniedError as exc:
+        # In a tool-router session a 403 is the session refusing a tool outside it (a toolkit
+        # it does not enable): the model can pick another. Outside a session it is the key's
+        # permissions, which no model can fix: raised.
+        if answer and router is not None:
+            return after(error_result(f"the session refused {slug!r}: {exc.message:.500}"))
         raise
     except ValidationError as exc:  # a rule of the request the checks above did not foresee
         if answer:
