@@ -39,7 +39,7 @@ RUNNABLE = [b for b in blocks() if not b.reason]
 
 def test_item1_readme_line1_is_what_this_module_installs() -> None:
     """The parse is of the real line: an editable install with the otel and async extras."""
-    assert LINE1 == Install(frozenset({"otel", "async"}), frozenset())
+    assert Install(frozenset({"otel", "async"}), frozenset()) == LINE1
 
 
 def _venv_root(factory: pytest.TempPathFactory) -> Path:
