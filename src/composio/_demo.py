@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+from composio._install import install_hint
 from composio._terminal import out as _out
 from composio.client import Composio
 from composio.testing import LocalServer
@@ -197,7 +198,7 @@ def _retry_and_trace(
     out("5. Spans of this run: one CLIENT span per attempt (the retried call's two attempts")
     out("   are children of the application's demo.handle_request span)")
     if exporter is None:
-        out("  (install the OpenTelemetry SDK to see them: pip install 'composio-pipeline[otel]')")
+        out(f"  (install the OpenTelemetry SDK to see them: {install_hint('otel')})")
         return
     for span in sorted(exporter.get_finished_spans(), key=lambda s: s.start_time or 0):
         attrs = dict(span.attributes or {})
@@ -220,7 +221,7 @@ def _async_sessions(server: LocalServer, out: Out) -> None:
 
         require_aiohttp()
     except ImportError:
-        out("  (install the async extra to see it: pip install 'composio-pipeline[async]')")
+        out(f"  (install the async extra to see it: {install_hint('async')})")
         return
     import asyncio
 

@@ -38,6 +38,7 @@ from collections.abc import AsyncGenerator
 from typing import TYPE_CHECKING, Any
 
 from composio._external import SLICE, EnvProxies, FileSink, async_data
+from composio._install import install_hint
 from composio._redact import redact_url, scrub
 from composio._request_info import request_info
 from composio._wire import (
@@ -71,7 +72,7 @@ _TIMER_SLOP = 0.002
 _DRAIN_LIMIT = 65536
 #: Calls that may start per turn of the loop, per slot of the pool (``_Pacer``).
 _PACE_PER_SLOT = 4
-_INSTALL_HINT = "AsyncComposio needs aiohttp: pip install 'composio-pipeline[async]'"
+_INSTALL_HINT = f"AsyncComposio needs aiohttp: {install_hint('async')}"
 
 
 def require_aiohttp() -> Any:

@@ -41,20 +41,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _logging_server() -> type:
-    """``dev-server --log``: a LocalServer printing one line per API request it records
-    (method and path only: queries, headers and bodies may carry keys)."""
-    from composio.testing import LocalServer
-    from composio.testing.server import RecordedRequest
-
-    class LoggingServer(LocalServer):
-        def _record(self, rec: RecordedRequest) -> None:
-            super()._record(rec)
-            out(f"{rec.method} {rec.path}", flush=True)
-
-    return LoggingServer
-
-
 def _dev_banner(server: Any, args: argparse.Namespace, secret: str | None) -> None:
     """What to export, where webhooks go, how telemetry works; never a chosen key or secret."""
     from composio._cli_triggers import SECRET_ENV
@@ -85,11 +71,12 @@ def cmd_dev_server(args: argparse.Namespace) -> int:
     from composio.testing import LocalServer
 
     secret = args.webhook_secret if args.webhook_secret is not None else os.environ.get(SECRET_ENV)
-    server = (_logging_server() if args.log else LocalServer)(
+    server = LocalServer(
         port=args.port,
         api_key=args.server_api_key,
         webhook_url=args.webhook_url,
         webhook_secret=secret or None,
+        on_request=(lambda rec: out(rec.log_line(), flush=True)) if args.log else None,
     ).start()
     try:  # before the first line: a reader may press Ctrl-C as soon as it sees one
         _dev_banner(server, args, secret)

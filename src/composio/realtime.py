@@ -32,6 +32,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
+from composio._install import install_hint
 from composio._realtime import (
     CHUNKED_EVENT,
     EVENT,
@@ -88,7 +89,7 @@ def _aiohttp() -> Any:
     except ImportError:  # pragma: no cover - the extra is installed in the tests
         raise ComposioError(
             "triggers.subscribe needs the websocket client of the async extra: "
-            "pip install 'composio-pipeline[async]'."
+            f"{install_hint('async')}."
         ) from None
     return aiohttp
 

@@ -9,32 +9,13 @@ from __future__ import annotations
 
 import importlib
 import os
-import re
-from pathlib import Path
 from unittest import mock
 
 import pytest
 
-DOCS = Path(__file__).resolve().parents[2] / "docs"
-BLOCK = re.compile(
-    r"^(?:<!-- not-runnable: (?P<reason>[^\n]+?) -->\n)?```python\n(?P<code>.*?)^```", re.S | re.M
-)
-#: A block whose first line is ``# requires: fastapi, httpx`` runs only where those import
-#: (``tox -e docs`` installs them); elsewhere it is skipped, saying what is missing -- except
-#: in ``tox -e frameworks`` (``COMPOSIO_REQUIRE_FRAMEWORKS=1``), where a missing one fails.
-REQUIRES = re.compile(r"# requires: (.+)")
+from tests.docs._pages import blocks
 
-
-def _blocks() -> list[tuple[str, str, str | None]]:
-    found = []
-    for page in sorted(DOCS.rglob("*.md")):
-        for i, match in enumerate(BLOCK.finditer(page.read_text())):
-            name = f"{page.relative_to(DOCS)}#{i + 1}"
-            found.append((name, match.group("code"), match.group("reason")))
-    return found
-
-
-BLOCKS = _blocks()
+BLOCKS = blocks()
 
 
 def test_docs_have_examples() -> None:
@@ -42,16 +23,19 @@ def test_docs_have_examples() -> None:
 
 
 @pytest.mark.parametrize(
-    "code",
+    ("code", "requires"),
     [
-        pytest.param(code, id=name, marks=[pytest.mark.skip(reason=reason)] if reason else [])
-        for name, code, reason in BLOCKS
+        pytest.param(
+            b.code,
+            b.requires(),
+            id=b.name,
+            marks=[pytest.mark.skip(reason=b.reason)] * bool(b.reason),
+        )
+        for b in BLOCKS
     ],
 )
-def test_docs_example_runs(code: str) -> None:
-    needs = REQUIRES.fullmatch(code.partition("\n")[0])
-    for module in needs.group(1).split(",") if needs else ():
-        name = module.strip()
+def test_docs_example_runs(code: str, requires: list[str]) -> None:
+    for name in requires:
         if os.environ.get("COMPOSIO_REQUIRE_FRAMEWORKS") == "1":
             importlib.import_module(name)
         else:
@@ -60,6 +44,8 @@ def test_docs_example_runs(code: str) -> None:
         exec(compile(code, "<docs>", "exec"), {"__name__": "__docs__"})
 
 
-@pytest.mark.parametrize("code", [c for _, c, r in BLOCKS if r], ids=[n for n, _, r in BLOCKS if r])
+@pytest.mark.parametrize(
+    "code", [b.code for b in BLOCKS if b.reason], ids=[b.name for b in BLOCKS if b.reason]
+)
 def test_not_runnable_docs_example_still_compiles(code: str) -> None:
     compile(code, "<docs>", "exec")

@@ -253,6 +253,8 @@ def test_dev_server_delivers_fired_triggers_and_logs_each_request() -> None:
     [(headers, body)] = receiver.received
     assert standardwebhooks.Webhook(whsec).verify(body, headers)["data"] == {"stars": 42}
     assert logged[0] == "GET /api/v3.1/auth_configs" and logged[-2:] == [fire, fire]
-    assert "GET /_local/connect/" in " ".join(logged) and all(" /" in line for line in logged)
+    assert "GET /_local/connect/***" in logged and all(" /" in line for line in logged)
+    token = (link.redirect_url or "").rsplit("/", 1)[1]  # issue 23: the link's secret
+    assert len(token) > 8 and token not in running.out + "".join(logged)
     for text in (banner, running.out, running.err):
         assert whsec not in text and "t0ps3cret" not in text and SENTINEL_KEY not in text

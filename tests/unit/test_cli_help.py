@@ -6,6 +6,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import os
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -52,3 +55,48 @@ def test_top_level_help_names_the_environment() -> None:
     text = " ".join(shown.getvalue().split())
     assert "COMPOSIO_API_KEY" in text and "COMPOSIO_BASE_URL" in text
     assert "--version" in text and "doctor" in text
+
+
+#: Issue 23, done-when 2: the literal ``--help`` of every command and subcommand, one file each.
+#: Regenerate after an intended change with ``COMPOSIO_UPDATE_SNAPSHOTS=1 pytest
+#: tests/unit/test_cli_help.py`` and review the diff. argparse's layout changes between Python
+#: minor versions, so the snapshots name the one they were taken on; on another, they are skipped.
+SNAPSHOTS = Path(__file__).resolve().parents[1] / "snapshots" / "cli-help"
+_PYTHON = "{}.{}".format(*sys.version_info[:2])
+
+
+def _help(path: tuple[str, ...], monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("COLUMNS", "100")  # argparse wraps at the terminal's width
+    shown = io.StringIO()
+    with contextlib.redirect_stdout(shown), pytest.raises(SystemExit):
+        main([*path, "--help"])
+    return shown.getvalue()
+
+
+@pytest.mark.parametrize(
+    "path", [p for p, _ in COMMANDS], ids=[" ".join(p) or "composio" for p, _ in COMMANDS]
+)
+def test_cli_help_snapshot(path: tuple[str, ...], monkeypatch: pytest.MonkeyPatch) -> None:
+    snapshot = SNAPSHOTS / f"{'-'.join(('composio', *path))}.txt"
+    text = _help(path, monkeypatch)
+    if os.environ.get("COMPOSIO_UPDATE_SNAPSHOTS") == "1":
+        SNAPSHOTS.mkdir(parents=True, exist_ok=True)
+        (SNAPSHOTS / "PYTHON").write_text(_PYTHON + "\n")
+        snapshot.write_text(text)
+    taken_on = (SNAPSHOTS / "PYTHON").read_text().strip()
+    if taken_on != _PYTHON:
+        pytest.skip(
+            f"snapshots were taken on Python {taken_on}; argparse lays help out differently"
+        )
+    assert snapshot.exists(), f"no snapshot for composio {' '.join(path)}: regenerate (see above)"
+    assert text == snapshot.read_text(), (
+        f"composio {' '.join(path)} --help changed; if intended, regenerate with "
+        "COMPOSIO_UPDATE_SNAPSHOTS=1 and review the diff"
+    )
+
+
+def test_cli_help_snapshot_every_file_is_a_command() -> None:
+    """A snapshot of a removed command would otherwise linger, asserting nothing."""
+    names = {f"{'-'.join(('composio', *p))}.txt" for p, _ in COMMANDS}
+    stale = sorted(p.name for p in SNAPSHOTS.glob("*.txt") if p.name not in names)
+    assert stale == []

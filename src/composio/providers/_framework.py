@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from types import ModuleType
 from typing import Any
 
+from composio._install import install_hint
 from composio.errors import ComposioError
 from composio.providers._calls import dumps, error_text
 
@@ -23,8 +24,7 @@ def require(module: str, extra: str, provider: str) -> ModuleType:
         return importlib.import_module(module)
     except ImportError as exc:
         raise ComposioError(
-            f"{provider} needs the {module.split('.')[0]!r} package: "
-            f"pip install 'composio-pipeline[{extra}]' ({exc})"
+            f"{provider} needs the {module.split('.')[0]!r} package: {install_hint(extra)} ({exc})"
         ) from exc
 
 

@@ -1,6 +1,6 @@
 """The OpenAI Agents SDK: ``agents.FunctionTool`` objects (SPEC §17).
 
-Extra: ``composio-pipeline[openai_agents]`` (``openai-agents``). ``agents`` is imported when
+Extra: ``composio-pipeline[openai-agents]`` (``openai-agents``). ``agents`` is imported when
 the provider is built, not when this module is.
 
 Why ``strict_json_schema=False``: strict mode demands every property be required and no
@@ -35,7 +35,7 @@ class OpenAIAgentsProvider(AgenticProvider):
     name = "openai_agents"
 
     def __init__(self) -> None:
-        require("agents", "openai_agents", type(self).__name__)
+        require("agents", "openai-agents", type(self).__name__)
 
     def wrap_tool(self, tool: Tool, execute: ToolExecutor) -> object:
         slug = tool.slug
@@ -44,7 +44,7 @@ class OpenAIAgentsProvider(AgenticProvider):
             content, _ = outcome_text(await execute.arun(slug, arguments))
             return content
 
-        agents = require("agents", "openai_agents", type(self).__name__)
+        agents = require("agents", "openai-agents", type(self).__name__)
         return agents.FunctionTool(
             name=slug,
             description=tool.description or tool.name or slug,

@@ -1,6 +1,6 @@
 """pydantic-ai: ``pydantic_ai.Tool`` objects built from the JSON Schema (SPEC §17).
 
-Extra: ``composio-pipeline[pydantic_ai]`` (``pydantic-ai-slim``). ``pydantic_ai`` is imported
+Extra: ``composio-pipeline[pydantic-ai]`` (``pydantic-ai-slim``). ``pydantic_ai`` is imported
 when the provider is built, not when this module is.
 
 Why ``Tool.from_schema``: the model is shown the tool's JSON Schema as it is (argument names
@@ -36,10 +36,10 @@ class PydanticAIProvider(AgenticProvider):
     name = "pydantic_ai"
 
     def __init__(self) -> None:
-        require("pydantic_ai", "pydantic_ai", type(self).__name__)
+        require("pydantic_ai", "pydantic-ai", type(self).__name__)
 
     def wrap_tool(self, tool: Tool, execute: ToolExecutor) -> object:
-        pydantic_ai = require("pydantic_ai", "pydantic_ai", type(self).__name__)
+        pydantic_ai = require("pydantic_ai", "pydantic-ai", type(self).__name__)
         tool_failed = pydantic_ai.exceptions.ToolFailed
         slug = tool.slug
 

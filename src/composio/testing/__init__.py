@@ -1,5 +1,5 @@
-"""Test support: a local Composio API server and pytest fixtures (``pip install
-composio-pipeline[testing]``)."""
+"""Test support: a local Composio API server and pytest fixtures (the ``testing`` extra:
+``pip install -e '.[testing]'`` in a clone)."""
 
 from composio.testing.server import (
     Delivery,

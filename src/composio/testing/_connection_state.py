@@ -75,10 +75,13 @@ STATE_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
 for _fields in STATE_FIELDS.values():  # every scheme has a bare INITIALIZING state
     _fields["INITIALIZING"] = ()
 
+#: Where a connect link points; the path segment after it is the link's secret token.
+CONNECT_PREFIX = "/_local/connect/"
+
 
 def connect_url(base_url: str, account: Account) -> str:
     """The account's link on this server: what a browser opens to connect it."""
-    return f"{base_url}/_local/connect/{account.token}"
+    return f"{base_url}{CONNECT_PREFIX}{account.token}"
 
 
 def state_of(account: Account, base_url: str) -> dict[str, Any]:

@@ -27,14 +27,16 @@ import sys
 import threading
 import uuid
 from collections import defaultdict, deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from composio._redact import REDACTED
 from composio._terminal import err
 from composio.testing import _routes_accounts as accounts
+from composio.testing._connection_state import CONNECT_PREFIX
 from composio.testing._framing import CHUNKED, Refused, declared_length, read_chunked
 from composio.testing._realtime_hub import RealtimeHub
 from composio.testing._routes import ROUTES
@@ -82,6 +84,15 @@ class RecordedRequest:
 
     def json(self) -> Any:
         return json.loads(self.body) if self.body else None
+
+    def log_line(self) -> str:
+        """``METHOD path``, safe to print (``composio dev-server --log``): a connect link's
+        token becomes the SDK's ``***``; query, headers and body, which may carry keys, are
+        left out."""
+        path = self.path
+        if path.startswith(CONNECT_PREFIX):
+            path = CONNECT_PREFIX + REDACTED
+        return f"{self.method} {path}"
 
 
 @dataclass(frozen=True)
@@ -165,6 +176,7 @@ class LocalServer:
         webhook_url: str | None = None,
         webhook_secret: str | None = None,
         max_body_size: int = MAX_BODY_SIZE,
+        on_request: Callable[[RecordedRequest], None] | None = None,
     ) -> None:
         """``ssl_context`` (a server-side context with a certificate loaded) serves HTTPS, for
         testing TLS verification; ``url`` then starts with ``https://``.
@@ -178,6 +190,11 @@ class LocalServer:
         a transfer coding other than ``chunked`` a 501, too large a body a 413, and an API
         request with a wrong key a 401 -- each unread, on a closed connection, and the server
         keeps serving.
+
+        ``on_request``: called with each request the server receives, on its handler thread,
+        after it is recorded (also with ``record=False``); ``composio dev-server --log``
+        prints :meth:`RecordedRequest.log_line` from it. An exception it raises is reported
+        on stderr and the request is answered as usual.
         """
         self.max_body_size = max_body_size
         self.webhook_url = webhook_url
@@ -188,6 +205,7 @@ class LocalServer:
         self._port = port
         self.page_size = page_size
         self.record = record
+        self.on_request = on_request
         self._lock = threading.Lock()
         self._requests: list[RecordedRequest] = []
         self._faults: dict[str, deque[Fault]] = defaultdict(deque)
@@ -405,6 +423,11 @@ class LocalServer:
         if self.record:
             with self._lock:
                 self._requests.append(rec)
+        if self.on_request is not None:
+            try:
+                self.on_request(rec)
+            except Exception as exc:  # a hook's bug must not turn into the client's 500
+                err(f"LocalServer on_request hook failed: {type(exc).__name__}: {exc}")
 
     def _record_telemetry(self, events: Sequence[dict[str, Any]]) -> None:
         with self._lock:
