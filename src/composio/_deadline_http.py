@@ -117,6 +117,13 @@ def parse_headers(fp: Any) -> http.client.HTTPMessage:
     return msg
 
 
+#: The response's read buffer: a page of tools (~15 KB) arrives in one ``recv`` rather than
+#: two or three of http.client's 8 KiB. Each ``recv`` on a socket with a timeout is a
+#: ``poll`` and a ``recv``, and each releases the GIL: with 16 threads, every release is a
+#: hand-off the caller waits to get back.
+_BUFFER = 65536
+
+
 class _DeadlineResponse(http.client.HTTPResponse):
     def __init__(self, sock: Any, *args: Any, **kwargs: Any) -> None:
         super().__init__(sock, *args, **kwargs)
@@ -125,7 +132,7 @@ class _DeadlineResponse(http.client.HTTPResponse):
             # Nothing has been read yet: swap the buffered file for one over a clipped raw
             # reader. ``detach`` keeps the SocketIO (and its hold on the socket) open.
             raw = self.fp.detach()
-            self.fp = io.BufferedReader(_DeadlineReader(raw, sock, *limits))
+            self.fp = io.BufferedReader(_DeadlineReader(raw, sock, *limits), _BUFFER)
 
     def begin(self) -> None:
         """``http.client.HTTPResponse.begin`` (the same in CPython 3.10-3.13) with the header
