@@ -21,6 +21,7 @@ import http.client
 import io
 import re
 import time
+from collections.abc import Mapping
 from contextvars import ContextVar
 from typing import Any
 
@@ -34,7 +35,9 @@ from requests.models import PreparedRequest
 from requests.utils import urldefragauth
 from urllib3.util import Timeout
 
-__all__ = ["POOL_CLASSES", "DeadlineAdapter", "read_limits"]
+from composio.headers import check_name, check_value
+
+__all__ = ["POOL_CLASSES", "DeadlineAdapter", "HeaderBlock", "HeaderLines", "read_limits"]
 
 #: (deadline on ``time.monotonic()``, per-read timeout or None) for the call in progress.
 read_limits: ContextVar[tuple[float, float | None] | None] = ContextVar(
@@ -114,6 +117,13 @@ def parse_headers(fp: Any) -> http.client.HTTPMessage:
     return msg
 
 
+#: The response's read buffer: a page of tools (~15 KB) arrives in one ``recv`` rather than
+#: two or three of http.client's 8 KiB. Each ``recv`` on a socket with a timeout is a
+#: ``poll`` and a ``recv``, and each releases the GIL: with 16 threads, every release is a
+#: hand-off the caller waits to get back.
+_BUFFER = 65536
+
+
 class _DeadlineResponse(http.client.HTTPResponse):
     def __init__(self, sock: Any, *args: Any, **kwargs: Any) -> None:
         super().__init__(sock, *args, **kwargs)
@@ -122,7 +132,7 @@ class _DeadlineResponse(http.client.HTTPResponse):
             # Nothing has been read yet: swap the buffered file for one over a clipped raw
             # reader. ``detach`` keeps the SocketIO (and its hold on the socket) open.
             raw = self.fp.detach()
-            self.fp = io.BufferedReader(_DeadlineReader(raw, sock, *limits))
+            self.fp = io.BufferedReader(_DeadlineReader(raw, sock, *limits), _BUFFER)
 
     def begin(self) -> None:
         """``http.client.HTTPResponse.begin`` (the same in CPython 3.10-3.13) with the header
@@ -168,11 +178,134 @@ class _DeadlineResponse(http.client.HTTPResponse):
             self.will_close = True
 
 
-class _HTTPConnection(urllib3.connection.HTTPConnection):
+class HeaderBlock(dict[str, str]):
+    """A request's headers as the plain dict ``requests`` and urllib3 expect, plus ``lines``:
+    the same headers, in the same order, validated and encoded once (:class:`HeaderLines`).
+
+    Our connections (:class:`_BlockConnection`) send ``lines`` in place of urllib3's
+    per-header ``putheader`` (an RFC check and two encodes for each of a dozen headers, every
+    request); anything else -- a user's adapter, a proxy manager's ``headers.copy()`` --
+    sees an ordinary dict and sends the very same bytes the ordinary way.
+    """
+
+    __slots__ = ("lines",)
+
+    def __init__(self, wire: Mapping[str, str], lines: bytes | None) -> None:
+        super().__init__(wire)
+        self.lines = lines  #: None once the dict was changed: then it is only a dict
+
+    def copy(self) -> HeaderBlock:
+        """urllib3's ``urlopen`` copies the headers of every request that is not tunnelled
+        (to merge a proxy's headers into the copy): the copy keeps the lines."""
+        return HeaderBlock(self, self.lines)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        if args and not args[0] and not kwargs:
+            return  # urllib3's empty proxy headers: nothing changes
+        self.lines = None
+        super().update(*args, **kwargs)
+
+    def __setitem__(self, name: str, value: str) -> None:
+        self.lines = None
+        super().__setitem__(name, value)
+
+    def __delitem__(self, name: str) -> None:
+        self.lines = None
+        super().__delitem__(name)
+
+    def pop(self, *args: Any) -> Any:
+        self.lines = None
+        return super().pop(*args)
+
+    def setdefault(self, *args: Any) -> Any:
+        self.lines = None
+        return super().setdefault(*args)
+
+
+class HeaderLines:
+    """One root client's cache of encoded header lines, ``(name, value) -> b"name: value"``.
+
+    Why per line and not per layer: a request's headers are the folded layers (identity,
+    defaults, session, the call's) plus what middlewares wrote (``x-request-id``,
+    ``x-retry-count``, a user's); the wire order is the dict's, and any of them may replace
+    a layer's value. A line seen once -- every line of a frozen layer, after the first
+    request -- is a dict lookup from then on; a new one is checked by the same rule that
+    checks the layers (:func:`composio.headers.check_value`: the error names the header and
+    never shows its value) before it is cached or sent. Bounded (per-call values such as
+    ``x-request-id`` come and go): when full it starts over. It belongs to the client's pool
+    and dies with it, so no header value -- the API key is one -- outlives the client here.
+    """
+
+    __slots__ = ("_lines",)
+    LIMIT = 256
+
+    def __init__(self) -> None:
+        self._lines: dict[tuple[str, str], bytes] = {}
+
+    def block(self, wire: Mapping[str, str]) -> HeaderBlock:
+        lines = self._lines
+        out: list[bytes] = []
+        for pair in wire.items():
+            line = lines.get(pair)
+            if line is None:
+                name, value = pair
+                check_name(name, _WHERE)
+                check_value(name, value, _WHERE)
+                line = f"{name}: {value}".encode("ascii")
+                if len(lines) >= self.LIMIT:
+                    lines.clear()
+                lines[pair] = line
+            out.append(line)
+        return HeaderBlock(wire, b"\r\n".join(out))
+
+    def clear(self) -> None:
+        self._lines.clear()
+
+
+_WHERE = "the request's headers (as the middlewares left them)"
+
+
+class _BlockConnection(urllib3.connection.HTTPConnection):
+    """Sends a :class:`HeaderBlock`'s pre-encoded ``lines`` where urllib3 would put its
+    headers one by one. urllib3's ``request`` still runs as it is (the request line, the
+    framing headers and ``User-Agent`` it adds when missing, the body); only the block's own
+    headers skip the per-header check: the first of them appends the whole block, in the
+    same place and order the dict would have put them, and the rest are already in it."""
+
+    _block: HeaderBlock | None = None
+    _block_sent = False
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        body: Any = None,
+        headers: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        if type(headers) is not HeaderBlock or headers.lines is None:
+            return super().request(method, url, body, headers, **kwargs)
+        self._block, self._block_sent = headers, False
+        try:
+            return super().request(method, url, body, headers, **kwargs)
+        finally:
+            self._block = None
+
+    def putheader(self, header: str, *values: str) -> None:  # type: ignore[override]
+        block = self._block
+        if block is None or header not in block:
+            return super().putheader(header, *values)
+        if not self._block_sent:
+            self._block_sent = True
+            self._buffer.append(block.lines)  # type: ignore[attr-defined]
+            # the rest of the block's headers are in these lines already
+
+
+class _HTTPConnection(_BlockConnection):
     response_class = _DeadlineResponse
 
 
-class _HTTPSConnection(urllib3.connection.HTTPSConnection):
+class _HTTPSConnection(_BlockConnection, urllib3.connection.HTTPSConnection):
     response_class = _DeadlineResponse
 
 

@@ -25,6 +25,8 @@ __all__ = [
     "Headers",
     "Layer",
     "build_layer",
+    "check_name",
+    "check_value",
     "fold_layers",
 ]
 
@@ -71,12 +73,8 @@ HeaderInput: TypeAlias = "Mapping[str, str | None] | None"
 
 
 def _check(name: object, value: object, where: str, allow_none: bool) -> tuple[str, str | None]:
-    if not isinstance(name, str) or not _TOKEN.match(name):
-        shown = repr(name) if isinstance(name, str) and len(name) <= 64 else "<invalid>"
-        raise ValidationError(
-            f"Invalid header name {shown} in {where}: a header name must be a non-empty "
-            "RFC 9110 token (letters, digits and !#$%&'*+-.^_`|~, no spaces or colons)."
-        )
+    check_name(name, where)
+    assert isinstance(name, str)
     lower = name.lower()
     if lower in RESERVED_HEADERS:
         raise ValidationError(f"Header {name!r} in {where} is reserved: {RESERVED_HEADERS[lower]}.")
@@ -89,6 +87,21 @@ def _check(name: object, value: object, where: str, allow_none: bool) -> tuple[s
         if not allow_none:
             raise ValidationError(f"Header {name!r} in {where} has value None; use a string.")
         return name, None
+    return name, check_value(name, value, where)
+
+
+def check_name(name: object, where: str) -> None:
+    """A header name must be an RFC 9110 token; the error shows it only if short."""
+    if not isinstance(name, str) or not _TOKEN.match(name):
+        shown = repr(name) if isinstance(name, str) and len(name) <= 64 else "<invalid>"
+        raise ValidationError(
+            f"Invalid header name {shown} in {where}: a header name must be a non-empty "
+            "RFC 9110 token (letters, digits and !#$%&'*+-.^_`|~, no spaces or colons)."
+        )
+
+
+def check_value(name: str, value: object, where: str) -> str:
+    """A header value must be a str of visible ASCII, space and tab; never shown."""
     if not isinstance(value, str):
         raise ValidationError(
             f"Header {name!r} in {where} must have a str value, not {type(value).__name__}."
@@ -104,7 +117,7 @@ def _check(name: object, value: object, where: str, allow_none: bool) -> tuple[s
             "space and tab (RFC 9110); encode non-ASCII text first (for example "
             "urllib.parse.quote). The value is not shown."
         )
-    return name, value
+    return value
 
 
 def build_layer(headers: HeaderInput, where: str, allow_none: bool = True) -> Layer:

@@ -31,7 +31,7 @@ import requests.exceptions as rex
 import urllib3.exceptions as u3ex
 from requests.models import PreparedRequest
 
-from composio._deadline_http import DeadlineAdapter, read_limits
+from composio._deadline_http import DeadlineAdapter, HeaderLines, read_limits
 from composio._external import EnvProxies, FileBody
 from composio._redact import redact_url
 from composio._wire import REDIRECTS as _REDIRECTS
@@ -68,7 +68,16 @@ class _Pool:
     checks :attr:`closed_by` first and raises :class:`ClientClosedError` instead.
     """
 
-    __slots__ = ("adapter", "base_url", "closed_by", "maxsize", "pid", "proxies", "session")
+    __slots__ = (
+        "adapter",
+        "base_url",
+        "closed_by",
+        "lines",
+        "maxsize",
+        "pid",
+        "proxies",
+        "session",
+    )
 
     def __init__(self, base_url: str, maxsize: int) -> None:
         self.base_url = base_url  #: the root client's, named in ClientClosedError
@@ -76,6 +85,7 @@ class _Pool:
         self.proxies = EnvProxies()  #: read once, decided per URL (NO_PROXY per host)
         self.closed_by: str | None = None
         self.pid = os.getpid()
+        self.lines = HeaderLines()  #: header lines checked and encoded once (SPEC §19)
         self.session, self.adapter = self._new_session()
 
     def _new_session(self) -> tuple[requests.Session, DeadlineAdapter]:
@@ -90,6 +100,7 @@ class _Pool:
         # socket after ``session.close()`` sees the flag when it ends and sweeps again.
         if self.closed_by is None:
             self.closed_by = how
+        self.lines.clear()
         self.session.close()
 
     def sweep(self) -> None:
@@ -236,15 +247,16 @@ class RequestsTransport:
         limit = ctx.timeout
         connect = remaining if limit.connect is None else min(limit.connect, remaining)
         read = remaining if limit.read is None else min(limit.read, remaining)
-        prepared = PreparedRequest()
-        prepared.method = method
-        prepared.url = url
-        prepared.headers = wire  # type: ignore[assignment]
-        # a file streams from disk in slices (composio._external), checked as it goes
-        prepared.body = body.reader() if isinstance(body, FileBody) else body  # type: ignore[assignment]
         pool = self._pool
         if pool.closed_by is not None:  # closed between attempts or redirect hops
             raise pool.closed_error(method, url)
+        prepared = PreparedRequest()
+        prepared.method = method
+        prepared.url = url
+        # checked (a middleware's header too: named, never shown) and encoded once per line
+        prepared.headers = pool.lines.block(wire)  # type: ignore[assignment]
+        # a file streams from disk in slices (composio._external), checked as it goes
+        prepared.body = body.reader() if isinstance(body, FileBody) else body  # type: ignore[assignment]
         proxy = pool.proxies.for_url(url)  # per URL: the API, a redirect hop, storage
         try:
             adapter = pool.session.get_adapter(url)

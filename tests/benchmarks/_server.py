@@ -11,6 +11,7 @@ import json
 import subprocess
 import sys
 from types import TracebackType
+from typing import Any, TypeVar
 
 _CHILD = """
 import json, sys
@@ -22,30 +23,35 @@ server.stop()
 """
 
 
-class ServerProcess:
-    """``with ServerProcess() as srv: srv.url, srv.api_key``."""
+_S = TypeVar("_S", bound="ChildServer")
 
-    def __init__(self) -> None:
-        self.url = ""
-        self.api_key = ""
+
+class ChildServer:
+    """A server in a child process: it prints one JSON line (``info``) once it listens and
+    stops when its stdin closes. Subclasses give the child's code and read the line."""
+
+    code = _CHILD
+
+    def __init__(self, *args: str, cwd: str | None = None) -> None:
+        self._argv = [sys.executable, "-c", self.code, *args]
+        self._cwd = cwd
+        self.info: dict[str, Any] = {}
+        self.pid = 0
         self._proc: subprocess.Popen[str] | None = None
 
-    def __enter__(self) -> ServerProcess:
+    def __enter__(self: _S) -> _S:
         proc = subprocess.Popen(
-            [sys.executable, "-c", _CHILD],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
+            self._argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=self._cwd
         )
         self._proc = proc
+        self.pid = proc.pid
         assert proc.stdout is not None
         line = proc.stdout.readline()
         if not line:
             proc.kill()
             proc.wait(timeout=10)
             raise RuntimeError("the benchmark server process exited before printing its URL")
-        info = json.loads(line)
-        self.url, self.api_key = info["url"], info["api_key"]
+        self.info = json.loads(line)
         return self
 
     def __exit__(
@@ -67,3 +73,17 @@ class ServerProcess:
         if proc.stdout is not None:
             proc.stdout.close()
         self._proc = None
+
+    @property
+    def url(self) -> str:
+        url: str = self.info["url"]
+        return url
+
+
+class ServerProcess(ChildServer):
+    """``with ServerProcess() as srv: srv.url, srv.api_key``."""
+
+    @property
+    def api_key(self) -> str:
+        key: str = self.info["api_key"]
+        return key

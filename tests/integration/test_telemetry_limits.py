@@ -86,3 +86,41 @@ def test_a_copy_of_a_closed_client_starts_no_telemetry_thread() -> None:
         assert _telemetry_threads() <= before  # no thread for a client that cannot call
         assert root._runtime.telemetry.sinks == sinks  # and no queue holding the recorder
         assert server.connections == 0
+
+
+def test_telemetry_posts_keep_one_connection_and_error_answers_fail_the_batch() -> None:
+    """Each batch is one POST over the pool below ``Session.send`` (SPEC §19): the answer is
+    read so the one connection carries every batch, and an error status is a failed batch."""
+    with raw_server(answer(200, b"{}")) as collector:
+        transport = HttpTelemetryTransport(f"{collector.url}/v1/metrics")
+        transport.send([EVENT])
+        transport.send([EVENT, EVENT])
+        transport.close()
+        assert collector.wait_open_connections(0)
+    assert collector.connections == 1
+    assert len(collector.requests) == 2
+    for head in collector.requests:
+        lines = head.split(b"\r\n")
+        assert lines[0] == b"POST /v1/metrics HTTP/1.1"
+        assert b"Content-Type: application/json" in lines
+        assert not any(line.lower().startswith(b"x-api-key") for line in lines)
+    with raw_server(answer(503, b"{}")) as collector:
+        transport = HttpTelemetryTransport(f"{collector.url}/v1/metrics")
+        with pytest.raises(Exception, match="503"):
+            transport.send([EVENT])
+        transport.close()
+
+
+def test_telemetry_goes_through_the_environments_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The proxy is resolved once, when the transport's session is made, by the API
+    transport's rules (``composio._external.EnvProxies``)."""
+    with raw_server(answer(200, b"{}")) as proxy:
+        for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
+            monkeypatch.delenv(name, raising=False)
+            monkeypatch.delenv(name.lower(), raising=False)
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        transport = HttpTelemetryTransport("http://localhost:9/v1/metrics")
+        transport.send([EVENT])
+        transport.close()
+    (head,) = proxy.requests
+    assert head.split(b"\r\n")[0] == b"POST http://localhost:9/v1/metrics HTTP/1.1"
