@@ -20,6 +20,7 @@ import email.parser
 import http.client
 import io
 import re
+import socket
 import time
 from contextvars import ContextVar
 from typing import Any
@@ -33,6 +34,8 @@ import urllib3.exceptions as u3ex
 from requests.models import PreparedRequest
 from requests.utils import urldefragauth
 from urllib3.util import Timeout
+
+from composio._egress import open_socket
 
 __all__ = ["POOL_CLASSES", "DeadlineAdapter", "read_limits"]
 
@@ -171,9 +174,16 @@ class _DeadlineResponse(http.client.HTTPResponse):
 class _HTTPConnection(urllib3.connection.HTTPConnection):
     response_class = _DeadlineResponse
 
+    def _new_conn(self) -> socket.socket:
+        # a URL that is not the API's: its address is checked before the connect (SSRF)
+        return open_socket(self, super()._new_conn)
+
 
 class _HTTPSConnection(urllib3.connection.HTTPSConnection):
     response_class = _DeadlineResponse
+
+    def _new_conn(self) -> socket.socket:
+        return open_socket(self, super()._new_conn)
 
 
 class _HTTPConnectionPool(urllib3.connectionpool.HTTPConnectionPool):
