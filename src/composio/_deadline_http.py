@@ -20,6 +20,7 @@ import email.parser
 import http.client
 import io
 import re
+import socket
 import time
 from collections.abc import Mapping
 from contextvars import ContextVar
@@ -35,6 +36,7 @@ from requests.models import PreparedRequest
 from requests.utils import urldefragauth
 from urllib3.util import Timeout
 
+from composio._egress import open_socket
 from composio.headers import check_name, check_value
 
 __all__ = ["POOL_CLASSES", "DeadlineAdapter", "HeaderBlock", "HeaderLines", "read_limits"]
@@ -304,9 +306,16 @@ class _BlockConnection(urllib3.connection.HTTPConnection):
 class _HTTPConnection(_BlockConnection):
     response_class = _DeadlineResponse
 
+    def _new_conn(self) -> socket.socket:
+        # a URL that is not the API's: its address is checked before the connect (SSRF)
+        return open_socket(self, super()._new_conn)
+
 
 class _HTTPSConnection(_BlockConnection, urllib3.connection.HTTPSConnection):
     response_class = _DeadlineResponse
+
+    def _new_conn(self) -> socket.socket:
+        return open_socket(self, super()._new_conn)
 
 
 class _HTTPConnectionPool(urllib3.connectionpool.HTTPConnectionPool):

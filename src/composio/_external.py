@@ -324,6 +324,7 @@ def open_file_body(
 def external_request(op: ExternalOperation[Any], ctx: CallContext, base_url: str) -> Request:
     """The request for an operation on another origin: only its own headers and body (none
     of the client's header layers), refused when it would be plain http under an https API."""
+    from composio._egress import refusal
     from composio._request_info import request_info
     from composio._wire import internal_address  # _wire imports this module
     from composio.headers import Headers
@@ -347,12 +348,7 @@ def external_request(op: ExternalOperation[Any], ctx: CallContext, base_url: str
         )
     inside = internal_address(op.path)
     if inside is not None and (inside == "link-local" or internal_address(base_url) is None):
-        raise APIError(
-            f"{op.name}: refused to {op.method} {redact_url(op.path)}: a {inside} address, "
-            "handed out by an API that is not itself on one -- the SDK does not fetch from or "
-            "send to the network it runs in for a server (SSRF). Nothing was sent there.",
-            request=request_info(request),
-        )
+        raise APIError(refusal(op.name, op.method, op.path, inside), request=request_info(request))
     return request
 
 

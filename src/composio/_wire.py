@@ -106,28 +106,22 @@ def internal_address(url: str) -> str | None:
     metadata services answer), ``"loopback"`` or ``"private"`` -- or ``None`` for a public
     host or a name. IP literals are read as the resolver reads them (``127.1``,
     ``2130706433``, ``0x7f.0.0.1``, IPv4-mapped IPv6), ``0.0.0.0`` is this host, and
-    ``localhost`` names are loopback; other names are not resolved (see
-    ``docs/design-decisions.md``, files in tool results)."""
-    import ipaddress
+    ``localhost`` names are loopback; other names are judged by the address a connection to
+    them reaches (``composio._egress``), not here."""
     import socket
+
+    from composio._egress import ip_kind
 
     host = (urlsplit(url).hostname or "").lower()
     if host == "localhost" or host.endswith(".localhost"):
         return "loopback"
     try:
-        ip: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(host)
+        return ip_kind(host)
     except ValueError:
         try:
-            ip = ipaddress.IPv4Address(socket.inet_aton(host))
+            return ip_kind(socket.inet_ntoa(socket.inet_aton(host)))
         except (OSError, ValueError):
             return None
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    if ip.is_link_local:
-        return "link-local"
-    if ip.is_loopback or ip.is_unspecified:
-        return "loopback"
-    return "private" if ip.is_private else None
 
 
 def redirect_target(url: str, location: str, hops: int) -> str:

@@ -37,6 +37,8 @@ import time
 from collections.abc import AsyncGenerator
 from typing import TYPE_CHECKING, Any
 
+from composio._egress import Egress, resolver, socket_factory
+from composio._egress import guard as egress_guard
 from composio._external import SLICE, EnvProxies, FileSink, async_data
 from composio._install import install_hint
 from composio._redact import redact_url, scrub
@@ -296,6 +298,7 @@ class _Pool:
         "pace",
         "pid",
         "proxies",
+        "resolver",
         "session",
         "ssl",
         "starting",
@@ -311,6 +314,7 @@ class _Pool:
         #: API, redirect hop or storage, asks for its own (``composio._external``)
         self.proxies = EnvProxies()
         self.session: aiohttp.ClientSession | None = None
+        self.resolver: Any = None  #: the connector's (composio._egress.resolver)
         self.loop: asyncio.AbstractEventLoop | None = None
         self.starting: asyncio.Future[None] | None = None
         self.ssl: ssl.SSLContext | bool = True
@@ -356,8 +360,14 @@ class _Pool:
             _LIB.load()
             aiohttp = _LIB.aiohttp
             self.ssl = await asyncio.to_thread(_ssl_context, self.verify)
+            self.resolver = resolver(aiohttp)
             connector = aiohttp.TCPConnector(
-                limit=self.maxsize, limit_per_host=0, ssl=self.ssl, ttl_dns_cache=300
+                limit=self.maxsize,
+                limit_per_host=0,
+                ssl=self.ssl,
+                ttl_dns_cache=300,
+                resolver=self.resolver,  # aiohttp's own, in threads (composio._egress.hosts)
+                socket_factory=socket_factory,  # each address checked before its connect
             )
             self.session = aiohttp.ClientSession(
                 connector=connector,
@@ -402,6 +412,7 @@ class _Pool:
         if self.watch is not None:  # collected, it would ask the parent's loop to run it
             _DISOWNED.append(self.watch)
         self.loop, self.starting, self.watch, self.pid = None, None, None, os.getpid()
+        self.resolver = None  # bound to the parent's loop
         self.gate = _Gate(self.maxsize)
         self.pace = _Pacer(self.maxsize * _PACE_PER_SLOT)
 
@@ -453,8 +464,11 @@ class _Pool:
         """Close the aiohttp session and its sockets; the pool stays open, and a later call
         on the same loop starts a new session (``starting`` is reset for it)."""
         session, self.session, self.starting = self.session, None, None
+        dns, self.resolver = self.resolver, None
         if session is not None and not session.closed:
             await session.close()
+        if dns is not None:  # a resolver given to a connector is not closed with it
+            await dns.close()
 
 
 async def _released_with_loop(pool: _Pool) -> AsyncGenerator[None, None]:
@@ -496,6 +510,7 @@ class AiohttpTransport:
     ) -> None:
         require_aiohttp()
         self._base_url = base_url
+        self._egress = Egress(base_url)  #: which exchanges go to another origin (SSRF check)
         self._pool = pool if pool is not None else _Pool(base_url, verify, pool_maxsize)
 
     @property
@@ -586,16 +601,28 @@ class AiohttpTransport:
                     else min(max(t.connect - waited, _TIMER_SLOP), remaining),
                     sock_read=remaining if t.read is None else min(t.read, remaining),
                 )
-                resp = await session.request(
-                    method,
-                    URL(url, encoded=True),
-                    headers=wire,
-                    data=async_data(body),  # a file or large bytes: slice by slice
-                    allow_redirects=False,
-                    timeout=timeout,
-                    proxy=pool.proxies.for_url(url),
-                    skip_auto_headers=skip,
-                )
+                proxy = pool.proxies.for_url(url)
+                # another origin, direct: its address is checked at connect (composio._egress)
+                check = self._egress.guard(url, proxy)
+                token = None if check is None else egress_guard.set(check)
+                try:
+                    resp = await session.request(
+                        method,
+                        URL(url, encoded=True),
+                        headers=wire,
+                        data=async_data(body),  # a file or large bytes: slice by slice
+                        allow_redirects=False,
+                        timeout=timeout,
+                        proxy=proxy,
+                        skip_auto_headers=skip,
+                    )
+                except aiohttp.ClientConnectorError:
+                    if check is not None and check.refused is not None:
+                        raise check.error(request, url) from None
+                    raise
+                finally:
+                    if token is not None:
+                        egress_guard.reset(token)
                 status = resp.status
                 location = _as_latin1(resp.headers.get("location"))
                 if status not in REDIRECTS or method not in ("GET", "HEAD") or location is None:

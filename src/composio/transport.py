@@ -32,6 +32,8 @@ import urllib3.exceptions as u3ex
 from requests.models import PreparedRequest
 
 from composio._deadline_http import DeadlineAdapter, HeaderLines, read_limits
+from composio._egress import Egress
+from composio._egress import guard as egress_guard
 from composio._external import EnvProxies, FileBody
 from composio._redact import redact_url
 from composio._wire import REDIRECTS as _REDIRECTS
@@ -135,6 +137,7 @@ class RequestsTransport:
         pool: _Pool | None = None,
     ) -> None:
         self._base_url = base_url
+        self._egress = Egress(base_url)  #: which exchanges go to another origin (SSRF check)
         self._pool = pool if pool is not None else _Pool(base_url, pool_maxsize)
         # Resolved once (SPEC §3): the CA bundle here, env proxies by the pool (per URL).
         env = self._pool.session.merge_environment_settings(base_url, {}, False, verify, None)
@@ -258,6 +261,29 @@ class RequestsTransport:
         # a file streams from disk in slices (composio._external), checked as it goes
         prepared.body = body.reader() if isinstance(body, FileBody) else body  # type: ignore[assignment]
         proxy = pool.proxies.for_url(url)  # per URL: the API, a redirect hop, storage
+        check = self._egress.guard(url, proxy)
+        if check is None:  # the API's own exchange (or a proxied one): nothing to check
+            return self._open(request, prepared, url, proxy, (connect, read))
+        token = egress_guard.set(check)  # read where the socket is made (composio._egress)
+        try:
+            return self._open(request, prepared, url, proxy, (connect, read))
+        except APIConnectionError as exc:
+            if check.refused is not None and not exc.sent:
+                raise check.error(request, url) from None
+            raise
+        finally:
+            egress_guard.reset(token)
+
+    def _open(
+        self,
+        request: Request,
+        prepared: PreparedRequest,
+        url: str,
+        proxy: str | None,
+        timeout: tuple[float, float],
+    ) -> _Answer:
+        pool = self._pool
+        connect, read = timeout
         try:
             adapter = pool.session.get_adapter(url)
             if adapter is pool.adapter:

@@ -10,6 +10,7 @@ that hashes what it receives without keeping it.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import http.client
 import http.server
@@ -32,9 +33,13 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from composio import APIError, FileRef, ValidationError
+from composio._egress import hosts
 from composio.testing import LocalServer
 from tests._drivers import Driver
-from tests.integration.test_tls import certificate  # noqa: F401 (a fixture used below)
+from tests.integration.test_tls import (
+    certificate,  # noqa: F401 (a fixture used below)
+    make_certificate,
+)
 
 
 def _uploads(server: LocalServer) -> list[Any]:
@@ -373,4 +378,92 @@ def test_item17_an_http_upload_url_is_refused_when_the_api_is_https(
         assert https_storage.httpd.puts == [
             (8, 8, hashlib.md5(b"over tls", usedforsecurity=False).hexdigest())
         ]
+        client.close()
+
+
+# -- SSRF by DNS: a name that resolves into the local network ----------------------------------
+@contextlib.contextmanager
+def _resolving(names: dict[str, str]) -> Iterator[None]:
+    """Names resolved to these addresses in this context, through the SDK's own lookup seam
+    (``composio._egress.hosts``, read by both clients' lookups where the address is checked):
+    a hosts file for one test, no DNS, no ``/etc/hosts``, nothing of requests/aiohttp patched."""
+    token = hosts.set(names)
+    try:
+        yield
+    finally:
+        hosts.reset(token)
+
+
+@pytest.fixture(scope="module")
+def named_certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A certificate for the names ``api.test`` and ``storage.test``."""
+    d = tmp_path_factory.mktemp("named-tls")
+    return make_certificate(d, "api.test", "DNS:api.test,DNS:storage.test")
+
+
+def test_ssrf_dns_a_name_resolving_to_cloud_metadata_is_refused_before_connecting(
+    driver: Driver, server: LocalServer
+) -> None:
+    """A storage URL (and a redirect hop) whose *name* resolves to the link-local metadata
+    address: refused at the lookup, before any connection, with the literal refusal's error;
+    the same client then uploads to a name that resolves to loopback (the API is on
+    loopback): the check is on the resolved address, and a real connection follows it."""
+    with (
+        _StorageServer() as storage,
+        _resolving({"metadata.test": "169.254.169.254", "storage.test": "127.0.0.1"}),
+    ):
+        client = driver.client(api_key="k", base_url=storage.url, allow_tracking=False)
+        storage.httpd.put_url = (
+            f"http://metadata.test:{storage.port}/latest/meta-data?X-Amz-Signature=s3cr3t-sig"
+        )
+        with pytest.raises(APIError, match="link-local address") as info:
+            client.files.upload(b"metadata?", toolkit_slug="text", tool_slug="T")
+        text = str(info.value)
+        assert "resolved to 169.254.169.254" in text and "Nothing was sent" in text, text
+        assert "s3cr3t-sig" not in text and "metadata.test" in text
+        assert storage.httpd.puts == []
+        storage.httpd.put_url = f"http://storage.test:{storage.port}/store/k1"
+        client.files.upload(b"to loopback", toolkit_slug="text", tool_slug="T")
+        assert storage.httpd.puts == [
+            (11, 11, hashlib.md5(b"to loopback", usedforsecurity=False).hexdigest())
+        ]
+        client.close()
+        # a redirect hop from the API to such a name: the same refusal
+        api = driver.client(api_key=server.api_key, base_url=server.url, allow_tracking=False)
+        with pytest.raises(APIError, match="link-local address") as hop:
+            api.request("GET", "/redirect", params={"to": "http://metadata.test/latest/"})
+        assert "resolved to 169.254.169.254" in str(hop.value)
+        assert api.request("GET", "/echo").status_code == 200  # still usable
+        api.close()
+
+
+def test_ssrf_dns_a_public_apis_storage_name_resolving_to_loopback_is_refused(
+    driver: Driver, named_certificate: tuple[Path, Path]
+) -> None:
+    """The API on a name (``api.test``), so not on an internal address as far as its URL
+    says; its upload URL on another name that resolves to 127.0.0.1: refused at connect
+    time, the storage server (listening right there) receives nothing."""
+    cert, key = named_certificate
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    with (
+        _StorageServer(context) as storage,
+        _resolving({"api.test": "127.0.0.1", "storage.test": "127.0.0.1"}),
+    ):
+        client = driver.client(
+            api_key="k",
+            base_url=f"https://api.test:{storage.port}",
+            verify=str(cert),
+            allow_tracking=False,
+        )
+        storage.httpd.put_url = f"https://storage.test:{storage.port}/store/k1?sig=s3cr3t-sig"
+        with pytest.raises(APIError, match="loopback address") as info:
+            client.files.upload(b"inward?", toolkit_slug="text", tool_slug="T")
+        assert "resolved to 127.0.0.1" in str(info.value)
+        assert "s3cr3t-sig" not in str(info.value)
+        assert storage.httpd.puts == []  # not one byte, though a server listens there
+        # the API's own origin is not checked: an upload URL on it goes through
+        storage.httpd.put_url = f"https://api.test:{storage.port}/store/k1"
+        client.files.upload(b"same origin", toolkit_slug="text", tool_slug="T")
+        assert [p[0] for p in storage.httpd.puts] == [11]
         client.close()
