@@ -227,7 +227,9 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     sub.add_parser(
-        "demo", help="run the session examples against the embedded server"
+        "demo",
+        help="see the SDK at work, offline: connect an account, run tools, the agent loop, "
+        "a trigger, then the plumbing",
     ).set_defaults(func=cmd_demo)
 
     from composio._cli_triggers import SECRET_ENV, port_number
