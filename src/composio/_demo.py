@@ -16,7 +16,7 @@ from typing import Any
 from composio._install import install_hint
 from composio._terminal import out as _out
 from composio.client import Composio
-from composio.testing import LocalServer
+from composio.testing import Fault, LocalServer
 
 __all__ = ["run_demo"]
 
@@ -63,6 +63,9 @@ def _tracer_provider() -> tuple[Any, Any]:
 
 
 def run_demo(out: Out = _out) -> None:
+    """What the SDK is for comes first -- connect an account, find and run tools, the agent
+    loop, a trigger -- then another framework, then the plumbing that carries every call
+    (sessions, async, retries, spans, the chain, telemetry)."""
     out("composio demo: starting the embedded Composio API server on loopback ...")
     with LocalServer() as server:
         out(f"  server: {server.url}")
@@ -72,32 +75,153 @@ def run_demo(out: Out = _out) -> None:
                 api_key=server.api_key, base_url=server.url, tracer_provider=provider
             )
         with composio:
+            account_id = _connect(server, composio, out)
+            _tools(server, composio, account_id, out)
+            _agent_loop(composio, out)
+            _trigger(server, composio, out)
+            _other_framework(server, out)
             _sessions(server, composio, out)
+            _async_sessions(server, out)
             _retry_and_trace(server, composio, provider, exporter, out)
-            out("")
-            out("6. The composed middleware chain, outermost first")
+            _section(out, 11, "The composed middleware chain, outermost first")
             out("  " + " -> ".join(m.name for m in composio.chain) + " -> transport")
         # close() flushed the telemetry queue (bounded, 1 s) to the local server
         events = server.telemetry_events
-        out("")
-        shown = events[-4:]
-        out(
-            f"7. Telemetry: {len(events)} events arrived at /v1/metrics/invocations; "
-            f"the last {len(shown)}:"
-        )
-        for event in shown:
-            out(f"  {event}")
+        _section(out, 12, f"Telemetry: {len(events)} events arrived at /v1/metrics/invocations")
+        for event in events:
+            out(
+                f"  {event.get('functionName', '?'):<40} {event.get('status', '?')}, "
+                f"attempts={event.get('attempts', '?')}, {event.get('durationMs', '?')} ms"
+            )
         if provider is not None:
             provider.shutdown()
-        _async_sessions(server, out)
-        _agent_loop(server, out)
     out("")
     out("done.")
 
 
-def _sessions(server: LocalServer, composio: Composio, out: Out) -> None:
+def _section(out: Out, number: int, title: str) -> None:
     out("")
-    out("1. A session with request-tracking headers")
+    out(f"{number}. {title}")
+
+
+def _connect(server: LocalServer, composio: Composio, out: Out) -> str:
+    """The connect flow as an app runs it: a link for the user, the user's browser opens it,
+    the app waits for ACTIVE."""
+    import requests
+
+    _section(out, 1, "Connect: user A links a GitHub account")
+    request = composio.toolkits.authorize("user-a", "github")
+    out(f"  toolkits.authorize('user-a', 'github') -> {request.id} {request.status}")
+    out(f"  the user opens: {request.redirect_url}")
+    browser = requests.get(request.redirect_url or "", timeout=10)  # no API key, as a browser
+    out(f"  (the user's browser: {browser.status_code}, the consent screen)")
+    account = request.wait_for_connection(timeout=10)
+    polls = server.requests_to(f"/api/v3.1/connected_accounts/{account.id}")
+    out(f"  wait_for_connection() -> {account.id} {account.status} after {len(polls)} poll(s)")
+    return account.id
+
+
+def _tools(server: LocalServer, composio: Composio, account_id: str, out: Out) -> None:
+    _section(out, 2, "Tools: find them, then run them with user A's account")
+    page = composio.tools.list("github")
+    out(
+        f"  tools.list('github'): {len(page.items)} tools: "
+        + ", ".join(tool.slug for tool in page.items)
+    )
+    result = composio.tools.execute(
+        "GITHUB_STAR_REPO",
+        {"repo": "octo/hello"},
+        user_id="user-a",
+        connected_account_id=account_id,
+    )
+    ran = server.executions[-1]
+    out(
+        f"  tools.execute('GITHUB_STAR_REPO', connected_account_id={account_id}) -> "
+        f"successful={result.successful}, ran with account {ran.connected_account_id} "
+        f"at version {ran.version}"
+    )
+    proxied = composio.tools.proxy("/user", "GET", connected_account_id=account_id)
+    out(
+        f"  tools.proxy('/user') -> {proxied.status} {proxied.data['method']} {proxied.data['url']}"
+    )
+    result = composio.tools.execute("TEXT_UPPERCASE", {"text": "hello"}, user_id="user-a")
+    out(f"  TEXT_UPPERCASE('hello') -> {dict(result.data or {})} (successful={result.successful})")
+
+
+def _trigger(server: LocalServer, composio: Composio, out: Out) -> None:
+    """A trigger end to end, as an app receives it: Composio POSTs a signed event to the app's
+    webhook, which verifies the raw body with the secret before trusting it."""
+    import base64
+
+    import requests
+
+    _section(out, 4, "A trigger: a new star on user A's repository reaches your webhook")
+    secret = "whsec_" + base64.b64encode(os.urandom(24)).decode()
+    received: list[Any] = []
+    with _webhook_receiver(secret, received) as hook_url:
+        server.webhook_url, server.webhook_secret = hook_url, secret
+        trigger = composio.triggers.create(
+            "GITHUB_STAR_ADDED_EVENT",
+            user_id="user-a",
+            trigger_config={"owner": "octo", "repo": "hello"},
+        )
+        out(
+            f"  triggers.create('GITHUB_STAR_ADDED_EVENT', user_id='user-a') -> {trigger.id} "
+            f"on {trigger.connected_account_id}"
+        )
+        out(f"  your webhook: {hook_url} (told to Composio with its signing secret)")
+        fired = requests.post(  # what `composio dev-server` users do to fire one
+            f"{server.url}/_local/triggers/{trigger.id}/fire",
+            json={"data": {"starred_by": "octocat", "repo": "octo/hello"}},
+            headers={"x-api-key": server.api_key},
+            timeout=10,
+        )
+        out(
+            f"  octocat stars octo/hello -> the event is delivered; your webhook answered "
+            f"{fired.json()['receiver_status']}"
+        )
+        for event in received:
+            out(
+                f"  verify_webhook(raw body, headers, secret) -> {event.trigger_slug} "
+                f"for {event.user_id}: {dict(event.data or {})}"
+            )
+        server.webhook_url = server.webhook_secret = None
+
+
+@contextmanager
+def _webhook_receiver(secret: str, received: list[Any]) -> Iterator[str]:
+    """The receiver an app runs: verify the raw body, then handle the event (here: keep it)."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from composio.errors import WebhookVerificationError
+    from composio.webhooks import verify_webhook
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            try:
+                received.append(verify_webhook(raw, self.headers, secret))
+                self.send_response(204)
+            except WebhookVerificationError:
+                self.send_response(401)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            """Quiet: the demo prints what matters."""
+
+    receiver = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    thread = threading.Thread(target=receiver.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{receiver.server_address[1]}/webhooks/composio"
+    finally:
+        receiver.shutdown()
+        receiver.server_close()
+        thread.join()
+
+
+def _sessions(server: LocalServer, composio: Composio, out: Out) -> None:
+    _section(out, 6, "A session with request-tracking headers")
     session = composio.create_session(
         headers={
             "x-request-id": "1234567890",
@@ -109,8 +233,7 @@ def _sessions(server: LocalServer, composio: Composio, out: Out) -> None:
     out(f"  tools.list(): {len(page.items)} tools on page 1 of {page.total_pages}")
     out(f"  server saw: {_shown(server.requests[-1].headers)}")
 
-    out("")
-    out("2. Two sessions for user A and B, in parallel threads")
+    _section(out, 7, "Two sessions for user A and B, in parallel threads")
     user_a = composio.create_session(headers={"x-user-id": "user-a", "x-tenant-id": "tenant-1"})
     user_b = composio.create_session(headers={"x-user-id": "user-b", "x-tenant-id": "tenant-2"})
     results: dict[str, Any] = {}
@@ -122,65 +245,32 @@ def _sessions(server: LocalServer, composio: Composio, out: Out) -> None:
 
     threads = [
         threading.Thread(target=run, args=("a", lambda: user_a.tools.get("a"))),
-        threading.Thread(target=run, args=("b", lambda: user_b.tools.list("b"))),
+        threading.Thread(target=run, args=("b", lambda: user_b.tools.list("math"))),
     ]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     out(f"  user A tools.get('a'): {len(results['a'])} tools, wrapped for {composio.provider.name}")
-    out(
-        f"  user B tools.list('b'): {len(results['b'].items)} tools (an empty list: the sample "
-        "catalog has no toolkit 'b'; only the headers matter here)"
-    )
-    for rec in server.requests[-2:]:
+    out(f"  user B tools.list('math'): {len(results['b'].items)} tools")
+    _print_requests(server.requests[-2:], "", out)
+
+
+def _print_requests(records: list[Any], prefix: str, out: Out) -> None:
+    """Each request's method, path and query, and the headers that tell sessions apart."""
+    for rec in sorted(records, key=lambda r: r.header("x-user-id") or ""):
         query = "&".join(f"{k}={v[0]}" for k, v in rec.query.items())
-        out(f"  {rec.method} {rec.path}{'?' + query if query else ''} -> {_shown(rec.headers)}")
-
-    out("")
-    out("3. User A connects a GitHub account, then runs tools on it")
-    _connect_and_execute(server, user_a, out)
-
-
-def _connect_and_execute(server: LocalServer, user_a: Composio, out: Out) -> None:
-    """The connect flow as an app runs it: a link for the user, the user's browser opens it,
-    the app waits for ACTIVE, then executes a tool with that account."""
-    import requests
-
-    request = user_a.toolkits.authorize("user-a", "github")
-    out(f"  toolkits.authorize('user-a', 'github') -> {request.id} {request.status}")
-    out(f"  the user opens: {request.redirect_url}")
-    browser = requests.get(request.redirect_url or "", timeout=10)  # no API key, as a browser
-    out(f"  (browser: {browser.status_code})")
-    account = request.wait_for_connection(timeout=10)
-    polls = server.requests_to(f"/api/v3.1/connected_accounts/{account.id}")
-    out(f"  wait_for_connection() -> {account.id} {account.status} after {len(polls)} poll(s)")
-    result = user_a.tools.execute(
-        "GITHUB_STAR_REPO",
-        {"repo": "octo/hello"},
-        user_id="user-a",
-        connected_account_id=account.id,
-    )
-    ran = server.executions[-1]
-    out(
-        f"  tools.execute('GITHUB_STAR_REPO', connected_account_id={account.id}) -> "
-        f"successful={result.successful}, ran with account {ran.connected_account_id} "
-        f"at version {ran.version}"
-    )
-    proxied = user_a.tools.proxy("/user", "GET", connected_account_id=account.id)
-    out(
-        f"  tools.proxy('/user') -> {proxied.status} {proxied.data['method']} {proxied.data['url']}"
-    )
-    result = user_a.tools.execute("TEXT_UPPERCASE", {"text": "hello"}, user_id="user-a")
-    out(f"  TEXT_UPPERCASE('hello') -> {dict(result.data or {})} (successful={result.successful})")
+        out(
+            f"  {prefix}{rec.method} {rec.path}{'?' + query if query else ''} -> "
+            f"{_shown(rec.headers)}"
+        )
 
 
 def _retry_and_trace(
     server: LocalServer, composio: Composio, provider: Any, exporter: Any, out: Out
 ) -> None:
-    out("")
-    out("4. A retry after a 503 (the server is told to fail the next call once)")
-    server.fail_next("/api/v3/tools", [503])
+    _section(out, 9, "A retry: the server answers the next call 503 with Retry-After: 0, once")
+    server.fail_next("/api/v3/tools", [Fault(503, headers={"retry-after": "0"})])
     session = composio.create_session(headers={"x-request-id": "demo-retry"})
     if provider is not None:
         with provider.get_tracer("composio.demo").start_as_current_span("demo.handle_request"):
@@ -194,17 +284,20 @@ def _retry_and_trace(
             f"x-request-id={rec.header('x-request-id')} traceparent={rec.header('traceparent')}"
         )
 
-    out("")
-    out("5. Spans of this run: one CLIENT span per attempt (the retried call's two attempts")
-    out("   are children of the application's demo.handle_request span)")
+    _section(out, 10, "Spans of the retried call: one CLIENT span per attempt, both children")
+    out("   of the application's demo.handle_request span")
     if exporter is None:
         out(f"  (install the OpenTelemetry SDK to see them: {install_hint('otel')})")
         return
-    for span in sorted(exporter.get_finished_spans(), key=lambda s: s.start_time or 0):
+    spans = exporter.get_finished_spans()
+    root = next(s for s in spans if s.name == "demo.handle_request")
+    trace_id = root.get_span_context().trace_id
+    for span in sorted(spans, key=lambda s: s.start_time or 0):
+        if span.get_span_context().trace_id != trace_id:
+            continue
         attrs = dict(span.attributes or {})
-        ctx = span.get_span_context()
         out(
-            f"  {span.name:<20} span={ctx.span_id:016x} "
+            f"  {span.name:<20} span={span.get_span_context().span_id:016x} "
             f"status={attrs.get('http.response.status_code', '-')} "
             f"resend={attrs.get('http.request.resend_count', 0)} "
             f"op={attrs.get('composio.operation', '-')}"
@@ -212,9 +305,8 @@ def _retry_and_trace(
 
 
 def _async_sessions(server: LocalServer, out: Out) -> None:
-    """The seed's ``Promise.all`` of two sessions, as ``asyncio.gather`` on ``AsyncComposio``."""
-    out("")
-    out("8. The same two sessions on AsyncComposio, awaited together")
+    """The two sessions of section 7 again, awaited together with ``asyncio.gather``."""
+    _section(out, 8, "The same two sessions on AsyncComposio, awaited together")
     try:
         from composio.async_client import AsyncComposio
         from composio.async_transport import require_aiohttp
@@ -231,19 +323,14 @@ def _async_sessions(server: LocalServer, out: Out) -> None:
         ) as composio:
             user_a = composio.create_session(headers={"x-user-id": "user-a", "x-tenant-id": "t-1"})
             user_b = composio.create_session(headers={"x-user-id": "user-b", "x-tenant-id": "t-2"})
-            return await asyncio.gather(user_a.tools.get("a"), user_b.tools.list("b"))
+            return await asyncio.gather(user_a.tools.get("a"), user_b.tools.list("math"))
 
     tools_a, page_b = asyncio.run(both())
     out(
-        f"  await gather(user_a.tools.get('a'), user_b.tools.list('b')): {len(tools_a)} and "
+        f"  await gather(user_a.tools.get('a'), user_b.tools.list('math')): {len(tools_a)} and "
         f"{len(page_b.items)} tools"
     )
-    for rec in server.requests[-2:]:
-        query = "&".join(f"{k}={v[0]}" for k, v in rec.query.items())
-        out(
-            f"  async {rec.method} {rec.path}{'?' + query if query else ''} -> "
-            f"{_shown(rec.headers)}"
-        )
+    _print_requests(server.requests[-2:], "async ", out)
 
 
 #: What an LLM might answer (canned: the demo runs offline), in each framework's shape.
@@ -279,24 +366,29 @@ _ANTHROPIC_MESSAGE = {
 }
 
 
-def _agent_loop(server: LocalServer, out: Out) -> None:
-    """SPEC §15: the tool calls of an LLM answer executed and handed back, per provider."""
+def _agent_loop(composio: Composio, out: Out) -> None:
+    """SPEC §15: the tool calls of an LLM answer executed and handed back (OpenAI's shape,
+    the default provider)."""
+    _section(out, 3, "The agent loop: an LLM's tool calls -> tools.handle_tool_calls -> messages")
+    tools = composio.tools.get("user-a", toolkits=["math"])
+    out(f"  tools.get('user-a', toolkits=['math']): {len(tools)} OpenAI function tools for the LLM")
+    out("  the LLM answers (Chat Completions) with 2 tool calls -> the tool messages to send back:")
+    for message in composio.tools.handle_tool_calls("user-a", _CHAT_COMPLETION):
+        out(f"    {message}")
+
+
+def _other_framework(server: LocalServer, out: Out) -> None:
+    """The same loop for another framework: only the provider changes."""
     from composio.providers import AnthropicProvider
 
-    out("")
-    out("9. The agent loop: an LLM's tool calls -> tools.handle_tool_calls -> its messages")
-    settings: dict[str, Any] = {
-        "api_key": server.api_key,
-        "base_url": server.url,
-        "allow_tracking": False,
-    }
-    with Composio(**settings) as composio:
-        tools = composio.tools.get("user-a", toolkits=["math"])
-        out(f"  tools.get('user-a', toolkits=['math']): {len(tools)} OpenAI function tools")
-        out("  Chat Completions answer with 2 tool calls -> tool messages:")
-        for message in composio.tools.handle_tool_calls("user-a", _CHAT_COMPLETION):
-            out(f"    {message}")
-    with Composio(**settings, provider=AnthropicProvider()) as composio:
-        out("  Anthropic message with 2 tool_use blocks -> one user message of tool_result:")
+    _section(out, 5, "Another framework: the same loop with provider=AnthropicProvider()")
+    with Composio(
+        api_key=server.api_key,
+        base_url=server.url,
+        allow_tracking=False,
+        provider=AnthropicProvider(),
+    ) as composio:
+        out("  a message with 2 tool_use blocks -> one user message of tool_result blocks")
+        out("  (a tool that fails goes back to the model as is_error, not as an exception):")
         for message in composio.tools.handle_tool_calls("user-a", _ANTHROPIC_MESSAGE):
             out(f"    {message}")

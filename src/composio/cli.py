@@ -1,8 +1,9 @@
 """The ``composio`` command: ``demo``, ``dev-server``, ``tools ...``, ``triggers ...``,
 ``mcp list``, ``plugins``.
 
-Errors print one line and exit 1 (``--debug`` shows the traceback). The API key is never
-printed: it comes from ``COMPOSIO_API_KEY`` (or ``--api-key``) and only goes on the wire.
+Errors print ``error: <message>``, then ``Suggested fix: ...`` on its own line when there is
+one, and exit 1 (``--debug`` shows the traceback; ``_error_lines`` words them). The API key
+is never printed: it comes from ``COMPOSIO_API_KEY`` (or ``--api-key``) and only goes on the wire.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import threading
 import traceback
@@ -227,7 +229,9 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     sub.add_parser(
-        "demo", help="run the session examples against the embedded server"
+        "demo",
+        help="see the SDK at work, offline: connect an account, run tools, the agent loop, "
+        "a trigger, then the plumbing",
     ).set_defaults(func=cmd_demo)
 
     from composio._cli_triggers import SECRET_ENV, port_number
@@ -322,19 +326,45 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-#: Python spellings in SDK (and LocalServer) messages, as a shell user types them.
+#: Python spellings in SDK (and LocalServer) messages, as a shell user types them; the first
+#: match of each row wins, so a longer phrase comes before a shorter one it contains.
 _SHELL_HINTS = (
     ("Check the slug with tools.list()", "Check the slug with 'composio tools list'"),
     ("pass Composio(api_key=...) or set", "pass --api-key or set"),
+    (
+        "Pass the server's api_key as Composio(api_key=...)",
+        "Pass the server's key with --api-key or COMPOSIO_API_KEY",
+    ),
+    ("pass api_key= instead", "give the key with --api-key or COMPOSIO_API_KEY instead"),
+    ("base_url", "the base URL (--base-url or COMPOSIO_BASE_URL)"),
 )
+#: Connection failures where the address itself is the likely mistake.
+_UNREACHABLE = frozenset({"refused", "dns", "connect_timeout", "tls"})
+_FIX = " Suggested fix: "
+_REQUEST_ID = re.compile(r" \(request_id=[^()]*\)$")
 
 
-def _for_the_shell(exc: Exception) -> str:
-    """The error's message with Python hints replaced by the command to run."""
-    text = str(exc)
+def _error_lines(exc: Exception) -> list[str]:
+    """What the CLI prints for an error: ``error: <message>`` with Python hints replaced by
+    the flag or variable to use, then the suggested fix, if any, on a line of its own.
+    Why not the class name: ``NotFoundError`` is a Python name; the message already says
+    what happened. The one place the CLI words an error (``main`` prints these)."""
+    from composio.errors import APIConnectionError
+
+    text = one_line(exc)
     for python, shell in _SHELL_HINTS:
-        text = text.replace(python, shell)
-    return text
+        text = text.replace(python, shell, 1)
+    message, _, fix = text.partition(_FIX)
+    if fix:  # the request id belongs to the error, not to the advice
+        found = _REQUEST_ID.search(fix)
+        if found:
+            message, fix = message + found.group(), fix[: found.start()]
+    elif isinstance(exc, APIConnectionError) and exc.kind in _UNREACHABLE:
+        fix = (
+            "check --base-url or COMPOSIO_BASE_URL: is a server listening there? "
+            "('composio dev-server' runs a local one)"
+        )
+    return [f"error: {message}", *([f"Suggested fix: {fix}"] if fix else [])]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -350,7 +380,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     for line in block.rstrip("\n").split("\n"):
                         err(line)
             else:
-                err(f"error: {type(exc).__name__}: {one_line(_for_the_shell(exc))}")
+                for line in _error_lines(exc):
+                    err(line)
             return 1
 
 

@@ -9,7 +9,10 @@ nothing. This module's name is ours alone, so the console script starts here: wh
 ``composio`` is not ours it explains, with the owning distribution from package metadata,
 instead of failing with ``No module named 'composio.cli'``. ``composio doctor`` shows the same
 report when all is well, and ``import composio`` warns (:func:`warn_if_shared`) in the one
-case it can still run: ours installed over the vendor's.
+case it can still run: ours installed over (or beside) another distribution's files. Both
+name the distributions from one scan, :func:`diagnose`; the import runs it only after a cheap
+check (:func:`_suspect`) finds a sign of a clash, because the scan reads every installed
+distribution's file list (90-140 ms).
 
 Nothing here imports (runs) ``composio`` before knowing it is ours; output goes through
 ``composio._terminal`` when it is, else through :func:`_plain` (the same escaping idea, ASCII).
@@ -17,8 +20,10 @@ Nothing here imports (runs) ``composio`` before knowing it is ours; output goes 
 
 from __future__ import annotations
 
+import csv
 import importlib.util
 import json
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -42,10 +47,26 @@ class Diagnosis:
     others: list[str] = field(default_factory=list)  # other distributions with a composio/
     #: distributions whose file list (RECORD) could not be read: they may claim composio/ too
     unreadable: list[str] = field(default_factory=list)
+    #: top-level names in the loaded composio/ folder that composio-pipeline did not install
+    foreign: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return self.ours and not self.others
+        return self.ours and not self.others and not self.foreign
+
+    def warning(self) -> str:
+        """The one-paragraph form ``import composio`` warns with (when not :attr:`ok`)."""
+        if self.others:
+            what = (
+                f"{', '.join(self.others)} is installed in this environment and also uses the "
+                "import name 'composio': its files and composio-pipeline's overwrite each other."
+            )
+        else:
+            what = (
+                f"the composio package folder holds files composio-pipeline did not install "
+                f"({', '.join(self.foreign)}), and no installed distribution lists them."
+            )
+        return what + " Run 'composio doctor' for what to do."
 
     def lines(self) -> list[str]:
         mine = _version_of(DISTRIBUTION)
@@ -56,6 +77,11 @@ class Diagnosis:
             "other distributions installing a 'composio' package: "
             + (", ".join(self.others) or "none"),
         ]
+        if self.foreign:
+            rows.append(
+                "files in that composio folder not installed by composio-pipeline: "
+                + ", ".join(self.foreign)
+            )
         if self.unreadable:
             rows.append(
                 "distributions whose file list could not be read: "
@@ -148,24 +174,51 @@ def diagnose() -> Diagnosis:
             owner, ours = label, key == DISTRIBUTION
         elif claims and key != DISTRIBUTION:
             others.append(label)
-    return Diagnosis(str(origin) if origin else None, owner, ours, others, unreadable)
+    foreign = _foreign_entries(origin.parent) if ours and origin is not None else []
+    return Diagnosis(str(origin) if origin else None, owner, ours, others, unreadable, foreign)
+
+
+def _foreign_entries(package: Path) -> list[str]:
+    """The top-level names in ``package`` (the composio/ folder import loads) that
+    composio-pipeline's own file list (RECORD) does not have: another distribution's files
+    mixed into ours. Cheap -- one directory listing and one RECORD, no scan of the others.
+    ``[]`` for an editable install: its RECORD lists no composio/ files, and the folder is
+    the project's source tree, which no other installer writes to."""
+    try:
+        text = metadata.distribution(DISTRIBUTION).read_text("RECORD") or ""
+        ours = {
+            parts[1]
+            for row in csv.reader(text.splitlines())
+            if row and len(parts := row[0].split("/")) > 1 and parts[0] == "composio"
+        }
+        present = set(os.listdir(package)) if ours else set()
+    except (metadata.PackageNotFoundError, csv.Error, OSError, ValueError):
+        return []
+    return sorted(present - ours - {"__pycache__"})
+
+
+def _suspect() -> bool:
+    """A sign of a clash, cheaply (~1-2 ms): a distribution known to install a ``composio``
+    package is installed (a by-name lookup), or our composio/ folder holds files we did not
+    install -- whoever installed them. Only then is the full scan worth its time."""
+    if any(_version_of(name) is not None for name in KNOWN_CLASHES):
+        return True
+    spec = importlib.util.find_spec("composio")
+    origin = spec.origin if spec is not None else None
+    return bool(origin and _foreign_entries(Path(origin).parent))
 
 
 def warn_if_shared() -> None:
-    """Called by ``import composio`` (ours): warn when a distribution known to install a
-    ``composio`` package too is installed. A by-name lookup of two names (~1 ms), not the
-    full scan of :func:`diagnose`."""
-    found = [f"{n} {v}" for n in KNOWN_CLASHES if (v := _version_of(n)) is not None]
-    if found:
+    """Called by ``import composio`` (ours): warn when another distribution shares our
+    ``composio`` folder, naming it -- the doctor's scan (:func:`diagnose`), run only when the
+    cheap check (:func:`_suspect`) sees a sign, so a clean environment pays ~1-2 ms."""
+    if not _suspect():
+        return
+    found = diagnose()
+    if not found.ok:
         import warnings
 
-        warnings.warn(
-            f"{', '.join(found)} is installed in this environment and also uses the import "
-            "name 'composio': its files and composio-pipeline's overwrite each other. "
-            "Run 'composio doctor' for what to do.",
-            RuntimeWarning,
-            stacklevel=3,
-        )
+        warnings.warn(found.warning(), RuntimeWarning, stacklevel=3)
 
 
 def _plain(text: str) -> str:

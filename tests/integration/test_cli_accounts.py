@@ -81,13 +81,15 @@ def test_connect_denied_exits_1_with_the_state(server: LocalServer) -> None:
     code, _, err = _finish(proc)
     assert code == 1
     last = err.strip().splitlines()[-1]
-    assert last.startswith("error: ConnectionFailedError") and "FAILED" in last
+    assert last.startswith("error: connected_accounts.wait_for_connection:") and "FAILED" in last
 
 
 def test_connect_nobody_completes_exits_1_on_timeout(server: LocalServer) -> None:
     code, out, err = run(server, "accounts", "connect", "github", "--user", "c", "--timeout", "1")
     assert code == 1 and out.startswith(server.url)
-    assert err.strip().splitlines()[-1].startswith("error: APITimeoutError")
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("error: connected_accounts.wait_for_connection: connected account")
+    assert "was not ACTIVE within 1s" in last
 
 
 @pytest.mark.parametrize("bad", ["0", "-1", "soon", "inf"])

@@ -82,3 +82,76 @@ def test_vendor_dist_beside_ours_warns_at_import_and_fails_doctor(tmp_path: Path
     assert "other distributions installing a 'composio' package: composio 9.9.9" in doctor.stdout
     assert "problem: another distribution shares the composio directory" in doctor.stdout
     assert "fix: pip uninstall -y composio composio-pipeline" in doctor.stdout
+
+
+def _installed_copy_of_ours(site: Path) -> Path:
+    """composio-pipeline installed as a wheel installs it: its packages in ``site`` and a
+    dist-info whose RECORD lists every file (not the editable install the suite runs from)."""
+    import shutil
+
+    import composio
+    import composio_pipeline
+
+    rows = []
+    for package in (composio, composio_pipeline):
+        source = Path(package.__file__).parent
+        shutil.copytree(source, site / source.name, ignore=shutil.ignore_patterns("__pycache__"))
+        rows += [f"{p.relative_to(site).as_posix()},," for p in (site / source.name).rglob("*")]
+    info = site / "composio_pipeline-0.1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: composio-pipeline\nVersion: 0.1.0\n", encoding="utf-8"
+    )
+    rows += [f"{info.name}/METADATA,,", f"{info.name}/RECORD,,"]
+    (info / "RECORD").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return site
+
+
+def _mixed_in(site: Path, name: str, files: list[str]) -> None:
+    """Another distribution whose files were written into our composio/ folder."""
+    info = site / f"{name.replace('-', '_')}-2.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(
+        f"Metadata-Version: 2.1\nName: {name}\nVersion: 2.0\n", encoding="utf-8"
+    )
+    record = [f"{f},," for f in files] + [f"{info.name}/METADATA,,", f"{info.name}/RECORD,,"]
+    (info / "RECORD").write_text("\n".join(record) + "\n", encoding="utf-8")
+    for rel in files:
+        (site / rel).parent.mkdir(parents=True, exist_ok=True)
+        (site / rel).write_text("# not ours\n", encoding="utf-8")
+
+
+def test_item_clash_warning_names_whoever_owns_the_mixed_in_files(tmp_path: Path) -> None:
+    """Issue 23: not only 'composio'/'composio-core': any distribution whose files sit in our
+    composio/ folder is named, at import and by the doctor, from the same scan."""
+    site = _installed_copy_of_ours(tmp_path)
+    _mixed_in(site, "acme-composio-fork", ["composio/sdk.py", "composio/core/__init__.py"])
+    imported = _run(
+        sys.executable, "-c", "import composio; print(composio.__file__)", pythonpath=site
+    )
+    assert imported.returncode == 0, imported.stderr
+    assert imported.stdout.strip() == str(site / "composio" / "__init__.py")
+    assert (
+        "RuntimeWarning: acme-composio-fork 2.0 is installed in this environment and also "
+        "uses the import name 'composio'"
+    ) in imported.stderr
+    doctor = _run(sys.executable, "-m", "composio.cli", "doctor", pythonpath=site)
+    assert doctor.returncode == 1, doctor.stderr
+    assert "owned by: composio-pipeline 0.1.0" in doctor.stdout
+    assert (
+        "other distributions installing a 'composio' package: acme-composio-fork 2.0"
+        in doctor.stdout
+    )
+    assert "not installed by composio-pipeline: core, sdk.py" in doctor.stdout
+
+
+def test_item_clash_files_nobody_lists_are_named_and_a_clean_install_is_quiet(
+    tmp_path: Path,
+) -> None:
+    site = _installed_copy_of_ours(tmp_path)
+    clean = _run(sys.executable, "-W", "error", "-c", "import composio", pythonpath=site)
+    assert clean.returncode == 0 and clean.stderr == ""  # our own files only: no warning
+    (site / "composio" / "stray.py").write_text("# copied in by hand\n", encoding="utf-8")
+    imported = _run(sys.executable, "-c", "import composio", pythonpath=site)
+    assert "holds files composio-pipeline did not install (stray.py)" in imported.stderr
+    assert "Run 'composio doctor'" in imported.stderr

@@ -93,7 +93,8 @@ def test_mcp_list_walks_page_numbers(server: LocalServer, api: Api) -> None:
 def test_errors_are_one_line_without_the_key(server: LocalServer) -> None:
     proc = run(server, "mcp", "list", key="wrong-key-000")
     assert proc.returncode == 1
-    assert proc.stderr.startswith("error: AuthenticationError") and proc.stderr.count("\n") == 1
+    assert proc.stderr.startswith("error: mcp.list: GET ") and "-> 401 " in proc.stderr
+    assert proc.stderr.count("\n") == 2  # the error, then its suggested fix
     assert "wrong-key-000" not in proc.stderr
     bad = run(server, "triggers", "list", "--trigger", "")
     assert bad.returncode == 1 and "trigger_names" in bad.stderr

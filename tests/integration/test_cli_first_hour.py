@@ -202,9 +202,8 @@ def test_connect_for_a_user_already_active_says_so_and_creates_nothing(
 def test_errors_are_sentences_and_name_commands_not_python(server: LocalServer) -> None:
     done = run(server, "tools", "get", "NOPE")
     assert done.returncode == 1
-    assert "Tool NOPE not found. Suggested fix: Check the slug with 'composio tools list'." in (
-        done.stderr
-    )
+    assert "Tool NOPE not found. (request_id=" in done.stderr
+    assert "\nSuggested fix: Check the slug with 'composio tools list'.\n" in done.stderr
     assert "tools.list()" not in done.stderr
     env = cli_env(server)
     del env["COMPOSIO_API_KEY"]
