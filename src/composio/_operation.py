@@ -41,6 +41,7 @@ __all__ = [
     "Flow",
     "Operation",
     "PageData",
+    "ParseItems",
     "Sleep",
     "call_options",
     "flow_name",
@@ -192,6 +193,12 @@ def flow_name(first: Operation[Any] | Sleep | LocalCall | Blocking) -> str:
     return first.name
 
 
+#: How a page's items become values: the page's JSON list (its own objects, see
+#: ``composio._ops._encode.parse_page``) in, a tuple out -- ``Model._from_items``
+#: (``composio.models.parse_items``): one call per page, not one per item.
+ParseItems: TypeAlias = Callable[[list[Any]], tuple[T, ...]]
+
+
 class PageData(Generic[T]):
     """One page as parsed from the wire, before a client turns it into ``Page``/``AsyncPage``."""
 
@@ -226,7 +233,7 @@ class PageData(Generic[T]):
         )
 
     @classmethod
-    def from_json(cls, data: Any, factory: Callable[[Any], T]) -> PageData[T]:
+    def from_json(cls, data: Any, items: ParseItems[T]) -> PageData[T]:
         """The API's cursor page: ``items``, ``next_cursor`` and optional totals."""
         from composio.models import ShapeError
 
@@ -234,7 +241,7 @@ class PageData(Generic[T]):
             raise ShapeError("expected an object with an 'items' list")
         cursor = data.get("next_cursor")
         return cls(
-            tuple(factory(item) for item in data["items"]),
+            items(data["items"]),
             cursor if isinstance(cursor, str) and cursor else None,
             _count(data, "total_items"),
             _count(data, "total_pages"),
@@ -242,9 +249,7 @@ class PageData(Generic[T]):
         )
 
     @classmethod
-    def from_numbered(
-        cls, data: Any, factory: Callable[[Any], T], key: str = "items"
-    ) -> PageData[T]:
+    def from_numbered(cls, data: Any, items: ParseItems[T], key: str = "items") -> PageData[T]:
         """A page of an endpoint numbered by ``page_no`` (MCP) rather than by cursors.
 
         The following page's number becomes the page's cursor (``"2"``), so ``Page`` and
@@ -262,7 +267,7 @@ class PageData(Generic[T]):
         if current is not None and total is not None and current < total:
             following = str(current + 1)
         return cls(
-            tuple(factory(item) for item in data[key]),
+            items(data[key]),
             following,
             _count(data, "total_items"),
             total,

@@ -109,5 +109,22 @@ class ToolkitCache:
             self._map = {}
         self._map[tool_slug.upper()] = toolkit_slug.lower()
 
+    def learn_page(self, items: list[dict[str, object]]) -> None:
+        """Learn every tool of a listed page whose JSON object has a string ``slug`` and a
+        toolkit object with a string ``slug`` -- what makes ``tool.toolkit`` a ``ToolkitRef``
+        -- in one loop. Read from the JSON, not the ``Tool``: that would fill every lazy
+        field (models.py). Why not later, on the next ``get``: keeping the pages' objects
+        until then kept every listed page alive, and the garbage collector's full passes
+        over them cost far more than this loop (measured)."""
+        if len(self._map) + len(items) > self.limit:
+            self._map = {}
+        known = self._map
+        for item in items:  # JSON objects from json.loads: exact types
+            toolkit = item.get("toolkit")
+            if type(toolkit) is dict:
+                slug, toolkit_slug = item.get("slug"), toolkit.get("slug")
+                if type(slug) is str and type(toolkit_slug) is str:
+                    known[slug.upper()] = toolkit_slug.lower()
+
     def __len__(self) -> int:
         return len(self._map)

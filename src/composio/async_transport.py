@@ -581,7 +581,8 @@ class AiohttpTransport:
         started = time.monotonic()
         url, wire, body = encode(request)
         method = request.method
-        skip = () if body is None or "content-type" in request.headers else ("Content-Type",)
+        # None, not (): aiohttp builds a set per call for any tuple, the empty one included
+        skip = None if body is None or "content-type" in request.headers else ("Content-Type",)
         hops = 0
         resp: Any = None
         during = "waiting for the response"
@@ -599,7 +600,9 @@ class AiohttpTransport:
                     sock_connect=remaining
                     if t.connect is None
                     else min(max(t.connect - waited, _TIMER_SLOP), remaining),
-                    sock_read=remaining if t.read is None else min(t.read, remaining),
+                    # None where the total ends first anyway: a read timeout is a timer
+                    # aiohttp moves on every chunk received, for nothing then
+                    sock_read=None if t.read is None or t.read >= remaining else t.read,
                 )
                 proxy = pool.proxies.for_url(url)
                 # another origin, direct: its address is checked at connect (composio._egress)

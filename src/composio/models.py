@@ -35,6 +35,7 @@ __all__ = [
     "ToolkitCategory",
     "ToolkitChangelog",
     "ToolkitRef",
+    "parse_items",
     "parse_model",
 ]
 
@@ -338,6 +339,43 @@ def parse_model(
     return obj
 
 
+def parse_items(cls: type[M], items: list[Any]) -> tuple[M, ...]:
+    """A page's JSON objects as ``cls`` models, each as :func:`parse_model` builds it, at a
+    fraction of its cost (SPEC §19: building a page must cost next to nothing).
+
+    The objects must be the caller's own, fresh from ``json.loads`` and held by nothing else
+    (``composio._ops._encode.parse_page``): a lazy model keeps its object as it is instead of
+    a copy. The common case -- a JSON object whose required fields have their exact JSON
+    type -- is one type check and one slot write per required field, in one loop for the
+    whole page; anything else (a missing or mistyped field, a non-object, a class that is not
+    lazy) takes :func:`parse_model` itself, so the answers and the errors are the same.
+    """
+    plan = _PLANS.get(cls)
+    if plan is None:
+        plan = _PLANS[cls] = _Plan(cls)
+    if not plan.lazy:
+        return tuple(parse_model(cls, item) for item in items)
+    now, private, keep, new = plan.now, plan.private, plan.pending.__set__, object.__new__
+    out: list[M] = []
+    append = out.append
+    for item in items:
+        if type(item) is dict:
+            obj = new(cls)
+            for name, kind, put, _ in now:
+                value = item.get(name)
+                if type(value) is not kind:
+                    break
+                put(obj, value)
+            else:
+                for put_private, default in private:
+                    put_private(obj, default)
+                keep(obj, item)
+                append(obj)
+                continue
+        append(parse_model(cls, item))
+    return tuple(out)
+
+
 def _extra() -> Any:
     return field(default_factory=lambda: _EMPTY, repr=False, compare=False)
 
@@ -410,6 +448,11 @@ class _Parsed(_Model):
     @classmethod
     def from_dict(cls: type[M], data: object) -> M:
         return parse_model(cls, data)
+
+    @classmethod
+    def _from_items(cls: type[M], items: list[Any]) -> tuple[M, ...]:
+        """A page's items (:func:`parse_items`: the objects are the caller's own)."""
+        return parse_items(cls, items)
 
 
 @dataclass(frozen=True, slots=True)

@@ -108,3 +108,34 @@ def test_a_model_built_by_its_constructor_is_not_lazy() -> None:
     tool = Tool(slug="S", name="n")
     assert tool.name == "n" and tool.extra == {}
     assert tool == Tool.from_dict({"slug": "S", "name": "n"})
+
+
+@pytest.mark.parametrize(
+    ("cls", "item"),
+    [
+        (Tool, {"slug": "S", "name": "n", "toolkit": {"slug": "gh"}, "tags": "x", "new": 1}),
+        (Tool, {"slug": "S"}),
+        (ToolExecution, {"successful": False, "data": {"a": 1}, "error": 3}),
+        (ConnectedAccount, {"id": "ca_1", "status": "ACTIVE", "toolkit": {"slug": "gh"}}),
+    ],
+)
+def test_issue21_page_items_are_what_parse_model_builds(cls: type, item: dict[str, Any]) -> None:
+    (fast,) = models.parse_items(cls, [dict(item)])
+    eager = _eager(cls, dict(item))
+    assert fast == eager and repr(fast) == repr(eager) and type(fast) is cls
+    assert pickle.loads(pickle.dumps(cls._from_items([dict(item)])[0])) == eager
+
+
+@pytest.mark.parametrize(
+    ("item", "error"),
+    [
+        ({"name": "n"}, "Tool is missing required field 'slug'"),
+        ({"slug": 3}, r"Tool\.slug must be a string, got int"),
+        (["slug"], "expected a JSON object for Tool, got list"),
+    ],
+)
+def test_issue21_a_bad_page_item_raises_what_parse_model_raises(item: object, error: str) -> None:
+    with pytest.raises(ShapeError, match=error):
+        models.parse_items(Tool, [{"slug": "OK"}, item])
+    with pytest.raises(ShapeError, match=error):
+        Tool.from_dict(item)

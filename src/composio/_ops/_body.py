@@ -7,11 +7,11 @@ No I/O here (same as ``_encode``): these run the same for the sync and the async
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from composio._operation import CallOptions, Operation, PageData
-from composio._ops._encode import json_body, parse, q_list
+from composio._operation import CallOptions, Operation, PageData, ParseItems
+from composio._ops._encode import json_body, own_json, parse, q_list
 from composio.errors import ValidationError
 
 if TYPE_CHECKING:
@@ -71,20 +71,22 @@ def numbered_page_operation(
     path: str,
     query: list[tuple[str, str]],
     options: CallOptions,
-    factory: Callable[[Any], T],
+    items: ParseItems[T],
     page_no: int | None = None,
     key: str = "items",
 ) -> Operation[PageData[T]]:
     """A GET of one ``page_no`` page (MCP lists); its ``next_page("3")`` asks for page 3."""
 
     def next_page(cursor: str) -> Operation[PageData[T]]:
-        return numbered_page_operation(name, path, query, options, factory, int(cursor), key)
+        return numbered_page_operation(name, path, query, options, items, int(cursor), key)
 
     return Operation(
         name,
         "GET",
         path,
-        lambda response: parse(response, lambda data: PageData.from_numbered(data, factory, key)),
+        lambda response: parse(
+            response, lambda data: PageData.from_numbered(data, items, key), own_json
+        ),
         query=[*query, ("page_no", str(page_no))] if page_no is not None else query,
         options=options,
         next_page=next_page,

@@ -5,13 +5,14 @@ No I/O here: these run the same for the sync and the async client.
 
 from __future__ import annotations
 
+import json as _json
 from collections.abc import Callable
 from dataclasses import replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
-from composio._operation import CallOptions, Operation, PageData
+from composio._operation import CallOptions, Operation, PageData, ParseItems
 from composio._redact import Scrubber
 from composio._request_info import request_info
 from composio.errors import APIError, ToolExecutionError, ValidationError
@@ -154,15 +155,27 @@ def json_body(response: Response) -> Any:
         raise shape_error(response, "is not JSON") from None
 
 
-def parse(response: Response, factory: Callable[[Any], T]) -> T:
+def own_json(response: Response) -> Any:
+    """The body parsed anew, not the response's cached ``json()``: a page's models keep the
+    very objects they are built from (``composio.models.parse_items``), so no one else (a
+    plugin, a ``with_raw_response`` caller) may hold them."""
     try:
-        return factory(json_body(response))
+        return _json.loads(response.content)
+    except (ValueError, RecursionError):
+        raise shape_error(response, "is not JSON") from None
+
+
+def parse(
+    response: Response, factory: Callable[[Any], T], read: Callable[[Response], Any] = json_body
+) -> T:
+    try:
+        return factory(read(response))
     except (ShapeError, TypeError, ValueError) as exc:
         raise shape_error(response, f"does not have the expected shape ({exc})") from None
 
 
-def parse_page(response: Response, factory: Callable[[Any], T]) -> PageData[T]:
-    return parse(response, lambda data: PageData.from_json(data, factory))
+def parse_page(response: Response, items: ParseItems[T]) -> PageData[T]:
+    return parse(response, lambda data: PageData.from_json(data, items), own_json)
 
 
 def page_operation(
@@ -170,19 +183,19 @@ def page_operation(
     path: str,
     query: list[tuple[str, str]],
     options: CallOptions,
-    factory: Callable[[Any], T],
+    items: ParseItems[T],
     cursor: str | None = None,
 ) -> Operation[PageData[T]]:
     """A GET of one cursor page; its ``next_page(cursor)`` describes the following one."""
 
     def next_page(next_cursor: str) -> Operation[PageData[T]]:
-        return page_operation(name, path, query, options, factory, next_cursor)
+        return page_operation(name, path, query, options, items, next_cursor)
 
     return Operation(
         name,
         "GET",
         path,
-        lambda response: parse_page(response, factory),
+        lambda response: parse_page(response, items),
         query=[*query, ("cursor", cursor)] if cursor else query,
         options=options,
         next_page=next_page,

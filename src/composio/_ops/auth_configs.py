@@ -89,7 +89,7 @@ def list_auth_configs(
         "/auth_configs",
         query,
         call_options(extra_headers, timeout),
-        AuthConfig.from_dict,
+        AuthConfig._from_items,
         first,
     )
 

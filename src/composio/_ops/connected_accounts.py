@@ -284,7 +284,7 @@ def _list(
         "/connected_accounts",
         params(*query),
         options,
-        ConnectedAccount.from_dict,
+        ConnectedAccount._from_items,
         cursor,
     )
 

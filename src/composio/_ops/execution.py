@@ -507,7 +507,7 @@ def _active_account(
         )
     query = params(("user_ids", [user_id]), ("toolkit_slugs", [kit]), ("statuses", ["ACTIVE"]))
     options = call_options(extra_headers, timeout)
-    op = page_operation(name, "/connected_accounts", query, options, ConnectedAccount.from_dict)
+    op = page_operation(name, "/connected_accounts", query, options, ConnectedAccount._from_items)
     page: PageData[ConnectedAccount] = yield op
     ids = [a.id for a in page.items]
     if len(ids) == 1:

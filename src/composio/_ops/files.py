@@ -64,7 +64,7 @@ def list_files(
     )
     first = q_str(cursor, "files.list: cursor")
     options = call_options(extra_headers, timeout)
-    return page_operation("files.list", "/files/list", query, options, FileRef.from_dict, first)
+    return page_operation("files.list", "/files/list", query, options, FileRef._from_items, first)
 
 
 class Source(NamedTuple):

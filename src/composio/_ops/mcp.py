@@ -96,7 +96,7 @@ def list_servers(
     )
     first = page_number(page_no, f"{op}: page_no")
     options = call_options(extra_headers, timeout)
-    return numbered_page_operation(op, path, query, options, McpServer.from_dict, first)
+    return numbered_page_operation(op, path, query, options, McpServer._from_items, first)
 
 
 def _server_body(
@@ -277,7 +277,7 @@ def list_instances(
     first = page_number(page_no, f"{op}: page_no")
     options = call_options(extra_headers, timeout)
     return numbered_page_operation(
-        op, path, query, options, McpInstance.from_dict, first, key="instances"
+        op, path, query, options, McpInstance._from_items, first, key="instances"
     )
 
 

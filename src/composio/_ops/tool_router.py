@@ -288,7 +288,7 @@ def session_tools(session_id: str, *, extra_headers: HeadersArg, timeout: Any) -
     name = "tool_router.session_tools"
     path = session_path(session_id, name, "/tools")
     options = call_options(extra_headers, timeout)
-    return every_page(page_operation(name, path, [], options, Tool.from_dict))
+    return every_page(page_operation(name, path, [], options, Tool._from_items))
 
 
 def session_toolkits(
@@ -312,4 +312,4 @@ def session_toolkits(
     )
     first = q_str(cursor, f"{name}: cursor")
     options = call_options(extra_headers, timeout)
-    return page_operation(name, path, query, options, ToolRouterToolkit.from_dict, first)
+    return page_operation(name, path, query, options, ToolRouterToolkit._from_items, first)

@@ -56,7 +56,7 @@ def list_toolkits(
     first_cursor = q_str(cursor, "toolkits.list: cursor")
     options = call_options(extra_headers, timeout)
     return page_operation(
-        "toolkits.list", "/toolkits", query, options, Toolkit.from_dict, first_cursor
+        "toolkits.list", "/toolkits", query, options, Toolkit._from_items, first_cursor
     )
 
 
@@ -131,7 +131,7 @@ def retrieve_many(
             "toolkits.retrieve_many",
             "POST",
             "/toolkits/multi",
-            lambda r: parse_page(r, Toolkit.from_dict),
+            lambda r: parse_page(r, Toolkit._from_items),
             body=body,
             options=options,
         )

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from composio._cursors import refuse_repeated_cursor
-from composio._operation import Flow, Operation, PageData, call_options
+from composio._operation import Flow, Operation, PageData, ParseItems, call_options
 from composio._ops._encode import (
     page_operation,
     params,
@@ -87,7 +87,19 @@ def list_tools(
         query += query_value(pins)
     first_cursor = q_str(cursor, "tools.list: cursor")
     options = call_options(extra_headers, timeout)
-    return page_operation(name, "/tools", query, options, _tool_factory(learn), first_cursor)
+    items = Tool._from_items if learn is None else _learning_items(learn)
+    return page_operation(name, "/tools", query, options, items, first_cursor)
+
+
+def _learning_items(learn: ToolkitCache) -> ParseItems[Tool]:
+    """A page's tools, each tool's toolkit learned on the way (as ``_tool_factory``)."""
+
+    def parse_and_learn(items: list[Any]) -> tuple[Tool, ...]:
+        tools = Tool._from_items(items)  # every item is a Mapping now, or it raised
+        learn.learn_page(items)
+        return tools
+
+    return parse_and_learn
 
 
 def _tool_factory(learn: ToolkitCache | None) -> Callable[[Any], Tool]:

@@ -52,7 +52,7 @@ def list_trigger_types(
     first = q_str(cursor, "triggers.list_types: cursor")
     options = call_options(extra_headers, timeout)
     return page_operation(
-        "triggers.list_types", "/triggers_types", query, options, TriggerType.from_dict, first
+        "triggers.list_types", "/triggers_types", query, options, TriggerType._from_items, first
     )
 
 
@@ -108,7 +108,7 @@ def list_active_triggers(
     first = q_str(cursor, f"{where} cursor")
     options = call_options(extra_headers, timeout)
     return page_operation(
-        name, "/trigger_instances/active", query, options, TriggerInstance.from_dict, first
+        name, "/trigger_instances/active", query, options, TriggerInstance._from_items, first
     )
 
 
@@ -237,7 +237,7 @@ def _upserted_id(response: Response) -> str | None:
 
 
 def _account_ids(data: Any) -> tuple[list[str], int | None]:
-    page = PageData.from_json(data, lambda item: item)
+    page = PageData.from_json(data, tuple)
     ids = [i["id"] for i in page.items if isinstance(i, Mapping) and isinstance(i.get("id"), str)]
     return ids, page.total_items
 

@@ -189,23 +189,44 @@ class _Otel:
 
 def _attributes(request: Request) -> dict[str, Any]:
     """Stable HTTP client span attributes; the URL's query values are redacted, no headers."""
-    url = request.url
-    if request.params:
-        url = f"{url}?{urlencode(request.params)}"
-    parts = urlsplit(url)
-    if parts.query or parts.fragment or "@" in parts.netloc:
-        url = redact_url(url)
+    params = request.params
+    key = (request.url, tuple([name for name, _ in params]) if params else ())
+    where = _WHERE.get(key)
+    if where is None:
+        where = _where(request.url, params)
+        if len(_WHERE) >= _WHERE_SIZE:
+            _WHERE.clear()
+        _WHERE[key] = where
+    url, host, port = where
     attributes: dict[str, Any] = {
         "http.request.method": request.method,
         "url.full": url,
-        "server.address": parts.hostname or "",
-        "server.port": parts.port or _DEFAULT_PORTS.get(parts.scheme, 0),
+        "server.address": host,
+        "server.port": port,
         "composio.operation": request.context.operation,
     }
     attempt = request.context.attempt
     if attempt >= 1:
         attributes["http.request.resend_count"] = attempt
     return attributes
+
+
+def _where(url: str, params: Any) -> tuple[str, str, int]:
+    """(redacted full URL, host, port) of a request: what its span says about where it went."""
+    if params:
+        url = f"{url}?{urlencode(params)}"
+    parts = urlsplit(url)
+    if parts.query or parts.fragment or "@" in parts.netloc:
+        url = redact_url(url)
+    return url, parts.hostname or "", parts.port or _DEFAULT_PORTS.get(parts.scheme, 0)
+
+
+#: ``_where`` per (URL, query parameter names): the redacted URL keeps the names only (every
+#: value is replaced), so one answer serves every call of an operation whatever its values;
+#: parsing and redacting the URL again per attempt cost more than the rest of the span's
+#: attributes. Bounded: cleared when full (a path with an id in it is a new entry).
+_WHERE: dict[tuple[str, tuple[str, ...]], tuple[str, str, int]] = {}
+_WHERE_SIZE = 512
 
 
 def _suppressing() -> tuple[Any, Any] | None:
