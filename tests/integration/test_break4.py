@@ -1,0 +1,57 @@
+"""Regression tests from the fourth outside "break it" review (the seams between features).
+
+Each test names the defect it pins; all talk HTTP (or websocket) over loopback to real servers.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from composio import Request, Stage, ValidationError
+from composio.pipeline import RequestPolicy
+from tests._drivers import Driver
+from tests.integration._raw_servers import answer, checked_out, raw_server
+
+BODY = b'{"items": [], "next_cursor": null}'
+SENTINEL = "SENTINEL-break4-7d1e"
+
+
+class _StampsHeader(RequestPolicy):
+    """A user's middleware (sans-I/O: both chains) writing a header after the layers were
+    checked: ``bad`` on the first request, a good value afterwards."""
+
+    name = "test-break4-stamp"
+    stage = Stage.ATTEMPT
+
+    def __init__(self, bad: str) -> None:
+        self.values = [bad]
+
+    def on_request(self, request: Request) -> None:
+        request.headers["x-stamp"] = self.values.pop() if self.values else "fine"
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [f"a\r\nx-evil: {SENTINEL}", f"caf\u00e9 {SENTINEL}", f"nul\x00{SENTINEL}"],
+    ids=["crlf", "non-ascii", "nul"],
+)
+def test_break4_middleware_header_checked_on_both_clients(driver: Driver, bad: str) -> None:
+    """SPEC §12.3 on BOTH clients: a header value a middleware wrote is a ValidationError
+    naming the header, never showing the value, with nothing sent and the client usable.
+    (The async client raised aiohttp's bare ValueError for CR/LF/NUL and sent a non-ASCII
+    value as UTF-8 bytes.)"""
+    with raw_server(answer(body=BODY)) as srv:
+        client = driver.client(
+            api_key="k-break4",
+            base_url=srv.url,
+            allow_tracking=False,
+            middlewares=[_StampsHeader(bad)],
+        )
+        with pytest.raises(ValidationError, match="x-stamp") as caught:
+            client.request("GET", "/api/v3/tools")
+        assert SENTINEL not in str(caught.value) and SENTINEL not in repr(caught.value)
+        assert srv.requests == []  # not a byte of it
+        assert checked_out(client) == 0
+        assert client.request("GET", "/api/v3/tools").json()["items"] == []
+    (head,) = srv.requests
+    assert b"x-stamp: fine" in head.split(b"\r\n")
