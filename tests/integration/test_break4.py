@@ -55,3 +55,35 @@ def test_break4_middleware_header_checked_on_both_clients(driver: Driver, bad: s
         assert client.request("GET", "/api/v3/tools").json()["items"] == []
     (head,) = srv.requests
     assert b"x-stamp: fine" in head.split(b"\r\n")
+
+
+def _raw_request(url: str, line: bytes) -> None:
+    """One request line sent as is (http.client refuses control characters in a URL)."""
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
+        sock.sendall(line + b"\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        while sock.recv(65536):
+            pass
+
+
+def test_break4_dev_server_log_line_hides_upload_keys_and_control_characters() -> None:
+    """``RecordedRequest.log_line`` (what ``dev-server --log`` prints) promises a line safe to
+    print: an upload URL's key is a capability like a connect link's token (whoever has it
+    reads or replaces the file), and a request line's control characters must not reach
+    the developer's terminal (an escape sequence rewrites what it shows)."""
+    from composio.testing import LocalServer
+    from composio.testing.server import RecordedRequest
+
+    seen: list[RecordedRequest] = []
+    with LocalServer(on_request=seen.append) as server:
+        _raw_request(server.url, f"PUT /_local/uploads/{SENTINEL} HTTP/1.1".encode())
+        _raw_request(server.url, f"GET /_local/uploads/{SENTINEL}/x HTTP/1.1".encode())
+        _raw_request(server.url, b"GET /api/v3/\x1b]0;pwned\x07\x1b[2J HTTP/1.1")
+    lines = [r.log_line() for r in seen]
+    assert lines[:2] == ["PUT /_local/uploads/***", "GET /_local/uploads/***"]
+    assert not [line for line in lines if SENTINEL in line]
+    assert all(c.isprintable() for line in lines for c in line), lines
+    assert lines[2].startswith("GET /api/v3/%1B]0;pwned%07%1B[2J")
