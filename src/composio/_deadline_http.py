@@ -223,6 +223,20 @@ class HeaderBlock(dict[str, str]):
         self.lines = None
         return super().setdefault(*args)
 
+    # every other way dict offers to change itself (a user's adapter may use any of them)
+    def popitem(self) -> tuple[str, str]:
+        self.lines = None
+        return super().popitem()
+
+    def clear(self) -> None:
+        self.lines = None
+        super().clear()
+
+    def __ior__(self, other: Any) -> HeaderBlock:  # type: ignore[override,misc]
+        self.lines = None
+        super().__ior__(other)
+        return self
+
 
 class HeaderLines:
     """One root client's cache of encoded header lines, ``(name, value) -> b"name: value"``.

@@ -87,3 +87,41 @@ def test_break4_dev_server_log_line_hides_upload_keys_and_control_characters() -
     assert not [line for line in lines if SENTINEL in line]
     assert all(c.isprintable() for line in lines for c in line), lines
     assert lines[2].startswith("GET /api/v3/%1B]0;pwned%07%1B[2J")
+
+
+@pytest.mark.parametrize("edit", ["popitem", "clear", "ior"])
+def test_break4_header_block_edited_by_a_mounted_adapter_sends_the_edit(edit: str) -> None:
+    """A user's adapter built on ``DeadlineAdapter`` (so its connections send pre-encoded
+    header blocks) that edits the headers in ``send`` must have its edit sent: ``popitem``,
+    ``clear`` and ``|=`` changed the dict but left the block's old lines, so a header it
+    removed still went out."""
+    from typing import Any
+
+    from composio import Composio
+    from composio._deadline_http import DeadlineAdapter
+
+    class Editing(DeadlineAdapter):
+        def send(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+            headers = request.headers
+            if edit == "popitem":
+                headers.popitem()  # the last one: x-retry-count
+            elif edit == "clear":
+                kept = {k: v for k, v in headers.items() if k != "x-retry-count"}
+                headers.clear()
+                dict.update(headers, kept)  # as a C-level copy would: no hook of ours
+            else:
+                headers |= {"x-retry-count": "edited"}
+            return super().send(request, *args, **kwargs)
+
+    with raw_server(answer(body=BODY)) as srv:
+        client = Composio(api_key="k-edit", base_url=srv.url, allow_tracking=False)
+        try:
+            client._runtime.transport._pool.session.mount(f"{srv.url}/api", Editing())
+            assert client.request("GET", "/api/v3/tools").json()["items"] == []
+        finally:
+            client.close()
+    (head,) = srv.requests
+    lines = head.split(b"\r\n")
+    retry = [line for line in lines if line.lower().startswith(b"x-retry-count")]
+    assert retry == ([b"x-retry-count: edited"] if edit == "ior" else [])
+    assert b"x-api-key: k-edit" in lines
