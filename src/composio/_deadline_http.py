@@ -223,6 +223,20 @@ class HeaderBlock(dict[str, str]):
         self.lines = None
         return super().setdefault(*args)
 
+    # every other way dict offers to change itself (a user's adapter may use any of them)
+    def popitem(self) -> tuple[str, str]:
+        self.lines = None
+        return super().popitem()
+
+    def clear(self) -> None:
+        self.lines = None
+        super().clear()
+
+    def __ior__(self, other: Any) -> HeaderBlock:  # type: ignore[override,misc]
+        self.lines = None
+        super().__ior__(other)
+        return self
+
 
 class HeaderLines:
     """One root client's cache of encoded header lines, ``(name, value) -> b"name: value"``.
@@ -245,6 +259,14 @@ class HeaderLines:
         self._lines: dict[tuple[str, str], bytes] = {}
 
     def block(self, wire: Mapping[str, str]) -> HeaderBlock:
+        """``wire`` checked, with its encoded lines (the sync transport sends them)."""
+        return HeaderBlock(wire, b"\r\n".join(self.check(wire)))
+
+    def check(self, wire: Mapping[str, str]) -> list[bytes]:
+        """``wire``'s lines, each checked before it is first cached: the async transport
+        calls this alone (aiohttp encodes the dict itself, and raised a bare ``ValueError``
+        for CR/LF and sent non-ASCII as UTF-8), so both clients hold a middleware's header
+        to the one rule (SPEC §12.3)."""
         lines = self._lines
         out: list[bytes] = []
         for pair in wire.items():
@@ -258,7 +280,7 @@ class HeaderLines:
                     lines.clear()
                 lines[pair] = line
             out.append(line)
-        return HeaderBlock(wire, b"\r\n".join(out))
+        return out
 
     def clear(self) -> None:
         self._lines.clear()

@@ -71,6 +71,11 @@ CHUNKED_EVENT: Final = "chunked-" + EVENT
 MAX_FRAME: Final = 1 << 20
 MAX_PENDING: Final = 16
 MAX_CHUNKS: Final = 100_000
+#: What a held chunk costs the budget beyond its characters (its dict entry and index: an
+#: empty chunk is not free), and the longest event id kept (ids are UUIDs; a longer one is
+#: malformed, and is not remembered among the dropped ones either).
+CHUNK_OVERHEAD: Final = 64
+MAX_ID: Final = 256
 #: ``realtime_max_buffer_bytes``: the default, and the least (one whole frame must fit).
 DEFAULT_BUFFER_BYTES: Final = 64 << 20
 MIN_BUFFER_BYTES: Final = MAX_FRAME
@@ -318,8 +323,9 @@ class ChunkAssembler:
             or not isinstance(index, int)
             or not 0 <= index < MAX_CHUNKS
             or not isinstance(chunk, str)
+            or len(key) > MAX_ID
         ):
-            if isinstance(key, str):
+            if isinstance(key, str) and len(key) <= MAX_ID:
                 self._drop(key)
             return None
         if key in self._gone:
@@ -329,7 +335,8 @@ class ChunkAssembler:
                 self._drop(next(iter(self._pending)))
             self._pending[key] = ({}, [0, -1])  # chunks; [size, final index]
         chunks, state = self._pending[key]
-        grown = len(chunk) - len(chunks.get(index, ""))
+        old = chunks.get(index)
+        grown = len(chunk) + CHUNK_OVERHEAD - (0 if old is None else len(old) + CHUNK_OVERHEAD)
         state[0] += grown
         self.held += grown
         chunks[index] = chunk

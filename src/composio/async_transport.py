@@ -37,6 +37,7 @@ import time
 from collections.abc import AsyncGenerator
 from typing import TYPE_CHECKING, Any
 
+from composio._deadline_http import HeaderLines
 from composio._egress import Egress, resolver, socket_factory
 from composio._egress import guard as egress_guard
 from composio._external import SLICE, EnvProxies, FileSink, async_data
@@ -293,6 +294,7 @@ class _Pool:
         "base_url",
         "closed_by",
         "gate",
+        "lines",
         "loop",
         "maxsize",
         "pace",
@@ -313,6 +315,8 @@ class _Pool:
         #: env proxies, read once and decided per URL (NO_PROXY per host): every exchange,
         #: API, redirect hop or storage, asks for its own (``composio._external``)
         self.proxies = EnvProxies()
+        #: header lines checked once (a middleware's too: SPEC §12.3), as the sync pool's
+        self.lines = HeaderLines()
         self.session: aiohttp.ClientSession | None = None
         self.resolver: Any = None  #: the connector's (composio._egress.resolver)
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -432,6 +436,7 @@ class _Pool:
     def mark_closed(self, how: str) -> None:
         if self.closed_by is None:  # idempotent: the first ``how`` is kept
             self.closed_by = how
+        self.lines.clear()  # no header value (the API key is one) outlives the client here
 
     async def aclose(self, how: str) -> None:
         """Mark the pool closed and close its connections, on the loop that owns them.
@@ -580,6 +585,7 @@ class AiohttpTransport:
         ctx = request.context
         started = time.monotonic()
         url, wire, body = encode(request)
+        pool.lines.check(wire)  # named, never shown, before a byte leaves
         method = request.method
         # None, not (): aiohttp builds a set per call for any tuple, the empty one included
         skip = None if body is None or "content-type" in request.headers else ("Content-Type",)

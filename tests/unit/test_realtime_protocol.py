@@ -183,7 +183,7 @@ def test_realtime_byte_budget_counts_unread_events_against_half_sent_ones() -> N
     half = rt.MIN_BUFFER_BYTES // 2
     budget.take(half)  # unread events
     assert assembler.add({"id": "a", "index": 0, "chunk": "x" * 1000, "final": False}) is None
-    assert assembler.held == 1000
+    assert assembler.held == 1000 + rt.CHUNK_OVERHEAD  # a held chunk is not free
     with pytest.raises(rt.BudgetExceeded):  # dropping "a" is not enough
         assembler.make_room(half + 1)
     assert (assembler.held, assembler.dropped) == (0, 1)
@@ -198,3 +198,22 @@ def test_realtime_byte_budget_counts_unread_events_against_half_sent_ones() -> N
     assert assembler.add({"id": "c", "index": 0, "chunk": "x" * (half + 1), "final": True}) == (
         "x" * (half + 1)
     )
+
+
+def test_break4_chunk_budget_counts_empty_chunks_and_refuses_long_ids() -> None:
+    """Every byte from a server is untrusted: empty chunks cost memory (a dict entry each:
+    16 events x 100,000 of them held ~90 MiB against a 1 MiB budget while counting 0), and
+    an event id is held as it came (80 ids of 900 KB: ~70 MiB, uncounted)."""
+    import json
+
+    from composio._realtime import MIN_BUFFER_BYTES, Budget, ChunkAssembler
+
+    assembler = ChunkAssembler(Budget(MIN_BUFFER_BYTES))
+    for k in range(16):
+        for i in range(1, 2000):
+            assembler.add(json.dumps({"id": f"e{k}", "index": i, "chunk": ""}))
+    assert 0 < assembler.held <= MIN_BUFFER_BYTES  # counted (was 0), and bounded
+    assembler.clear()
+    for k in range(8):
+        assembler.add(json.dumps({"id": f"{k}" + "x" * 300, "index": 0, "chunk": "y"}))
+    assert assembler.held == 0 and not assembler._pending and not assembler._gone

@@ -17,15 +17,20 @@ from composio.testing._routing import Ctx, Reply, Router, paginate, required_tex
 from composio.testing._state import StoredFile, nano
 from composio.testing.catalog import ToolFailure
 
-__all__ = ["file_executors", "router"]
+__all__ = ["UPLOAD_PREFIX", "file_executors", "router"]
 
 router = Router()
 
 _FIELDS = ("toolkit_slug", "tool_slug", "filename", "mimetype", "md5")
 
 
+#: Where upload URLs point; the rest of the path is the upload's key, a capability (no API key
+#: is needed to write or read the file), so ``RecordedRequest.log_line`` hides it.
+UPLOAD_PREFIX = "/_local/uploads/"
+
+
 def _upload_url(ctx: Ctx, key: str) -> str:
-    return f"{ctx.owner.alt_url}/_local/uploads/{key}"
+    return f"{ctx.owner.alt_url}{UPLOAD_PREFIX}{key}"
 
 
 def _render(f: StoredFile) -> dict[str, Any]:

@@ -40,7 +40,7 @@ from composio.testing._connection_state import CONNECT_PREFIX
 from composio.testing._framing import CHUNKED, Refused, declared_length, read_chunked
 from composio.testing._realtime_hub import RealtimeHub
 from composio.testing._routes import ROUTES
-from composio.testing._routes_files import file_executors
+from composio.testing._routes_files import UPLOAD_PREFIX, file_executors
 from composio.testing._routing import (
     DEFAULT_PAGE_SIZE,
     ApiError,
@@ -66,6 +66,10 @@ TELEMETRY_PATH = "/v1/metrics/invocations"
 MAX_BODY_SIZE = 128 * 1024 * 1024
 
 
+#: Paths whose rest is a capability (a secret in the URL itself): hidden in log lines.
+CAPABILITY_PREFIXES = (CONNECT_PREFIX, UPLOAD_PREFIX)
+
+
 @dataclass(frozen=True)
 class RecordedRequest:
     """One request as the server received it."""
@@ -86,13 +90,18 @@ class RecordedRequest:
         return json.loads(self.body) if self.body else None
 
     def log_line(self) -> str:
-        """``METHOD path``, safe to print (``composio dev-server --log``): a connect link's
-        token becomes the SDK's ``***``; query, headers and body, which may carry keys, are
-        left out."""
+        """``METHOD path``, safe to print (``composio dev-server --log``): what follows a
+        capability route's prefix (a connect link's token, an upload URL's key: whoever has
+        one uses it without the API key) becomes the SDK's ``***``; control and non-ASCII
+        characters are %-escaped (an escape sequence would rewrite the terminal); query,
+        headers and body, which may carry keys, are left out."""
         path = self.path
-        if path.startswith(CONNECT_PREFIX):
-            path = CONNECT_PREFIX + REDACTED
-        return f"{self.method} {path}"
+        for prefix in CAPABILITY_PREFIXES:
+            if path.startswith(prefix):
+                path = prefix + REDACTED
+                break
+        shown = "".join(c if " " < c < "\x7f" else f"%{ord(c):02X}" for c in path)
+        return f"{self.method} {shown}"
 
 
 @dataclass(frozen=True)
