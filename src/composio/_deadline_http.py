@@ -188,54 +188,33 @@ class HeaderBlock(dict[str, str]):
     per-header ``putheader`` (an RFC check and two encodes for each of a dozen headers, every
     request); anything else -- a user's adapter, a proxy manager's ``headers.copy()`` --
     sees an ordinary dict and sends the very same bytes the ordinary way.
+
+    Whether the lines still say what the dict says is decided once, where they would be sent
+    (:meth:`current`): the dict's items are compared with the ones the lines were built from.
+    Rejected: overriding each of dict's mutators to drop the lines (a mutator missed -- a
+    ``popitem``, a ``|=`` in a user's adapter -- sent a header the dict no longer had).
     """
 
-    __slots__ = ("lines",)
+    __slots__ = ("built", "lines")
 
-    def __init__(self, wire: Mapping[str, str], lines: bytes | None) -> None:
+    def __init__(self, wire: Mapping[str, str], lines: bytes) -> None:
         super().__init__(wire)
-        self.lines = lines  #: None once the dict was changed: then it is only a dict
+        self.lines = lines
+        #: the (name, value) pairs ``lines`` encodes, in their order
+        self.built = tuple(self.items())
 
     def copy(self) -> HeaderBlock:
         """urllib3's ``urlopen`` copies the headers of every request that is not tunnelled
         (to merge a proxy's headers into the copy): the copy keeps the lines."""
-        return HeaderBlock(self, self.lines)
+        block = dict.__new__(HeaderBlock)
+        dict.update(block, self)
+        block.lines, block.built = self.lines, self.built
+        return block
 
-    def update(self, *args: Any, **kwargs: Any) -> None:
-        if args and not args[0] and not kwargs:
-            return  # urllib3's empty proxy headers: nothing changes
-        self.lines = None
-        super().update(*args, **kwargs)
-
-    def __setitem__(self, name: str, value: str) -> None:
-        self.lines = None
-        super().__setitem__(name, value)
-
-    def __delitem__(self, name: str) -> None:
-        self.lines = None
-        super().__delitem__(name)
-
-    def pop(self, *args: Any) -> Any:
-        self.lines = None
-        return super().pop(*args)
-
-    def setdefault(self, *args: Any) -> Any:
-        self.lines = None
-        return super().setdefault(*args)
-
-    # every other way dict offers to change itself (a user's adapter may use any of them)
-    def popitem(self) -> tuple[str, str]:
-        self.lines = None
-        return super().popitem()
-
-    def clear(self) -> None:
-        self.lines = None
-        super().clear()
-
-    def __ior__(self, other: Any) -> HeaderBlock:  # type: ignore[override,misc]
-        self.lines = None
-        super().__ior__(other)
-        return self
+    def current(self) -> bytes | None:
+        """The lines, if the dict still holds exactly the headers they encode, in that order;
+        ``None`` once anything changed them (then urllib3 writes the dict the ordinary way)."""
+        return self.lines if tuple(self.items()) == self.built else None
 
 
 class HeaderLines:
@@ -298,6 +277,7 @@ class _BlockConnection(urllib3.connection.HTTPConnection):
 
     _block: HeaderBlock | None = None
     _block_sent = False
+    _lines = b""
 
     def request(
         self,
@@ -307,9 +287,10 @@ class _BlockConnection(urllib3.connection.HTTPConnection):
         headers: Any = None,
         **kwargs: Any,
     ) -> None:
-        if type(headers) is not HeaderBlock or headers.lines is None:
+        lines = headers.current() if type(headers) is HeaderBlock else None
+        if lines is None:
             return super().request(method, url, body, headers, **kwargs)
-        self._block, self._block_sent = headers, False
+        self._block, self._block_sent, self._lines = headers, False, lines
         try:
             return super().request(method, url, body, headers, **kwargs)
         finally:
@@ -321,7 +302,7 @@ class _BlockConnection(urllib3.connection.HTTPConnection):
             return super().putheader(header, *values)
         if not self._block_sent:
             self._block_sent = True
-            self._buffer.append(block.lines)  # type: ignore[attr-defined]
+            self._buffer.append(self._lines)  # type: ignore[attr-defined]
             # the rest of the block's headers are in these lines already
 
 

@@ -124,3 +124,20 @@ def test_telemetry_goes_through_the_environments_proxy(monkeypatch: pytest.Monke
         transport.close()
     (head,) = proxy.requests
     assert head.split(b"\r\n")[0] == b"POST http://localhost:9/v1/metrics HTTP/1.1"
+
+
+def test_telemetry_url_credentials_become_basic_auth_as_session_post_sent_them() -> None:
+    """The POST goes below ``Session.post`` (``DeadlineAdapter.open``), which is where
+    requests turned a URL's ``user:pass@`` into Basic auth: the transport resolves it once,
+    and the credentials travel only in that header, not in the request line."""
+    import base64
+
+    with raw_server(answer(200, b"{}")) as collector:
+        port = collector.url.rsplit(":", 1)[1]
+        transport = HttpTelemetryTransport(f"http://ops:s3cr%40t@127.0.0.1:{port}/v1/metrics")
+        transport.send([EVENT])
+        transport.close()
+    (head,) = collector.requests
+    lines = head.split(b"\r\n")
+    assert lines[0] == b"POST /v1/metrics HTTP/1.1"
+    assert b"Authorization: Basic " + base64.b64encode(b"ops:s3cr@t") in lines

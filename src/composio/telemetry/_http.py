@@ -50,6 +50,21 @@ def telemetry_url() -> str:
     return os.environ.get(TELEMETRY_URL_ENV, "").strip() or DEFAULT_TELEMETRY_URL
 
 
+def _basic_auth(url: str) -> str | None:
+    """The ``Authorization`` a ``Session.post`` to ``url`` would send, resolved once: Basic
+    credentials from the URL's ``user:pass@``, else from ``~/.netrc`` (requests' rules, its
+    own helpers), so a collector behind Basic auth keeps working on the faster path."""
+    import requests.auth
+
+    user, password = requests.utils.get_auth_from_url(url)
+    if not (user or password):
+        found = requests.utils.get_netrc_auth(url)
+        if not found:
+            return None
+        user, password = found
+    return requests.auth._basic_auth_str(user, password)
+
+
 class HttpTelemetryTransport:
     """Sends each batch as one POST; raises on failure (the queue counts and drops it)."""
 
@@ -77,6 +92,9 @@ class HttpTelemetryTransport:
             verify = env.get("verify")
             headers = dict(requests.utils.default_headers())
             headers["Content-Type"] = "application/json"
+            auth = _basic_auth(self.url)
+            if auth is not None:
+                headers["Authorization"] = auth
             proxy = EnvProxies().for_url(self.url)
             self._route = (proxy, True if verify is None else verify, env.get("cert"), headers)
             self._session, self._adapter = session, adapter
