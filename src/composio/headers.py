@@ -188,6 +188,11 @@ class Headers(MutableMapping[str, str]):
             else:
                 store[lower] = (spelled, value)
 
+    def lowered_items(self) -> Iterator[tuple[str, str]]:
+        """``(lower-cased name, value)`` pairs, without re-lowering each name (redaction reads
+        every request's headers: ``composio._redact.secret_values``)."""
+        return ((lower, value) for lower, (_, value) in self._store.items())
+
     def to_wire(self) -> dict[str, str]:
         """A plain dict with the spellings to send."""
         return dict(self._store.values())
