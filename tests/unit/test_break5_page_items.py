@@ -50,12 +50,8 @@ _JSON = st.recursive(
 
 
 def _cls(name: str) -> type:
-    found = getattr(models, name, None)
-    if found is None:
-        import composio.models as m
-
-        found = next(v for k, v in vars(m).items() if k == name)
-    return found  # type: ignore[no-any-return]
+    found: type = getattr(models, name)
+    return found
 
 
 def _item(cls: type) -> st.SearchStrategy[Any]:
@@ -93,3 +89,13 @@ def test_break5_parse_items_builds_or_raises_what_parse_model_does(
         assert type(a) is type(b) is cls
         assert pickle.dumps(a) == pickle.dumps(b)
         assert a.extra.keys() == b.extra.keys()
+
+
+def test_break5_a_page_larger_than_the_toolkit_cache_keeps_it_bounded() -> None:
+    from composio._toolkit_versions import ToolkitCache
+
+    cache = ToolkitCache(limit=4)
+    page = [{"slug": f"T{n}", "toolkit": {"slug": "KIT"}} for n in range(10)]
+    cache.learn_page(json.loads(json.dumps(page)))
+    assert len(cache) <= 4  # a server's 10 000-tool page held 10 000 entries past the limit
+    assert cache.get("T9") == "kit"  # the page's last tools are the ones kept
