@@ -116,6 +116,8 @@ class ToolkitCache:
         field (models.py). Why not later, on the next ``get``: keeping the pages' objects
         until then kept every listed page alive, and the garbage collector's full passes
         over them cost far more than this loop (measured)."""
+        if len(items) > self.limit:  # a page past the bound: its last tools, as learn would
+            items = items[len(items) - self.limit :]
         if len(self._map) + len(items) > self.limit:
             self._map = {}
         known = self._map

@@ -14,7 +14,7 @@ import contextlib
 import json as _json
 import math
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import timezone
 from email.utils import parsedate_to_datetime
 from typing import TypeVar
@@ -34,6 +34,7 @@ __all__ = [
     "RedirectRefused",
     "deadline_error",
     "encode",
+    "full_url",
     "origin",
     "parse_retry_after",
     "redirect_refused",
@@ -62,13 +63,19 @@ CROSS_ORIGIN_SAFE = frozenset(
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
+def full_url(url: str, params: Sequence[tuple[str, str]] | None) -> str:
+    """The URL a request goes to: ``url`` with ``params`` encoded onto it. A path may carry
+    its own query (``client.request("GET", "/p?x=1", params=...)``): the parameters join it.
+    The one rule, so what a span names is what the wire sends (``middlewares.tracing``)."""
+    if params:
+        return f"{url}{'&' if '?' in url else '?'}{urlencode(params)}"
+    return url
+
+
 def encode(request: Request) -> tuple[str, dict[str, str], bytes | FileBody | None]:
     """(URL with the encoded query, the header dict to send, the body or None); a body
     streamed from a file (``composio._external.FileBody``) is announced by its size."""
-    url = request.url
-    if request.params:
-        # A path may carry its own query (client.request("GET", "/p?x=1", params=...)).
-        url = f"{url}{'&' if '?' in url else '?'}{urlencode(request.params)}"
+    url = full_url(request.url, request.params)
     headers = request.headers
     body: bytes | FileBody | None = None
     if request.content is not None:

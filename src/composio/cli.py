@@ -327,16 +327,28 @@ def _parser() -> argparse.ArgumentParser:
 
 
 #: Python spellings in SDK (and LocalServer) messages, as a shell user types them; the first
-#: match of each row wins, so a longer phrase comes before a shorter one it contains.
-_SHELL_HINTS = (
-    ("Check the slug with tools.list()", "Check the slug with 'composio tools list'"),
-    ("pass Composio(api_key=...) or set", "pass --api-key or set"),
-    (
-        "Pass the server's api_key as Composio(api_key=...)",
-        "Pass the server's key with --api-key or COMPOSIO_API_KEY",
-    ),
-    ("pass api_key= instead", "give the key with --api-key or COMPOSIO_API_KEY instead"),
-    ("base_url", "the base URL (--base-url or COMPOSIO_BASE_URL)"),
+#: match of each row wins, so a longer phrase comes before a shorter one it contains. Whole
+#: phrases only: a server's or a user's text may say ``base_url`` (an auth config's field) and
+#: mean something else, so that word is the client's base URL only where the SDK's own check
+#: starts its message with it (``config.py``), not wherever it appears.
+_SHELL_HINTS = tuple(
+    (re.compile(pattern), shell)
+    for pattern, shell in (
+        (
+            re.escape("Check the slug with tools.list()"),
+            "Check the slug with 'composio tools list'",
+        ),
+        (re.escape("pass Composio(api_key=...) or set"), "pass --api-key or set"),
+        (
+            re.escape("Pass the server's api_key as Composio(api_key=...)"),
+            "Pass the server's key with --api-key or COMPOSIO_API_KEY",
+        ),
+        (
+            re.escape("pass api_key= instead"),
+            "give the key with --api-key or COMPOSIO_API_KEY instead",
+        ),
+        (r"^base_url\b", "the base URL (--base-url or COMPOSIO_BASE_URL)"),
+    )
 )
 #: Connection failures where the address itself is the likely mistake.
 _UNREACHABLE = frozenset({"refused", "dns", "connect_timeout", "tls"})
@@ -349,15 +361,18 @@ def _error_lines(exc: Exception) -> list[str]:
     the flag or variable to use, then the suggested fix, if any, on a line of its own.
     Why not the class name: ``NotFoundError`` is a Python name; the message already says
     what happened. The one place the CLI words an error (``main`` prints these)."""
-    from composio.errors import APIConnectionError
+    from composio.errors import APIConnectionError, APIStatusError
 
     text = one_line(exc)
     for python, shell in _SHELL_HINTS:
-        text = text.replace(python, shell, 1)
-    message, _, fix = text.partition(_FIX)
-    if fix:  # the request id belongs to the error, not to the advice
+        text = python.sub(shell, text, 1)
+    message, fix = text, ""
+    # The fix is the server's ``suggested_fix`` field, which the SDK appends last (before
+    # the request id): a message merely containing the words is not advice to print as ours.
+    if isinstance(exc, APIStatusError) and exc.suggested_fix and _FIX in text:
+        message, _, fix = text.rpartition(_FIX)
         found = _REQUEST_ID.search(fix)
-        if found:
+        if found:  # the request id belongs to the error, not to the advice
             message, fix = message + found.group(), fix[: found.start()]
     elif isinstance(exc, APIConnectionError) and exc.kind in _UNREACHABLE:
         fix = (

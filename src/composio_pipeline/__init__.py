@@ -111,11 +111,20 @@ def _advice(found: Diagnosis) -> list[str]:
     ]
 
 
+#: What reading any installed distribution's metadata may raise besides "not installed":
+#: a METADATA that is not UTF-8 (``UnicodeDecodeError``, a ``ValueError``), an unreadable
+#: file or folder. It is someone else's file, read by ``import composio``: never fatal.
+_UNREADABLE = (ValueError, OSError, TypeError)
+
+
 def _version_of(name: str) -> str | None:
+    """``name``'s installed version; ``"?"`` when it is installed but unreadable."""
     try:
         return metadata.version(name)
     except metadata.PackageNotFoundError:
         return None
+    except _UNREADABLE:
+        return "?"
 
 
 def _claims(dist: metadata.Distribution) -> list[Path] | None:
@@ -133,13 +142,16 @@ def _claims(dist: metadata.Distribution) -> list[Path] | None:
 
 def _editable_root(dist: metadata.Distribution) -> Path | None:
     """The project directory of an editable install (PEP 610 ``direct_url.json``)."""
-    text = dist.read_text("direct_url.json")
     try:
+        text = dist.read_text("direct_url.json")
         info = json.loads(text) if text else {}
-    except ValueError:
+    except _UNREADABLE:
         return None
-    url = info.get("url", "") if isinstance(info, dict) else ""
-    if not (info.get("dir_info") or {}).get("editable") or not url.startswith("file://"):
+    url = info.get("url") if isinstance(info, dict) else None
+    dir_info = info.get("dir_info") if isinstance(info, dict) else None
+    if not isinstance(dir_info, dict) or not dir_info.get("editable"):
+        return None
+    if not isinstance(url, str) or not url.startswith("file://"):
         return None
     return Path(url[len("file://") :]).resolve()
 
@@ -156,12 +168,16 @@ def diagnose() -> Diagnosis:
     unreadable: list[str] = []
     seen: set[str] = set()
     for dist in metadata.distributions():
-        name = dist.metadata["Name"] or "?"
+        try:
+            name = dist.metadata["Name"] or "?"
+            label = f"{name} {dist.version}"
+        except _UNREADABLE:  # its METADATA: reported, never fatal (see _version_of)
+            unreadable.append(Path(str(getattr(dist, "_path", "?"))).name)
+            continue
         key = name.lower().replace("_", "-")
         if key in seen:  # the same distribution on two sys.path entries
             continue
         seen.add(key)
-        label = f"{name} {dist.version}"
         claims = _claims(dist)
         if claims is None:
             unreadable.append(label)

@@ -22,10 +22,11 @@ import contextlib
 import logging
 import sys
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 from composio._redact import redact_url
 from composio._version import __version__
+from composio._wire import full_url
 from composio.config import ClientConfig
 from composio.pipeline import AsyncCallNext, CallNext, Request, Response, Stage
 
@@ -189,14 +190,18 @@ class _Otel:
 
 def _attributes(request: Request) -> dict[str, Any]:
     """Stable HTTP client span attributes; the URL's query values are redacted, no headers."""
-    params = request.params
-    key = (request.url, tuple([name for name, _ in params]) if params else ())
-    where = _WHERE.get(key)
-    if where is None:
-        where = _where(request.url, params)
-        if len(_WHERE) >= _WHERE_SIZE:
-            _WHERE.clear()
-        _WHERE[key] = where
+    params, url = request.params, request.url
+    if "?" in url or "#" in url or "@" in url:  # values of its own: never kept (see _WHERE)
+        where = _where(url, params)
+    else:
+        key = (url, tuple([name for name, _ in params]) if params else ())
+        cached = _WHERE.get(key)
+        if cached is None:
+            cached = _where(url, params)
+            if len(_WHERE) >= _WHERE_SIZE:
+                _WHERE.clear()
+            _WHERE[key] = cached
+        where = cached
     url, host, port = where
     attributes: dict[str, Any] = {
         "http.request.method": request.method,
@@ -213,8 +218,7 @@ def _attributes(request: Request) -> dict[str, Any]:
 
 def _where(url: str, params: Any) -> tuple[str, str, int]:
     """(redacted full URL, host, port) of a request: what its span says about where it went."""
-    if params:
-        url = f"{url}?{urlencode(params)}"
+    url = full_url(url, params)  # as the wire sends it: a path's own query joined
     parts = urlsplit(url)
     if parts.query or parts.fragment or "@" in parts.netloc:
         url = redact_url(url)
@@ -222,7 +226,9 @@ def _where(url: str, params: Any) -> tuple[str, str, int]:
 
 
 #: ``_where`` per (URL, query parameter names): the redacted URL keeps the names only (every
-#: value is replaced), so one answer serves every call of an operation whatever its values;
+#: value is replaced), so one answer serves every call of an operation whatever its values.
+#: A URL with a query, fragment or userinfo of its own (``client.request("GET", "/p?t=..")``)
+#: is never a key: its values, perhaps a capability, would outlive the call in this dict;
 #: parsing and redacting the URL again per attempt cost more than the rest of the span's
 #: attributes. Bounded: cleared when full (a path with an id in it is a new entry).
 _WHERE: dict[tuple[str, tuple[str, ...]], tuple[str, str, int]] = {}
