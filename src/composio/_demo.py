@@ -188,6 +188,10 @@ def _trigger(server: LocalServer, composio: Composio, out: Out) -> None:
         server.webhook_url = server.webhook_secret = None
 
 
+#: The largest webhook body the demo's receiver reads (a trigger event is a few KiB).
+_WEBHOOK_LIMIT = 1 << 20
+
+
 @contextmanager
 def _webhook_receiver(secret: str, received: list[Any]) -> Iterator[str]:
     """The receiver an app runs: verify the raw body, then handle the event (here: keep it)."""
@@ -198,7 +202,12 @@ def _webhook_receiver(secret: str, received: list[Any]) -> Iterator[str]:
 
     class Receiver(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
-            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            length = self.headers.get("Content-Length") or "0"
+            if not length.isdigit() or int(length) > _WEBHOOK_LIMIT:
+                self.send_response(400)  # another local process, not Composio: no traceback
+                self.end_headers()
+                return
+            raw = self.rfile.read(int(length))
             try:
                 received.append(verify_webhook(raw, self.headers, secret))
                 self.send_response(204)

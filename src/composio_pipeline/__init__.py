@@ -29,6 +29,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from importlib.machinery import ModuleSpec
 
 __all__ = ["DISTRIBUTION", "Diagnosis", "diagnose", "main", "warn_if_shared"]
 
@@ -160,7 +164,7 @@ def diagnose() -> Diagnosis:
     """Read every installed distribution's file list (``importlib.metadata``): which one's
     files include the ``composio/__init__.py`` that import would load, and which others
     install a ``composio`` package too. Imports nothing of ``composio``."""
-    spec = importlib.util.find_spec("composio")
+    spec = _composio_spec()
     origin = Path(spec.origin).resolve() if spec is not None and spec.origin else None
     owner: str | None = None
     ours = False
@@ -219,7 +223,7 @@ def _suspect() -> bool:
     install -- whoever installed them. Only then is the full scan worth its time."""
     if any(_version_of(name) is not None for name in KNOWN_CLASHES):
         return True
-    spec = importlib.util.find_spec("composio")
+    spec = _composio_spec()
     origin = spec.origin if spec is not None else None
     return bool(origin and _foreign_entries(Path(origin).parent))
 
@@ -247,10 +251,21 @@ def _plain(text: str) -> str:
 MARKER = f'_DISTRIBUTION = "{DISTRIBUTION}"'
 
 
+def _composio_spec() -> ModuleSpec | None:
+    """Where ``import composio`` would load from, or ``None`` when that cannot be told:
+    ``find_spec`` raises ``ValueError`` for a module already in ``sys.modules`` whose
+    ``__spec__`` is ``None`` (some loaders, a module set by hand) -- the checks then stay quiet
+    rather than fail the import they guard."""
+    try:
+        return importlib.util.find_spec("composio")
+    except (ValueError, ImportError):
+        return None
+
+
 def _ours() -> bool:
     """Is the ``composio`` that import would load ours? Decided from its ``__init__.py``'s
     text, so another distribution's code is never run to find out."""
-    spec = importlib.util.find_spec("composio")
+    spec = _composio_spec()
     if spec is None or not spec.origin:
         return False
     try:
