@@ -87,7 +87,12 @@ def run_demo(out: Out = _out) -> None:
             out("  " + " -> ".join(m.name for m in composio.chain) + " -> transport")
         # close() flushed the telemetry queue (bounded, 1 s) to the local server
         events = server.telemetry_events
-        _section(out, 12, f"Telemetry: {len(events)} events arrived at /v1/metrics/invocations")
+        _section(
+            out,
+            12,
+            f"Telemetry: {len(events)} events arrived at /v1/metrics/invocations "
+            "(one per operation; attempts = the HTTP requests it sent, retries included)",
+        )
         for event in events:
             out(
                 f"  {event.get('functionName', '?'):<40} {event.get('status', '?')}, "
