@@ -301,6 +301,16 @@ def _put_extra(plan: _Plan, obj: Any, data: dict[str, Any], extra: dict[str, Any
 _PLANS: dict[type, _Plan] = {}
 
 
+def _plan_of(
+    cls: type, kinds: Kinds | None = None, required: tuple[str, ...] | None = None
+) -> _Plan:
+    """``cls``'s plan, derived on its first parse (``kinds``/``required`` read only then)."""
+    plan = _PLANS.get(cls)
+    if plan is None:
+        plan = _PLANS[cls] = _Plan(cls, kinds, required)
+    return plan
+
+
 def parse_model(
     cls: type[M],
     data: object,
@@ -324,9 +334,7 @@ def parse_model(
                 f"expected a JSON object for {cls.__name__}, got {type(data).__name__}"
             )
         data = dict(data)
-    plan = _PLANS.get(cls)
-    if plan is None:
-        plan = _PLANS[cls] = _Plan(cls, kinds, required)
+    plan = _plan_of(cls, kinds, required)
     obj = object.__new__(cls)
     for put, default in plan.private:
         put(obj, default)
@@ -350,9 +358,7 @@ def parse_items(cls: type[M], items: list[Any]) -> tuple[M, ...]:
     whole page; anything else (a missing or mistyped field, a non-object, a class that is not
     lazy) takes :func:`parse_model` itself, so the answers and the errors are the same.
     """
-    plan = _PLANS.get(cls)
-    if plan is None:
-        plan = _PLANS[cls] = _Plan(cls)
+    plan = _plan_of(cls)
     if not plan.lazy:
         return tuple(parse_model(cls, item) for item in items)
     now, private, keep, new = plan.now, plan.private, plan.pending.__set__, object.__new__

@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, runtime_checkable
 
+from composio._redact import redact_url, scrub
 from composio.headers import Headers, Layer
 
 if TYPE_CHECKING:
@@ -131,8 +132,6 @@ class Request:
         self.context = context
 
     def __repr__(self) -> str:
-        from composio._redact import redact_url
-
         return f"<Request {self.method} {redact_url(self.url)} op={self.context.operation}>"
 
 
@@ -211,8 +210,6 @@ class Response:
         got = self.headers.get("x-request-id")
         if not got or got == sent:
             return got or sent
-        from composio._redact import scrub
-
         return scrub(got, self.request.headers)
 
     @property
