@@ -35,8 +35,10 @@ import os
 import ssl
 import time
 from collections.abc import AsyncGenerator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
+from composio._async_wire import Exchange, Reply, WireFailure, request_head
+from composio._async_wire import supported as wire_supported
 from composio._deadline_http import HeaderLines
 from composio._egress import Egress, resolver, socket_factory
 from composio._egress import guard as egress_guard
@@ -90,13 +92,15 @@ def require_aiohttp() -> Any:
 class _Lib:
     """aiohttp's names the hot path uses, imported once (the first pool start)."""
 
-    __slots__ = ("aiohttp", "timeout", "url")
+    __slots__ = ("aiohttp", "fast", "timeout", "url")
 
     def load(self) -> None:
         aiohttp = require_aiohttp()
         from yarl import URL
 
         self.aiohttp, self.url, self.timeout = aiohttp, URL, aiohttp.ClientTimeout
+        #: whether this aiohttp's pool can lend its connections (``composio._async_wire``)
+        self.fast = wire_supported(aiohttp) and not os.environ.get("COMPOSIO_AIOHTTP_ONLY")
 
 
 _LIB = _Lib()
@@ -293,6 +297,7 @@ class _Pool:
     __slots__ = (
         "base_url",
         "closed_by",
+        "fast_keys",
         "gate",
         "lines",
         "loop",
@@ -319,6 +324,9 @@ class _Pool:
         self.lines = HeaderLines()
         self.session: aiohttp.ClientSession | None = None
         self.resolver: Any = None  #: the connector's (composio._egress.resolver)
+        #: (scheme, host, port) -> the connector's own pool key for direct connections there,
+        #: learnt from its first connection (``learn_key``); what the fast exchange borrows by
+        self.fast_keys: dict[tuple[str, str, int | None], Any] = {}
         self.loop: asyncio.AbstractEventLoop | None = None
         self.starting: asyncio.Future[None] | None = None
         self.ssl: ssl.SSLContext | bool = True
@@ -417,8 +425,24 @@ class _Pool:
             _DISOWNED.append(self.watch)
         self.loop, self.starting, self.watch, self.pid = None, None, None, os.getpid()
         self.resolver = None  # bound to the parent's loop
+        self.fast_keys = {}
         self.gate = _Gate(self.maxsize)
         self.pace = _Pacer(self.maxsize * _PACE_PER_SLOT)
+
+    def learn_key(self, origin: tuple[str, str, int | None]) -> None:
+        """Find the pool key aiohttp filed a direct connection to ``origin`` under (the
+        first call there went through ``ClientSession``), so that later calls can borrow
+        that connection (``composio._async_wire``). The key is aiohttp's own object, never
+        built here: what it holds beyond host, port and proxy is aiohttp's business."""
+        conns: Any = getattr(self.session.connector if self.session else None, "_conns", None)
+        if not isinstance(conns, dict):
+            return
+        scheme, host, port = origin
+        for key in conns:
+            direct = key.proxy is None and key.is_ssl == (scheme == "https")
+            if direct and key.host == host and key.port == port:
+                self.fast_keys[origin] = key
+                return
 
     def checked_out(self) -> int:
         """Connections lent to a call right now (0 when every call gave its back)."""
@@ -470,6 +494,7 @@ class _Pool:
         on the same loop starts a new session (``starting`` is reset for it)."""
         session, self.session, self.starting = self.session, None, None
         dns, self.resolver = self.resolver, None
+        self.fast_keys = {}
         if session is not None and not session.closed:
             await session.close()
         if dns is not None:  # a resolver given to a connector is not closed with it
@@ -517,6 +542,8 @@ class AiohttpTransport:
         self._base_url = base_url
         self._egress = Egress(base_url)  #: which exchanges go to another origin (SSRF check)
         self._pool = pool if pool is not None else _Pool(base_url, verify, pool_maxsize)
+        #: where the fast exchange may go: the API's own origin (``_FastRoute``), or None
+        self._fast = _FastRoute.of(base_url)
 
     @property
     def pool_maxsize(self) -> int:
@@ -580,13 +607,14 @@ class AiohttpTransport:
     ) -> Response:
         """Send ``request`` (``waited`` s of its connect timeout were spent at the gate)."""
         pool = self._pool
-        aiohttp, URL, timeout_cls = _LIB.aiohttp, _LIB.url, _LIB.timeout
+        aiohttp, timeout_cls = _LIB.aiohttp, _LIB.timeout
 
         ctx = request.context
         started = time.monotonic()
         url, wire, body = encode(request)
-        pool.lines.check(wire)  # named, never shown, before a byte leaves
+        lines: list[bytes] | None = pool.lines.check(wire)  # named, never shown, before sending
         method = request.method
+        fast = self._fast if _LIB.fast and request.sink is None and _small(body) else None
         # None, not (): aiohttp builds a set per call for any tuple, the empty one included
         skip = None if body is None or "content-type" in request.headers else ("Content-Type",)
         hops = 0
@@ -599,45 +627,45 @@ class AiohttpTransport:
                     what = "next redirect hop" if hops else "attempt"
                     raise deadline_error(request, url, f"before the {what} could start", sent=False)
                 t = ctx.timeout
-                timeout = timeout_cls(
-                    total=remaining,  # every hop, and the body, end at the deadline
-                    # What the gate left of Timeout.connect; never <= 0, which aiohttp
-                    # reads as "no timeout" (a slot handed over at the limit's edge).
-                    sock_connect=remaining
-                    if t.connect is None
-                    else min(max(t.connect - waited, _TIMER_SLOP), remaining),
-                    # None where the total ends first anyway: a read timeout is a timer
-                    # aiohttp moves on every chunk received, for nothing then
-                    sock_read=None if t.read is None or t.read >= remaining else t.read,
-                )
+                # None where the total ends first anyway: a read timeout is a timer moved on
+                # every chunk received, for nothing then
+                read = None if t.read is None or t.read >= remaining else t.read
                 proxy = pool.proxies.for_url(url)
                 # another origin, direct: its address is checked at connect (composio._egress)
                 check = self._egress.guard(url, proxy)
-                token = None if check is None else egress_guard.set(check)
-                try:
-                    resp = await session.request(
-                        method,
-                        URL(url, encoded=True),
-                        headers=wire,
-                        data=async_data(body),  # a file or large bytes: slice by slice
-                        allow_redirects=False,
-                        timeout=timeout,
-                        proxy=proxy,
-                        skip_auto_headers=skip,
+                target = None
+                if fast is not None and proxy is None and check is None:
+                    target = fast.target(url)
+                key = None if target is None else pool.fast_keys.get(fast.origin)  # type: ignore[union-attr]
+                conn = None if key is None else await session.connector._get(key, [])  # type: ignore[union-attr]
+                learn = False
+                if conn is not None:  # an idle connection aiohttp opened: borrowed for this hop
+                    if lines is None:
+                        lines = pool.lines.check(wire)
+                    assert fast is not None and target is not None
+                    head = request_head(method, target, fast.host, lines, {k.lower() for k in wire})
+                    small = cast("bytes | None", body)  # fast is set for such bodies only (_small)
+                    resp = await _exchange(conn, head, small, method == "HEAD", remaining, read)
+                else:
+                    timeout = timeout_cls(
+                        total=remaining,  # every hop, and the body, end at the deadline
+                        # What the gate left of Timeout.connect; never <= 0, which aiohttp
+                        # reads as "no timeout" (a slot handed over at the limit's edge).
+                        sock_connect=remaining
+                        if t.connect is None
+                        else min(max(t.connect - waited, _TIMER_SLOP), remaining),
+                        sock_read=read,
                     )
-                except aiohttp.ClientConnectorError:
-                    if check is not None and check.refused is not None:
-                        raise check.error(request, url) from None
-                    raise
-                finally:
-                    if token is not None:
-                        egress_guard.reset(token)
+                    resp = await self._session_request(
+                        session, request, url, wire, body, timeout, proxy, check, skip
+                    )
+                    learn = target is not None and key is None  # the first call there
                 status = resp.status
                 location = _as_latin1(resp.headers.get("location"))
                 if status not in REDIRECTS or method not in ("GET", "HEAD") or location is None:
                     break  # not a redirect the SDK follows: the answer is this response
                 try:
-                    target = redirect_target(url, location, hops)
+                    target_url = redirect_target(url, location, hops)
                 except RedirectRefused as refused:
                     request_id = resp.headers.get("x-request-id")
                     await _drain(resp)
@@ -645,13 +673,21 @@ class AiohttpTransport:
                     raise redirect_refused(request, url, status, refused, request_id) from None
                 await _drain(resp)
                 resp = None
+                if learn:
+                    pool.learn_key(fast.origin)  # type: ignore[union-attr]
                 hops += 1
                 waited = 0.0  # a hop's connect timeout is whole: the gate was passed once
-                wire = strip_cross_origin(wire, url, target)
-                url = target
+                wire = strip_cross_origin(wire, url, target_url)
+                lines = None
+                url = target_url
             during = "reading the body"
-            sink = request.sink if 200 <= status < 300 else None
-            content = await (resp.read() if sink is None else _into(sink, resp))
+            if type(resp) is Reply:
+                content = resp.body
+            else:
+                sink = request.sink if 200 <= status < 300 else None
+                content = await (resp.read() if sink is None else _into(sink, resp))
+                if learn:
+                    pool.learn_key(fast.origin)  # type: ignore[union-attr]
         except APIError:  # the SDK's own (a deadline, a refused hop): nothing is held
             raise
         except BaseException as exc:
@@ -673,6 +709,156 @@ class AiohttpTransport:
             headers=resp.headers,
         )
 
+    async def _session_request(
+        self,
+        session: aiohttp.ClientSession,
+        request: Request,
+        url: str,
+        wire: dict[str, str],
+        body: Any,
+        timeout: Any,
+        proxy: str | None,
+        check: Any,
+        skip: Any,
+    ) -> Any:
+        """One hop through aiohttp's ``ClientSession``: a new connection, a proxy, another
+        origin, a streamed body or a download; its response's body is still to be read."""
+        aiohttp = _LIB.aiohttp
+        token = None if check is None else egress_guard.set(check)
+        try:
+            return await session.request(
+                request.method,
+                _LIB.url(url, encoded=True),
+                headers=wire,
+                data=async_data(body),  # a file or large bytes: slice by slice
+                allow_redirects=False,
+                timeout=timeout,
+                proxy=proxy,
+                skip_auto_headers=skip,
+            )
+        except aiohttp.ClientConnectorError:
+            if check is not None and check.refused is not None:
+                raise check.error(request, url) from None
+            raise
+        finally:
+            if token is not None:
+                egress_guard.reset(token)
+
+
+class _FastRoute:
+    """Where the fast exchange (``composio._async_wire``) may go from one transport: URLs
+    of the base URL's own origin, written as the base URL writes it, with a target of
+    printable ASCII (anything else is aiohttp's to encode). None for a base URL with
+    credentials in it (aiohttp turns those into an ``Authorization`` header) or not http(s).
+    """
+
+    __slots__ = ("host", "origin", "prefix")
+
+    def __init__(self, prefix: str, host: str, origin: tuple[str, str, int | None]) -> None:
+        self.prefix = prefix  #: ``scheme://netloc``, as the request URLs start
+        self.host = host  #: the ``Host`` header aiohttp would send
+        self.origin = origin  #: (scheme, host, port) as aiohttp's pool key holds them
+
+    @classmethod
+    def of(cls, base_url: str) -> _FastRoute | None:
+        from yarl import URL
+
+        try:
+            url = URL(base_url)
+        except (TypeError, ValueError):
+            return None
+        if url.scheme not in ("http", "https") or url.user is not None or not url.raw_host:
+            return None
+        if url.password is not None:  # pragma: no cover - no user means no password
+            return None
+        netloc = base_url.split("//", 1)[1].split("/", 1)[0].split("?", 1)[0]
+        return cls(
+            f"{url.scheme}://{netloc}",
+            url.host_port_subcomponent or netloc,
+            (url.scheme, url.raw_host, url.port),
+        )
+
+    def target(self, url: str) -> str | None:
+        """``url``'s request target when it is on this origin and safe to send as written."""
+        prefix = self.prefix
+        if not url.startswith(prefix):
+            return None
+        target = url[len(prefix) :]
+        if not target:
+            return "/"
+        if target[0] == "?":
+            target = "/" + target
+        elif target[0] != "/":
+            return None  # "http://host:1" is not a prefix of "http://host:10/..."
+        if target.isascii() and target.isprintable() and " " not in target and "#" not in target:
+            return target
+        return None
+
+
+def _small(body: Any) -> bool:
+    """A body the fast exchange writes in one piece: none, or bytes up to one slice."""
+    return body is None or (type(body) is bytes and len(body) <= SLICE)
+
+
+async def _exchange(
+    conn: Any,
+    head: bytes,
+    body: bytes | None,
+    head_only: bool,
+    remaining: float,
+    read: float | None,
+) -> Reply:
+    """One request and its whole answer on ``conn``, an idle connection of aiohttp's pool
+    (``composio._async_wire``). The connection goes back to the pool when the answer says
+    it may be kept; any failure, a cancellation or the deadline closes it."""
+    handler = conn.protocol
+    transport = handler.transport
+    loop = _running_loop()
+    done: asyncio.Future[Reply] = loop.create_future()
+    exchange = Exchange(handler, done, head_only)
+    now = loop.time()
+    exchange.last_data = now
+    end = now + remaining
+    timer = loop.call_at(
+        end if read is None else min(end, now + read), _on_timer, exchange, end, read
+    )
+    exchange.timer = timer
+    transport.set_protocol(exchange)
+    try:
+        transport.write(head + body if body else head)
+        reply = await done
+    except BaseException:
+        transport.set_protocol(handler)
+        conn.close()
+        raise
+    finally:
+        exchange.timer.cancel()
+    transport.set_protocol(handler)
+    if exchange.keep_alive and handler.is_connected():
+        conn.release()
+    else:
+        conn.close()
+    return reply
+
+
+def _on_timer(exchange: Exchange, end: float, read: float | None) -> None:
+    """The deadline, or ``Timeout.read`` without a byte: the exchange fails. A read timer
+    is moved only when it fires (to the last byte's time + ``read``), not on every chunk."""
+    if exchange.done.done():
+        return
+    loop = exchange.loop
+    now = loop.time()
+    during = "waiting for the response" if exchange.reply is None else "reading the body"
+    if now >= end - _TIMER_SLOP:
+        exchange.done.set_exception(WireFailure("deadline", during, "deadline"))
+        return
+    assert read is not None
+    idle_until = exchange.last_data + read
+    if now >= idle_until - _TIMER_SLOP:
+        exchange.done.set_exception(WireFailure("read_timeout", during, "read timeout"))
+        return
+    exchange.timer = loop.call_at(min(end, idle_until), _on_timer, exchange, end, read)
+
 
 async def _into(sink: FileSink, resp: Any) -> bytes:
     """A download's body written to its sink slice by slice, each write in a worker thread
@@ -687,6 +873,8 @@ async def _drain(resp: Any) -> None:
     """Read a redirect's (small) body so its connection can carry the next request; a body
     over 64 KiB is not worth it: the connection is closed instead. Either way its pool slot
     is free afterwards."""
+    if type(resp) is Reply:  # read whole, its connection released already
+        return
     read = 0
     try:
         while True:
@@ -745,6 +933,13 @@ def _map_error(
 
     def err(cls: type[APIConnectionError], kind: str, sent: bool) -> APIConnectionError:
         return connection_error(cls, request, url, kind, sent, exc)
+
+    if isinstance(exc, WireFailure):  # the fast exchange's (composio._async_wire)
+        if exc.kind == "deadline":
+            return deadline_error(request, url, f"while {exc.during}", sent=True)
+        return err(
+            APITimeoutError if exc.kind == "read_timeout" else APIConnectionError, exc.kind, True
+        )
 
     if isinstance(exc, asyncio.CancelledError) or not isinstance(
         exc, (aiohttp.ClientError, asyncio.TimeoutError, OSError)

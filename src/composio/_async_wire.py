@@ -1,0 +1,344 @@
+"""The async transport's fast exchange: one HTTP/1.1 request and its whole answer on a
+connection aiohttp's pool already holds open (SPEC §19).
+
+Why it exists: ``ClientSession.request`` costs about a third of a small call's CPU on the
+loop -- ``ClientRequest``/``ClientResponse`` objects, URL and header multidicts, a
+``TimerContext``, a cookie filter, a ``StreamReader`` per body -- more than the whole SDK
+chain above it, so ``await session.tools.list()`` could not come near bare aiohttp's
+``get().json()`` (SPEC §19: at most 1.0x) with it on the path. As the sync transport drives
+requests' urllib3 pool itself, this drives aiohttp's pool itself: the same connector, the
+same connections, only the bytes of one exchange are written and read here.
+
+What stays aiohttp's: every connection is opened, proxied, TLS-wrapped, address-checked
+(``composio._egress``), pooled, kept alive, expired and closed by aiohttp's connector, and
+only a connection that aiohttp itself opened and put back idle is borrowed (``BaseConnector
+._get``). A call with no idle connection, through a proxy, to another origin, streaming a
+body or into a file takes aiohttp's ``ClientSession`` path (``AiohttpTransport._send``).
+
+How a connection is borrowed: for the exchange the transport's protocol is swapped for an
+:class:`Exchange` (``asyncio.Transport.set_protocol``), which parses the answer and passes
+the connection's own events (``connection_lost``, write flow control) on to aiohttp's
+``ResponseHandler``; the handler is put back before the connection is released (or closed:
+after ``Connection: close``, a body delimited by the close, any error, a cancellation).
+aiohttp's handler sees an idle connection throughout, as it does between two of its own
+requests.
+
+Which aiohttp: the pool's private names this needs (``BaseConnector._get`` and ``_conns``,
+``ConnectionKey``'s ``host``/``port``/``proxy``) are checked once (:func:`supported`); where
+any is missing, every call takes the ``ClientSession`` path, which is also what the tests
+run against to prove both paths answer alike (``tests/unit/test_issue21_async_wire.py``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import zlib
+from typing import Any
+
+__all__ = ["Exchange", "Reply", "WireFailure", "request_head", "supported"]
+
+#: The longest status line plus headers accepted (aiohttp's parser: 8190 per line).
+MAX_HEAD = 65536
+#: Lines of headers accepted in one answer (aiohttp: 32,768 headers max; this is a bound too).
+MAX_HEADER_LINES = 256
+#: What the fast path asks for: the encodings the standard library decodes.
+ACCEPT_ENCODING = "gzip, deflate"
+_NO_BODY_STATUSES = frozenset({204, 304})
+
+
+class WireFailure(Exception):
+    """Why an exchange failed, in the SDK's own words: ``kind`` is one of the transport
+    error kinds (``reset``, ``truncated``, ``protocol``, ``read_timeout``, ``deadline``),
+    ``during`` what the call was doing. Mapped once, with aiohttp's own errors
+    (``async_transport._map_error``)."""
+
+    def __init__(self, kind: str, during: str, cause: str) -> None:
+        super().__init__(cause)
+        self.kind = kind
+        self.during = during
+
+
+class Reply:
+    """The raw response of the fast path (``Response.raw``): status, reason, HTTP version
+    and the headers as aiohttp exposes them (a ``CIMultiDictProxy``, values decoded as
+    UTF-8 with ``surrogateescape``, as aiohttp does)."""
+
+    __slots__ = ("body", "headers", "reason", "status", "version")
+
+    def __init__(self, status: int, reason: str, version: str, headers: Any, body: bytes) -> None:
+        self.status = status
+        self.reason = reason
+        self.version = version
+        self.headers = headers
+        self.body = body
+
+    def __repr__(self) -> str:
+        return f"<Reply {self.status} {self.reason}>"
+
+    def close(self) -> None:
+        """Nothing to give back: the body was read whole and the connection released."""
+
+
+def supported(aiohttp: Any) -> bool:
+    """Whether this aiohttp's pool has the shape the fast path borrows from: tested by
+    name, once. False: every call takes the ``ClientSession`` path."""
+    connector = getattr(aiohttp, "BaseConnector", None)
+    key = getattr(getattr(aiohttp, "client_reqrep", None), "ConnectionKey", None)
+    fields = getattr(key, "_fields", ())
+    return (
+        connector is not None
+        and asyncio.iscoroutinefunction(getattr(connector, "_get", None))
+        and {"host", "port", "is_ssl", "proxy"} <= set(fields)
+    )
+
+
+def request_head(method: str, target: str, host: str, lines: list[bytes], lower: set[str]) -> bytes:
+    """The request line and header block: the checked ``lines`` of the request's own
+    headers, plus what aiohttp adds when the request lacks it (``Host``, ``Accept``,
+    ``Accept-Encoding``). ``target`` is printable ASCII (the caller checked)."""
+    head = [f"{method} {target} HTTP/1.1".encode("ascii")]
+    if "host" not in lower:
+        head.append(b"Host: " + host.encode("ascii"))
+    head += lines
+    if "accept" not in lower:
+        head.append(b"Accept: */*")
+    if "accept-encoding" not in lower:
+        head.append(b"Accept-Encoding: " + ACCEPT_ENCODING.encode("ascii"))
+    head.append(b"\r\n")
+    return b"\r\n".join(head)
+
+
+class Exchange(asyncio.Protocol):
+    """Reads one HTTP/1.1 answer off a borrowed connection (see the module docstring).
+
+    The answer is framed as RFC 9112 says: no body for HEAD, 1xx, 204 and 304; chunked when
+    ``Transfer-Encoding`` ends in ``chunked``; ``Content-Length`` bytes; else up to the
+    close. A message with both framings, an invalid or conflicting length, a head over
+    :data:`MAX_HEAD` or a malformed line is a ``protocol`` failure and the connection is
+    closed (no request smuggling through a reused connection). ``done`` gets the
+    :class:`Reply` or a :class:`WireFailure`.
+    """
+
+    def __init__(self, handler: Any, done: asyncio.Future[Reply], head_only: bool) -> None:
+        self.handler = handler  #: aiohttp's ResponseHandler: it gets the connection's events
+        self.done = done
+        self.head_only = head_only
+        self.buf = bytearray()
+        self.reply: Reply | None = None
+        self.keep_alive = False
+        self.parts: list[bytes] = []
+        self.left = 0  #: bytes of the body (or of the current chunk) still to come
+        self.state = 0  #: 0 head, 1 length, 2 chunk size, 3 chunk data, 4 trailers, 5 eof
+        self.encoding = ""
+        self.last_data = 0.0  #: loop time of the last bytes received (the read timeout)
+        self.loop = done.get_loop()
+        self.timer: asyncio.TimerHandle | None = None  #: the deadline / read timer
+
+    # -- asyncio.Protocol ---------------------------------------------------------------
+    def data_received(self, data: bytes) -> None:
+        if self.done.done():  # past the answer, or the exchange failed: never reused
+            self.keep_alive = False
+            return
+        self.last_data = self.loop.time()
+        try:
+            self._feed(data)
+        except WireFailure as failure:
+            self.done.set_exception(failure)
+
+    def eof_received(self) -> bool:
+        self._ended(None)
+        return False  # the transport closes itself
+
+    def connection_lost(self, exc: BaseException | None) -> None:
+        self._ended(exc)
+        self.handler.connection_lost(exc)  # aiohttp's pool learns the connection is gone
+
+    def pause_writing(self) -> None:
+        self.handler.pause_writing()
+
+    def resume_writing(self) -> None:
+        self.handler.resume_writing()
+
+    # -- parsing --------------------------------------------------------------------------
+    def _ended(self, exc: BaseException | None) -> None:
+        """The peer closed (or the connection broke): the end of a body delimited by the
+        close, else a failure -- ``reset`` before the answer's head, ``truncated`` after."""
+        self.keep_alive = False
+        if self.done.done():
+            return
+        if self.state == 5 and exc is None:
+            try:
+                self._finish(keep_alive=False)
+            except WireFailure as failure:
+                self.done.set_exception(failure)
+        else:
+            self._fail("reset" if self.reply is None or exc is not None else "truncated")
+
+    def _fail(self, kind: str) -> None:
+        during = "waiting for the response" if self.reply is None else "reading the body"
+        what = {
+            "reset": "the connection closed",
+            "truncated": "the connection closed before the whole body arrived",
+        }.get(kind, kind)
+        self.done.set_exception(WireFailure(kind, during, what))
+
+    def _protocol(self, why: str) -> WireFailure:
+        return WireFailure("protocol", "waiting for the response", why)
+
+    def _feed(self, data: bytes) -> None:
+        buf = self.buf
+        buf += data
+        while not self.done.done():
+            state = self.state
+            if state == 0:
+                if not self._head():
+                    return
+            elif state == 1:  # Content-Length
+                take = min(self.left, len(buf))
+                if take:
+                    self.parts.append(bytes(buf[:take]))
+                    del buf[:take]
+                    self.left -= take
+                if self.left:
+                    return
+                self._finish(keep_alive=self.keep_alive)
+            elif state == 2:  # chunk size line
+                end = buf.find(b"\r\n")
+                if end < 0:
+                    if len(buf) > 1024:
+                        raise self._protocol("a chunk size line over 1 KiB")
+                    return
+                size = buf[:end].split(b";", 1)[0].strip()
+                del buf[: end + 2]
+                if not size or size.strip(b"0123456789abcdefABCDEF"):
+                    raise self._protocol("an invalid chunk size")
+                self.left = int(size, 16)
+                self.state = 3 if self.left else 4
+            elif state == 3:  # chunk data and its CRLF
+                if len(buf) < self.left + 2:
+                    return
+                if buf[self.left : self.left + 2] != b"\r\n":
+                    raise self._protocol("a chunk without its CRLF")
+                self.parts.append(bytes(buf[: self.left]))
+                del buf[: self.left + 2]
+                self.state = 2
+            elif state == 4:  # trailers, up to the empty line
+                end = buf.find(b"\r\n")
+                if end < 0:
+                    if len(buf) > MAX_HEAD:
+                        raise self._protocol("trailers over 64 KiB")
+                    return
+                del buf[: end + 2]
+                if end == 0:
+                    self._finish(keep_alive=self.keep_alive)
+            else:  # 5: up to the close
+                self.parts.append(bytes(buf))
+                buf.clear()
+                return
+
+    def _head(self) -> bool:
+        """Parse the status line and headers once they are all in; False: not yet."""
+        buf = self.buf
+        end = buf.find(b"\r\n\r\n")
+        if end < 0:
+            if len(buf) > MAX_HEAD:
+                raise self._protocol("a response head over 64 KiB")
+            return False
+        if end > MAX_HEAD:
+            raise self._protocol("a response head over 64 KiB")
+        lines = bytes(buf[:end]).split(b"\r\n")
+        del buf[: end + 4]
+        if len(lines) > MAX_HEADER_LINES:
+            raise self._protocol(f"more than {MAX_HEADER_LINES} header lines")
+        first = lines[0]
+        version, _, rest = first.partition(b" ")
+        code, _, reason = rest.partition(b" ")
+        if version not in (b"HTTP/1.1", b"HTTP/1.0") or len(code) != 3 or not code.isdigit():
+            raise self._protocol("a malformed status line")
+        status = int(code)
+        pairs: list[tuple[str, str]] = []
+        length: bytes | None = None
+        chunked = None
+        close = version == b"HTTP/1.0"
+        encoding = b""
+        for line in lines[1:]:
+            name, sep, value = line.partition(b":")
+            if not sep or not name or name != name.strip() or b" " in name or b"\t" in name:
+                raise self._protocol("a malformed header line")
+            value = value.strip(b" \t")
+            lname = name.lower()
+            if lname == b"content-length":
+                if length is not None and length != value:
+                    raise self._protocol("conflicting Content-Length headers")
+                length = value
+            elif lname == b"transfer-encoding":
+                chunked = value.rsplit(b",", 1)[-1].strip().lower() == b"chunked"
+            elif lname == b"connection":
+                tokens = {t.strip().lower() for t in value.split(b",")}
+                if b"close" in tokens:
+                    close = True
+                elif b"keep-alive" in tokens and version == b"HTTP/1.0":
+                    close = False
+            elif lname == b"content-encoding":
+                encoding = value.lower()
+            pairs.append(
+                (name.decode("utf-8", "surrogateescape"), value.decode("utf-8", "surrogateescape"))
+            )
+        if 100 <= status < 200:  # an interim answer (100 Continue...): the real one follows
+            return True
+        from multidict import CIMultiDict, CIMultiDictProxy
+
+        self.reply = Reply(
+            status,
+            reason.decode("latin-1"),
+            version[5:].decode("ascii"),
+            CIMultiDictProxy(CIMultiDict(pairs)),
+            b"",
+        )
+        self.keep_alive = not close
+        self.encoding = encoding.decode("latin-1")
+        if self.head_only or status in _NO_BODY_STATUSES:
+            self._finish(keep_alive=self.keep_alive)
+        elif chunked is not None:
+            if length is not None:
+                raise self._protocol("both Content-Length and Transfer-Encoding")
+            if chunked:
+                self.state = 2
+            else:
+                self.state, self.keep_alive = 5, False
+        elif length is not None:
+            if not length.isdigit() or len(length) > 18:
+                raise self._protocol("an invalid Content-Length")
+            self.left, self.state = int(length), 1
+            if not self.left:
+                self._finish(keep_alive=self.keep_alive)
+        else:
+            self.state, self.keep_alive = 5, False
+        return True
+
+    def _finish(self, *, keep_alive: bool) -> None:
+        reply = self.reply
+        assert reply is not None
+        body = b"".join(self.parts)
+        self.parts = []
+        if body and self.encoding in ("gzip", "x-gzip", "deflate"):
+            try:
+                body = _decompress(body, self.encoding)
+            except zlib.error:
+                raise self._protocol(f"a body that is not valid {self.encoding}") from None
+        reply.body = body
+        self.keep_alive = keep_alive and not self.buf  # bytes past the answer: not reused
+        self.done.set_result(reply)
+
+
+def _decompress(body: bytes, encoding: str) -> bytes:
+    """As aiohttp's ``auto_decompress``: gzip, and deflate with or without its zlib wrapper."""
+    if encoding == "deflate":
+        wbits = zlib.MAX_WBITS if body[:1] == b"\x78" else -zlib.MAX_WBITS
+    else:
+        wbits = 16 + zlib.MAX_WBITS
+    inflate = zlib.decompressobj(wbits)
+    out = inflate.decompress(body) + inflate.flush()
+    if not inflate.eof:
+        raise zlib.error("truncated")
+    return out
