@@ -324,8 +324,8 @@ class Exchange(asyncio.Protocol):
         if body and self.encoding in ("gzip", "x-gzip", "deflate"):
             try:
                 body = _decompress(body, self.encoding)
-            except zlib.error:
-                raise self._protocol(f"a body that is not valid {self.encoding}") from None
+            except zlib.error:  # named as both other paths name it (sync and aiohttp's)
+                raise WireFailure("reset", "reading the body", "undecodable body") from None
         reply.body = body
         self.keep_alive = keep_alive and not self.buf  # bytes past the answer: not reused
         self.done.set_result(reply)
