@@ -56,6 +56,7 @@ from composio._wire import (
     redirect_target,
     strip_cross_origin,
 )
+from composio.config import env_flag
 from composio.errors import (
     APIConnectionError,
     APIError,
@@ -77,6 +78,8 @@ _TIMER_SLOP = 0.002
 _DRAIN_LIMIT = 65536
 #: Calls that may start per turn of the loop, per slot of the pool (``_Pacer``).
 _PACE_PER_SLOT = 4
+#: The verbs the fast exchange writes as they are (``composio._async_wire``).
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _INSTALL_HINT = f"AsyncComposio needs aiohttp: {install_hint('async')}"
 
 
@@ -100,7 +103,7 @@ class _Lib:
 
         self.aiohttp, self.url, self.timeout = aiohttp, URL, aiohttp.ClientTimeout
         #: whether this aiohttp's pool can lend its connections (``composio._async_wire``)
-        self.fast = wire_supported(aiohttp) and not os.environ.get("COMPOSIO_AIOHTTP_ONLY")
+        self.fast = wire_supported(aiohttp) and not env_flag("COMPOSIO_AIOHTTP_ONLY")
 
 
 _LIB = _Lib()
@@ -615,6 +618,8 @@ class AiohttpTransport:
         lines: list[bytes] | None = pool.lines.check(wire)  # named, never shown, before sending
         method = request.method
         fast = self._fast if _LIB.fast and request.sink is None and _small(body) else None
+        if method not in _METHODS:  # a middleware's own verb: aiohttp checks it
+            fast = None
         # None, not (): aiohttp builds a set per call for any tuple, the empty one included
         skip = None if body is None or "content-type" in request.headers else ("Content-Type",)
         hops = 0
@@ -637,8 +642,11 @@ class AiohttpTransport:
                 if fast is not None and proxy is None and check is None:
                     target = fast.target(url)
                 key = None if target is None else pool.fast_keys.get(fast.origin)  # type: ignore[union-attr]
-                conn = None if key is None else await session.connector._get(key, [])  # type: ignore[union-attr]
+                conn: Any = None if key is None else await session.connector._get(key, [])  # type: ignore[union-attr]
                 learn = False
+                if conn is not None and conn.protocol.should_close:
+                    conn.close()  # bytes arrived while it was idle: not in step, not reused
+                    conn = None
                 if conn is not None:  # an idle connection aiohttp opened: borrowed for this hop
                     if lines is None:
                         lines = pool.lines.check(wire)

@@ -342,3 +342,27 @@ def local_server() -> Iterator[Any]:
 
 
 _ = (async_transport, Callable)
+
+
+def test_issue21_fast_exchange_over_tls(tmp_path: Any) -> None:
+    """A borrowed TLS connection: the protocol swap goes through asyncio's SSL transport."""
+    import ssl
+
+    from composio.testing import LocalServer
+    from tests.integration.test_tls import make_certificate
+
+    cert, key = make_certificate(tmp_path, "127.0.0.1", "IP:127.0.0.1")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+
+    async def run(url: str) -> list[tuple[int, bool]]:
+        async with AsyncComposio(api_key=KEY, base_url=url, verify=str(cert)) as client:
+            out = []
+            for _ in range(3):
+                r = await client.request("GET", "/echo")
+                out.append((r.status_code, type(r.raw) is Reply))
+            return out
+
+    with LocalServer(api_key=KEY, ssl_context=context) as server:
+        got = asyncio.run(run(server.url))
+    assert got == [(200, False), (200, True), (200, True)]
