@@ -142,8 +142,9 @@ class Response:
     """A received response whose body has been read in full.
 
     ``raw`` is the library's own response object: a ``requests.Response`` from the sync
-    transport (also reachable as ``requests_response``, SPEC §3), an ``aiohttp.ClientResponse``
-    (already released) from the async one. Status and headers are copied out of it once, so
+    transport (also reachable as ``requests_response``, SPEC §3); from the async one, an
+    ``aiohttp.ClientResponse`` (already released), or a ``composio._async_wire.Reply`` where
+    the call borrowed an idle pooled connection (its fast exchange). Status and headers are copied out of it once, so
     everything above the transport reads the same two attributes whichever library answered.
     """
 
