@@ -115,17 +115,22 @@ class ToolkitCache:
         -- in one loop. Read from the JSON, not the ``Tool``: that would fill every lazy
         field (models.py). Why not later, on the next ``get``: keeping the pages' objects
         until then kept every listed page alive, and the garbage collector's full passes
-        over them cost far more than this loop (measured)."""
+        over them cost far more than this loop (measured). A tool already known (its slug
+        as sent, the API's upper case) is skipped after one lookup: listing the same tools
+        again costs a quarter of learning them."""
         if len(items) > self.limit:  # a page past the bound: its last tools, as learn would
             items = items[len(items) - self.limit :]
         if len(self._map) + len(items) > self.limit:
             self._map = {}
         known = self._map
         for item in items:  # JSON objects from json.loads: exact types
+            slug = item.get("slug")
+            if type(slug) is not str or slug in known:
+                continue  # known already (issue 21): a tool's toolkit never changes
             toolkit = item.get("toolkit")
             if type(toolkit) is dict:
-                slug, toolkit_slug = item.get("slug"), toolkit.get("slug")
-                if type(slug) is str and type(toolkit_slug) is str:
+                toolkit_slug = toolkit.get("slug")
+                if type(toolkit_slug) is str:
                     known[slug.upper()] = toolkit_slug.lower()
 
     def __len__(self) -> int:

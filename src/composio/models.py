@@ -148,6 +148,7 @@ class _Plan:
         "later",
         "lazy",
         "nested",
+        "nested_later",
         "now",
         "pending",
         "private",
@@ -174,12 +175,11 @@ class _Plan:
             default = None if f.default is MISSING else f.default
             plan.append((f.name, kind, _slot(cls, f.name).__set__, default))
         self.fields = tuple(plan)
+        nested = [
+            n for n, kind, _, _ in plan if isinstance(kind, type) and issubclass(kind, _Model)
+        ]
         #: the slots of fields holding a model (``Tool.toolkit``): they carry the request id too
-        self.nested = tuple(
-            _slot(cls, name)
-            for name, kind, _, _ in plan
-            if isinstance(kind, type) and issubclass(kind, _Model)
-        )
+        self.nested = tuple(_slot(cls, name) for name in nested)
         self.known = frozenset(name for name, _, _, _ in plan)
         self.put_extra = _slot(cls, "extra").__set__
         self.private = tuple(private)
@@ -190,6 +190,8 @@ class _Plan:
         pending = getattr(cls, "_pending", None)  # _Parsed's slot, inherited
         self.lazy = kinds is None and isinstance(pending, MemberDescriptorType)
         self.pending: Any = pending
+        #: a lazy model builds its nested models (none required) only when it is filled
+        self.nested_later = self.lazy and not any(name in self.required for name in nested)
         if self.lazy:
             for name in (*(f[0] for f in self.later), "extra"):
                 # on the class that declares the slot: a twin subclass shares its base's
@@ -353,28 +355,26 @@ def parse_items(cls: type[M], items: list[Any]) -> tuple[M, ...]:
 
     The objects must be the caller's own, fresh from ``json.loads`` and held by nothing else
     (``composio._ops._encode.parse_page``): a lazy model keeps its object as it is instead of
-    a copy. The common case -- a JSON object whose required fields have their exact JSON
-    type -- is one type check and one slot write per required field, in one loop for the
-    whole page; anything else (a missing or mistyped field, a non-object, a class that is not
-    lazy) takes :func:`parse_model` itself, so the answers and the errors are the same.
+    a copy. The common case -- a JSON object whose required field has its exact JSON type --
+    is one type check and one slot write, in one loop for the whole page; anything else (a
+    missing or mistyped field, a non-object, a class of another shape) takes
+    :func:`parse_model` itself, so the answers and the errors are the same.
     """
     plan = _plan_of(cls)
-    if not plan.lazy:
+    if not plan.lazy or len(plan.now) != 1 or plan.private:
+        # Not a paged model's shape (every one is lazy, with one required field and no
+        # private state: a Tool's ``slug``): the item-by-item parse, the same answers.
         return tuple(parse_model(cls, item) for item in items)
-    now, private, keep, new = plan.now, plan.private, plan.pending.__set__, object.__new__
+    ((name, kind, put, _),) = plan.now
+    keep, new = plan.pending.__set__, object.__new__
     out: list[M] = []
     append = out.append
     for item in items:
         if type(item) is dict:
-            obj = new(cls)
-            for name, kind, put, _ in now:
-                value = item.get(name)
-                if type(value) is not kind:
-                    break
+            value = item.get(name)
+            if type(value) is kind:
+                obj = new(cls)
                 put(obj, value)
-            else:
-                for put_private, default in private:
-                    put_private(obj, default)
                 keep(obj, item)
                 append(obj)
                 continue
@@ -424,16 +424,51 @@ def set_request_id(obj: object, request_id: str) -> None:
     model a call returns, ``tool.toolkit`` included) that are already built; a lazy one
     not yet built gets it when it is (``_fill``). Anything that is not a model is left
     alone."""
-    if not isinstance(obj, _Model):
-        return
-    _put_slot(obj, request_id)
-    plan = _PLANS.get(type(obj))
-    for member in plan.nested if plan is not None else ():
-        try:
-            child = member.__get__(obj)  # the slot itself: never fills a lazy model
-        except AttributeError:
+    stamp_all((obj,), request_id)
+
+
+def stamp_all(values: Sequence[object], request_id: str) -> None:
+    """:func:`set_request_id` on each of ``values`` (a page's items, the list a call
+    returned), in one loop, with the per-class questions asked once per run of a class.
+
+    A model with no nested model field takes one slot write. So does a lazy model still
+    holding its JSON object (every item of a fresh page): its nested models are not built
+    yet, and ``_fill`` stamps them when they are -- unless a nested field is required (built
+    at parse: ``_Plan.nested_later`` is false). Only the rest look into their nested slots. Before
+    issue 21 every item took that look, and a lazy item's unset slot raised (and swallowed)
+    an ``AttributeError``: half the cost of building a page of tools."""
+    put = _put_slot
+    last: type | None = None
+    model = deep = False
+    pending: Any = None
+    nested: tuple[Any, ...] = ()
+    for value in values:
+        cls = type(value)
+        if cls is not last:
+            last, plan = cls, _PLANS.get(cls)
+            if plan is None:  # never parsed (built by hand): no nested slots to look into
+                model, deep = isinstance(value, _Model), False
+            else:
+                model, nested = True, plan.nested
+                deep = bool(nested)
+                pending = plan.pending.__get__ if deep and plan.nested_later else None
+        if not model:
             continue
-        set_request_id(child, request_id)
+        put(value, request_id)
+        if not deep:
+            continue
+        if pending is not None:
+            try:
+                if pending(value) is not None:
+                    continue  # still lazy: no nested model built yet
+            except AttributeError:
+                pass  # built some other way (by hand, unpickled): look
+        for member in nested:
+            try:
+                child = member.__get__(value)  # the slot itself: never fills a lazy model
+            except AttributeError:
+                continue
+            stamp_all((child,), request_id)
 
 
 def _restore(cls: type[M], state: dict[str, Any]) -> M:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import contextvars
 from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Generic, TypeVar
 
 from composio._cursors import refuse_repeated_cursor
@@ -26,7 +26,7 @@ __all__ = ["AsyncPage", "Page"]
 T = TypeVar("T")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class _PageFields(Generic[T]):
     items: tuple[T, ...]
     next_cursor: str | None = None
@@ -41,6 +41,30 @@ class _PageFields(Generic[T]):
     )
     #: the ``x-request-id`` of the response this page came from (SPEC §18)
     _request_id: str | None = field(default=None, repr=False, compare=False)
+
+    def __init__(
+        self,
+        items: tuple[T, ...],
+        next_cursor: str | None = None,
+        total_items: int | None = None,
+        total_pages: int | None = None,
+        current_page: int | None = None,
+        _fetch: Callable[[str], Any] | None = None,
+        _context: contextvars.Context | None = None,
+        _request_id: str | None = None,
+    ) -> None:
+        """The dataclass's own ``__init__``, with the slots written directly: a frozen
+        dataclass's goes through ``object.__setattr__`` per field, half of building a page
+        object, which every list call does (issue 21)."""
+        items_, next_, total_, pages_, current_, fetch_, context_, request_id_ = _PUT_FIELDS
+        items_(self, items)
+        next_(self, next_cursor)
+        total_(self, total_items)
+        pages_(self, total_pages)
+        current_(self, current_page)
+        fetch_(self, _fetch)
+        context_(self, context_between_operations() if _context is None else _context)
+        request_id_(self, _request_id)
 
     def has_next_page(self) -> bool:
         return bool(self.next_cursor) and bool(self.items) and self._fetch is not None
@@ -63,7 +87,11 @@ class _PageFields(Generic[T]):
         return (_restore, (type(self), *data, self.current_page, self._request_id))
 
 
-@dataclass(frozen=True, slots=True)
+#: the slots' own setters, in the fields' order (``_PageFields.__init__``)
+_PUT_FIELDS = tuple(_PageFields.__dict__[f.name].__set__ for f in fields(_PageFields))
+
+
+@dataclass(frozen=True, slots=True, init=False)
 class Page(_PageFields[T]):
     def next_page(self) -> Page[T] | None:
         """The following page (one request), or ``None`` on the last page."""
@@ -88,7 +116,7 @@ class Page(_PageFields[T]):
             yield from page.items
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class AsyncPage(_PageFields[T]):
     """A page of the async client: ``async for item in page`` walks every page lazily."""
 

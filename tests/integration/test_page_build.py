@@ -38,3 +38,19 @@ def test_issue21_page_models_do_not_share_the_responses_json(
     assert (tool.name, tool.description) == (name, description)
     assert tool.toolkit is None or tool.toolkit.slug != "edited"
     assert raw.http_response.json()["items"][0]["name"] == "edited"  # the cache itself is as is
+
+
+def test_issue21_a_page_listed_again_is_stamped_and_learned_as_the_first(
+    driver: Driver, server: LocalServer
+) -> None:
+    """The second listing of the same tools: the toolkit cache skips what it knows, and the
+    request-id stamp skips the nested slots lazy items have not built -- neither may leave
+    a tool unlearned or a model (``tool.toolkit`` included) without the page's id."""
+    client = driver.client(api_key=server.api_key, base_url=server.url, allow_tracking=False)
+    first, second = client.tools.list(), client.tools.list()
+    assert first.items == second.items and first._request_id != second._request_id
+    assert second.items and {t._request_id for t in second.items} == {second._request_id}
+    toolkits = [t.toolkit for t in second.items]
+    assert all(toolkits) and {k._request_id for k in toolkits if k} == {second._request_id}
+    cache = client._tool_env.toolkits
+    assert [cache.get(t.slug) for t in second.items] == [k.slug for k in toolkits if k]
