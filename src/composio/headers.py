@@ -188,6 +188,11 @@ class Headers(MutableMapping[str, str]):
             else:
                 store[lower] = (spelled, value)
 
+    def extend(self, layer: Layer) -> None:
+        """Write a layer known to hold no removal marker (built-in layers, checked once when
+        the client was built): one C-level ``dict.update``, no per-header loop."""
+        self._store.update(layer)  # type: ignore[arg-type]
+
     def lowered_items(self) -> Iterator[tuple[str, str]]:
         """``(lower-cased name, value)`` pairs, without re-lowering each name (redaction reads
         every request's headers: ``composio._redact.secret_values``)."""
