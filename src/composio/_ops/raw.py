@@ -60,7 +60,10 @@ def request_operation(
 
 def _check_json(body: object) -> None:
     """The body must be JSON before it is sent: left to the transport, ``json.dumps`` writes
-    ``NaN``/``Infinity`` (not JSON) and raises a bare ``TypeError`` for other objects."""
+    ``NaN``/``Infinity`` (not JSON) and raises a bare ``TypeError`` for other objects.
+    No body (most calls) is not encoded to find that out."""
+    if body is None:
+        return
     try:
         _json.dumps(body, allow_nan=False)
     except (TypeError, ValueError) as exc:
