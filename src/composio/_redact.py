@@ -57,9 +57,9 @@ TOO_DEEP = f"{REDACTED} (JSON nested too deeply to scrub)"
 def secret_values(headers: Mapping[str, str]) -> frozenset[str]:
     """The request header values that must never come back out: every value whose header is
     not on the allow-list (the API key included)."""
-    lowered = getattr(headers, "lowered_items", None)  # composio.headers.Headers
-    if lowered is not None:
-        return frozenset(v for k, v in lowered() if v and k not in SHOWN_HEADER_VALUES)
+    outside = getattr(headers, "values_outside", None)  # composio.headers.Headers
+    if outside is not None:
+        return outside(SHOWN_HEADER_VALUES)  # type: ignore[no-any-return]
     return frozenset(v for k, v in headers.items() if v and k.lower() not in SHOWN_HEADER_VALUES)
 
 

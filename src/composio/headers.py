@@ -188,10 +188,18 @@ class Headers(MutableMapping[str, str]):
             else:
                 store[lower] = (spelled, value)
 
-    def lowered_items(self) -> Iterator[tuple[str, str]]:
-        """``(lower-cased name, value)`` pairs, without re-lowering each name (redaction reads
-        every request's headers: ``composio._redact.secret_values``)."""
-        return ((lower, value) for lower, (_, value) in self._store.items())
+    def extend(self, layer: Layer) -> None:
+        """Write a layer known to hold no removal marker (built-in layers, checked once when
+        the client was built): one C-level ``dict.update``, no per-header loop."""
+        self._store.update(layer)  # type: ignore[arg-type]
+
+    def values_outside(self, names: frozenset[str]) -> frozenset[str]:
+        """The non-empty values of every header whose lower-cased name is not in ``names``
+        (``composio._redact.secret_values``: what a server's answer must not echo). A set
+        difference of the names first, so only the few secret headers are visited, not
+        every header of the request."""
+        store = self._store
+        return frozenset([value for name in store.keys() - names if (value := store[name][1])])
 
     def to_wire(self) -> dict[str, str]:
         """A plain dict with the spellings to send."""

@@ -180,3 +180,43 @@ def test_16_threads_x_50_sessions_keep_their_headers_during_retries(
     assert all(len(calls) == 1 for calls in by_request_id.values())
     assert len(by_request_id) == 800
     client.close()
+
+
+class _EarlyHeader:
+    """A plugin policy between ``identity`` and ``default-headers`` (CALL, order 250)."""
+
+    name = "early-header"
+    order = 250
+
+    def __init__(self) -> None:
+        from composio import Stage
+
+        self.stage = Stage.CALL
+
+    def on_request(self, request: Any) -> None:
+        request.headers["x-early"] = "plugin"
+
+
+def test_issue21_default_headers_none_still_removes_what_an_earlier_layer_set(
+    driver: Driver, composio_server: LocalServer
+) -> None:
+    """Built-in layers without a removal marker are written in one ``dict.update``; a
+    ``default_headers`` layer with one still removes what the identity layer or a plugin
+    middleware ahead of it set, and adds its other headers."""
+    plain = _client(driver, composio_server, middlewares=[_EarlyHeader()])
+    removing = _client(
+        driver,
+        composio_server,
+        middlewares=[_EarlyHeader()],
+        default_headers={"x-early": None, "User-Agent": None, "x-app": "demo"},
+    )
+    plain.request("GET", "/echo")
+    removing.request("GET", "/echo")
+    kept, removed = composio_server.requests_to("/echo")
+    assert kept.header("x-early") == "plugin"
+    assert (kept.header("user-agent") or "").startswith("composio-python/")
+    assert removed.header("x-early") is None
+    assert not (removed.header("user-agent") or "").startswith("composio-python/")
+    assert removed.header("x-app") == "demo" and removed.header("x-api-key") is not None
+    plain.close()
+    removing.close()

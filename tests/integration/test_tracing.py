@@ -14,7 +14,8 @@ from urllib.parse import quote
 
 import pytest
 import requests
-from opentelemetry import trace
+from opentelemetry import baggage, propagate, trace
+from opentelemetry import context as otel_context
 from opentelemetry.instrumentation.requests import RequestsInstrumentor
 from opentelemetry.instrumentation.utils import is_http_instrumentation_enabled
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
@@ -386,6 +387,118 @@ def test_default_global_noop_provider_works_and_adds_no_traceparent(
     client.tools.list()
     client.close()
     assert composio_server.requests_to(TOOLS)[0].header("traceparent") is None
+
+
+# -- issue 21: no SDK behind the tracer ------------------------------------------------------
+def _remote_parent() -> trace.SpanContext:
+    return trace.SpanContext(
+        trace_id=0x0AF7651916CD43DD8448EB211C80319C,
+        span_id=0xB7AD6B7169203331,
+        is_remote=True,
+        trace_flags=trace.TraceFlags(trace.TraceFlags.SAMPLED),
+    )
+
+
+def _what_the_api_injects(ctx: Any) -> dict[str, str]:
+    """The headers OpenTelemetry's own NoOpTracer path writes for a call made in ``ctx``: a
+    non-recording child span carrying the parent's ids, injected by the global propagator."""
+    span = trace.NoOpTracer().start_span("GET", context=ctx)
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier, context=trace.set_span_in_context(span, ctx))
+    return carrier
+
+
+@pytest.mark.parametrize("parent", ["none", "remote", "other-provider"])
+def test_issue21_no_sdk_tracer_sends_exactly_what_the_otel_api_would(
+    composio_server: LocalServer, driver: Driver, otel: Otel, parent: str
+) -> None:
+    """Without ``tracer_provider`` and with no global SDK provider the SDK makes no span object
+    (nothing would record it), but the request still carries the caller's trace context: the
+    same ``traceparent`` and ``baggage`` the OpenTelemetry API's no-op tracer would inject."""
+    assert type(trace.get_tracer_provider()) is trace.ProxyTracerProvider  # no SDK here
+    client = driver.client(
+        api_key=composio_server.api_key, base_url=composio_server.url, allow_tracking=False
+    )
+    ctx = otel_context.get_current()
+    app_span = None
+    if parent == "remote":  # an incoming request's context, extracted by a framework
+        ctx = trace.set_span_in_context(trace.NonRecordingSpan(_remote_parent()), ctx)
+    elif parent == "other-provider":  # an SDK span of a provider that is not the global one
+        app_span = otel.provider.get_tracer("app").start_span("handle")
+        ctx = trace.set_span_in_context(app_span, ctx)
+    ctx = baggage.set_baggage("tenant", "t-1", ctx)
+    expected = _what_the_api_injects(ctx)
+    token = otel_context.attach(ctx)
+    try:
+        client.tools.list()
+        client.request("GET", TOOLS)
+    finally:
+        otel_context.detach(token)
+        client.close()
+    if app_span is not None:
+        app_span.end()
+    assert expected.get("baggage") == "tenant=t-1"
+    assert ("traceparent" in expected) is (parent != "none")
+    seen = composio_server.requests_to(TOOLS)
+    assert len(seen) == 2
+    for rec in seen:
+        assert rec.header("traceparent") == expected.get("traceparent")
+        assert rec.header("baggage") == expected["baggage"]
+    if app_span is not None:
+        ids = app_span.get_span_context()
+        assert _traceparent_ids(expected["traceparent"]) == (ids.trace_id, ids.span_id)
+    assert otel.composio_spans() == []
+
+
+_LATE_PROVIDER = """
+import asyncio, json, sys
+from opentelemetry import baggage, propagate, trace
+from opentelemetry import context as otel_context
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from composio import AsyncComposio, Composio
+from composio.testing import LocalServer
+
+TOOLS = "/api/v3/tools"
+async def main(server):
+    kw = dict(api_key=server.api_key, base_url=server.url, allow_tracking=False)
+    sync, aclient = Composio(**kw), AsyncComposio(**kw)
+    sync.request("GET", TOOLS)
+    await aclient.request("GET", TOOLS)
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    trace.set_tracer_provider(provider)  # after both clients were built
+    sync.request("GET", TOOLS)
+    await aclient.request("GET", TOOLS)
+    sync.close()
+    await aclient.close()
+    return [
+        "%032x-%016x" % (s.context.trace_id, s.context.span_id)
+        for s in exporter.get_finished_spans() if s.instrumentation_scope.name == "composio"
+    ]
+
+with LocalServer() as server:
+    spans = asyncio.run(main(server))
+    sent = [r.header("traceparent") for r in server.requests_to(TOOLS)]
+    before, after = sent[:2], sent[2:]
+print(json.dumps({"before": before, "after": after, "spans": spans}))
+"""
+
+
+def test_issue21_a_global_provider_set_after_the_client_was_built_traces_its_next_call() -> None:
+    """The no-SDK shortcut is decided per attempt, not when the client is built: a global
+    SDK provider the application sets later gets a span for every following attempt, whose
+    ids are the ``traceparent`` sent (a fresh process: a global provider can be set once)."""
+    done = subprocess.run(
+        [sys.executable, "-c", _LATE_PROVIDER], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["before"] == [None, None]
+    assert len(seen["spans"]) == 2
+    assert [tp.split("-")[1] + "-" + tp.split("-")[2] for tp in seen["after"]] == seen["spans"]
 
 
 def test_import_composio_does_not_import_opentelemetry() -> None:

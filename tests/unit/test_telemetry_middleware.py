@@ -17,7 +17,7 @@ from composio.middlewares.telemetry import TelemetryMiddleware
 from composio.pipeline import CallContext, Request, Response
 from composio.providers import OpenAIProvider
 from composio.telemetry import EVENT_FIELDS
-from composio.telemetry._event import Record, to_event
+from composio.telemetry._event import to_event
 
 
 def _config() -> ClientConfig:
@@ -47,7 +47,7 @@ class Sink:
         self.items.append(item)
 
     def events(self) -> list[dict[str, Any]]:
-        return [to_event(i) if isinstance(i, Record) else i for i in self.items]
+        return [to_event(i) if isinstance(i, tuple) else i for i in self.items]
 
 
 def _request(op: str = "tools.list") -> Request:

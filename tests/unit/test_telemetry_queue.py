@@ -18,7 +18,7 @@ WAIT = 5.0  # bound for "eventually"; never a synchronisation sleep
 
 
 def _record(i: int = 0) -> Record:
-    return Record(f"op{i}", 1.5, 1_700_000_000.25, "ok", 1, "openai")
+    return (f"op{i}", 1.5, 1_700_000_000.25, "ok", 1, "openai")
 
 
 class Collect:

@@ -58,11 +58,19 @@ def request_operation(
     )
 
 
+#: ``json.dumps(body, allow_nan=False)`` without building an encoder per call (``dumps``
+#: reuses its cached one only for default arguments); an encoder keeps no per-call state.
+_STRICT = _json.JSONEncoder(allow_nan=False)
+
+
 def _check_json(body: object) -> None:
     """The body must be JSON before it is sent: left to the transport, ``json.dumps`` writes
-    ``NaN``/``Infinity`` (not JSON) and raises a bare ``TypeError`` for other objects."""
+    ``NaN``/``Infinity`` (not JSON) and raises a bare ``TypeError`` for other objects.
+    No body (most calls) is not encoded to find that out."""
+    if body is None:
+        return
     try:
-        _json.dumps(body, allow_nan=False)
+        _STRICT.encode(body)
     except (TypeError, ValueError) as exc:
         raise ValidationError(f"request(json=...) must be JSON-serialisable ({exc}).") from None
 

@@ -29,11 +29,12 @@ _RUNTIME = "python/{}.{}.{}".format(*sys.version_info[:3])
 
 
 def new_request_id() -> str:
-    """A uuid4 in hex, from 16 random bytes without building a ``uuid.UUID`` object."""
-    n = int.from_bytes(os.urandom(16), "big")
-    n = (n & ~(0xF000 << 64)) | (4 << 76)  # version 4
-    n = (n & ~(0xC000 << 48)) | (0x8000 << 48)  # RFC 4122 variant
-    return f"{n:032x}"
+    """A uuid4 in hex, from 16 random bytes without building a ``uuid.UUID`` object (or an
+    int: two byte writes are half the cost of the bit arithmetic on a 128-bit integer)."""
+    b = bytearray(os.urandom(16))
+    b[6] = (b[6] & 0x0F) | 0x40  # version 4
+    b[8] = (b[8] & 0x3F) | 0x80  # RFC 4122 variant
+    return b.hex()
 
 
 class AuthMiddleware(RequestPolicy):
@@ -42,13 +43,13 @@ class AuthMiddleware(RequestPolicy):
     name = "auth"
     stage = Stage.CALL
     order = 100
-    __slots__ = ("_key",)
+    __slots__ = ("_layer",)
 
     def __init__(self, api_key: str) -> None:
-        self._key = api_key
+        self._layer: Layer = {"x-api-key": ("x-api-key", api_key)}
 
     def on_request(self, request: Request) -> None:
-        request.headers["x-api-key"] = self._key
+        request.headers.extend(self._layer)
 
     def __repr__(self) -> str:
         return "AuthMiddleware(api_key='***')"
@@ -81,7 +82,7 @@ class IdentityMiddleware(RequestPolicy):
 
     def on_request(self, request: Request) -> None:
         headers = request.headers
-        headers.apply(self._layer)
+        headers.extend(self._layer)  # built above: no removal marker
         ctx = request.context
         if (
             self._generate
@@ -97,14 +98,21 @@ class DefaultHeadersMiddleware(RequestPolicy):
     name = "default-headers"
     stage = Stage.CALL
     order = 300
-    __slots__ = ("_layer",)
+    __slots__ = ("_layer", "_plain")
 
     def __init__(self, layer: Layer) -> None:
         self._layer = layer
+        #: no ``None`` (removal) in the layer: written with one ``dict.update``
+        self._plain = all(value is not None for _, value in layer.values())
 
     def on_request(self, request: Request) -> None:
-        if self._layer:
-            request.headers.apply(self._layer)
+        layer = self._layer
+        if not layer:
+            return
+        if self._plain:
+            request.headers.extend(layer)
+        else:
+            request.headers.apply(layer)
 
 
 class SessionHeadersMiddleware(RequestPolicy):

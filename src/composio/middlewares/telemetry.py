@@ -111,12 +111,12 @@ class TelemetryMiddleware:
 
     def emit(self, name: str, started: float, t0: float, status: str, attempts: int) -> None:
         """Report one public operation (called by its scope when it ends)."""
-        self._put(Record(name, (_perf() - t0) * 1000.0, started, status, attempts, self._provider))
+        self._put((name, (_perf() - t0) * 1000.0, started, status, attempts, self._provider))
 
     def _emit(self, request: Request, started: float, t0: float, status: str) -> None:
         ctx = request.context
         self._put(
-            Record(
+            (
                 ctx.operation,
                 (_perf() - t0) * 1000.0,
                 started,

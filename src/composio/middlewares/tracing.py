@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import sys
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -51,6 +52,8 @@ class TracingMiddleware:
         self._enabled = False
         self._tracer: Any = None
         self._otel: Any = None
+        #: the API's ``NoOpTracer`` this tracer delegates to right now, or None (``_idle``)
+        self._idle: Callable[[], Any] = _never
         if config.allow_tracing:
             try:
                 self._setup(config.tracer_provider)
@@ -65,10 +68,13 @@ class TracingMiddleware:
         self._tracer = trace.get_tracer(
             "composio", __version__, tracer_provider=tracer_provider, schema_url=_SCHEMA_URL
         )
+        self._idle = _idle_probe(self._tracer, trace)
         self._otel = _Otel(
             context,
             propagate.inject,
             trace.set_span_in_context,
+            trace.get_current_span,
+            trace.NonRecordingSpan,
             SpanKind.CLIENT,
             Status,
             StatusCode,
@@ -85,10 +91,12 @@ class TracingMiddleware:
             response = call_next(request)
         except BaseException as exc:
             _detach(self._otel, token)
-            self._finish_error(span, type(exc).__name__)
+            if span is not None:
+                self._finish_error(span, type(exc).__name__)
             raise
         _detach(self._otel, token)
-        self._finish_response(span, response.status_code)
+        if span is not None:
+            self._finish_response(span, response.status_code)
         return response
 
     async def acall(self, request: Request, call_next: AsyncCallNext) -> Response:
@@ -105,10 +113,12 @@ class TracingMiddleware:
             response = await call_next(request)
         except BaseException as exc:
             _detach(self._otel, token)
-            self._finish_error(span, type(exc).__name__)
+            if span is not None:
+                self._finish_error(span, type(exc).__name__)
             raise
         _detach(self._otel, token)
-        self._finish_response(span, response.status_code)
+        if span is not None:
+            self._finish_response(span, response.status_code)
         return response
 
     # -- traced --------------------------------------------------------------------------
@@ -119,10 +129,20 @@ class TracingMiddleware:
         span: Any = None
         token: Any = None
         try:
-            span = self._tracer.start_span(
-                request.method, kind=otel.client, attributes=_attributes(request)
-            )
-            ctx = otel.set_span_in_context(span)
+            idle = self._idle()
+            if idle is not None:
+                # No SDK behind the tracer: its span records nothing, so none of its
+                # attributes are computed and it is not finished (a no-op); what it still
+                # does -- carry the caller's trace ids into ``traceparent`` -- happens below.
+                if isinstance(otel.get_current_span(), otel.non_recording):
+                    ctx = otel.context.get_current()  # what ``idle.start_span`` returns anyway
+                else:  # another provider's span: a non-recording child with its ids
+                    ctx = otel.set_span_in_context(idle.start_span(request.method))
+            else:
+                span = self._tracer.start_span(
+                    request.method, kind=otel.client, attributes=_attributes(request)
+                )
+                ctx = otel.set_span_in_context(span)
             otel.inject(request.headers, context=ctx)
             key = otel.suppress_key
             if key is not None:
@@ -164,7 +184,9 @@ class _Otel:
         "client",
         "context",
         "error",
+        "get_current_span",
         "inject",
+        "non_recording",
         "set_span_in_context",
         "status",
         "suppress_key",
@@ -175,6 +197,8 @@ class _Otel:
         context: Any,
         inject: Any,
         set_span_in_context: Any,
+        get_current_span: Any,
+        non_recording: Any,
         client: Any,
         status: Any,
         status_code: Any,
@@ -182,10 +206,40 @@ class _Otel:
         self.context = context
         self.inject = inject
         self.set_span_in_context = set_span_in_context
+        self.get_current_span = get_current_span
+        self.non_recording = non_recording
         self.client = client
         self.status = status
         self.error = status_code.ERROR
         self.suppress_key = _suppress_key(context)
+
+
+def _never() -> None:
+    return None
+
+
+def _idle_probe(tracer: Any, trace: Any) -> Callable[[], Any]:
+    """How ``_start`` asks, per attempt, whether ``tracer`` records anything: a function
+    returning the OpenTelemetry API's own ``NoOpTracer`` it delegates to right now, else None.
+
+    Per attempt, not once: without ``tracer_provider=`` the tracer is the API's
+    ``ProxyTracer``, which answers with a ``NoOpTracer`` until the application sets a global
+    provider, maybe after this client was built, and with the real one from then on. Only
+    the API's own classes qualify (exact types): a subclass, a plugin's tracer or an SDK
+    tracer goes the ordinary way, whatever it does."""
+    noop = trace.NoOpTracer
+    if type(tracer) is noop:
+        return lambda: tracer
+    if type(tracer) is trace.ProxyTracer and isinstance(
+        getattr(type(tracer), "_tracer", None), property
+    ):
+
+        def delegate() -> Any:
+            current = tracer._tracer
+            return current if type(current) is noop else None
+
+        return delegate
+    return _never
 
 
 def _attributes(request: Request) -> dict[str, Any]:

@@ -235,7 +235,7 @@ class EventQueue:
         return self._transport
 
     def _deliver(self, batch: list[Any]) -> None:
-        events = [to_event(r) if isinstance(r, Record) else r for r in batch]
+        events = [to_event(r) if isinstance(r, tuple) else r for r in batch]
         try:
             self._get_transport().send(events)
         except Exception as exc:
