@@ -49,6 +49,9 @@ MAX_MEMBERS = 1024
 #: What the fast path asks for: the encodings the standard library decodes.
 ACCEPT_ENCODING = "gzip, deflate"
 _NO_BODY_STATUSES = frozenset({204, 304})
+#: Verbs aiohttp sends no ``Content-Length: 0`` for when they carry no body (its
+#: ``ClientRequest.GET_METHODS``); every other one gets it, as requests sends it too.
+_BODILESS_VERBS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 #: The end of a head: an empty line, each line ended by CRLF or a bare LF (RFC 9112 2.2, as
 #: aiohttp and http.client read it; a bare CR elsewhere in the head is refused).
 _HEAD_END = re.compile(rb"\r?\n\r?\n")
@@ -105,7 +108,8 @@ def supported(aiohttp: Any) -> bool:
 def request_head(method: str, target: str, host: str, lines: list[bytes], lower: set[str]) -> bytes:
     """The request line and header block: the checked ``lines`` of the request's own
     headers, plus what aiohttp adds when the request lacks it (``Host``, ``Accept``,
-    ``Accept-Encoding``). ``target`` is printable ASCII (the caller checked)."""
+    ``Accept-Encoding``, ``Content-Length: 0`` on a bodiless DELETE). ``target`` is
+    printable ASCII (the caller checked)."""
     head = [f"{method} {target} HTTP/1.1".encode("ascii")]
     if "host" not in lower:
         head.append(b"Host: " + host.encode("ascii"))
@@ -114,6 +118,8 @@ def request_head(method: str, target: str, host: str, lines: list[bytes], lower:
         head.append(b"Accept: */*")
     if "accept-encoding" not in lower:
         head.append(b"Accept-Encoding: " + ACCEPT_ENCODING.encode("ascii"))
+    if "content-length" not in lower and method not in _BODILESS_VERBS:
+        head.append(b"Content-Length: 0")
     head.append(b"\r\n")
     return b"\r\n".join(head)
 

@@ -9,15 +9,21 @@ on the error's ``kind`` and ``sent``.
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import zlib
 from typing import Any
 
 import pytest
 
-from composio import APIConnectionError, APIStatusError, Timeout
+from composio import APIConnectionError, APIStatusError, AsyncComposio, Timeout
 from tests.integration._raw_servers import raw_server
-from tests.integration.test_issue21_async_wire import _async_second, raw_answer, second_call
+from tests.integration.test_issue21_async_wire import (
+    KEY,
+    _async_second,
+    raw_answer,
+    second_call,
+)
 
 _A = gzip.compress(b'{"a": [1, ')
 _B = gzip.compress(b"2]}")
@@ -86,3 +92,36 @@ def test_break6_borrowed_connection_reads_untrusted_answers_as_aiohttp_does(
     assert fast == slow
     if name.endswith("-members"):
         assert fast[2] in (b'{"a": [1, 2]}', b'{"z": [1, 2]}')
+
+
+def _heads(method: str) -> list[list[bytes]]:
+    """The request heads a bodiless ``method`` call sends, twice (the second one borrowed)."""
+
+    async def run(url: str) -> None:
+        async with AsyncComposio(api_key=KEY, base_url=url, allow_tracking=False) as client:
+            await client.request("GET", "/first")
+            for _ in range(2):
+                await client.request(method, "/second")
+
+    with raw_server(raw_answer(_ok(b"", b"" if method == "HEAD" else b"{}"))) as server:
+        asyncio.run(run(server.url))
+        heads = server.requests[1:]
+    out = []
+    for head in heads:
+        lines = head.split(b"\r\n")
+        kept = (x for x in lines[1:] if not x.lower().startswith((b"x-request-id:", b"host:")))
+        out.append([lines[0], *sorted(kept)])
+    return out
+
+
+@pytest.mark.parametrize("method", ["DELETE", "OPTIONS", "HEAD", "GET"])
+def test_break6_a_bodiless_request_is_framed_as_aiohttp_frames_it(
+    method: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """aiohttp (and requests) send ``Content-Length: 0`` on a bodiless DELETE; the borrowed
+    connection sent none (a server or proxy that wants the length answers 411)."""
+    monkeypatch.delenv("COMPOSIO_AIOHTTP_ONLY", raising=False)
+    fast = _heads(method)
+    monkeypatch.setenv("COMPOSIO_AIOHTTP_ONLY", "1")
+    slow = _heads(method)
+    assert fast[0] == fast[1] == slow[0] == slow[1]
