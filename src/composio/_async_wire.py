@@ -32,6 +32,7 @@ run against to prove both paths answer alike (``tests/unit/test_issue21_async_wi
 from __future__ import annotations
 
 import asyncio
+import re
 import zlib
 from typing import Any
 
@@ -39,11 +40,23 @@ __all__ = ["Exchange", "Reply", "WireFailure", "request_head", "supported"]
 
 #: The longest status line plus headers accepted (aiohttp's parser: 8190 per line).
 MAX_HEAD = 65536
-#: Lines of headers accepted in one answer (aiohttp: 32,768 headers max; this is a bound too).
-MAX_HEADER_LINES = 256
+#: Fields accepted in one answer, and bytes in one line of its head: aiohttp's bounds
+#: (``max_headers``, ``max_line_size``/``max_field_size``), so both paths refuse alike.
+MAX_HEADER_LINES = 128
+MAX_LINE = 8190
+#: gzip/deflate members one body may hold (aiohttp's ``MAX_DECOMPRESS_MEMBERS``).
+MAX_MEMBERS = 1024
 #: What the fast path asks for: the encodings the standard library decodes.
 ACCEPT_ENCODING = "gzip, deflate"
 _NO_BODY_STATUSES = frozenset({204, 304})
+#: Verbs aiohttp sends no ``Content-Length: 0`` for when they carry no body (its
+#: ``ClientRequest.GET_METHODS``); every other one gets it, as requests sends it too.
+_BODILESS_VERBS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+#: The end of a head: an empty line, each line ended by CRLF or a bare LF (RFC 9112 2.2, as
+#: aiohttp and http.client read it; a bare CR elsewhere in the head is refused).
+_HEAD_END = re.compile(rb"\r?\n\r?\n")
+#: An RFC 9110 token: what a field name is.
+_TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
 
 class WireFailure(Exception):
@@ -95,7 +108,8 @@ def supported(aiohttp: Any) -> bool:
 def request_head(method: str, target: str, host: str, lines: list[bytes], lower: set[str]) -> bytes:
     """The request line and header block: the checked ``lines`` of the request's own
     headers, plus what aiohttp adds when the request lacks it (``Host``, ``Accept``,
-    ``Accept-Encoding``). ``target`` is printable ASCII (the caller checked)."""
+    ``Accept-Encoding``, ``Content-Length: 0`` on a bodiless DELETE). ``target`` is
+    printable ASCII (the caller checked)."""
     head = [f"{method} {target} HTTP/1.1".encode("ascii")]
     if "host" not in lower:
         head.append(b"Host: " + host.encode("ascii"))
@@ -104,6 +118,8 @@ def request_head(method: str, target: str, host: str, lines: list[bytes], lower:
         head.append(b"Accept: */*")
     if "accept-encoding" not in lower:
         head.append(b"Accept-Encoding: " + ACCEPT_ENCODING.encode("ascii"))
+    if "content-length" not in lower and method not in _BODILESS_VERBS:
+        head.append(b"Content-Length: 0")
     head.append(b"\r\n")
     return b"\r\n".join(head)
 
@@ -115,8 +131,12 @@ class Exchange(asyncio.Protocol):
     ``Transfer-Encoding`` ends in ``chunked``; ``Content-Length`` bytes; else up to the
     close. A message with both framings, an invalid or conflicting length, a head over
     :data:`MAX_HEAD` or a malformed line is a ``protocol`` failure and the connection is
-    closed (no request smuggling through a reused connection). ``done`` gets the
-    :class:`Reply` or a :class:`WireFailure`.
+    closed (no request smuggling through a reused connection). Where RFC 9112 lets a
+    client choose, the choice is aiohttp's own (its lax response parser), so an answer
+    reads the same on both paths: a bare LF ends a line, obs-fold joins the value; CR or
+    NUL in a field, a name that is no token and aiohttp's size bounds are refused; a 101
+    (never asked for) ends the exchange, what follows unread and the connection closed.
+    ``done`` gets the :class:`Reply` or a :class:`WireFailure`.
     """
 
     def __init__(self, handler: Any, done: asyncio.Future[Reply], head_only: bool) -> None:
@@ -212,6 +232,8 @@ class Exchange(asyncio.Protocol):
                 del buf[: end + 2]
                 if not size or size.strip(b"0123456789abcdefABCDEF"):
                     raise self._protocol("an invalid chunk size")
+                if len(size.lstrip(b"0")) > 16:  # past 64 bits: aiohttp refuses it too
+                    raise self._protocol("a chunk size over 64 bits")
                 self.left = int(size, 16)
                 self.state = 3 if self.left else 4
             elif state == 3:  # chunk data and its CRLF
@@ -239,17 +261,36 @@ class Exchange(asyncio.Protocol):
     def _head(self) -> bool:
         """Parse the status line and headers once they are all in; False: not yet."""
         buf = self.buf
-        end = buf.find(b"\r\n\r\n")
-        if end < 0:
+        found = _HEAD_END.search(buf)
+        if found is None:
             if len(buf) > MAX_HEAD:
                 raise self._protocol("a response head over 64 KiB")
             return False
+        end = found.start()
         if end > MAX_HEAD:
             raise self._protocol("a response head over 64 KiB")
-        lines = bytes(buf[:end]).split(b"\r\n")
-        del buf[: end + 4]
-        if len(lines) > MAX_HEADER_LINES:
-            raise self._protocol(f"more than {MAX_HEADER_LINES} header lines")
+        lines = bytes(buf[:end]).split(b"\n")
+        del buf[: found.end()]
+        fields: list[list[bytes]] = []  # [name, value], obs-fold joined
+        for i, line in enumerate(lines):
+            if line[-1:] == b"\r":
+                line = lines[i] = line[:-1]
+            if len(line) > MAX_LINE or b"\r" in line or b"\x00" in line:
+                raise self._protocol("a malformed header line")
+            if not i:
+                continue
+            if line[:1] in (b" ", b"\t"):  # obs-fold: the value goes on (RFC 9112 5.2)
+                if not fields:
+                    raise self._protocol("a malformed header line")
+                more = line.strip(b" \t")
+                fields[-1][1] = fields[-1][1] + b" " + more if fields[-1][1] else more
+                continue
+            name, sep, value = line.partition(b":")
+            if not sep or not _TOKEN.fullmatch(name):
+                raise self._protocol("a malformed header line")
+            fields.append([name, value.strip(b" \t")])
+        if len(fields) > MAX_HEADER_LINES:
+            raise self._protocol(f"more than {MAX_HEADER_LINES} header fields")
         first = lines[0]
         version, _, rest = first.partition(b" ")
         code, _, reason = rest.partition(b" ")
@@ -261,11 +302,7 @@ class Exchange(asyncio.Protocol):
         chunked = None
         close = version == b"HTTP/1.0"
         encoding = b""
-        for line in lines[1:]:
-            name, sep, value = line.partition(b":")
-            if not sep or not name or name != name.strip() or b" " in name or b"\t" in name:
-                raise self._protocol("a malformed header line")
-            value = value.strip(b" \t")
+        for name, value in fields:
             lname = name.lower()
             if lname == b"content-length":
                 if length is not None and length != value:
@@ -284,7 +321,7 @@ class Exchange(asyncio.Protocol):
             pairs.append(
                 (name.decode("utf-8", "surrogateescape"), value.decode("utf-8", "surrogateescape"))
             )
-        if 100 <= status < 200:  # an interim answer (100 Continue...): the real one follows
+        if 100 <= status < 200 and status != 101:  # interim (100 Continue...): more follows
             return True
         from multidict import CIMultiDict, CIMultiDictProxy
 
@@ -297,7 +334,9 @@ class Exchange(asyncio.Protocol):
         )
         self.keep_alive = not close
         self.encoding = encoding.decode("latin-1")
-        if self.head_only or status in _NO_BODY_STATUSES:
+        if status == 101:  # another protocol follows, never asked for: unread, not reused
+            self._finish(keep_alive=False)
+        elif self.head_only or status in _NO_BODY_STATUSES:
             self._finish(keep_alive=self.keep_alive)
         elif chunked is not None:
             if length is not None:
@@ -332,13 +371,26 @@ class Exchange(asyncio.Protocol):
 
 
 def _decompress(body: bytes, encoding: str) -> bytes:
-    """As aiohttp's ``auto_decompress``: gzip, and deflate with or without its zlib wrapper."""
+    """As aiohttp's ``auto_decompress``: gzip, and deflate with or without its zlib wrapper
+    (chosen from the first byte); a body of several members (RFC 1952 2.2) is all of them,
+    up to :data:`MAX_MEMBERS`, and bytes after a member that are no member are an error.
+    Fed in 64 KiB windows, so what a member leaves over is never copied whole again."""
     if encoding == "deflate":
         wbits = zlib.MAX_WBITS if body[:1] == b"\x78" else -zlib.MAX_WBITS
     else:
         wbits = 16 + zlib.MAX_WBITS
+    view, pos, members = memoryview(body), 0, 1
     inflate = zlib.decompressobj(wbits)
-    out = inflate.decompress(body) + inflate.flush()
+    out = []
+    while pos < len(view):
+        if inflate.eof:  # the next member
+            members += 1
+            if members > MAX_MEMBERS:
+                raise zlib.error("too many members")
+            inflate = zlib.decompressobj(wbits)
+        end = min(pos + 65536, len(view))
+        out.append(inflate.decompress(view[pos:end]))
+        pos = end - len(inflate.unused_data) if inflate.eof else end
     if not inflate.eof:
         raise zlib.error("truncated")
-    return out
+    return b"".join(out)

@@ -694,6 +694,8 @@ class AiohttpTransport:
             else:
                 sink = request.sink if 200 <= status < 300 else None
                 content = await (resp.read() if sink is None else _into(sink, resp))
+                if status == 101:  # aiohttp keeps an "upgraded" connection lent: never reused
+                    resp.close()
                 if learn:
                     pool.learn_key(fast.origin)  # type: ignore[union-attr]
         except APIError:  # the SDK's own (a deadline, a refused hop): nothing is held
