@@ -144,8 +144,9 @@ class Response:
     ``raw`` is the library's own response object: a ``requests.Response`` from the sync
     transport (also reachable as ``requests_response``, SPEC §3); from the async one, an
     ``aiohttp.ClientResponse`` (already released), or a ``composio._async_wire.Reply`` where
-    the call borrowed an idle pooled connection (its fast exchange). Status and headers are copied out of it once, so
-    everything above the transport reads the same two attributes whichever library answered.
+    the call borrowed an idle pooled connection (its fast exchange). Status and headers are
+    copied out of it once, so everything above the transport reads the same two attributes
+    whichever library answered.
     """
 
     __slots__ = (
