@@ -37,7 +37,8 @@ from requests.utils import urldefragauth
 from urllib3.util import Timeout
 
 from composio._egress import open_socket
-from composio.headers import check_name, check_value
+from composio.errors import ValidationError
+from composio.headers import FRAMING_HEADERS, check_name, check_value
 
 __all__ = ["POOL_CLASSES", "DeadlineAdapter", "HeaderBlock", "HeaderLines", "read_limits"]
 
@@ -254,6 +255,12 @@ class HeaderLines:
                 name, value = pair
                 check_name(name, _WHERE)
                 check_value(name, value, _WHERE)
+                if name.lower() in _MIDDLEWARE_FRAMING:
+                    raise ValidationError(
+                        f"Header {name!r} in {_WHERE} frames the HTTP message and is set by "
+                        "the SDK's transport; a middleware must not write it (a value of its "
+                        "own could desynchronise the connection, SPEC §12.4)."
+                    )
                 line = f"{name}: {value}".encode("ascii")
                 if len(lines) >= self.LIMIT:
                     lines.clear()
@@ -266,6 +273,9 @@ class HeaderLines:
 
 
 _WHERE = "the request's headers (as the middlewares left them)"
+#: What no request may carry from a middleware: the framing headers but ``Content-Length``,
+#: which ``composio._wire.encode`` writes itself after the chain.
+_MIDDLEWARE_FRAMING = FRAMING_HEADERS - {"content-length"}
 
 
 class _BlockConnection(urllib3.connection.HTTPConnection):

@@ -87,8 +87,11 @@ def encode(request: Request) -> tuple[str, dict[str, str], bytes | FileBody | No
     elif request.method in BODY_METHODS:
         body = b""
     wire = headers.to_wire()
+    # The transport's own framing: whatever a middleware wrote under this name goes, in any
+    # spelling (``HeaderLines.check`` refuses the other framing headers outright).
+    for name in [n for n in wire if n.lower() == "content-length"]:
+        del wire[name]
     if body is not None:
-        wire.pop("content-length", None)
         wire["Content-Length"] = str(content_length(body))
     return url, wire, body
 
