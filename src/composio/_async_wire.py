@@ -57,6 +57,8 @@ _BODILESS_VERBS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 _HEAD_END = re.compile(rb"\r?\n\r?\n")
 #: An RFC 9110 token: what a field name is.
 _TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+#: Names joined by LF, each an RFC 9110 token: one match for a whole head's names.
+_NAMES = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+(?:\n[!#$%&'*+\-.^_`|~0-9A-Za-z]+)*")
 
 
 class WireFailure(Exception):
@@ -269,8 +271,66 @@ class Exchange(asyncio.Protocol):
         end = found.start()
         if end > MAX_HEAD:
             raise self._protocol("a response head over 64 KiB")
-        lines = bytes(buf[:end]).split(b"\n")
+        head = bytes(buf[:end])
         del buf[: found.end()]
+        parsed = _plain_head(head)
+        first, pairs = parsed if parsed is not None else self._careful_head(head)
+        version, _, rest = first.partition(" ")
+        code, _, reason = rest.partition(" ")
+        if version not in ("HTTP/1.1", "HTTP/1.0") or len(code) != 3 or not code.isdigit():
+            raise self._protocol("a malformed status line")
+        status = int(code)
+        length: str | None = None
+        chunked = None
+        close = version == "HTTP/1.0"
+        encoding = ""
+        for name, value in pairs:
+            lname = name.lower()
+            if lname == "content-length":
+                if length is not None and length != value:
+                    raise self._protocol("conflicting Content-Length headers")
+                length = value
+            elif lname == "transfer-encoding":
+                chunked = value.rsplit(",", 1)[-1].strip().lower() == "chunked"
+            elif lname == "connection":
+                tokens = {t.strip().lower() for t in value.split(",")}
+                if "close" in tokens:
+                    close = True
+                elif "keep-alive" in tokens and version == "HTTP/1.0":
+                    close = False
+            elif lname == "content-encoding":
+                encoding = value.lower()
+        if 100 <= status < 200 and status != 101:  # interim (100 Continue...): more follows
+            return True
+        self.reply = Reply(status, reason, version[5:], _headers(pairs), b"")
+        self.keep_alive = not close
+        self.encoding = encoding
+        if status == 101:  # another protocol follows, never asked for: unread, not reused
+            self._finish(keep_alive=False)
+        elif self.head_only or status in _NO_BODY_STATUSES:
+            self._finish(keep_alive=self.keep_alive)
+        elif chunked is not None:
+            if length is not None:
+                raise self._protocol("both Content-Length and Transfer-Encoding")
+            if chunked:
+                self.state = 2
+            else:
+                self.state, self.keep_alive = 5, False
+        elif length is not None:
+            if not (length.isascii() and length.isdigit()) or len(length) > 18:
+                raise self._protocol("an invalid Content-Length")
+            self.left, self.state = int(length), 1
+            if not self.left:
+                self._finish(keep_alive=self.keep_alive)
+        else:
+            self.state, self.keep_alive = 5, False
+        return True
+
+    def _careful_head(self, head: bytes) -> tuple[str, list[tuple[str, str]]]:
+        """The status line and fields of a head :func:`_plain_head` would not read: bare LF
+        line ends, obs-fold, or something to refuse (CR or NUL in a field, a name that is
+        no token, a line or a count over aiohttp's bounds)."""
+        lines = head.split(b"\n")
         fields: list[list[bytes]] = []  # [name, value], obs-fold joined
         for i, line in enumerate(lines):
             if line[-1:] == b"\r":
@@ -291,69 +351,7 @@ class Exchange(asyncio.Protocol):
             fields.append([name, value.strip(b" \t")])
         if len(fields) > MAX_HEADER_LINES:
             raise self._protocol(f"more than {MAX_HEADER_LINES} header fields")
-        first = lines[0]
-        version, _, rest = first.partition(b" ")
-        code, _, reason = rest.partition(b" ")
-        if version not in (b"HTTP/1.1", b"HTTP/1.0") or len(code) != 3 or not code.isdigit():
-            raise self._protocol("a malformed status line")
-        status = int(code)
-        pairs: list[tuple[str, str]] = []
-        length: bytes | None = None
-        chunked = None
-        close = version == b"HTTP/1.0"
-        encoding = b""
-        for name, value in fields:
-            lname = name.lower()
-            if lname == b"content-length":
-                if length is not None and length != value:
-                    raise self._protocol("conflicting Content-Length headers")
-                length = value
-            elif lname == b"transfer-encoding":
-                chunked = value.rsplit(b",", 1)[-1].strip().lower() == b"chunked"
-            elif lname == b"connection":
-                tokens = {t.strip().lower() for t in value.split(b",")}
-                if b"close" in tokens:
-                    close = True
-                elif b"keep-alive" in tokens and version == b"HTTP/1.0":
-                    close = False
-            elif lname == b"content-encoding":
-                encoding = value.lower()
-            pairs.append(
-                (name.decode("utf-8", "surrogateescape"), value.decode("utf-8", "surrogateescape"))
-            )
-        if 100 <= status < 200 and status != 101:  # interim (100 Continue...): more follows
-            return True
-        from multidict import CIMultiDict, CIMultiDictProxy
-
-        self.reply = Reply(
-            status,
-            reason.decode("latin-1"),
-            version[5:].decode("ascii"),
-            CIMultiDictProxy(CIMultiDict(pairs)),
-            b"",
-        )
-        self.keep_alive = not close
-        self.encoding = encoding.decode("latin-1")
-        if status == 101:  # another protocol follows, never asked for: unread, not reused
-            self._finish(keep_alive=False)
-        elif self.head_only or status in _NO_BODY_STATUSES:
-            self._finish(keep_alive=self.keep_alive)
-        elif chunked is not None:
-            if length is not None:
-                raise self._protocol("both Content-Length and Transfer-Encoding")
-            if chunked:
-                self.state = 2
-            else:
-                self.state, self.keep_alive = 5, False
-        elif length is not None:
-            if not length.isdigit() or len(length) > 18:
-                raise self._protocol("an invalid Content-Length")
-            self.left, self.state = int(length), 1
-            if not self.left:
-                self._finish(keep_alive=self.keep_alive)
-        else:
-            self.state, self.keep_alive = 5, False
-        return True
+        return _text(lines[0]), [(_text(name), _text(value)) for name, value in fields]
 
     def _finish(self, *, keep_alive: bool) -> None:
         reply = self.reply
@@ -368,6 +366,50 @@ class Exchange(asyncio.Protocol):
         reply.body = body
         self.keep_alive = keep_alive and not self.buf  # bytes past the answer: not reused
         self.done.set_result(reply)
+
+
+def _text(raw: bytes) -> str:
+    """Header bytes as aiohttp decodes them: UTF-8, undecodable bytes kept as surrogates."""
+    return raw.decode("utf-8", "surrogateescape")
+
+
+def _plain_head(head: bytes) -> tuple[str, list[tuple[str, str]]] | None:
+    """The status line and ``(name, value)`` fields of a head written the common way --
+    CRLF line ends only, no obs-fold, no NUL, token names, within aiohttp's bounds -- read
+    in a few whole-head passes; None for anything else, which ``Exchange._careful_head``
+    reads (or refuses) line by line. Both give the same answer where both apply."""
+    text = _text(head)
+    crlf = text.count("\r\n")
+    if (
+        len(head) > MAX_LINE
+        or crlf != text.count("\n")
+        or crlf != text.count("\r")
+        or crlf > MAX_HEADER_LINES
+        or "\x00" in text
+        or "\n " in text
+        or "\n\t" in text
+    ):
+        return None
+    first, *lines = text.split("\r\n")
+    fields = [line.partition(":") for line in lines]
+    names = [name for name, sep, _ in fields if sep]
+    if len(names) != len(fields) or (names and not _NAMES.fullmatch("\n".join(names))):
+        return None
+    return first, [(name, value.strip(" \t")) for name, _, value in fields]
+
+
+def _headers(pairs: list[tuple[str, str]]) -> Any:
+    """The answer's headers as aiohttp exposes them (a ``CIMultiDictProxy``)."""
+    global _CIMultiDict, _CIMultiDictProxy
+    if _CIMultiDict is None:
+        from multidict import CIMultiDict, CIMultiDictProxy
+
+        _CIMultiDict, _CIMultiDictProxy = CIMultiDict, CIMultiDictProxy
+    return _CIMultiDictProxy(_CIMultiDict(pairs))
+
+
+_CIMultiDict: Any = None
+_CIMultiDictProxy: Any = None
 
 
 def _decompress(body: bytes, encoding: str) -> bytes:
