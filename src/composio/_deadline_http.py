@@ -274,7 +274,8 @@ class HeaderLines:
 
 _WHERE = "the request's headers (as the middlewares left them)"
 #: What no request may carry from a middleware: the framing headers but ``Content-Length``,
-#: which ``composio._wire.encode`` writes itself after the chain.
+#: which ``composio._wire.encode`` writes itself after the chain (it also drops a ``Host``
+#: naming the request's own host: only another host's reaches this check).
 _MIDDLEWARE_FRAMING = FRAMING_HEADERS - {"content-length"}
 
 

@@ -36,6 +36,7 @@ __all__ = [
     "encode",
     "full_url",
     "origin",
+    "own_host",
     "parse_retry_after",
     "redirect_refused",
     "redirect_target",
@@ -87,13 +88,40 @@ def encode(request: Request) -> tuple[str, dict[str, str], bytes | FileBody | No
     elif request.method in BODY_METHODS:
         body = b""
     wire = headers.to_wire()
-    # The transport's own framing: whatever a middleware wrote under this name goes, in any
-    # spelling (``HeaderLines.check`` refuses the other framing headers outright).
-    for name in [n for n in wire if n.lower() == "content-length"]:
-        del wire[name]
+    # The transport's own framing, in any spelling: a middleware's Content-Length goes, and
+    # so does its Host where it names the request's own host -- what the transport writes
+    # anyway (composio-request-signing writes it to sign it). ``HeaderLines.check`` refuses
+    # any other Host and the other framing headers outright.
+    for name in [n for n in wire if n.lower() in _TRANSPORT_OWNED]:
+        if name.lower() == "content-length" or wire[name] == own_host(url):
+            del wire[name]
     if body is not None:
         wire["Content-Length"] = str(content_length(body))
     return url, wire, body
+
+
+_TRANSPORT_OWNED = frozenset({"content-length", "host"})
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def own_host(url: str) -> str | None:
+    """The ``Host`` header the HTTP libraries write for ``url`` (http.client under
+    ``requests``, aiohttp, the fast exchange): the host name lower-cased, IDNA-encoded, IPv6
+    in brackets, and the port unless it is the scheme's default. None for a URL without one."""
+    try:
+        parts = urlsplit(url)
+        host, port = parts.hostname, parts.port
+        if not host:
+            return None
+        if not host.isascii():
+            host = host.encode("idna").decode("ascii")
+    except (ValueError, UnicodeError):
+        return None
+    if ":" in host:
+        host = f"[{host}]"
+    if port is not None and port != _DEFAULT_PORTS.get(parts.scheme):
+        host = f"{host}:{port}"
+    return host
 
 
 def deadline_error(request: Request, url: str, when: str, *, sent: bool) -> APITimeoutError:
