@@ -125,8 +125,10 @@ class ToolkitCache:
         known = self._map
         for item in items:  # JSON objects from json.loads: exact types
             slug = item.get("slug")
-            if type(slug) is not str or slug in known:
-                continue  # known already (issue 21): a tool's toolkit never changes
+            if type(slug) is not str or known.get(slug):
+                continue  # known already (issue 21): a tool's toolkit never changes; an
+                # entry of "" (its details showed no toolkit, ``execution._toolkit``) is
+                # learnt over when a listing shows one (break7)
             toolkit = item.get("toolkit")
             if type(toolkit) is dict:
                 toolkit_slug = toolkit.get("slug")

@@ -30,7 +30,6 @@ without handling credentials.
 from __future__ import annotations
 
 import inspect
-import json
 import re
 import sys
 import typing
@@ -379,11 +378,9 @@ def _is_proxy(hint: object) -> bool:
 
 
 def _is_json(value: object) -> bool:
-    try:
-        json.dumps(value, allow_nan=False)
-    except (TypeError, ValueError):
-        return False
-    return True
+    from composio._ops._body import json_problem
+
+    return json_problem(value) is None
 
 
 def _docstring(doc: str | None) -> tuple[str, dict[str, str]]:

@@ -95,6 +95,16 @@ def test_issue21_learn_page_skips_known_tools_and_learns_the_rest() -> None:
     assert len(cache) == 2
 
 
+def test_break7_a_tool_known_without_a_toolkit_learns_it_from_a_listing() -> None:
+    """``execute`` records "" for a tool whose details show no toolkit; a later listing that
+    shows one must still be learnt (before the fix the "" stayed until the cache reset, and
+    version pins fell back to latest for that tool)."""
+    cache = ToolkitCache()
+    cache.learn("GITHUB_STAR", "")
+    cache.learn_page([{"slug": "GITHUB_STAR", "toolkit": {"slug": "GitHub"}}])
+    assert cache.get("GITHUB_STAR") == "github"
+
+
 def test_issue21_a_page_object_is_the_dataclass_it_was() -> None:
     var: contextvars.ContextVar[str] = contextvars.ContextVar("issue21", default="outside")
     token = var.set("made-here")

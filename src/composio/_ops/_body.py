@@ -52,11 +52,34 @@ def json_object(value: object, what: str) -> dict[str, Any]:
     out = dict(value)
     if not all(isinstance(k, str) for k in out):
         raise ValidationError(f"{what}: keys must be strings.")
-    try:
-        json.dumps(out, allow_nan=False)
-    except (TypeError, ValueError) as exc:
-        raise ValidationError(f"{what} must be JSON-serialisable ({exc}).") from None
+    check_json(out, what)
     return out
+
+
+#: ``json.dumps(value, allow_nan=False)`` without building an encoder per call (``dumps``
+#: reuses its cached one only for default arguments); an encoder keeps no per-call state.
+_STRICT = json.JSONEncoder(allow_nan=False)
+
+
+def json_problem(value: object) -> str | None:
+    """Why ``value`` cannot be sent as JSON, or None: the one check of every body the SDK
+    encodes from a caller's value. Left to the transport, ``json.dumps`` writes
+    ``NaN``/``Infinity`` (not JSON), raises a bare ``TypeError`` for other objects and a
+    ``RecursionError`` for nesting deeper than it can walk."""
+    try:
+        _STRICT.encode(value)
+    except RecursionError:
+        return "nested deeper than JSON encoding can go"
+    except (TypeError, ValueError) as exc:
+        return str(exc)
+    return None
+
+
+def check_json(value: object, what: str) -> None:
+    """:func:`json_problem` as a ``ValidationError`` naming ``what``."""
+    why = json_problem(value)
+    if why is not None:
+        raise ValidationError(f"{what} must be JSON-serialisable ({why}).")
 
 
 def ignore_body(response: Response) -> None:

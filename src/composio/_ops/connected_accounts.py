@@ -16,7 +16,7 @@ from types import MappingProxyType
 from typing import Any
 
 from composio._operation import CallOptions, Flow, Operation, PageData, Sleep, call_options
-from composio._ops._body import ignore_body, text
+from composio._ops._body import check_json, ignore_body, text
 from composio._ops._encode import (
     page_operation,
     params,
@@ -267,12 +267,7 @@ def _connection_state(config: object) -> dict[str, Any]:
     val = dict(val)
     val.setdefault("status", "INITIALIZING" if scheme in _OAUTH else "ACTIVE")
     state["val"] = val
-    try:
-        import json
-
-        json.dumps(state, allow_nan=False)
-    except (TypeError, ValueError) as exc:
-        raise ValidationError(f"{where} must be JSON-serialisable ({exc}).") from None
+    check_json(state, where)
     return state
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json as _json
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from composio._operation import Operation, call_options
+from composio._ops._body import check_json
 from composio._sentinel import HeadersArg
 from composio.errors import ValidationError
 from composio.pipeline import Response
@@ -58,21 +58,11 @@ def request_operation(
     )
 
 
-#: ``json.dumps(body, allow_nan=False)`` without building an encoder per call (``dumps``
-#: reuses its cached one only for default arguments); an encoder keeps no per-call state.
-_STRICT = _json.JSONEncoder(allow_nan=False)
-
-
 def _check_json(body: object) -> None:
-    """The body must be JSON before it is sent: left to the transport, ``json.dumps`` writes
-    ``NaN``/``Infinity`` (not JSON) and raises a bare ``TypeError`` for other objects.
-    No body (most calls) is not encoded to find that out."""
-    if body is None:
-        return
-    try:
-        _STRICT.encode(body)
-    except (TypeError, ValueError) as exc:
-        raise ValidationError(f"request(json=...) must be JSON-serialisable ({exc}).") from None
+    """The body must be JSON before it is sent (``_body.check_json``). No body (most calls)
+    is not encoded to find that out."""
+    if body is not None:
+        check_json(body, "request(json=...)")
 
 
 def query_pairs(

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from composio._cursors import refuse_repeated_cursor
 from composio._operation import Flow, Operation, PageData, ParseItems, call_options
+from composio._ops._body import check_json
 from composio._ops._encode import (
     page_operation,
     params,
@@ -371,10 +371,7 @@ def proxy_request(
         "method": verb,
     }
     if body is not None:
-        try:
-            json.dumps(body, allow_nan=False)
-        except (TypeError, ValueError) as exc:
-            raise ValidationError(f"{where}: body must be JSON-serialisable ({exc}).") from None
+        check_json(body, f"{where}: body")
         payload["body"] = body
     if parameters is not None:
         payload["parameters"] = _proxy_parameters(parameters)
