@@ -68,6 +68,8 @@ def stamp(value: Any, request_id: str | None) -> None:
     if request_id is None:
         return
     if isinstance(value, PageData):
+        if value.request_id == request_id:
+            return  # its items were stamped as they were parsed (``ParseItems``)
         value.request_id = request_id
         value = value.items
     # No model can exist before ``composio.models`` is loaded (it is not, at ``import

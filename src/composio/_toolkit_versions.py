@@ -13,7 +13,7 @@ tool's toolkit are all lowercased), the mistake the vendor fixed in #3762 where 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 from types import MappingProxyType
 
 from composio.errors import ValidationError
@@ -108,6 +108,12 @@ class ToolkitCache:
         if len(self._map) >= self.limit:
             self._map = {}
         self._map[tool_slug.upper()] = toolkit_slug.lower()
+
+    def known(self) -> Container[str]:
+        """The tool slugs learned, as sent (the API's upper case): what ``learn_page`` skips,
+        for a caller that finds a page's new tools in a pass of its own
+        (``composio._ops.tools``)."""
+        return self._map
 
     def learn_page(self, items: list[dict[str, object]]) -> None:
         """Learn every tool of a listed page whose JSON object has a string ``slug`` and a
