@@ -242,7 +242,7 @@ class PageData(Generic[T]):
     ) -> PageData[T]:
         """The API's cursor page: ``items``, ``next_cursor`` and optional totals; the items
         stamped with ``request_id`` as they are parsed."""
-        if not isinstance(data, Mapping):
+        if type(data) is not dict and not isinstance(data, Mapping):  # dict: no ABC check
             return _no_list("items")
         get = data.get
         found = get("items")

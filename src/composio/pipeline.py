@@ -153,7 +153,6 @@ class Response:
         "_json",
         "_make_raw",
         "_raw",
-        "_scrubbed_id",
         "content",
         "elapsed",
         "headers",
@@ -182,8 +181,6 @@ class Response:
         self.content = content
         self.elapsed = elapsed
         self._json: Any = _UNSET
-        #: ``(server's id, scrubbed)`` once :attr:`request_id` scrubbed one (issue 21)
-        self._scrubbed_id: tuple[str, str] | None = None
 
     @property
     def raw(self) -> Any:
@@ -215,15 +212,7 @@ class Response:
         got = self.headers.get("x-request-id")
         if not got or got == sent:
             return got or sent
-        # A server's own id is scrubbed once per response: a page reads it when it is parsed
-        # and again when the call's value is stamped (issue 21). Keyed on the id itself, so a
-        # middleware that rewrites the header afterwards still gets its new id scrubbed.
-        done = self._scrubbed_id
-        if done is not None and done[0] == got:
-            return done[1]
-        clean = scrub(got, self.request.headers)
-        self._scrubbed_id = (got, clean)
-        return clean
+        return scrub(got, self.request.headers)
 
     @property
     def text(self) -> str:

@@ -176,7 +176,7 @@ def parse(
 
 def parse_page(response: Response, items: ParseItems[T]) -> PageData[T]:
     """A cursor page, its items stamped with the response's request id as they are parsed
-    (issue 21: one pass over the items, see :data:`composio._operation.ParseItems`)."""
+    (issue 21: one pass over the items, :data:`composio._operation.ParseItems`)."""
     data = own_json(response)
     request_id = response.request_id
     try:

@@ -79,21 +79,31 @@ def list_tools(
 ) -> Operation[PageData[Tool]]:
     """``pins`` (the client's toolkit versions) are sent as ``toolkit_versions``; ``learn``
     records each listed tool's toolkit, so ``execute`` need not look it up."""
-    slugs = q_list(tool_slugs, "tools.list: tool_slugs")
-    query = params(
-        ("toolkit_slug", q_str(toolkit_slug, "tools.list: toolkit_slug")),
-        # The spec types tool_slugs as one string: a comma-separated list.
-        ("tool_slugs", ",".join(slugs) if slugs else None),
-        ("search", q_str(search, "tools.list: search")),
-        # An array in the spec (form, explode): tags=a&tags=b.
-        ("tags", q_list(tags, "tools.list: tags")),
-        # The spec's enum is the strings "true"/"false".
-        ("important", q_bool(important, "tools.list: important")),
-        ("limit", q_limit(limit)),
-    )
+    if (
+        toolkit_slug is None
+        and tool_slugs is None
+        and search is None
+        and tags is None
+        and important is None
+        and limit is None
+    ):
+        query: list[tuple[str, str]] = []  # no filter (the common call): nothing to check
+    else:
+        slugs = q_list(tool_slugs, "tools.list: tool_slugs")
+        query = params(
+            ("toolkit_slug", q_str(toolkit_slug, "tools.list: toolkit_slug")),
+            # The spec types tool_slugs as one string: a comma-separated list.
+            ("tool_slugs", ",".join(slugs) if slugs else None),
+            ("search", q_str(search, "tools.list: search")),
+            # An array in the spec (form, explode): tags=a&tags=b.
+            ("tags", q_list(tags, "tools.list: tags")),
+            # The spec's enum is the strings "true"/"false".
+            ("important", q_bool(important, "tools.list: important")),
+            ("limit", q_limit(limit)),
+        )
     if pins is not None:
         query += query_value(pins)
-    first_cursor = q_str(cursor, "tools.list: cursor")
+    first_cursor = None if cursor is None else q_str(cursor, "tools.list: cursor")
     options = call_options(extra_headers, timeout)
     items: ParseItems[Tool] = (
         Tool._from_items if learn is None else functools.partial(_parse_and_learn, learn)
