@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Generator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Generic, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, NoReturn, TypeAlias, TypeVar
 
 from composio._sentinel import NOT_GIVEN, HeadersArg
 from composio.config import Timeout
@@ -243,11 +243,11 @@ class PageData(Generic[T]):
         """The API's cursor page: ``items``, ``next_cursor`` and optional totals; the items
         stamped with ``request_id`` as they are parsed."""
         if type(data) is not dict and not isinstance(data, Mapping):  # dict: no ABC check
-            return _no_list("items")
+            _no_list("items")
         get = data.get
         found = get("items")
         if not isinstance(found, list):
-            return _no_list("items")
+            _no_list("items")
         cursor = get("next_cursor")
         return cls(
             items(found, request_id),
@@ -274,7 +274,7 @@ class PageData(Generic[T]):
         ``total_pages``.
         """
         if not isinstance(data, Mapping) or not isinstance(data.get(key), list):
-            return _no_list(key)
+            _no_list(key)
 
         current, total = _count(data.get("current_page")), _count(data.get("total_pages"))
         following = None
@@ -290,7 +290,7 @@ class PageData(Generic[T]):
         )
 
 
-def _no_list(key: str) -> Any:
+def _no_list(key: str) -> NoReturn:
     from composio.models import ShapeError
 
     raise ShapeError(f"expected an object with an {key!r} list")
@@ -299,7 +299,7 @@ def _no_list(key: str) -> Any:
 def _count(v: object) -> int | None:
     """A page's number field's value, or ``None`` when absent or not a finite JSON number."""
     if v is None or type(v) is int:  # absent, or what json.loads gives for a whole number
-        return v  # type: ignore[return-value]
+        return v
     if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
         return None
     return int(v)

@@ -144,8 +144,8 @@ class _Built:
         # Deferred to the first build: pluggy, the plugin scan and the built-in middlewares
         # are not needed by ``import composio`` (SPEC §9).
         from composio.middlewares._builtin import BuiltinPlugin
-        from composio.plugins import build_chain
         from composio.pagination import AsyncPage, Page
+        from composio.plugins import build_chain
         from composio.telemetry._scope import operation
 
         build = build_chain(

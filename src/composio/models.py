@@ -519,9 +519,7 @@ class _Parsed(_Model):
         return parse_model(cls, data)
 
     @classmethod
-    def _from_items(
-        cls: type[M], items: list[Any], request_id: str | None = None
-    ) -> tuple[M, ...]:
+    def _from_items(cls: type[M], items: list[Any], request_id: str | None = None) -> tuple[M, ...]:
         """A page's items, stamped with the response's ``request_id`` (:func:`parse_items`:
         the objects are the caller's own)."""
         return parse_items(cls, items, request_id)
