@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Generator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Generic, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, NoReturn, TypeAlias, TypeVar
 
 from composio._sentinel import NOT_GIVEN, HeadersArg
 from composio.config import Timeout
@@ -194,9 +194,10 @@ def flow_name(first: Operation[Any] | Sleep | LocalCall | Blocking) -> str:
 
 
 #: How a page's items become values: the page's JSON list (its own objects, see
-#: ``composio._ops._encode.parse_page``) in, a tuple out -- ``Model._from_items``
-#: (``composio.models.parse_items``): one call per page, not one per item.
-ParseItems: TypeAlias = Callable[[list[Any]], tuple[T, ...]]
+#: ``composio._ops._encode.parse_page``) and the response's request id in, a tuple of
+#: models stamped with that id out -- ``Model._from_items`` (``composio.models.parse_items``):
+#: one call and one loop per page, not one per item.
+ParseItems: TypeAlias = Callable[[list[Any], "str | None"], tuple[T, ...]]
 
 
 class PageData(Generic[T]):
@@ -211,14 +212,17 @@ class PageData(Generic[T]):
         total_items: int | None,
         total_pages: int | None,
         current_page: int | None,
+        request_id: str | None = None,
     ) -> None:
         self.items = items
         self.next_cursor = next_cursor
         self.total_items = total_items
         self.total_pages = total_pages
         self.current_page = current_page
-        #: the response's ``x-request-id``, stamped by the client (``composio._raw_response``)
-        self.request_id: str | None = None
+        #: the response's ``x-request-id``: given when the items were parsed (and stamped
+        #: with it, ``ParseItems``), so the client's stamp has nothing left to do
+        #: (``composio._raw_response.stamp``)
+        self.request_id = request_id
 
     def page(self, cls: Callable[..., P], fetch: Callable[[str], Any] | None) -> P:
         """This data as the driver's page type (``Page`` or ``AsyncPage``) with its fetcher."""
@@ -233,23 +237,35 @@ class PageData(Generic[T]):
         )
 
     @classmethod
-    def from_json(cls, data: Any, items: ParseItems[T]) -> PageData[T]:
-        """The API's cursor page: ``items``, ``next_cursor`` and optional totals."""
-        from composio.models import ShapeError
-
-        if not isinstance(data, Mapping) or not isinstance(data.get("items"), list):
-            raise ShapeError("expected an object with an 'items' list")
-        cursor = data.get("next_cursor")
+    def from_json(
+        cls, data: Any, items: ParseItems[T], request_id: str | None = None
+    ) -> PageData[T]:
+        """The API's cursor page: ``items``, ``next_cursor`` and optional totals; the items
+        stamped with ``request_id`` as they are parsed."""
+        if type(data) is not dict and not isinstance(data, Mapping):  # dict: no ABC check
+            _no_list("items")
+        get = data.get
+        found = get("items")
+        if not isinstance(found, list):
+            _no_list("items")
+        cursor = get("next_cursor")
         return cls(
-            items(data["items"]),
+            items(found, request_id),
             cursor if isinstance(cursor, str) and cursor else None,
-            _count(data, "total_items"),
-            _count(data, "total_pages"),
-            _count(data, "current_page"),
+            _count(get("total_items")),
+            _count(get("total_pages")),
+            _count(get("current_page")),
+            request_id,
         )
 
     @classmethod
-    def from_numbered(cls, data: Any, items: ParseItems[T], key: str = "items") -> PageData[T]:
+    def from_numbered(
+        cls,
+        data: Any,
+        items: ParseItems[T],
+        key: str = "items",
+        request_id: str | None = None,
+    ) -> PageData[T]:
         """A page of an endpoint numbered by ``page_no`` (MCP) rather than by cursors.
 
         The following page's number becomes the page's cursor (``"2"``), so ``Page`` and
@@ -257,27 +273,33 @@ class PageData(Generic[T]):
         turns it back into ``page_no``. There is a next page while ``current_page`` is below
         ``total_pages``.
         """
-        from composio.models import ShapeError
-
         if not isinstance(data, Mapping) or not isinstance(data.get(key), list):
-            raise ShapeError(f"expected an object with an {key!r} list")
+            _no_list(key)
 
-        current, total = _count(data, "current_page"), _count(data, "total_pages")
+        current, total = _count(data.get("current_page")), _count(data.get("total_pages"))
         following = None
         if current is not None and total is not None and current < total:
             following = str(current + 1)
         return cls(
-            items(data[key]),
+            items(data[key], request_id),
             following,
-            _count(data, "total_items"),
+            _count(data.get("total_items")),
             total,
             current,
+            request_id,
         )
 
 
-def _count(data: Mapping[str, Any], key: str) -> int | None:
-    """A page's number field, or ``None`` when absent or not a finite JSON number."""
-    v = data.get(key)
+def _no_list(key: str) -> NoReturn:
+    from composio.models import ShapeError
+
+    raise ShapeError(f"expected an object with an {key!r} list")
+
+
+def _count(v: object) -> int | None:
+    """A page's number field's value, or ``None`` when absent or not a finite JSON number."""
+    if v is None or type(v) is int:  # absent, or what json.loads gives for a whole number
+        return v
     if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
         return None
     return int(v)

@@ -13,7 +13,7 @@ tool's toolkit are all lowercased), the mistake the vendor fixed in #3762 where 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 from types import MappingProxyType
 
 from composio.errors import ValidationError
@@ -95,19 +95,38 @@ class ToolkitCache:
     over (a tool's toolkit never changes, so forgetting costs one lookup, never a wrong pin).
     Reads and writes are single dict operations, atomic under the GIL: no lock to fork."""
 
-    __slots__ = ("_map", "limit")
+    __slots__ = ("_map", "_without", "limit")
 
     def __init__(self, limit: int = 10_000) -> None:
         self._map: dict[str, str] = {}
+        #: tools whose details showed no toolkit (``execution._toolkit`` learns ""): kept
+        #: apart, so that ``known`` -- what a listing skips -- never holds them and a later
+        #: listing that shows a toolkit is learnt (break7)
+        self._without: set[str] = set()
         self.limit = limit
 
     def get(self, tool_slug: str) -> str | None:
-        return self._map.get(tool_slug.upper())
+        key = tool_slug.upper()
+        found = self._map.get(key)
+        if found is None and key in self._without:
+            return ""
+        return found
 
     def learn(self, tool_slug: str, toolkit_slug: str) -> None:
-        if len(self._map) >= self.limit:
-            self._map = {}
-        self._map[tool_slug.upper()] = toolkit_slug.lower()
+        if len(self) >= self.limit:
+            self._map, self._without = {}, set()
+        key = tool_slug.upper()
+        if toolkit_slug:
+            self._map[key] = toolkit_slug.lower()
+            self._without.discard(key)
+        elif key not in self._map:
+            self._without.add(key)
+
+    def known(self) -> Container[str]:
+        """The tool slugs learned with a toolkit, as sent (the API's upper case): what
+        ``learn_page`` skips, for a caller that finds a page's new tools in a pass of its
+        own (``composio._ops.tools``)."""
+        return self._map
 
     def learn_page(self, items: list[dict[str, object]]) -> None:
         """Learn every tool of a listed page whose JSON object has a string ``slug`` and a
@@ -120,20 +139,21 @@ class ToolkitCache:
         again costs a quarter of learning them."""
         if len(items) > self.limit:  # a page past the bound: its last tools, as learn would
             items = items[len(items) - self.limit :]
-        if len(self._map) + len(items) > self.limit:
-            self._map = {}
-        known = self._map
+        if len(self) + len(items) > self.limit:
+            self._map, self._without = {}, set()
+        known, without = self._map, self._without
         for item in items:  # JSON objects from json.loads: exact types
             slug = item.get("slug")
-            if type(slug) is not str or known.get(slug):
-                continue  # known already (issue 21): a tool's toolkit never changes; an
-                # entry of "" (its details showed no toolkit, ``execution._toolkit``) is
-                # learnt over when a listing shows one (break7)
+            if type(slug) is not str or slug in known:
+                continue  # known already (issue 21): a tool's toolkit never changes
             toolkit = item.get("toolkit")
             if type(toolkit) is dict:
                 toolkit_slug = toolkit.get("slug")
-                if type(toolkit_slug) is str:
-                    known[slug.upper()] = toolkit_slug.lower()
+                if type(toolkit_slug) is str and toolkit_slug:
+                    key = slug.upper()
+                    known[key] = toolkit_slug.lower()
+                    if without:
+                        without.discard(key)
 
     def __len__(self) -> int:
-        return len(self._map)
+        return len(self._map) + len(self._without)

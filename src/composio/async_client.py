@@ -92,8 +92,6 @@ class AsyncComposio(AsyncResourceProperties, BaseClient):
         return await handler(request)  # type: ignore[no-any-return]
 
     async def _arun_page(self, op: Operation[PageData[T]]) -> AsyncPage[T]:
-        from composio.pagination import AsyncPage
-
         data = await self._arun(op)
         next_page = op.next_page
 
@@ -101,7 +99,7 @@ class AsyncComposio(AsyncResourceProperties, BaseClient):
             assert next_page is not None
             return await self._arun_page(next_page(cursor))
 
-        return data.page(AsyncPage, fetch if next_page is not None else None)
+        return data.page(self._built.page, fetch if next_page is not None else None)
 
     async def _arun_flow(self, flow: Flow[T]) -> T:
         try:

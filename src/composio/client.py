@@ -133,6 +133,7 @@ class _Built:
         "handler",
         "hook",
         "operation",
+        "page",
         "plugin_names",
         "tool_env",
     )
@@ -143,6 +144,7 @@ class _Built:
         # Deferred to the first build: pluggy, the plugin scan and the built-in middlewares
         # are not needed by ``import composio`` (SPEC §9).
         from composio.middlewares._builtin import BuiltinPlugin
+        from composio.pagination import AsyncPage, Page
         from composio.plugins import build_chain
         from composio.telemetry._scope import operation
 
@@ -164,6 +166,8 @@ class _Built:
         self.api_base = config.base_url + API_PREFIX
         #: the public-operation telemetry scope (imported with the first build, not at import)
         self.operation = operation
+        #: the driver's page class, imported here once rather than by every list call
+        self.page: type[Any] = AsyncPage if asynchronous else Page
         #: the CALL-stage middlewares: what a custom tool's local execution runs through
         self.call_stage = tuple(m for m in build.chain if m.stage == Stage.CALL)
         from composio._ops.auto_files import FilePolicy
@@ -490,7 +494,7 @@ class BaseClient:
             raise status_error(response)
         value = op.parse(response)
         if api:
-            stamp(value, response.request_id)
+            stamp(value, response)
         return value
 
     def _tool_proxy(self, account: str) -> Any:
@@ -546,8 +550,6 @@ class Composio(ResourceProperties, BaseClient):
             return self._finish(op, handler(self._prepare(op)))
 
     def _run_page(self, op: Operation[PageData[T]]) -> Page[T]:
-        from composio.pagination import Page
-
         data = self._run(op)
         next_page = op.next_page
 
@@ -555,7 +557,7 @@ class Composio(ResourceProperties, BaseClient):
             assert next_page is not None
             return self._run_page(next_page(cursor))
 
-        return data.page(Page, fetch if next_page is not None else None)
+        return data.page(self._built.page, fetch if next_page is not None else None)
 
     def _run_flow(self, flow: Flow[T]) -> T:
         try:

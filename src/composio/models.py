@@ -13,7 +13,7 @@ be handed to JSON encoders and AI frameworks as is; treat it as read-only.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import MISSING, dataclass, field, fields
 from types import MappingProxyType, MemberDescriptorType
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -349,7 +349,13 @@ def parse_model(
     return obj
 
 
-def parse_items(cls: type[M], items: list[Any]) -> tuple[M, ...]:
+def parse_items(
+    cls: type[M],
+    items: list[Any],
+    request_id: str | None = None,
+    known: Container[str] | None = None,
+    fresh: list[Any] | None = None,
+) -> tuple[M, ...]:
     """A page's JSON objects as ``cls`` models, each as :func:`parse_model` builds it, at a
     fraction of its cost (SPEC §19: building a page must cost next to nothing).
 
@@ -359,14 +365,25 @@ def parse_items(cls: type[M], items: list[Any]) -> tuple[M, ...]:
     is one type check and one slot write, in one loop for the whole page; anything else (a
     missing or mistyped field, a non-object, a class of another shape) takes
     :func:`parse_model` itself, so the answers and the errors are the same.
+
+    In the same loop (issue 21: one pass over a page, not three), each model gets
+    ``request_id`` as :func:`stamp_all` would give it, and, when the caller passes its
+    ``known`` keys, every object whose required field is not among them is appended to
+    ``fresh`` (a listed tool whose toolkit the client has not learned yet,
+    ``ToolkitCache.learn_page``).
     """
     plan = _plan_of(cls)
     if not plan.lazy or len(plan.now) != 1 or plan.private:
         # Not a paged model's shape (every one is lazy, with one required field and no
         # private state: a Tool's ``slug``): the item-by-item parse, the same answers.
-        return tuple(parse_model(cls, item) for item in items)
+        models = tuple(parse_model(cls, item) for item in items)
+        if request_id is not None:
+            stamp_all(models, request_id)
+        if fresh is not None:
+            fresh.extend(items)
+        return models
     ((name, kind, put, _),) = plan.now
-    keep, new = plan.pending.__set__, object.__new__
+    keep, new, mark = plan.pending.__set__, object.__new__, _put_slot
     out: list[M] = []
     append = out.append
     for item in items:
@@ -376,9 +393,20 @@ def parse_items(cls: type[M], items: list[Any]) -> tuple[M, ...]:
                 obj = new(cls)
                 put(obj, value)
                 keep(obj, item)
+                # A fresh lazy model has no nested model built yet: one slot write stamps it
+                # (``None`` reads as no id), and ``_fill`` stamps its nested models when they
+                # are built (``stamp_all``'s own shortcut for such a model).
+                mark(obj, request_id)
                 append(obj)
+                if known is not None and value not in known:
+                    fresh.append(item)  # type: ignore[union-attr]
                 continue
-        append(parse_model(cls, item))
+        obj = parse_model(cls, item)
+        if request_id is not None:
+            stamp_all((obj,), request_id)
+        append(obj)
+        if fresh is not None:
+            fresh.append(item)
     return tuple(out)
 
 
@@ -491,9 +519,10 @@ class _Parsed(_Model):
         return parse_model(cls, data)
 
     @classmethod
-    def _from_items(cls: type[M], items: list[Any]) -> tuple[M, ...]:
-        """A page's items (:func:`parse_items`: the objects are the caller's own)."""
-        return parse_items(cls, items)
+    def _from_items(cls: type[M], items: list[Any], request_id: str | None = None) -> tuple[M, ...]:
+        """A page's items, stamped with the response's ``request_id`` (:func:`parse_items`:
+        the objects are the caller's own)."""
+        return parse_items(cls, items, request_id)
 
 
 @dataclass(frozen=True, slots=True)

@@ -101,7 +101,12 @@ def test_break7_a_tool_known_without_a_toolkit_learns_it_from_a_listing() -> Non
     version pins fell back to latest for that tool)."""
     cache = ToolkitCache()
     cache.learn("GITHUB_STAR", "")
+    assert cache.get("github_star") == "" and len(cache) == 1
+    # what a listing's one pass skips (``parse_items(..., known)``) must not hold it
+    assert "GITHUB_STAR" not in cache.known()
     cache.learn_page([{"slug": "GITHUB_STAR", "toolkit": {"slug": "GitHub"}}])
+    assert cache.get("GITHUB_STAR") == "github" and len(cache) == 1
+    cache.learn("GITHUB_STAR", "")  # a known toolkit is never forgotten for ""
     assert cache.get("GITHUB_STAR") == "github"
 
 
@@ -128,3 +133,50 @@ def test_issue21_a_page_object_is_the_dataclass_it_was() -> None:
     assert back == page and back._request_id == "req-6"
     with pytest.raises(dataclasses.FrozenInstanceError):
         page.items = ()  # type: ignore[misc]
+
+
+def test_issue21_parse_items_stamps_and_hands_back_the_unknown_in_its_one_pass() -> None:
+    """Second pass: the page's ids are written and its new tools found as the items are built
+    (what ``stamp_all`` and ``learn_page`` did in loops of their own)."""
+    items = json.loads(json.dumps(_ITEMS))
+    fresh: list[Any] = []
+    tools = models.parse_items(Tool, items, "req-9", {"GITHUB_STAR"}, fresh)
+    assert [t._request_id for t in tools] == ["req-9", "req-9"]
+    assert fresh == [items[1]]  # SLACK_POST is not known; GITHUB_STAR is
+    assert [t.toolkit._request_id for t in tools if t.toolkit] == ["req-9", "req-9"]
+    assert tools == models.parse_items(Tool, json.loads(json.dumps(_ITEMS)))  # same models
+    plain = models.parse_items(Tool, json.loads(json.dumps(_ITEMS)))
+    assert [t._request_id for t in plain] == [None, None]
+    assert b"_composio_request_id" not in pickle.dumps(plain[0])  # no id: none pickled
+
+
+def test_issue21_parse_items_of_another_shape_stamps_and_hands_back_every_item() -> None:
+    """A class off the fast path (a required nested model) gets the same stamp, and all its
+    items count as unknown: the caller's own check decides."""
+    items = [{"ref": {"slug": "gh"}}, {"ref": {"slug": "sl"}, "more": 1}]
+    fresh: list[Any] = []
+    holders = models.parse_items(_Holder, items, "req-10", set(), fresh)
+    assert [h._request_id for h in holders] == ["req-10", "req-10"]
+    assert [h.ref._request_id for h in holders] == ["req-10", "req-10"]
+    assert fresh == items
+
+
+def test_issue21_page_counts_take_whole_finite_numbers_only() -> None:
+    from composio._operation import PageData
+
+    def counts(**fields: object) -> tuple[int | None, int | None, int | None]:
+        data = PageData.from_json({"items": [], **fields}, Tool._from_items, "req-11")
+        assert data.request_id == "req-11"
+        return data.total_items, data.total_pages, data.current_page
+
+    assert counts() == (None, None, None)
+    assert counts(total_items=3, total_pages=2.0, current_page=True) == (3, 2, None)
+    assert counts(total_items=float("nan"), total_pages="2", current_page=float("inf")) == (
+        None,
+        None,
+        None,
+    )
+    with pytest.raises(models.ShapeError, match="'items' list"):
+        PageData.from_json({"items": {}}, Tool._from_items)
+    with pytest.raises(models.ShapeError, match="'items' list"):
+        PageData.from_json([], Tool._from_items)

@@ -108,7 +108,9 @@ def numbered_page_operation(
         "GET",
         path,
         lambda response: parse(
-            response, lambda data: PageData.from_numbered(data, items, key), own_json
+            response,
+            lambda data: PageData.from_numbered(data, items, key, response.request_id),
+            own_json,
         ),
         query=[*query, ("page_no", str(page_no))] if page_no is not None else query,
         options=options,

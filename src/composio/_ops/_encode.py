@@ -9,7 +9,7 @@ import json as _json
 from collections.abc import Callable
 from dataclasses import replace
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from urllib.parse import quote
 
 from composio._operation import CallOptions, Operation, PageData, ParseItems
@@ -175,7 +175,50 @@ def parse(
 
 
 def parse_page(response: Response, items: ParseItems[T]) -> PageData[T]:
-    return parse(response, lambda data: PageData.from_json(data, items), own_json)
+    """A cursor page, its items stamped with the response's request id as they are parsed
+    (issue 21: one pass over the items, :data:`composio._operation.ParseItems`)."""
+    data = own_json(response)
+    request_id = response.request_id
+    try:
+        return PageData.from_json(data, items, request_id)
+    except (ShapeError, TypeError, ValueError) as exc:
+        raise shape_error(response, f"does not have the expected shape ({exc})") from None
+
+
+class _CursorPages(Generic[T]):
+    """One list operation's pages: how to read one (``parse``) and describe the next
+    (``next_page``). Bound methods of one small object, not closures made per call."""
+
+    __slots__ = ("items", "name", "options", "path", "query")
+
+    def __init__(
+        self,
+        name: str,
+        path: str,
+        query: list[tuple[str, str]],
+        options: CallOptions,
+        items: ParseItems[T],
+    ) -> None:
+        self.name = name
+        self.path = path
+        self.query = query
+        self.options = options
+        self.items = items
+
+    def parse(self, response: Response) -> PageData[T]:
+        return parse_page(response, self.items)
+
+    def operation(self, cursor: str | None) -> Operation[PageData[T]]:
+        query = self.query
+        return Operation(
+            self.name,
+            "GET",
+            self.path,
+            self.parse,
+            query=[*query, ("cursor", cursor)] if cursor else query,
+            options=self.options,
+            next_page=self.operation,
+        )
 
 
 def page_operation(
@@ -187,16 +230,4 @@ def page_operation(
     cursor: str | None = None,
 ) -> Operation[PageData[T]]:
     """A GET of one cursor page; its ``next_page(cursor)`` describes the following one."""
-
-    def next_page(next_cursor: str) -> Operation[PageData[T]]:
-        return page_operation(name, path, query, options, items, next_cursor)
-
-    return Operation(
-        name,
-        "GET",
-        path,
-        lambda response: parse_page(response, items),
-        query=[*query, ("cursor", cursor)] if cursor else query,
-        options=options,
-        next_page=next_page,
-    )
+    return _CursorPages(name, path, query, options, items).operation(cursor)

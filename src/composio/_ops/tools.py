@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
@@ -22,7 +23,14 @@ from composio._ops._encode import (
 from composio._sentinel import HeadersArg
 from composio._toolkit_versions import LATEST, NO_PINS, Pins, ToolkitCache, query_value
 from composio.errors import ValidationError
-from composio.models import ProxyResponse, ShapeError, Tool, ToolExecution, ToolInput
+from composio.models import (
+    ProxyResponse,
+    ShapeError,
+    Tool,
+    ToolExecution,
+    ToolInput,
+    parse_items,
+)
 
 T = TypeVar("T")
 
@@ -71,35 +79,49 @@ def list_tools(
 ) -> Operation[PageData[Tool]]:
     """``pins`` (the client's toolkit versions) are sent as ``toolkit_versions``; ``learn``
     records each listed tool's toolkit, so ``execute`` need not look it up."""
-    slugs = q_list(tool_slugs, "tools.list: tool_slugs")
-    query = params(
-        ("toolkit_slug", q_str(toolkit_slug, "tools.list: toolkit_slug")),
-        # The spec types tool_slugs as one string: a comma-separated list.
-        ("tool_slugs", ",".join(slugs) if slugs else None),
-        ("search", q_str(search, "tools.list: search")),
-        # An array in the spec (form, explode): tags=a&tags=b.
-        ("tags", q_list(tags, "tools.list: tags")),
-        # The spec's enum is the strings "true"/"false".
-        ("important", q_bool(important, "tools.list: important")),
-        ("limit", q_limit(limit)),
-    )
+    if (
+        toolkit_slug is None
+        and tool_slugs is None
+        and search is None
+        and tags is None
+        and important is None
+        and limit is None
+    ):
+        query: list[tuple[str, str]] = []  # no filter (the common call): nothing to check
+    else:
+        slugs = q_list(tool_slugs, "tools.list: tool_slugs")
+        query = params(
+            ("toolkit_slug", q_str(toolkit_slug, "tools.list: toolkit_slug")),
+            # The spec types tool_slugs as one string: a comma-separated list.
+            ("tool_slugs", ",".join(slugs) if slugs else None),
+            ("search", q_str(search, "tools.list: search")),
+            # An array in the spec (form, explode): tags=a&tags=b.
+            ("tags", q_list(tags, "tools.list: tags")),
+            # The spec's enum is the strings "true"/"false".
+            ("important", q_bool(important, "tools.list: important")),
+            ("limit", q_limit(limit)),
+        )
     if pins is not None:
         query += query_value(pins)
-    first_cursor = q_str(cursor, "tools.list: cursor")
+    first_cursor = None if cursor is None else q_str(cursor, "tools.list: cursor")
     options = call_options(extra_headers, timeout)
-    items = Tool._from_items if learn is None else _learning_items(learn)
+    items: ParseItems[Tool] = (
+        Tool._from_items if learn is None else functools.partial(_parse_and_learn, learn)
+    )
     return page_operation(name, "/tools", query, options, items, first_cursor)
 
 
-def _learning_items(learn: ToolkitCache) -> ParseItems[Tool]:
-    """A page's tools, each tool's toolkit learned on the way (as ``_tool_factory``)."""
-
-    def parse_and_learn(items: list[Any]) -> tuple[Tool, ...]:
-        tools = Tool._from_items(items)  # every item is a Mapping now, or it raised
-        learn.learn_page(items)
-        return tools
-
-    return parse_and_learn
+def _parse_and_learn(
+    learn: ToolkitCache, items: list[Any], request_id: str | None
+) -> tuple[Tool, ...]:
+    """A page's tools (stamped with ``request_id``), and the toolkit of each tool the cache
+    does not know yet learned (as ``_tool_factory``). One pass over the page finds those
+    (issue 21): a page of known tools -- the common case -- costs the cache nothing more."""
+    fresh: list[Any] = []
+    tools = parse_items(Tool, items, request_id, learn.known(), fresh)
+    if fresh:
+        learn.learn_page(fresh)
+    return tools
 
 
 def _tool_factory(learn: ToolkitCache | None) -> Callable[[Any], Tool]:

@@ -236,8 +236,12 @@ def _upserted_id(response: Response) -> str | None:
     return parse(response, read)
 
 
+def _as_is(items: list[Any], request_id: str | None) -> tuple[Any, ...]:
+    return tuple(items)
+
+
 def _account_ids(data: Any) -> tuple[list[str], int | None]:
-    page = PageData.from_json(data, tuple)
+    page = PageData.from_json(data, _as_is)
     ids = [i["id"] for i in page.items if isinstance(i, Mapping) and isinstance(i.get("id"), str)]
     return ids, page.total_items
 

@@ -98,27 +98,27 @@ def context_between_operations() -> Context:
     return ctx
 
 
-class operation:  # lower-case: used like a function, ``with operation("tools.list"):``
-    """Run a block as the public operation ``name``; inside another one it joins that one."""
+class operation(Scope):  # lower-case: used like a function, ``with operation("tools.list"):``
+    """Run a block as the public operation ``name``; inside another one it joins that one.
 
-    __slots__ = ("name", "scope", "token")
+    The scope is its own context manager (issue 21: one object per public call of either
+    client, not a manager and a scope); joining another operation leaves it unused."""
 
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.scope: Scope | None = None
-        self.token: Any = None
+    __slots__ = ("token",)
 
-    def __enter__(self) -> None:
-        if _current.get() is None:
-            self.scope = Scope(self.name)
-            self.token = _current.set(self.scope)
+    def __enter__(self, _get: Any = _current.get, _set: Any = _current.set) -> None:
+        # the context variable's methods bound once, as defaults: this runs on every call
+        self.token = _set(self) if _get() is None else None
 
-    def __exit__(self, kind: object, error: BaseException | None, tb: object) -> None:
-        scope = self.scope
-        if scope is not None:
-            _current.reset(self.token)
-            self.scope = self.token = None
-            scope.finish(error)
+    def __exit__(
+        self, kind: object, error: BaseException | None, tb: object, _reset: Any = _current.reset
+    ) -> None:
+        token = self.token
+        if token is not None:
+            _reset(token)
+            self.token = None
+            if self.reporter is not None:  # else nothing was reported (``Scope.finish``)
+                self.finish(error)
 
 
 def public_operation(name: str) -> Callable[[F], F]:
