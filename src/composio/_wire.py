@@ -23,7 +23,7 @@ from urllib.parse import urlencode, urljoin, urlsplit
 from composio._external import FileBody, content_length
 from composio._redact import redact_url, scrub
 from composio._request_info import request_info
-from composio.errors import APIConnectionError, APIError, APITimeoutError
+from composio.errors import APIConnectionError, APIError, APITimeoutError, ValidationError
 from composio.pipeline import Request
 
 __all__ = [
@@ -62,6 +62,9 @@ CROSS_ORIGIN_SAFE = frozenset(
     }
 )
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+#: Why a body nested deeper than ``json`` can walk is refused: by the caller's check
+#: (``composio._ops._body.json_problem``), or here, where the body is encoded for real.
+JSON_TOO_DEEP = "nested deeper than JSON encoding can go"
 
 
 def full_url(url: str, params: Sequence[tuple[str, str]] | None) -> str:
@@ -82,7 +85,16 @@ def encode(request: Request) -> tuple[str, dict[str, str], bytes | FileBody | No
     if request.content is not None:
         body = request.content
     elif request.json is not None:
-        body = _json.dumps(request.json, separators=(",", ":"), ensure_ascii=False).encode()
+        try:
+            text = _json.dumps(request.json, separators=(",", ":"), ensure_ascii=False)
+        except RecursionError:
+            # The caller's check (``_ops._body.check_json``) ran some frames above this one:
+            # a body nested just within its reach ends here, and is refused as it would be.
+            raise ValidationError(
+                f"{request.context.operation}: the JSON body must be JSON-serialisable "
+                f"({JSON_TOO_DEEP})."
+            ) from None
+        body = text.encode()
         if "content-type" not in headers:
             headers["Content-Type"] = "application/json"
     elif request.method in BODY_METHODS:

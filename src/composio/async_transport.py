@@ -52,6 +52,7 @@ from composio._wire import (
     connection_error,
     deadline_error,
     encode,
+    full_url,
     redirect_refused,
     redirect_target,
     strip_cross_origin,
@@ -212,7 +213,7 @@ class _Gate:
         self.free += 1
 
     def _timeout(self, request: Request, waited: float, *, deadline: bool) -> APITimeoutError:
-        url = encode(request)[0]
+        url = full_url(request.url, request.params)  # not encode(): no body is needed
         why = (
             f"while waiting {waited:.2f}s for a free connection: all {self.size} of the pool "
             "(pool_maxsize) were in use by other calls"

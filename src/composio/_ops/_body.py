@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from composio._operation import CallOptions, Operation, PageData, ParseItems
 from composio._ops._encode import json_body, own_json, parse, q_list
+from composio._wire import JSON_TOO_DEEP
 from composio.errors import ValidationError
 
 if TYPE_CHECKING:
@@ -68,8 +69,8 @@ def json_problem(value: object) -> str | None:
     ``RecursionError`` for nesting deeper than it can walk."""
     try:
         _STRICT.encode(value)
-    except RecursionError:
-        return "nested deeper than JSON encoding can go"
+    except RecursionError:  # the transport refuses what is nested just within this reach
+        return JSON_TOO_DEEP
     except (TypeError, ValueError) as exc:
         return str(exc)
     return None
@@ -112,7 +113,9 @@ def numbered_page_operation(
             lambda data: PageData.from_numbered(data, items, key, response.request_id),
             own_json,
         ),
-        query=[*query, ("page_no", str(page_no))] if page_no is not None else query,
+        # its own list, as a cursor page's (``_encode._CursorPages``): a middleware's edit
+        # of one page's params must not reach the next
+        query=[*query, ("page_no", str(page_no))] if page_no is not None else [*query],
         options=options,
         next_page=next_page,
     )

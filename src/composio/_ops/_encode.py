@@ -215,7 +215,9 @@ class _CursorPages(Generic[T]):
             "GET",
             self.path,
             self.parse,
-            query=[*query, ("cursor", cursor)] if cursor else query,
+            # each page's request its own list: a middleware may edit ``request.params`` in
+            # place (SPEC §3), and the following pages are described from ``self.query``
+            query=[*query, ("cursor", cursor)] if cursor else [*query],
             options=self.options,
             next_page=self.operation,
         )
