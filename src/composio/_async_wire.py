@@ -26,7 +26,8 @@ requests.
 Which aiohttp: the pool's private names this needs (``BaseConnector._get`` and ``_conns``,
 ``ConnectionKey``'s ``host``/``port``/``proxy``) are checked once (:func:`supported`); where
 any is missing, every call takes the ``ClientSession`` path, which is also what the tests
-run against to prove both paths answer alike (``tests/unit/test_issue21_async_wire.py``).
+run against to prove both paths answer alike
+(``tests/integration/test_issue21_async_wire.py``).
 """
 
 from __future__ import annotations
@@ -87,8 +88,8 @@ class Reply:
         self.headers = headers
         self.body = body
 
-    def __repr__(self) -> str:
-        return f"<Reply {self.status} {self.reason}>"
+    def __repr__(self) -> str:  # the status alone: the reason phrase is the server's text
+        return f"<Reply {self.status}>"
 
     def close(self) -> None:
         """Nothing to give back: the body was read whole and the connection released."""
