@@ -49,7 +49,10 @@ SYNC_TIMEOUT = Timeout(connect=1.0, read=2.0, total=TOTAL)
 ASYNC_TIMEOUT = Timeout(connect=None, read=2.0, total=TOTAL)
 #: allowed growth of the last third over the first third of the post-warm-up samples
 GROWTH = 0.05
-ABS_SLACK = {"rss_mb": 0.0, "fds": 6.0, "threads": 2.0, "tasks": 10.0}
+#: RSS's 4 MB: the allocator's steps (a new arena taken at once: 1.7 MB at 121 s of a 3-minute
+#: run, 4.4 MB inside a 1-minute one) while Python's own traced memory stays flat; a leak
+#: still fails the 10-minute run, where 5% and 4 MB are far less than it would grow
+ABS_SLACK = {"rss_mb": 4.0, "fds": 6.0, "threads": 2.0, "tasks": 10.0}
 
 _CHILD = """
 import json, random, sys, threading, time
