@@ -104,9 +104,10 @@ def encode(request: Request) -> tuple[str, dict[str, str], bytes | FileBody | No
     # so does its Host where it names the request's own host -- what the transport writes
     # anyway (composio-request-signing writes it to sign it). ``HeaderLines.check`` refuses
     # any other Host and the other framing headers outright.
-    for name in [n for n in wire if n.lower() in _TRANSPORT_OWNED]:
-        if name.lower() == "content-length" or wire[name] == own_host(url):
-            del wire[name]
+    if "content-length" in headers or "host" in headers:  # rare: only then a scan
+        for name in [n for n in wire if n.lower() in _TRANSPORT_OWNED]:
+            if name.lower() == "content-length" or wire[name] == own_host(url):
+                del wire[name]
     if body is not None:
         wire["Content-Length"] = str(content_length(body))
     return url, wire, body
