@@ -25,6 +25,7 @@ import math
 from collections.abc import Callable, Generator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic, NoReturn, TypeAlias, TypeVar
 
+from composio._deferred_items import DeferredItems, install
 from composio._sentinel import NOT_GIVEN, HeadersArg
 from composio.config import Timeout
 from composio.headers import Layer, build_layer
@@ -195,9 +196,10 @@ def flow_name(first: Operation[Any] | Sleep | LocalCall | Blocking) -> str:
 
 #: How a page's items become values: the page's JSON list (its own objects, see
 #: ``composio._ops._encode.parse_page``) and the response's request id in, a tuple of
-#: models stamped with that id out -- ``Model._from_items`` (``composio.models.parse_items``):
-#: one call and one loop per page, not one per item.
-ParseItems: TypeAlias = Callable[[list[Any], "str | None"], tuple[T, ...]]
+#: models stamped with that id out, or those objects checked and kept to be built on first
+#: read (``composio._deferred_items``) -- ``Model._from_items``
+#: (``composio.models.defer_items``): one call and one loop per page, not one per item.
+ParseItems: TypeAlias = Callable[[list[Any], "str | None"], "tuple[T, ...] | DeferredItems[T]"]
 
 
 class PageData(Generic[T]):
@@ -205,16 +207,20 @@ class PageData(Generic[T]):
 
     __slots__ = ("current_page", "items", "next_cursor", "request_id", "total_items", "total_pages")
 
+    #: the items, built on their first read (``composio._deferred_items``): a flow that
+    #: reads them gets the tuple; ``page`` hands them on unbuilt
+    items: tuple[T, ...]
+
     def __init__(
         self,
-        items: tuple[T, ...],
+        items: tuple[T, ...] | DeferredItems[T],
         next_cursor: str | None,
         total_items: int | None,
         total_pages: int | None,
         current_page: int | None,
         request_id: str | None = None,
     ) -> None:
-        self.items = items
+        _PAGE_DATA_ITEMS.__set__(self, items)
         self.next_cursor = next_cursor
         self.total_items = total_items
         self.total_pages = total_pages
@@ -227,7 +233,7 @@ class PageData(Generic[T]):
     def page(self, cls: Callable[..., P], fetch: Callable[[str], Any] | None) -> P:
         """This data as the driver's page type (``Page`` or ``AsyncPage``) with its fetcher."""
         return cls(
-            self.items,
+            _PAGE_DATA_ITEMS.raw(self),
             self.next_cursor,
             self.total_items,
             self.total_pages,
@@ -288,6 +294,9 @@ class PageData(Generic[T]):
             current,
             request_id,
         )
+
+
+_PAGE_DATA_ITEMS = install(PageData)
 
 
 def _no_list(key: str) -> NoReturn:

@@ -13,10 +13,12 @@ be handed to JSON encoders and AI frameworks as is; treat it as read-only.
 
 from __future__ import annotations
 
-from collections.abc import Container, Mapping, Sequence
+from collections.abc import Callable, Container, Mapping, Sequence
 from dataclasses import MISSING, dataclass, field, fields
 from types import MappingProxyType, MemberDescriptorType
 from typing import TYPE_CHECKING, Any, TypeVar
+
+from composio._deferred_items import DeferredItems
 
 if TYPE_CHECKING:
     from composio.pagination import AsyncPage, Page
@@ -357,57 +359,88 @@ def parse_items(
     fresh: list[Any] | None = None,
 ) -> tuple[M, ...]:
     """A page's JSON objects as ``cls`` models, each as :func:`parse_model` builds it, at a
-    fraction of its cost (SPEC §19: building a page must cost next to nothing).
+    fraction of its cost (SPEC §19: building a page must cost next to nothing):
+    :func:`defer_items`, built at once."""
+    found = defer_items(cls, items, request_id, known, fresh)
+    return found if type(found) is tuple else found.build()  # type: ignore[union-attr]
+
+
+def defer_items(
+    cls: type[M],
+    items: list[Any],
+    request_id: str | None = None,
+    known: Container[str] | None = None,
+    fresh: list[Any] | None = None,
+) -> tuple[M, ...] | DeferredItems[M]:
+    """A page's JSON objects checked now and built as ``cls`` models on their first read
+    (``composio._deferred_items``), each as :func:`parse_model` builds it.
 
     The objects must be the caller's own, fresh from ``json.loads`` and held by nothing else
-    (``composio._ops._encode.parse_page``): a lazy model keeps its object as it is instead of
+    (``composio._ops._encode.parse_page``): each model keeps its object as it is instead of
     a copy. The common case -- a JSON object whose required field has its exact JSON type --
-    is one type check and one slot write, in one loop for the whole page; anything else (a
-    missing or mistyped field, a non-object, a class of another shape) takes
-    :func:`parse_model` itself, so the answers and the errors are the same.
+    is one type check per item here; anything else (a missing or mistyped field, a
+    non-object, a class of another shape) sends the whole page through :func:`parse_model`
+    now, so the answers and the errors are the same, raised at the call.
 
-    In the same loop (issue 21: one pass over a page, not three), each model gets
-    ``request_id`` as :func:`stamp_all` would give it, and, when the caller passes its
-    ``known`` keys, every object whose required field is not among them is appended to
-    ``fresh`` (a listed tool whose toolkit the client has not learned yet,
-    ``ToolkitCache.learn_page``).
+    In the same loop (issue 21: one pass over a page), when the caller passes its ``known``
+    keys, every object whose required field is not among them is appended to ``fresh`` (a
+    listed tool whose toolkit the client has not learned yet, ``ToolkitCache.learn_page``).
+    The models get ``request_id`` as :func:`stamp_all` would give it, when they are built.
     """
     plan = _plan_of(cls)
     if not plan.lazy or len(plan.now) != 1 or plan.private:
         # Not a paged model's shape (every one is lazy, with one required field and no
         # private state: a Tool's ``slug``): the item-by-item parse, the same answers.
-        models = tuple(parse_model(cls, item) for item in items)
-        if request_id is not None:
-            stamp_all(models, request_id)
-        if fresh is not None:
-            fresh.extend(items)
-        return models
-    ((name, kind, put, _),) = plan.now
-    keep, new, mark = plan.pending.__set__, object.__new__, _put_slot
-    out: list[M] = []
-    append = out.append
+        return _parse_each(cls, items, request_id, fresh)
+    ((name, kind, _, _),) = plan.now
     for item in items:
         if type(item) is dict:
             value = item.get(name)
             if type(value) is kind:
-                obj = new(cls)
-                put(obj, value)
-                keep(obj, item)
-                # A fresh lazy model has no nested model built yet: one slot write stamps it
-                # (``None`` reads as no id), and ``_fill`` stamps its nested models when they
-                # are built (``stamp_all``'s own shortcut for such a model).
-                mark(obj, request_id)
-                append(obj)
                 if known is not None and value not in known:
                     fresh.append(item)  # type: ignore[union-attr]
                 continue
-        obj = parse_model(cls, item)
-        if request_id is not None:
-            stamp_all((obj,), request_id)
-        append(obj)
         if fresh is not None:
-            fresh.append(item)
-    return tuple(out)
+            fresh.clear()  # every item is fresh to the item-by-item parse
+        return _parse_each(cls, items, request_id, fresh)
+    return DeferredItems(_BUILDERS.get(cls) or _builder(cls), items, request_id)
+
+
+def _parse_each(
+    cls: type[M], items: list[Any], request_id: str | None, fresh: list[Any] | None
+) -> tuple[M, ...]:
+    models = tuple(parse_model(cls, item) for item in items)
+    if request_id is not None:
+        stamp_all(models, request_id)
+    if fresh is not None:
+        fresh.extend(items)
+    return models
+
+
+_BUILDERS: dict[type, Callable[[list[Any], str | None], tuple[Any, ...]]] = {}
+
+
+def _builder(cls: type[M]) -> Callable[[list[Any], str | None], tuple[M, ...]]:
+    """How :func:`defer_items`' checked objects become ``cls`` models: one object, its
+    required field, its kept JSON object and its request id each (a fresh lazy model has no
+    nested model built yet, so one slot write stamps it, and ``_fill`` stamps its nested
+    models when they are built: ``stamp_all``'s own shortcut for such a model)."""
+    ((name, _, put, _),) = _plan_of(cls).now
+    keep, new, mark = _plan_of(cls).pending.__set__, object.__new__, _put_slot
+
+    def build(items: list[Any], request_id: str | None) -> tuple[M, ...]:
+        out: list[M] = []
+        append = out.append
+        for item in items:
+            obj = new(cls)
+            put(obj, item[name])
+            keep(obj, item)
+            mark(obj, request_id)
+            append(obj)
+        return tuple(out)
+
+    _BUILDERS[cls] = build
+    return build
 
 
 def _extra() -> Any:
@@ -519,10 +552,12 @@ class _Parsed(_Model):
         return parse_model(cls, data)
 
     @classmethod
-    def _from_items(cls: type[M], items: list[Any], request_id: str | None = None) -> tuple[M, ...]:
-        """A page's items, stamped with the response's ``request_id`` (:func:`parse_items`:
-        the objects are the caller's own)."""
-        return parse_items(cls, items, request_id)
+    def _from_items(
+        cls: type[M], items: list[Any], request_id: str | None = None
+    ) -> tuple[M, ...] | DeferredItems[M]:
+        """A page's items, checked now and built on first read, stamped with the response's
+        ``request_id`` (:func:`defer_items`: the objects are the caller's own)."""
+        return defer_items(cls, items, request_id)
 
 
 @dataclass(frozen=True, slots=True)

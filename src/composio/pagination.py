@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any, Generic, TypeVar
 
 from composio._cursors import refuse_repeated_cursor
+from composio._deferred_items import DeferredItems, install
 from composio.telemetry._scope import context_between_operations
 
 __all__ = ["AsyncPage", "Page"]
@@ -44,7 +45,7 @@ class _PageFields(Generic[T]):
 
     def __init__(
         self,
-        items: tuple[T, ...],
+        items: tuple[T, ...] | DeferredItems[T],
         next_cursor: str | None = None,
         total_items: int | None = None,
         total_pages: int | None = None,
@@ -67,11 +68,12 @@ class _PageFields(Generic[T]):
         request_id_(self, _request_id)
 
     def has_next_page(self) -> bool:
-        return bool(self.next_cursor) and bool(self.items) and self._fetch is not None
+        return bool(self.next_cursor) and _ITEMS.count(self) > 0 and self._fetch is not None
 
     def __len__(self) -> int:
-        """Items on *this* page (``total_items`` has the server's total)."""
-        return len(self.items)
+        """Items on *this* page (``total_items`` has the server's total); counted without
+        building them."""
+        return _ITEMS.count(self)
 
     def __copy__(self) -> _PageFields[T]:
         return self  # immutable: a shallow copy may share the client
@@ -89,6 +91,8 @@ class _PageFields(Generic[T]):
 
 #: the slots' own setters, in the fields' order (``_PageFields.__init__``)
 _PUT_FIELDS = tuple(_PageFields.__dict__[f.name].__set__ for f in fields(_PageFields))
+#: ``items``: the models, built on their first read (``composio._deferred_items``)
+_ITEMS = install(_PageFields)
 
 
 @dataclass(frozen=True, slots=True, init=False)

@@ -123,7 +123,7 @@ def test_issue21_page_items_are_what_parse_model_builds(cls: type, item: dict[st
     (fast,) = models.parse_items(cls, [dict(item)])
     eager = _eager(cls, dict(item))
     assert fast == eager and repr(fast) == repr(eager) and type(fast) is cls
-    assert pickle.loads(pickle.dumps(cls._from_items([dict(item)])[0])) == eager
+    assert pickle.loads(pickle.dumps(models.parse_items(cls, [dict(item)])[0])) == eager
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from composio._cursors import refuse_repeated_cursor
+from composio._deferred_items import DeferredItems
 from composio._operation import Flow, Operation, PageData, ParseItems, call_options
 from composio._ops._body import check_json
 from composio._ops._encode import (
@@ -29,7 +30,7 @@ from composio.models import (
     Tool,
     ToolExecution,
     ToolInput,
-    parse_items,
+    defer_items,
 )
 
 T = TypeVar("T")
@@ -113,12 +114,13 @@ def list_tools(
 
 def _parse_and_learn(
     learn: ToolkitCache, items: list[Any], request_id: str | None
-) -> tuple[Tool, ...]:
-    """A page's tools (stamped with ``request_id``), and the toolkit of each tool the cache
-    does not know yet learned (as ``_tool_factory``). One pass over the page finds those
-    (issue 21): a page of known tools -- the common case -- costs the cache nothing more."""
+) -> tuple[Tool, ...] | DeferredItems[Tool]:
+    """A page's tools (checked now, built on first read, stamped with ``request_id``), and
+    the toolkit of each tool the cache does not know yet learned (as ``_tool_factory``). One
+    pass over the page finds those (issue 21): a page of known tools -- the common case --
+    costs the cache nothing more."""
     fresh: list[Any] = []
-    tools = parse_items(Tool, items, request_id, learn.known(), fresh)
+    tools = defer_items(Tool, items, request_id, learn.known(), fresh)
     if fresh:
         learn.learn_page(fresh)
     return tools
