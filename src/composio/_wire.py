@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import json as _json
 import math
+import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import timezone
@@ -72,8 +73,30 @@ def full_url(url: str, params: Sequence[tuple[str, str]] | None) -> str:
     its own query (``client.request("GET", "/p?x=1", params=...)``): the parameters join it.
     The one rule, so what a span names is what the wire sends (``middlewares.tracing``)."""
     if params:
-        return f"{url}{'&' if '?' in url else '?'}{urlencode(params)}"
+        return f"{url}{'&' if '?' in url else '?'}{query_string(params)}"
     return url
+
+
+#: A query key or value that ``urlencode`` leaves as it is: only ``quote_plus``'s
+#: always-safe characters (RFC 3986's unreserved set).
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*").fullmatch
+
+
+def query_string(params: Sequence[tuple[str, str]]) -> str:
+    """``urlencode(params)``, exactly; pairs of plain strings that need no escaping (an SDK
+    call's own query: ``toolkit_versions=latest``, a slug, a cursor) joined without it, at
+    a third of its cost -- every list call has a query (issue 21). Anything else (a value
+    to escape, a non-string a middleware put in) goes to ``urlencode`` whole."""
+    safe = _UNRESERVED
+    parts = []
+    for pair in params:
+        if type(pair) is not tuple or len(pair) != 2:
+            return urlencode(params)  # not pairs: urlencode's own answer or error
+        k, v = pair
+        if type(k) is not str or type(v) is not str or not safe(k) or not safe(v):
+            return urlencode(params)
+        parts.append(f"{k}={v}")
+    return "&".join(parts)
 
 
 def encode(request: Request) -> tuple[str, dict[str, str], bytes | FileBody | None]:
