@@ -78,6 +78,8 @@ class CallOptions:
 
 
 _DEFAULT_OPTIONS = CallOptions(_EMPTY, None)
+#: a call's options when it was given no ``extra_headers`` and no ``timeout`` (one object)
+NO_OPTIONS = _DEFAULT_OPTIONS
 
 
 def call_options(extra_headers: HeadersArg, timeout: Any) -> CallOptions:

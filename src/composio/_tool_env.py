@@ -34,7 +34,7 @@ __all__ = ["ToolEnv", "check_custom_tools"]
 class ToolEnv:
     """The client-side pieces of every tool operation: read by the shared flows, no I/O."""
 
-    __slots__ = ("custom", "files", "hooks", "pins", "provider", "toolkits")
+    __slots__ = ("custom", "files", "hooks", "pins", "plain_listing", "provider", "toolkits")
 
     def __init__(
         self,
@@ -55,6 +55,9 @@ class ToolEnv:
         self.pins = pins
         #: the client's ``auto_files`` settings (SPEC §18; ``None``: off)
         self.files = files
+        #: ``tools.list()`` without arguments -- the pages its operations are described by,
+        #: made on its first call (``composio._ops.tools.list_tools``): the same every time
+        self.plain_listing: Any = None
 
     def custom_tool(self, slug: object) -> CustomTool | None:
         return self.custom.get(slug.upper()) if isinstance(slug, str) and self.custom else None

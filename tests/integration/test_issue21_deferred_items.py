@@ -21,8 +21,10 @@ from composio import APIError
 from composio._deferred_items import DeferredItems
 from composio.models import Tool, defer_items, parse_items
 from composio.pagination import Page
+from composio.testing import LocalServer
 from tests._drivers import Driver
 from tests.integration._raw_servers import raw_server
+from tests.integration.test_break8 import _MarksParams
 
 ITEMS = [
     {"slug": "GITHUB_STAR", "name": "Star", "toolkit": {"slug": "github", "name": "GitHub"}},
@@ -100,3 +102,26 @@ def test_issue21_two_first_reads_at_once_see_one_tuple() -> None:
     page = Page(DeferredItems(build, json.loads(json.dumps(ITEMS)), None))
     outer = page.items
     assert outer is inner[0] and outer is page.items
+
+
+def test_issue21_plain_tools_list_calls_share_nothing_a_middleware_edits(
+    driver: Driver, server: LocalServer
+) -> None:
+    """``tools.list()`` without arguments is described once per client and reused: a
+    middleware's in-place edit of one call's params must not reach the next call, nor a
+    session's, nor a call with arguments."""
+    client = driver.client(
+        api_key=server.api_key,
+        base_url=server.url,
+        allow_tracking=False,
+        middlewares=[_MarksParams()],
+    )
+    server.reset()
+    client.tools.list()
+    client.tools.list()
+    client.create_session(headers={"x-tenant": "t1"}).tools.list()
+    client.tools.list(limit=3)
+    got = server.requests_to("/api/v3.1/tools")
+    sent = [(r.query.get("mark"), r.query.get("limit")) for r in got]
+    assert sent == [(["1"], None), (["1"], None), (["1"], None), (["1"], ["3"])]
+    assert [r.query.get("toolkit_versions") for r in got] == [["latest"]] * 4

@@ -113,7 +113,7 @@ def numbered_page_operation(
             lambda data: PageData.from_numbered(data, items, key, response.request_id),
             own_json,
         ),
-        # its own list, as a cursor page's (``_encode._CursorPages``): a middleware's edit
+        # its own list, as a cursor page's (``_encode.CursorPages``): a middleware's edit
         # of one page's params must not reach the next
         query=[*query, ("page_no", str(page_no))] if page_no is not None else [*query],
         options=options,

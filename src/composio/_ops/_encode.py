@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 __all__ = [
+    "CursorPages",
     "json_body",
     "page_operation",
     "params",
@@ -185,7 +186,7 @@ def parse_page(response: Response, items: ParseItems[T]) -> PageData[T]:
         raise shape_error(response, f"does not have the expected shape ({exc})") from None
 
 
-class _CursorPages(Generic[T]):
+class CursorPages(Generic[T]):
     """One list operation's pages: how to read one (``parse``) and describe the next
     (``next_page``). Bound methods of one small object, not closures made per call."""
 
@@ -232,4 +233,4 @@ def page_operation(
     cursor: str | None = None,
 ) -> Operation[PageData[T]]:
     """A GET of one cursor page; its ``next_page(cursor)`` describes the following one."""
-    return _CursorPages(name, path, query, options, items).operation(cursor)
+    return CursorPages(name, path, query, options, items).operation(cursor)

@@ -8,10 +8,17 @@ from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from composio._cursors import refuse_repeated_cursor
 from composio._deferred_items import DeferredItems
-from composio._operation import Flow, Operation, PageData, ParseItems, call_options
+from composio._operation import (
+    NO_OPTIONS,
+    Flow,
+    Operation,
+    PageData,
+    ParseItems,
+    call_options,
+)
 from composio._ops._body import check_json
 from composio._ops._encode import (
-    page_operation,
+    CursorPages,
     params,
     parse,
     q_bool,
@@ -21,7 +28,7 @@ from composio._ops._encode import (
     slug_path,
     tool_failure,
 )
-from composio._sentinel import HeadersArg
+from composio._sentinel import NOT_GIVEN, HeadersArg
 from composio._toolkit_versions import LATEST, NO_PINS, Pins, ToolkitCache, query_value
 from composio.errors import ValidationError
 from composio.models import (
@@ -37,6 +44,7 @@ T = TypeVar("T")
 
 if TYPE_CHECKING:
     from composio._operation import CallOptions
+    from composio._tool_env import ToolEnv
     from composio.pipeline import Response
     from composio.providers import Provider
 
@@ -77,9 +85,28 @@ def list_tools(
     name: str = "tools.list",
     pins: Pins | None = None,
     learn: ToolkitCache | None = None,
+    env: ToolEnv | None = None,
 ) -> Operation[PageData[Tool]]:
     """``pins`` (the client's toolkit versions) are sent as ``toolkit_versions``; ``learn``
-    records each listed tool's toolkit, so ``execute`` need not look it up."""
+    records each listed tool's toolkit, so ``execute`` need not look it up. ``env`` (the
+    facade's call) gives both, and keeps what ``tools.list()`` without arguments is made of:
+    the same for every such call of its client (issue 21)."""
+    if env is not None:
+        pins, learn = env.pins, env.toolkits
+        plain = env.plain_listing
+        if (
+            plain is not None
+            and toolkit_slug is None
+            and tool_slugs is None
+            and search is None
+            and tags is None
+            and important is None
+            and limit is None
+            and cursor is None
+            and not extra_headers
+            and timeout is NOT_GIVEN
+        ):
+            return plain.operation(None)  # type: ignore[no-any-return]
     if (
         toolkit_slug is None
         and tool_slugs is None
@@ -89,7 +116,9 @@ def list_tools(
         and limit is None
     ):
         query: list[tuple[str, str]] = []  # no filter (the common call): nothing to check
+        query_given = False
     else:
+        query_given = True
         slugs = q_list(tool_slugs, "tools.list: tool_slugs")
         query = params(
             ("toolkit_slug", q_str(toolkit_slug, "tools.list: toolkit_slug")),
@@ -109,7 +138,10 @@ def list_tools(
     items: ParseItems[Tool] = (
         Tool._from_items if learn is None else functools.partial(_parse_and_learn, learn)
     )
-    return page_operation(name, "/tools", query, options, items, first_cursor)
+    pages = CursorPages(name, "/tools", query, options, items)
+    if env is not None and not query_given and first_cursor is None and options is NO_OPTIONS:
+        env.plain_listing = pages
+    return pages.operation(first_cursor)
 
 
 def _parse_and_learn(

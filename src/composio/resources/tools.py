@@ -55,8 +55,7 @@ class Tools(SyncResource["Composio"]):
                 cursor=cursor,
                 extra_headers=extra_headers,
                 timeout=timeout,
-                pins=self._env.pins,
-                learn=self._env.toolkits,
+                env=self._env,
             )
         )
 

@@ -37,7 +37,7 @@ class AsyncTools(AsyncResource['AsyncComposio']):
             ops.list_tools(
                 toolkit_slug, tool_slugs=tool_slugs, search=search, tags=tags, important=important,
                 limit=limit, cursor=cursor, extra_headers=extra_headers, timeout=timeout,
-                pins=self._env.pins, learn=self._env.toolkits,
+                env=self._env,
             ),
         )
 
