@@ -11,11 +11,11 @@ retries, ``attempt`` counts them).
 
 from __future__ import annotations
 
-import json as _json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, runtime_checkable
 
+from composio._json_read import read_json
 from composio._redact import redact_url, scrub
 from composio.headers import Headers, Layer
 
@@ -224,7 +224,7 @@ class Response:
     def json(self) -> Any:
         """The body parsed as JSON (cached); raises ``ValueError`` if it is not JSON."""
         if self._json is _UNSET:
-            self._json = _json.loads(self.content)
+            self._json = read_json(self.content)
         return self._json
 
     def __repr__(self) -> str:

@@ -5,13 +5,13 @@ No I/O here: these run the same for the sync and the async client.
 
 from __future__ import annotations
 
-import json as _json
 from collections.abc import Callable
 from dataclasses import replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from urllib.parse import quote
 
+from composio._json_read import read_json
 from composio._operation import CallOptions, Operation, PageData, ParseItems
 from composio._redact import Scrubber
 from composio._request_info import request_info
@@ -161,7 +161,7 @@ def own_json(response: Response) -> Any:
     very objects they are built from (``composio.models.parse_items``), so no one else (a
     plugin, a ``with_raw_response`` caller) may hold them."""
     try:
-        return _json.loads(response.content)
+        return read_json(response.content)
     except (ValueError, RecursionError):
         raise shape_error(response, "is not JSON") from None
 
