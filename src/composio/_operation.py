@@ -222,7 +222,7 @@ class PageData(Generic[T]):
         current_page: int | None,
         request_id: str | None = None,
     ) -> None:
-        _PAGE_DATA_ITEMS.__set__(self, items)
+        _put_items(self, items)
         self.next_cursor = next_cursor
         self.total_items = total_items
         self.total_pages = total_pages
@@ -235,7 +235,7 @@ class PageData(Generic[T]):
     def page(self, cls: Callable[..., P], fetch: Callable[[str], Any] | None) -> P:
         """This data as the driver's page type (``Page`` or ``AsyncPage``) with its fetcher."""
         return cls(
-            _PAGE_DATA_ITEMS.raw(self),
+            _held_items(self),
             self.next_cursor,
             self.total_items,
             self.total_pages,
@@ -299,6 +299,8 @@ class PageData(Generic[T]):
 
 
 _PAGE_DATA_ITEMS = install(PageData)
+#: the slot's own setter and getter, under the ``items`` descriptor: what was given, as is
+_put_items, _held_items = _PAGE_DATA_ITEMS.member.__set__, _PAGE_DATA_ITEMS.member.__get__
 
 
 def _no_list(key: str) -> NoReturn:
