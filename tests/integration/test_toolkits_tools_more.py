@@ -17,12 +17,14 @@ from composio import (
     ConnectionRequest,
     NotFoundError,
     ProxyResponse,
+    Stage,
     ToolInput,
     Toolkit,
     ToolkitCategory,
     ToolkitChangelog,
     ValidationError,
 )
+from composio.pipeline import Request, RequestPolicy
 from composio.testing import Fault, LocalServer
 from composio.testing._routing import encode_cursor
 from composio.testing.catalog import TOOLKITS, TOOLS
@@ -249,3 +251,32 @@ def test_item20_authorize_reads_past_a_first_page_without_a_usable_config(
         ]
         assert server.requests[1].query["cursor"] == [encode_cursor(0)]
         assert json.loads(server.requests[-1].body)["auth_config_id"] == usable.id
+
+
+class _MarksBody(RequestPolicy):
+    """A middleware that edits a request's JSON body in place (SPEC §3 lets it)."""
+
+    name = "test-marks-body"
+    stage = Stage.CALL
+    order = 50
+
+    def on_request(self, request: Request) -> None:
+        if isinstance(request.json, dict) and isinstance(request.json.get("toolkits"), list):
+            request.json["toolkits"].append("marked")
+
+
+def test_retrieve_many_pages_do_not_share_a_middlewares_edit_of_the_body(driver: Driver) -> None:
+    """Each page's body is its own: a middleware's in-place edit of page one's slug list was
+    sent again on every later page (the list was shared)."""
+    with LocalServer(page_size=2) as server:
+        client = driver.client(
+            api_key=server.api_key,
+            base_url=server.url,
+            allow_tracking=False,
+            middlewares=[_MarksBody()],
+        )
+        wanted = ["github", "gmail", "math", "text", "slack"]
+        client.toolkits.retrieve_many(wanted)
+        bodies = [json.loads(p.body) for p in server.requests_to("/api/v3.1/toolkits/multi")]
+        assert len(bodies) >= 2
+        assert all(b["toolkits"] == [*wanted, "marked"] for b in bodies)

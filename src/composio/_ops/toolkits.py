@@ -124,7 +124,8 @@ def retrieve_many(
     options = call_options(extra_headers, timeout)
 
     def page(cursor: str | None) -> Operation[PageData[Toolkit]]:
-        body: dict[str, Any] = {"toolkits": wanted}
+        # each page its own list: a middleware may edit ``request.json`` in place (SPEC §3)
+        body: dict[str, Any] = {"toolkits": list(wanted)}
         if cursor:
             body["cursor"] = cursor
         return Operation(
