@@ -82,9 +82,9 @@ def test_break9_a_first_read_racing_another_threads_returns_the_pages_one_tuple(
 ) -> None:
     """Two threads read a fresh page's ``items`` at once: whichever stores second must return
     the tuple stored first (``ItemsSlot``'s own promise), not its own. The interleaving is
-    forced, not hoped for: a trace function stops this thread just before its store and lets
-    the other thread's whole read run there (a real ``setswitchinterval`` race hits it about
-    once in 2,000 reads)."""
+    forced, not hoped for (a ``setswitchinterval`` race hits it about once in 2,000 reads):
+    a trace function stops this thread just before its store and runs the other thread's
+    read there, until that read ends or reaches the step that waits for this one's store."""
     client = driver.client(api_key=server.api_key, base_url=server.url, allow_tracking=False)
     page = _page(client.tools.list(limit=5))
     other: list[tuple[Tool, ...]] = []
@@ -93,19 +93,39 @@ def test_break9_a_first_read_racing_another_threads_returns_the_pages_one_tuple(
         lines = source.read().splitlines()
     # the line that stores the built tuple: the other thread reads there
     store = next(n for n, line in enumerate(lines, 1) if ".__set__(obj, built)" in line)
+    # a line that waits for another read's store, if ``__get__`` has one
+    waits = {n for n, line in enumerate(lines, 1) if "with _STORE" in line}
+    reached = threading.Event()
 
-    def read_in_another_thread() -> None:
-        thread = threading.Thread(target=lambda: other.append(page.items))
-        thread.start()
-        thread.join()
+    def stops_at_the_wait(frame: Any, event: str, arg: Any) -> Any:
+        if frame.f_code is not code:
+            return None
+
+        def local(frame: Any, event: str, arg: Any) -> Any:
+            if event == "line" and frame.f_lineno in waits:
+                reached.set()  # it waits for this thread's store from here
+            return local
+
+        return local
+
+    def read() -> None:
+        sys.settrace(stops_at_the_wait)
+        try:
+            other.append(page.items)
+        finally:
+            sys.settrace(None)
+            reached.set()
+
+    thread = threading.Thread(target=read)
 
     def tracer(frame: Any, event: str, arg: Any) -> Any:
         if frame.f_code is not code:
             return None
 
         def local(frame: Any, event: str, arg: Any) -> Any:
-            if event == "line" and frame.f_lineno == store and not other:
-                read_in_another_thread()
+            if event == "line" and frame.f_lineno == store and not thread.is_alive():
+                thread.start()
+                reached.wait()
             return local
 
         return local
@@ -116,9 +136,10 @@ def test_break9_a_first_read_racing_another_threads_returns_the_pages_one_tuple(
         mine = page.items
     finally:
         sys.settrace(before)
-    assert other, "the other thread's read did not run inside this one's"
+    thread.join()
+    assert other, "the other thread's read did not run"
     assert mine is page.items
-    assert other[0] is page.items  # the reader that lost the race got another tuple
+    assert other[0] is page.items, "the reader that lost the race got a tuple of its own"
 
 
 def _walk(page: Any) -> list[Any]:
