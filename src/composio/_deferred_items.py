@@ -18,6 +18,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
+from composio._fork import module_lock
+
 __all__ = ["DeferredItems", "ItemsSlot"]
 
 T = TypeVar("T")
@@ -47,11 +49,19 @@ class DeferredItems(Generic[T]):
         return f"<{len(self._raw)} items not built yet>"
 
 
+#: makes a first read's look-and-store one step (``ItemsSlot.__get__``): held for two slot
+#: operations, never while building, and only by the first read of each page (a module
+#: lock: a fork while another thread holds it leaves the child's free, ``composio._fork``)
+_STORE = module_lock("composio._deferred_items")
+
+
 class ItemsSlot:
     """``items`` over the slot of that name: the tuple, built from a :class:`DeferredItems`
     on the first read and kept. Two threads reading a fresh page at once may both build; the
-    first to store its tuple wins and the other returns that one, so every read after the
-    first sees one tuple (the models are equal either way)."""
+    first to store its tuple wins and the other returns that one, so every read sees one
+    tuple (the models are equal either way). The look and the store are one step under
+    :data:`_STORE`: without it, both threads could look, find nothing stored, and each store
+    and return its own tuple (break9)."""
 
     __slots__ = ("member",)
 
@@ -65,10 +75,11 @@ class ItemsSlot:
         if type(value) is not DeferredItems:
             return value  # built (or a page made by hand: whatever it was given)
         built = value.build()
-        current = self.member.__get__(obj, owner)
-        if type(current) is not DeferredItems:  # another thread stored its tuple first
-            return current
-        self.member.__set__(obj, built)
+        with _STORE:
+            current = self.member.__get__(obj, owner)
+            if type(current) is not DeferredItems:  # another thread stored its tuple first
+                return current
+            self.member.__set__(obj, built)
         return built
 
     def __set__(self, obj: Any, value: Any) -> None:
@@ -81,6 +92,12 @@ class ItemsSlot:
     def count(self, obj: Any) -> int:
         """How many items, without building them."""
         return len(self.member.__get__(obj))
+
+    def any(self, obj: Any) -> bool:
+        """Whether there are items, without building them: ``bool`` of what the slot holds
+        (a :class:`DeferredItems` answers by its length), so a page built by hand over a
+        generator answers as it did before items were deferred (break9)."""
+        return bool(self.member.__get__(obj))
 
 
 def install(cls: type) -> ItemsSlot:

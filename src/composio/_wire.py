@@ -86,7 +86,12 @@ def query_string(params: Sequence[tuple[str, str]]) -> str:
     """``urlencode(params)``, exactly; pairs of plain strings that need no escaping (an SDK
     call's own query: ``toolkit_versions=latest``, a slug, a cursor) joined without it, at
     a third of its cost -- every list call has a query (issue 21). Anything else (a value
-    to escape, a non-string a middleware put in) goes to ``urlencode`` whole."""
+    to escape, a non-string a middleware put in) goes to ``urlencode`` whole -- as does
+    anything but a list or tuple: a one-shot iterable (a middleware's generator) would be
+    spent by this loop, and a span's URL or a retry's encoding would then find it empty and
+    send no query at all, where ``urlencode`` refuses it every time (break9)."""
+    if type(params) is not list and type(params) is not tuple:
+        return urlencode(params)
     safe = _UNRESERVED
     parts = []
     for pair in params:

@@ -68,7 +68,7 @@ class _PageFields(Generic[T]):
         request_id_(self, _request_id)
 
     def has_next_page(self) -> bool:
-        return bool(self.next_cursor) and _ITEMS.count(self) > 0 and self._fetch is not None
+        return bool(self.next_cursor) and _ITEMS.any(self) and self._fetch is not None
 
     def __len__(self) -> int:
         """Items on *this* page (``total_items`` has the server's total); counted without

@@ -107,6 +107,14 @@ def _instrument() -> None:
     uninstrument_http()
 
 
+def _first_read_of_a_page() -> None:
+    from composio.models import Tool, defer_items
+    from composio.pagination import Page
+
+    # a fresh page's first read of ``items`` stores its tuple under the lock
+    assert Page(defer_items(Tool, [{"slug": "A_B"}], None)).items[0].slug == "A_B"
+
+
 #: The operation that takes each module lock. A new module lock fails the test below until
 #: its operation is added here.
 OPERATIONS: dict[str, Callable[[], None]] = {
@@ -114,10 +122,12 @@ OPERATIONS: dict[str, Callable[[], None]] = {
     "composio.plugins": _plugin_scan,
     "composio.client._logged_lock": _log_once,
     "composio.tracing": _instrument,
+    "composio._deferred_items": _first_read_of_a_page,
 }
 
 
 def _ensure_imported() -> None:
+    import composio.pagination
     import composio.plugins
     import composio.tracing  # noqa: F401
 
