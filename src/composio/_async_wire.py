@@ -37,7 +37,7 @@ import re
 import zlib
 from typing import Any
 
-__all__ = ["Exchange", "Reply", "WireFailure", "request_head", "supported"]
+__all__ = ["TIMER_SLOP", "Exchange", "Reply", "Timers", "WireFailure", "request_head", "supported"]
 
 #: The longest status line plus headers accepted (aiohttp's parser: 8190 per line).
 MAX_HEAD = 65536
@@ -49,6 +49,9 @@ MAX_LINE = 8190
 MAX_MEMBERS = 1024
 #: What the fast path asks for: the encodings the standard library decodes.
 ACCEPT_ENCODING = "gzip, deflate"
+#: asyncio may run a timer up to its clock resolution early: a read timeout clipped to the
+#: deadline that fires this close to it is the deadline.
+TIMER_SLOP = 0.002
 _NO_BODY_STATUSES = frozenset({204, 304})
 #: Verbs aiohttp sends no ``Content-Length: 0`` for when they carry no body (its
 #: ``ClientRequest.GET_METHODS``); every other one gets it, as requests sends it too.
@@ -127,6 +130,56 @@ def request_head(method: str, target: str, host: str, lines: list[bytes], lower:
     return b"\r\n".join(head)
 
 
+class Timers:
+    """One loop timer watching the deadline and read timeout of every exchange in flight
+    from one pool (so on one loop, the pool's).
+
+    Why not a timer per exchange: almost every exchange ends long before either is due,
+    and a timer armed and cancelled per call (a ``TimerHandle``, a heap push, the
+    cancelled handle's pop later) cost more than the rest of the exchange's bookkeeping.
+    Here a call joins a set, and leaves it when it ends; the one timer is armed for the
+    earliest time any exchange in flight is due (moved earlier only when a new one is due
+    sooner). When it runs it asks each exchange in flight (:meth:`Exchange.expire`):
+    those due fail, and it is armed again for the earliest of the rest. Moving a read
+    timeout on with each byte received costs nothing: the timer, run early for it, finds
+    it not yet due and waits on.
+    """
+
+    __slots__ = ("at", "handle", "watched")
+
+    def __init__(self) -> None:
+        self.watched: set[Exchange] = set()
+        self.handle: asyncio.TimerHandle | None = None
+        self.at = 0.0  #: loop time the handle runs at
+
+    def watch(self, exchange: Exchange) -> None:
+        """Watch ``exchange`` until it leaves ``watched`` (its caller's ``finally``)."""
+        self.watched.add(exchange)
+        end, read = exchange.end, exchange.read
+        due = end if read is None else min(end, exchange.last_data + read)
+        if self.handle is None or due < self.at:
+            self._arm(exchange.loop, due)
+
+    def _arm(self, loop: asyncio.AbstractEventLoop, at: float) -> None:
+        if self.handle is not None:
+            self.handle.cancel()
+        self.at = at
+        self.handle = loop.call_at(at, self._run, loop)
+
+    def _run(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.handle = None
+        now = loop.time()
+        due: float | None = None
+        for exchange in list(self.watched):
+            when = exchange.expire(now)
+            if when is None:
+                self.watched.discard(exchange)
+            elif due is None or when < due:
+                due = when
+        if due is not None:
+            self._arm(loop, due)
+
+
 class Exchange(asyncio.Protocol):
     """Reads one HTTP/1.1 answer off a borrowed connection (see the module docstring).
 
@@ -142,7 +195,31 @@ class Exchange(asyncio.Protocol):
     ``done`` gets the :class:`Reply` or a :class:`WireFailure`.
     """
 
-    def __init__(self, handler: Any, done: asyncio.Future[Reply], head_only: bool) -> None:
+    __slots__ = (
+        "buf",
+        "done",
+        "encoding",
+        "end",
+        "handler",
+        "head_only",
+        "keep_alive",
+        "last_data",
+        "left",
+        "loop",
+        "parts",
+        "read",
+        "reply",
+        "state",
+    )
+
+    def __init__(
+        self,
+        handler: Any,
+        done: asyncio.Future[Reply],
+        head_only: bool,
+        remaining: float = float("inf"),
+        read: float | None = None,
+    ) -> None:
         self.handler = handler  #: aiohttp's ResponseHandler: it gets the connection's events
         self.done = done
         self.head_only = head_only
@@ -153,9 +230,29 @@ class Exchange(asyncio.Protocol):
         self.left = 0  #: bytes of the body (or of the current chunk) still to come
         self.state = 0  #: 0 head, 1 length, 2 chunk size, 3 chunk data, 4 trailers, 5 eof
         self.encoding = ""
-        self.last_data = 0.0  #: loop time of the last bytes received (the read timeout)
         self.loop = done.get_loop()
-        self.timer: asyncio.TimerHandle | None = None  #: the deadline / read timer
+        self.last_data = self.loop.time()  #: loop time of the last bytes received
+        self.end = self.last_data + remaining  #: loop time of the call's deadline
+        self.read = read  #: ``Timeout.read`` (s), or None where the deadline comes first
+
+    def expire(self, now: float) -> float | None:
+        """Run by :class:`Timers` at loop time ``now``: the exchange fails if its deadline
+        or ``Timeout.read`` without a byte has come. None: it has ended (now or before),
+        else the loop time it is next due."""
+        if self.done.done():
+            return None
+        end, read = self.end, self.read
+        during = "waiting for the response" if self.reply is None else "reading the body"
+        if now >= end - TIMER_SLOP:
+            self.done.set_exception(WireFailure("deadline", during, "deadline"))
+            return None
+        if read is None:
+            return end
+        idle_until = self.last_data + read
+        if now >= idle_until - TIMER_SLOP:
+            self.done.set_exception(WireFailure("read_timeout", during, "read timeout"))
+            return None
+        return min(end, idle_until)
 
     # -- asyncio.Protocol ---------------------------------------------------------------
     def data_received(self, data: bytes) -> None:
@@ -219,8 +316,12 @@ class Exchange(asyncio.Protocol):
             elif state == 1:  # Content-Length
                 take = min(self.left, len(buf))
                 if take:
-                    self.parts.append(bytes(buf[:take]))
-                    del buf[:take]
+                    if take == len(buf):  # the rest of the buffer: one copy, not a slice's two
+                        self.parts.append(bytes(buf))
+                        buf.clear()
+                    else:
+                        self.parts.append(bytes(buf[:take]))
+                        del buf[:take]
                     self.left -= take
                 if self.left:
                     return
@@ -264,16 +365,22 @@ class Exchange(asyncio.Protocol):
     def _head(self) -> bool:
         """Parse the status line and headers once they are all in; False: not yet."""
         buf = self.buf
-        found = _HEAD_END.search(buf)
-        if found is None:
-            if len(buf) > MAX_HEAD:
-                raise self._protocol("a response head over 64 KiB")
-            return False
-        end = found.start()
+        end = buf.find(b"\r\n\r\n")
+        # The first CRLF CRLF ends a head with no bare LF before it (the common one, found
+        # by one memchr-backed find); any other head's end is the regex's to find.
+        if end >= 0 and buf.count(b"\n", 0, end) == buf.count(b"\r\n", 0, end):
+            after = end + 4
+        else:
+            found = _HEAD_END.search(buf)
+            if found is None:
+                if len(buf) > MAX_HEAD:
+                    raise self._protocol("a response head over 64 KiB")
+                return False
+            end, after = found.start(), found.end()
         if end > MAX_HEAD:
             raise self._protocol("a response head over 64 KiB")
         head = bytes(buf[:end])
-        del buf[: found.end()]
+        del buf[:after]
         parsed = _plain_head(head)
         first, pairs = parsed if parsed is not None else self._careful_head(head)
         version, _, rest = first.partition(" ")
@@ -281,31 +388,29 @@ class Exchange(asyncio.Protocol):
         if version not in ("HTTP/1.1", "HTTP/1.0") or len(code) != 3 or not code.isdigit():
             raise self._protocol("a malformed status line")
         status = int(code)
-        length: str | None = None
-        chunked = None
+        headers = _headers(pairs)
+        # The framing fields, looked up by name (each a C lookup in the multidict; a loop
+        # lower-casing every name cost more): the first Content-Length, the last
+        # Transfer-Encoding and Content-Encoding, every Connection in order.
+        lengths = headers.getall("content-length", ())
+        if len(lengths) > 1 and len(set(lengths)) > 1:
+            raise self._protocol("conflicting Content-Length headers")
+        length: str | None = lengths[0] if lengths else None
+        codings = headers.getall("transfer-encoding", ())
+        chunked = codings[-1].rsplit(",", 1)[-1].strip().lower() == "chunked" if codings else None
         close = version == "HTTP/1.0"
-        encoding = ""
-        for name, value in pairs:
-            lname = name.lower()
-            if lname == "content-length":
-                if length is not None and length != value:
-                    raise self._protocol("conflicting Content-Length headers")
-                length = value
-            elif lname == "transfer-encoding":
-                chunked = value.rsplit(",", 1)[-1].strip().lower() == "chunked"
-            elif lname == "connection":
-                tokens = {t.strip().lower() for t in value.split(",")}
-                if "close" in tokens:
-                    close = True
-                elif "keep-alive" in tokens and version == "HTTP/1.0":
-                    close = False
-            elif lname == "content-encoding":
-                encoding = value.lower()
+        for value in headers.getall("connection", ()):
+            tokens = {t.strip().lower() for t in value.split(",")}
+            if "close" in tokens:
+                close = True
+            elif "keep-alive" in tokens and version == "HTTP/1.0":
+                close = False
+        encodings = headers.getall("content-encoding", ())
         if 100 <= status < 200 and status != 101:  # interim (100 Continue...): more follows
             return True
-        self.reply = Reply(status, reason, version[5:], _headers(pairs), b"")
+        self.reply = Reply(status, reason, version[5:], headers, b"")
         self.keep_alive = not close
-        self.encoding = encoding
+        self.encoding = encodings[-1].lower() if encodings else ""
         if status == 101:  # another protocol follows, never asked for: unread, not reused
             self._finish(keep_alive=False)
         elif self.head_only or status in _NO_BODY_STATUSES:
