@@ -111,23 +111,41 @@ def supported(aiohttp: Any) -> bool:
     )
 
 
-def request_head(method: str, target: str, host: str, lines: list[bytes], lower: set[str]) -> bytes:
+def request_head(method: str, target: str, host: str, lines: list[bytes], names: Any) -> bytes:
     """The request line and header block: the checked ``lines`` of the request's own
-    headers, plus what aiohttp adds when the request lacks it (``Host``, ``Accept``,
-    ``Accept-Encoding``, ``Content-Length: 0`` on a bodiless DELETE). ``target`` is
-    printable ASCII (the caller checked)."""
-    head = [f"{method} {target} HTTP/1.1".encode("ascii")]
-    if "host" not in lower:
-        head.append(b"Host: " + host.encode("ascii"))
-    head += lines
+    headers (``names``: theirs, in order), plus what aiohttp adds when the request lacks it
+    (``host``, the ``Host`` line; ``Accept``, ``Accept-Encoding``, ``Content-Length: 0`` on
+    a bodiless DELETE). ``target`` and ``host`` are printable ASCII (the caller checked)."""
+    key = (method, *names)
+    added = _ADDED.get(key)
+    if added is None:
+        added = _added(method, {name.lower() for name in names})
+        if len(_ADDED) >= _ADDED_LIMIT:
+            _ADDED.clear()
+        _ADDED[key] = added
+    with_host, last = added
+    first = f"{method} {target} HTTP/1.1\r\n{host}" if with_host else f"{method} {target} HTTP/1.1"
+    return b"\r\n".join((first.encode("ascii"), *lines, last))
+
+
+def _added(method: str, lower: set[str]) -> tuple[bool, bytes]:
+    """What :func:`request_head` adds to a request with headers named ``lower``: whether
+    the ``Host`` line goes first, and the lines that go last (up to the head's end)."""
+    last = []
     if "accept" not in lower:
-        head.append(b"Accept: */*")
+        last.append(b"Accept: */*")
     if "accept-encoding" not in lower:
-        head.append(b"Accept-Encoding: " + ACCEPT_ENCODING.encode("ascii"))
+        last.append(b"Accept-Encoding: " + ACCEPT_ENCODING.encode("ascii"))
     if "content-length" not in lower and method not in _BODILESS_VERBS:
-        head.append(b"Content-Length: 0")
-    head.append(b"\r\n")
-    return b"\r\n".join(head)
+        last.append(b"Content-Length: 0")
+    last.append(b"\r\n")
+    return "host" not in lower, b"\r\n".join(last)
+
+
+#: :func:`request_head`'s additions by (verb, header names...): the names a client sends
+#: are few and the same call after call (names only, never a value); bounded all the same.
+_ADDED: dict[tuple[str, ...], tuple[bool, bytes]] = {}
+_ADDED_LIMIT = 256
 
 
 class Timers:
@@ -231,7 +249,7 @@ class Exchange(asyncio.Protocol):
         self.state = 0  #: 0 head, 1 length, 2 chunk size, 3 chunk data, 4 trailers, 5 eof
         self.encoding = ""
         self.loop = done.get_loop()
-        self.last_data = self.loop.time()  #: loop time of the last bytes received
+        self.last_data = self.loop.time()  #: loop time of the start, then of the last bytes
         self.end = self.last_data + remaining  #: loop time of the call's deadline
         self.read = read  #: ``Timeout.read`` (s), or None where the deadline comes first
 
@@ -259,7 +277,8 @@ class Exchange(asyncio.Protocol):
         if self.done.done():  # past the answer, or the exchange failed: never reused
             self.keep_alive = False
             return
-        self.last_data = self.loop.time()
+        if self.read is not None:  # the read timeout's mark (only it reads the time)
+            self.last_data = self.loop.time()
         try:
             self._feed(data)
         except WireFailure as failure:

@@ -35,7 +35,7 @@ import os
 import ssl
 import time
 from collections.abc import AsyncGenerator
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from composio._async_wire import TIMER_SLOP as _TIMER_SLOP
 from composio._async_wire import Exchange, Reply, Timers, WireFailure, request_head
@@ -624,8 +624,6 @@ class AiohttpTransport:
         fast = self._fast if _LIB.fast and request.sink is None and _small(body) else None
         if method not in _METHODS:  # a middleware's own verb: aiohttp checks it
             fast = None
-        # None, not (): aiohttp builds a set per call for any tuple, the empty one included
-        skip = None if body is None or "content-type" in request.headers else ("Content-Type",)
         hops = 0
         resp: Any = None
         during = "waiting for the response"
@@ -655,10 +653,15 @@ class AiohttpTransport:
                     if lines is None:
                         lines = pool.lines.check(wire)
                     assert fast is not None and target is not None
-                    head = request_head(method, target, fast.host, lines, {k.lower() for k in wire})
-                    small = cast("bytes | None", body)  # fast is set for such bodies only (_small)
-                    resp = await _exchange(
-                        conn, head, small, method == "HEAD", remaining, read, pool.timers
+                    head = request_head(method, target, fast.host, lines, wire)
+                    resp = await _exchange(  # bytes or None: fast is set for those only (_small)
+                        conn,
+                        head,
+                        body,  # type: ignore[arg-type]
+                        method == "HEAD",
+                        remaining,
+                        read,
+                        pool.timers,
                     )
                 else:
                     timeout = timeout_cls(
@@ -671,7 +674,7 @@ class AiohttpTransport:
                         sock_read=read,
                     )
                     resp = await self._session_request(
-                        session, request, url, wire, body, timeout, proxy, check, skip
+                        session, request, url, wire, body, timeout, proxy, check
                     )
                     learn = target is not None and key is None  # the first call there
                 status = resp.status
@@ -735,11 +738,12 @@ class AiohttpTransport:
         timeout: Any,
         proxy: str | None,
         check: Any,
-        skip: Any,
     ) -> Any:
         """One hop through aiohttp's ``ClientSession``: a new connection, a proxy, another
         origin, a streamed body or a download; its response's body is still to be read."""
         aiohttp = _LIB.aiohttp
+        # None, not (): aiohttp builds a set per call for any tuple, the empty one included
+        skip = None if body is None or "content-type" in request.headers else ("Content-Type",)
         token = None if check is None else egress_guard.set(check)
         try:
             return await session.request(
@@ -772,7 +776,7 @@ class _FastRoute:
 
     def __init__(self, prefix: str, host: str, origin: tuple[str, str, int | None]) -> None:
         self.prefix = prefix  #: ``scheme://netloc``, as the request URLs start
-        self.host = host  #: the ``Host`` header aiohttp would send
+        self.host = f"Host: {host}"  #: the ``Host`` header line aiohttp would send
         self.origin = origin  #: (scheme, host, port) as aiohttp's pool key holds them
 
     @classmethod
