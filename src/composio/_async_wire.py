@@ -178,6 +178,14 @@ class Timers:
         if self.handle is None or due < self.at:
             self._arm(exchange.loop, due)
 
+    def stop(self) -> None:
+        """The pool was released: its timer is cancelled unless an exchange is still
+        watched (it then runs once more, at that one's due, and is not armed again), so a
+        closed client leaves no timer on the loop for its longest deadline."""
+        if self.handle is not None and not self.watched:
+            self.handle.cancel()
+            self.handle = None
+
     def _arm(self, loop: asyncio.AbstractEventLoop, at: float) -> None:
         if self.handle is not None:
             self.handle.cancel()

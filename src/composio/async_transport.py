@@ -504,6 +504,7 @@ class _Pool:
         self.fast_keys = {}
         if session is not None and not session.closed:
             await session.close()
+        self.timers.stop()
         if dns is not None:  # a resolver given to a connector is not closed with it
             await dns.close()
 

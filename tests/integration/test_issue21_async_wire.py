@@ -353,6 +353,24 @@ def test_issue21_one_timer_watches_every_exchange_in_flight(sooner: str, path: s
         assert elapsed < 3.0
 
 
+def test_issue21_a_closed_client_leaves_no_timer_on_the_loop(local_server: Any) -> None:
+    """The pool's one exchange timer (``_async_wire.Timers``) stays armed between calls
+    (for the longest deadline seen); closing the client cancels it, so clients made and
+    closed on a long-lived loop do not each leave a timer there until their deadlines."""
+
+    async def run() -> tuple[bool, bool, bool]:
+        client = AsyncComposio(api_key=KEY, base_url=local_server.url, timeout=600.0)
+        await client.request("GET", "/echo")
+        fast = type((await client.request("GET", "/echo")).raw) is Reply
+        timers = client._runtime.transport._pool.timers
+        handle = timers.handle
+        armed = handle is not None and not handle.cancelled()
+        await client.close()
+        return fast, armed, handle is not None and handle.cancelled()
+
+    assert asyncio.run(run()) == (True, True, True)
+
+
 def test_issue21_cancelled_mid_body_gives_the_connection_back(path: str) -> None:
     arrived = threading.Event()
 
