@@ -679,9 +679,11 @@ class AiohttpTransport:
                     )
                     learn = target is not None and key is None  # the first call there
                 status = resp.status
-                location = _as_latin1(resp.headers.get("location"))
-                if status not in REDIRECTS or method not in ("GET", "HEAD") or location is None:
+                if status not in REDIRECTS or method not in ("GET", "HEAD"):
                     break  # not a redirect the SDK follows: the answer is this response
+                location = _as_latin1(resp.headers.get("location"))
+                if location is None:
+                    break  # a redirect status without a Location: the answer as well
                 try:
                     target_url = redirect_target(url, location, hops)
                 except RedirectRefused as refused:
