@@ -37,7 +37,7 @@ import re
 import zlib
 from typing import Any
 
-__all__ = ["Exchange", "Reply", "WireFailure", "request_head", "supported"]
+__all__ = ["TIMER_SLOP", "Exchange", "Reply", "Timers", "WireFailure", "request_head", "supported"]
 
 #: The longest status line plus headers accepted (aiohttp's parser: 8190 per line).
 MAX_HEAD = 65536
@@ -49,6 +49,9 @@ MAX_LINE = 8190
 MAX_MEMBERS = 1024
 #: What the fast path asks for: the encodings the standard library decodes.
 ACCEPT_ENCODING = "gzip, deflate"
+#: asyncio may run a timer up to its clock resolution early: a read timeout clipped to the
+#: deadline that fires this close to it is the deadline.
+TIMER_SLOP = 0.002
 _NO_BODY_STATUSES = frozenset({204, 304})
 #: Verbs aiohttp sends no ``Content-Length: 0`` for when they carry no body (its
 #: ``ClientRequest.GET_METHODS``); every other one gets it, as requests sends it too.
@@ -108,23 +111,99 @@ def supported(aiohttp: Any) -> bool:
     )
 
 
-def request_head(method: str, target: str, host: str, lines: list[bytes], lower: set[str]) -> bytes:
+def request_head(method: str, target: str, host: str, lines: list[bytes], names: Any) -> bytes:
     """The request line and header block: the checked ``lines`` of the request's own
-    headers, plus what aiohttp adds when the request lacks it (``Host``, ``Accept``,
-    ``Accept-Encoding``, ``Content-Length: 0`` on a bodiless DELETE). ``target`` is
-    printable ASCII (the caller checked)."""
-    head = [f"{method} {target} HTTP/1.1".encode("ascii")]
-    if "host" not in lower:
-        head.append(b"Host: " + host.encode("ascii"))
-    head += lines
+    headers (``names``: theirs, in order), plus what aiohttp adds when the request lacks it
+    (``host``, the ``Host`` line; ``Accept``, ``Accept-Encoding``, ``Content-Length: 0`` on
+    a bodiless DELETE). ``target`` and ``host`` are printable ASCII (the caller checked)."""
+    key = (method, *names)
+    added = _ADDED.get(key)
+    if added is None:
+        added = _added(method, {name.lower() for name in names})
+        if len(_ADDED) >= _ADDED_LIMIT:
+            _ADDED.clear()
+        _ADDED[key] = added
+    with_host, last = added
+    first = f"{method} {target} HTTP/1.1\r\n{host}" if with_host else f"{method} {target} HTTP/1.1"
+    return b"\r\n".join((first.encode("ascii"), *lines, last))
+
+
+def _added(method: str, lower: set[str]) -> tuple[bool, bytes]:
+    """What :func:`request_head` adds to a request with headers named ``lower``: whether
+    the ``Host`` line goes first, and the lines that go last (up to the head's end)."""
+    last = []
     if "accept" not in lower:
-        head.append(b"Accept: */*")
+        last.append(b"Accept: */*")
     if "accept-encoding" not in lower:
-        head.append(b"Accept-Encoding: " + ACCEPT_ENCODING.encode("ascii"))
+        last.append(b"Accept-Encoding: " + ACCEPT_ENCODING.encode("ascii"))
     if "content-length" not in lower and method not in _BODILESS_VERBS:
-        head.append(b"Content-Length: 0")
-    head.append(b"\r\n")
-    return b"\r\n".join(head)
+        last.append(b"Content-Length: 0")
+    last.append(b"\r\n")
+    return "host" not in lower, b"\r\n".join(last)
+
+
+#: :func:`request_head`'s additions by (verb, header names...): the names a client sends
+#: are few and the same call after call (names only, never a value); bounded all the same.
+_ADDED: dict[tuple[str, ...], tuple[bool, bytes]] = {}
+_ADDED_LIMIT = 256
+
+
+class Timers:
+    """One loop timer watching the deadline and read timeout of every exchange in flight
+    from one pool (so on one loop, the pool's).
+
+    Why not a timer per exchange: almost every exchange ends long before either is due,
+    and a timer armed and cancelled per call (a ``TimerHandle``, a heap push, the
+    cancelled handle's pop later) cost more than the rest of the exchange's bookkeeping.
+    Here a call joins a set, and leaves it when it ends; the one timer is armed for the
+    earliest time any exchange in flight is due (moved earlier only when a new one is due
+    sooner). When it runs it asks each exchange in flight (:meth:`Exchange.expire`):
+    those due fail, and it is armed again for the earliest of the rest. Moving a read
+    timeout on with each byte received costs nothing: the timer, run early for it, finds
+    it not yet due and waits on.
+    """
+
+    __slots__ = ("at", "handle", "watched")
+
+    def __init__(self) -> None:
+        self.watched: set[Exchange] = set()
+        self.handle: asyncio.TimerHandle | None = None
+        self.at = 0.0  #: loop time the handle runs at
+
+    def watch(self, exchange: Exchange) -> None:
+        """Watch ``exchange`` until it leaves ``watched`` (its caller's ``finally``)."""
+        self.watched.add(exchange)
+        end, read = exchange.end, exchange.read
+        due = end if read is None else min(end, exchange.last_data + read)
+        if self.handle is None or due < self.at:
+            self._arm(exchange.loop, due)
+
+    def stop(self) -> None:
+        """The pool was released: its timer is cancelled unless an exchange is still
+        watched (it then runs once more, at that one's due, and is not armed again), so a
+        closed client leaves no timer on the loop for its longest deadline."""
+        if self.handle is not None and not self.watched:
+            self.handle.cancel()
+            self.handle = None
+
+    def _arm(self, loop: asyncio.AbstractEventLoop, at: float) -> None:
+        if self.handle is not None:
+            self.handle.cancel()
+        self.at = at
+        self.handle = loop.call_at(at, self._run, loop)
+
+    def _run(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.handle = None
+        now = loop.time()
+        due: float | None = None
+        for exchange in list(self.watched):
+            when = exchange.expire(now)
+            if when is None:
+                self.watched.discard(exchange)
+            elif due is None or when < due:
+                due = when
+        if due is not None:
+            self._arm(loop, due)
 
 
 class Exchange(asyncio.Protocol):
@@ -142,7 +221,31 @@ class Exchange(asyncio.Protocol):
     ``done`` gets the :class:`Reply` or a :class:`WireFailure`.
     """
 
-    def __init__(self, handler: Any, done: asyncio.Future[Reply], head_only: bool) -> None:
+    __slots__ = (
+        "buf",
+        "done",
+        "encoding",
+        "end",
+        "handler",
+        "head_only",
+        "keep_alive",
+        "last_data",
+        "left",
+        "loop",
+        "parts",
+        "read",
+        "reply",
+        "state",
+    )
+
+    def __init__(
+        self,
+        handler: Any,
+        done: asyncio.Future[Reply],
+        head_only: bool,
+        remaining: float = float("inf"),
+        read: float | None = None,
+    ) -> None:
         self.handler = handler  #: aiohttp's ResponseHandler: it gets the connection's events
         self.done = done
         self.head_only = head_only
@@ -153,16 +256,37 @@ class Exchange(asyncio.Protocol):
         self.left = 0  #: bytes of the body (or of the current chunk) still to come
         self.state = 0  #: 0 head, 1 length, 2 chunk size, 3 chunk data, 4 trailers, 5 eof
         self.encoding = ""
-        self.last_data = 0.0  #: loop time of the last bytes received (the read timeout)
         self.loop = done.get_loop()
-        self.timer: asyncio.TimerHandle | None = None  #: the deadline / read timer
+        self.last_data = self.loop.time()  #: loop time of the start, then of the last bytes
+        self.end = self.last_data + remaining  #: loop time of the call's deadline
+        self.read = read  #: ``Timeout.read`` (s), or None where the deadline comes first
+
+    def expire(self, now: float) -> float | None:
+        """Run by :class:`Timers` at loop time ``now``: the exchange fails if its deadline
+        or ``Timeout.read`` without a byte has come. None: it has ended (now or before),
+        else the loop time it is next due."""
+        if self.done.done():
+            return None
+        end, read = self.end, self.read
+        during = "waiting for the response" if self.reply is None else "reading the body"
+        if now >= end - TIMER_SLOP:
+            self.done.set_exception(WireFailure("deadline", during, "deadline"))
+            return None
+        if read is None:
+            return end
+        idle_until = self.last_data + read
+        if now >= idle_until - TIMER_SLOP:
+            self.done.set_exception(WireFailure("read_timeout", during, "read timeout"))
+            return None
+        return min(end, idle_until)
 
     # -- asyncio.Protocol ---------------------------------------------------------------
     def data_received(self, data: bytes) -> None:
         if self.done.done():  # past the answer, or the exchange failed: never reused
             self.keep_alive = False
             return
-        self.last_data = self.loop.time()
+        if self.read is not None:  # the read timeout's mark (only it reads the time)
+            self.last_data = self.loop.time()
         try:
             self._feed(data)
         except WireFailure as failure:
@@ -219,8 +343,12 @@ class Exchange(asyncio.Protocol):
             elif state == 1:  # Content-Length
                 take = min(self.left, len(buf))
                 if take:
-                    self.parts.append(bytes(buf[:take]))
-                    del buf[:take]
+                    if take == len(buf):  # the rest of the buffer: one copy, not a slice's two
+                        self.parts.append(bytes(buf))
+                        buf.clear()
+                    else:
+                        self.parts.append(bytes(buf[:take]))
+                        del buf[:take]
                     self.left -= take
                 if self.left:
                     return
@@ -264,16 +392,22 @@ class Exchange(asyncio.Protocol):
     def _head(self) -> bool:
         """Parse the status line and headers once they are all in; False: not yet."""
         buf = self.buf
-        found = _HEAD_END.search(buf)
-        if found is None:
-            if len(buf) > MAX_HEAD:
-                raise self._protocol("a response head over 64 KiB")
-            return False
-        end = found.start()
+        end = buf.find(b"\r\n\r\n")
+        # The first CRLF CRLF ends a head with no bare LF before it (the common one, found
+        # by one memchr-backed find); any other head's end is the regex's to find.
+        if end >= 0 and buf.count(b"\n", 0, end) == buf.count(b"\r\n", 0, end):
+            after = end + 4
+        else:
+            found = _HEAD_END.search(buf)
+            if found is None:
+                if len(buf) > MAX_HEAD:
+                    raise self._protocol("a response head over 64 KiB")
+                return False
+            end, after = found.start(), found.end()
         if end > MAX_HEAD:
             raise self._protocol("a response head over 64 KiB")
         head = bytes(buf[:end])
-        del buf[: found.end()]
+        del buf[:after]
         parsed = _plain_head(head)
         first, pairs = parsed if parsed is not None else self._careful_head(head)
         version, _, rest = first.partition(" ")
@@ -281,31 +415,29 @@ class Exchange(asyncio.Protocol):
         if version not in ("HTTP/1.1", "HTTP/1.0") or len(code) != 3 or not code.isdigit():
             raise self._protocol("a malformed status line")
         status = int(code)
-        length: str | None = None
-        chunked = None
+        headers = _headers(pairs)
+        # The framing fields, looked up by name (each a C lookup in the multidict; a loop
+        # lower-casing every name cost more): the first Content-Length, the last
+        # Transfer-Encoding and Content-Encoding, every Connection in order.
+        lengths = headers.getall("content-length", ())
+        if len(lengths) > 1 and len(set(lengths)) > 1:
+            raise self._protocol("conflicting Content-Length headers")
+        length: str | None = lengths[0] if lengths else None
+        codings = headers.getall("transfer-encoding", ())
+        chunked = codings[-1].rsplit(",", 1)[-1].strip().lower() == "chunked" if codings else None
         close = version == "HTTP/1.0"
-        encoding = ""
-        for name, value in pairs:
-            lname = name.lower()
-            if lname == "content-length":
-                if length is not None and length != value:
-                    raise self._protocol("conflicting Content-Length headers")
-                length = value
-            elif lname == "transfer-encoding":
-                chunked = value.rsplit(",", 1)[-1].strip().lower() == "chunked"
-            elif lname == "connection":
-                tokens = {t.strip().lower() for t in value.split(",")}
-                if "close" in tokens:
-                    close = True
-                elif "keep-alive" in tokens and version == "HTTP/1.0":
-                    close = False
-            elif lname == "content-encoding":
-                encoding = value.lower()
+        for value in headers.getall("connection", ()):
+            tokens = {t.strip().lower() for t in value.split(",")}
+            if "close" in tokens:
+                close = True
+            elif "keep-alive" in tokens and version == "HTTP/1.0":
+                close = False
+        encodings = headers.getall("content-encoding", ())
         if 100 <= status < 200 and status != 101:  # interim (100 Continue...): more follows
             return True
-        self.reply = Reply(status, reason, version[5:], _headers(pairs), b"")
+        self.reply = Reply(status, reason, version[5:], headers, b"")
         self.keep_alive = not close
-        self.encoding = encoding
+        self.encoding = encodings[-1].lower() if encodings else ""
         if status == 101:  # another protocol follows, never asked for: unread, not reused
             self._finish(keep_alive=False)
         elif self.head_only or status in _NO_BODY_STATUSES:

@@ -35,9 +35,10 @@ import os
 import ssl
 import time
 from collections.abc import AsyncGenerator
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from composio._async_wire import Exchange, Reply, WireFailure, request_head
+from composio._async_wire import TIMER_SLOP as _TIMER_SLOP
+from composio._async_wire import Exchange, Reply, Timers, WireFailure, request_head
 from composio._async_wire import supported as wire_supported
 from composio._deadline_http import HeaderLines
 from composio._egress import Egress, resolver, socket_factory
@@ -72,9 +73,6 @@ if TYPE_CHECKING:
 
 __all__ = ["AiohttpTransport", "require_aiohttp"]
 
-#: asyncio may run a timer up to its clock resolution early: a read timeout clipped to the
-#: deadline that fires this close to it is the deadline.
-_TIMER_SLOP = 0.002
 #: A redirect body up to this size is read so its connection can be reused; larger: closed.
 _DRAIN_LIMIT = 65536
 #: Calls that may start per turn of the loop, per slot of the pool (``_Pacer``).
@@ -313,6 +311,7 @@ class _Pool:
         "session",
         "ssl",
         "starting",
+        "timers",
         "verify",
         "watch",
     )
@@ -333,6 +332,8 @@ class _Pool:
         self.fast_keys: dict[tuple[str, str, int | None], Any] = {}
         self.loop: asyncio.AbstractEventLoop | None = None
         self.starting: asyncio.Future[None] | None = None
+        #: the deadline and read timeouts of the fast exchanges on ``loop`` (new with it)
+        self.timers = Timers()
         self.ssl: ssl.SSLContext | bool = True
         #: how the pool was closed ("close()", "the exit of its 'async with' block"), or None
         self.closed_by: str | None = None
@@ -366,6 +367,8 @@ class _Pool:
                 "cannot move between loops: create one AsyncComposio per event loop (for "
                 "example inside the function you pass to asyncio.run)."
             )
+        if self.loop is None:  # bound to a loop: an older Timers' timer is another loop's
+            self.timers = Timers()
         self.loop = loop
         if self.starting is not None:  # another task is creating it: wait for that
             await asyncio.shield(self.starting)
@@ -501,6 +504,7 @@ class _Pool:
         self.fast_keys = {}
         if session is not None and not session.closed:
             await session.close()
+        self.timers.stop()
         if dns is not None:  # a resolver given to a connector is not closed with it
             await dns.close()
 
@@ -621,8 +625,6 @@ class AiohttpTransport:
         fast = self._fast if _LIB.fast and request.sink is None and _small(body) else None
         if method not in _METHODS:  # a middleware's own verb: aiohttp checks it
             fast = None
-        # None, not (): aiohttp builds a set per call for any tuple, the empty one included
-        skip = None if body is None or "content-type" in request.headers else ("Content-Type",)
         hops = 0
         resp: Any = None
         during = "waiting for the response"
@@ -652,9 +654,16 @@ class AiohttpTransport:
                     if lines is None:
                         lines = pool.lines.check(wire)
                     assert fast is not None and target is not None
-                    head = request_head(method, target, fast.host, lines, {k.lower() for k in wire})
-                    small = cast("bytes | None", body)  # fast is set for such bodies only (_small)
-                    resp = await _exchange(conn, head, small, method == "HEAD", remaining, read)
+                    head = request_head(method, target, fast.host, lines, wire)
+                    resp = await _exchange(  # bytes or None: fast is set for those only (_small)
+                        conn,
+                        head,
+                        body,  # type: ignore[arg-type]
+                        method == "HEAD",
+                        remaining,
+                        read,
+                        pool.timers,
+                    )
                 else:
                     timeout = timeout_cls(
                         total=remaining,  # every hop, and the body, end at the deadline
@@ -666,13 +675,15 @@ class AiohttpTransport:
                         sock_read=read,
                     )
                     resp = await self._session_request(
-                        session, request, url, wire, body, timeout, proxy, check, skip
+                        session, request, url, wire, body, timeout, proxy, check
                     )
                     learn = target is not None and key is None  # the first call there
                 status = resp.status
-                location = _as_latin1(resp.headers.get("location"))
-                if status not in REDIRECTS or method not in ("GET", "HEAD") or location is None:
+                if status not in REDIRECTS or method not in ("GET", "HEAD"):
                     break  # not a redirect the SDK follows: the answer is this response
+                location = _as_latin1(resp.headers.get("location"))
+                if location is None:
+                    break  # a redirect status without a Location: the answer as well
                 try:
                     target_url = redirect_target(url, location, hops)
                 except RedirectRefused as refused:
@@ -730,11 +741,12 @@ class AiohttpTransport:
         timeout: Any,
         proxy: str | None,
         check: Any,
-        skip: Any,
     ) -> Any:
         """One hop through aiohttp's ``ClientSession``: a new connection, a proxy, another
         origin, a streamed body or a download; its response's body is still to be read."""
         aiohttp = _LIB.aiohttp
+        # None, not (): aiohttp builds a set per call for any tuple, the empty one included
+        skip = None if body is None or "content-type" in request.headers else ("Content-Type",)
         token = None if check is None else egress_guard.set(check)
         try:
             return await session.request(
@@ -767,7 +779,7 @@ class _FastRoute:
 
     def __init__(self, prefix: str, host: str, origin: tuple[str, str, int | None]) -> None:
         self.prefix = prefix  #: ``scheme://netloc``, as the request URLs start
-        self.host = host  #: the ``Host`` header aiohttp would send
+        self.host = f"Host: {host}"  #: the ``Host`` header line aiohttp would send
         self.origin = origin  #: (scheme, host, port) as aiohttp's pool key holds them
 
     @classmethod
@@ -818,22 +830,17 @@ async def _exchange(
     head_only: bool,
     remaining: float,
     read: float | None,
+    timers: Timers,
 ) -> Reply:
     """One request and its whole answer on ``conn``, an idle connection of aiohttp's pool
-    (``composio._async_wire``). The connection goes back to the pool when the answer says
-    it may be kept; any failure, a cancellation or the deadline closes it."""
+    (``composio._async_wire``), its deadline and read timeout watched by ``timers`` (the
+    pool's ``Timers``). The connection goes back to the pool when the answer says it may
+    be kept; any failure, a cancellation or the deadline closes it."""
     handler = conn.protocol
     transport = handler.transport
-    loop = _running_loop()
-    done: asyncio.Future[Reply] = loop.create_future()
-    exchange = Exchange(handler, done, head_only)
-    now = loop.time()
-    exchange.last_data = now
-    end = now + remaining
-    timer = loop.call_at(
-        end if read is None else min(end, now + read), _on_timer, exchange, end, read
-    )
-    exchange.timer = timer
+    done: asyncio.Future[Reply] = _running_loop().create_future()
+    exchange = Exchange(handler, done, head_only, remaining, read)
+    timers.watch(exchange)
     transport.set_protocol(exchange)
     try:
         transport.write(head + body if body else head)
@@ -843,34 +850,13 @@ async def _exchange(
         conn.close()
         raise
     finally:
-        exchange.timer.cancel()
+        timers.watched.discard(exchange)
     transport.set_protocol(handler)
     if exchange.keep_alive and handler.is_connected():
         conn.release()
     else:
         conn.close()
     return reply
-
-
-def _on_timer(exchange: Exchange, end: float, read: float | None) -> None:
-    """The deadline, or ``Timeout.read`` without a byte: the exchange fails. A read timer
-    is moved only when it fires (to the last byte's time + ``read``), not on every chunk."""
-    if exchange.done.done():
-        return
-    loop = exchange.loop
-    now = loop.time()
-    during = "waiting for the response" if exchange.reply is None else "reading the body"
-    if now >= end - _TIMER_SLOP:
-        exchange.done.set_exception(WireFailure("deadline", during, "deadline"))
-        return
-    if read is None:  # early by more than the slop (a clock's whim): wait for the end
-        exchange.timer = loop.call_at(end, _on_timer, exchange, end, read)
-        return
-    idle_until = exchange.last_data + read
-    if now >= idle_until - _TIMER_SLOP:
-        exchange.done.set_exception(WireFailure("read_timeout", during, "read timeout"))
-        return
-    exchange.timer = loop.call_at(min(end, idle_until), _on_timer, exchange, end, read)
 
 
 async def _into(sink: FileSink, resp: Any) -> bytes:

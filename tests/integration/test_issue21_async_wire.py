@@ -279,6 +279,98 @@ def test_issue21_slow_headers_hit_the_read_timeout(path: str) -> None:
     assert (second.kind, second.sent) == ("read_timeout", True)
 
 
+def _stall_or_answer(arrived: threading.Event) -> Behaviour:
+    """``/stall`` is never answered (``arrived`` is set when it comes); anything else gets
+    a kept-alive 200 at once."""
+
+    def serve(conn: socket.socket, head: bytes, stop: threading.Event) -> bool | None:
+        if head.startswith(b"GET /stall"):
+            arrived.set()
+            stop.wait(30)  # until the server closes: only the client's timers end the call
+            return None
+        conn.sendall(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            + f"Content-Length: {len(FIRST)}\r\n\r\n".encode()
+            + FIRST
+        )
+        return True
+
+    return serve
+
+
+@pytest.mark.parametrize("sooner", ["joins-later", "ends-first"])
+def test_issue21_one_timer_watches_every_exchange_in_flight(sooner: str, path: str) -> None:
+    """The fast exchanges of one pool share one timer (``_async_wire.Timers``), armed for
+    the earliest due of the calls in flight. ``joins-later``: a call with a 0.3 s read
+    timeout starts while a call due in 10 s waits; it must still time out at 0.3 s (the
+    timer is moved earlier for it). ``ends-first``: a call due sooner (a 0.2 s read
+    timeout) is answered at once while a call with a 1 s total waits; the timer, run at
+    the sooner due for nothing, must be armed again for the waiting call's deadline."""
+    arrived = threading.Event()
+
+    async def run(url: str) -> tuple[Any, float, bool]:
+        async with AsyncComposio(
+            api_key=KEY, base_url=url, allow_tracking=False, max_retries=0
+        ) as client:
+            # two connections opened side by side, then idle: both calls below borrow one
+            await asyncio.gather(client.request("GET", "/first"), client.request("GET", "/x"))
+            fast = type((await client.request("GET", "/first")).raw) is Reply
+            total = 10.0 if sooner == "joins-later" else 1.0
+            waiting = asyncio.ensure_future(
+                client.request("GET", "/stall", timeout=Timeout(connect=1.0, total=total))
+            )
+            assert await asyncio.to_thread(arrived.wait, 5)
+            sooner_timeout = Timeout(connect=1.0, read=0.3 if sooner == "joins-later" else 0.2)
+            loop = asyncio.get_running_loop()
+            started = loop.time()
+            target = "/stall" if sooner == "joins-later" else "/first"
+            try:
+                got: Any = await client.request("GET", target, timeout=sooner_timeout)
+            except APIConnectionError as exc:
+                got = exc
+            if sooner == "joins-later":
+                elapsed = loop.time() - started
+                waiting.cancel()
+                with pytest.raises(asyncio.CancelledError):
+                    await waiting
+                return got, elapsed, fast
+            assert got.content == FIRST
+            try:  # a guard, not the measure: a lost timer would leave this call waiting
+                await asyncio.wait_for(waiting, 5)
+            except APIConnectionError as exc:
+                got = exc
+            return got, loop.time() - started, fast
+
+    with raw_server(_stall_or_answer(arrived)) as server:
+        got, elapsed, fast = asyncio.run(run(server.url))
+        assert server.connections == 2
+    assert fast == (path == "fast")
+    if sooner == "joins-later":
+        assert (got.kind, got.sent) == ("read_timeout", True)
+        assert elapsed < 3.0  # at the read timeout, not at the other call's 10 s
+    else:
+        assert (got.kind, got.sent) == ("deadline", True)
+        assert elapsed < 3.0
+
+
+def test_issue21_a_closed_client_leaves_no_timer_on_the_loop(local_server: Any) -> None:
+    """The pool's one exchange timer (``_async_wire.Timers``) stays armed between calls
+    (for the longest deadline seen); closing the client cancels it, so clients made and
+    closed on a long-lived loop do not each leave a timer there until their deadlines."""
+
+    async def run() -> tuple[bool, bool, bool]:
+        client = AsyncComposio(api_key=KEY, base_url=local_server.url, timeout=600.0)
+        await client.request("GET", "/echo")
+        fast = type((await client.request("GET", "/echo")).raw) is Reply
+        timers = client._runtime.transport._pool.timers
+        handle = timers.handle
+        armed = handle is not None and not handle.cancelled()
+        await client.close()
+        return fast, armed, handle is not None and handle.cancelled()
+
+    assert asyncio.run(run()) == (True, True, True)
+
+
 def test_issue21_cancelled_mid_body_gives_the_connection_back(path: str) -> None:
     arrived = threading.Event()
 
