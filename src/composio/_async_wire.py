@@ -194,7 +194,9 @@ class Timers:
 
     def _run(self, loop: asyncio.AbstractEventLoop) -> None:
         self.handle = None
-        now = loop.time()
+        # Armed for ``at``, the earliest due in flight; asyncio runs a timer up to its
+        # clock's resolution early, and what was due at ``at`` is due now all the same.
+        now = max(loop.time(), self.at)
         due: float | None = None
         for exchange in list(self.watched):
             when = exchange.expire(now)
@@ -264,21 +266,25 @@ class Exchange(asyncio.Protocol):
     def expire(self, now: float) -> float | None:
         """Run by :class:`Timers` at loop time ``now``: the exchange fails if its deadline
         or ``Timeout.read`` without a byte has come. None: it has ended (now or before),
-        else the loop time it is next due."""
+        else the loop time it is next due.
+
+        Due means due: the timer runs for whichever exchange is due first, and another one
+        due a moment later is not failed early (a slop here failed it up to
+        :data:`TIMER_SLOP` before its own deadline). The slop only names what failed: a
+        read timeout that comes within it of the deadline is the deadline, as
+        ``async_transport._map_error`` names aiohttp's."""
         if self.done.done():
             return None
         end, read = self.end, self.read
+        due = end if read is None else min(end, self.last_data + read)
+        if now < due:
+            return due
         during = "waiting for the response" if self.reply is None else "reading the body"
         if now >= end - TIMER_SLOP:
             self.done.set_exception(WireFailure("deadline", during, "deadline"))
-            return None
-        if read is None:
-            return end
-        idle_until = self.last_data + read
-        if now >= idle_until - TIMER_SLOP:
+        else:
             self.done.set_exception(WireFailure("read_timeout", during, "read timeout"))
-            return None
-        return min(end, idle_until)
+        return None
 
     # -- asyncio.Protocol ---------------------------------------------------------------
     def data_received(self, data: bytes) -> None:
