@@ -180,8 +180,8 @@ class Timers:
 
     def stop(self) -> None:
         """The pool was released: its timer is cancelled unless an exchange is still
-        watched (it then runs once more, at that one's due, and is not armed again), so a
-        closed client leaves no timer on the loop for its longest deadline."""
+        watched (it then keeps watching those, re-armed while any is left, and stops once
+        none is), so a closed client leaves no timer on the loop for its longest deadline."""
         if self.handle is not None and not self.watched:
             self.handle.cancel()
             self.handle = None

@@ -840,13 +840,14 @@ async def _exchange(
     transport = handler.transport
     done: asyncio.Future[Reply] = _running_loop().create_future()
     exchange = Exchange(handler, done, head_only, remaining, read)
-    timers.watch(exchange)
-    transport.set_protocol(exchange)
-    try:
+    try:  # watched and swapped inside: whatever fails, the connection is closed, unwatched
+        timers.watch(exchange)
+        transport.set_protocol(exchange)
         transport.write(head + body if body else head)
         reply = await done
     except BaseException:
-        transport.set_protocol(handler)
+        if transport is not None:
+            transport.set_protocol(handler)
         conn.close()
         raise
     finally:
