@@ -674,8 +674,9 @@ def telemetry_figure(server: ServerProcess, scale: Scale) -> list[Figure]:
             "—",
             None,
             "full chain answered by an innermost ATTEMPT middleware, so no transport. "
-            f"tools.list = chain + json.loads of the page + Tool models (~{models} for "
-            f"{len(json.loads(body)['items'])} tools); plain requests pays only json.loads",
+            f"tools.list = chain + json.loads of the page + the page (~{models} for "
+            f"{len(json.loads(body)['items'])} tools: each item checked, its model built on "
+            "first read); plain requests pays only json.loads",
             {
                 "request_in_memory_us": chain * US,
                 "tools_list_in_memory_us": listed * US,
