@@ -11,13 +11,16 @@ import asyncio
 import socket
 import threading
 import time
-from typing import Any
 
 import pytest
 
 from composio import APIConnectionError, AsyncComposio, Timeout
+from tests.integration import test_issue21_async_wire as wire_tests
 from tests.integration._raw_servers import Behaviour, raw_server
 from tests.integration.test_issue21_async_wire import FIRST, KEY
+
+#: the fast exchange and aiohttp's own path (``COMPOSIO_AIOHTTP_ONLY=1``), as there
+path = wire_tests.path
 
 #: calls in flight at once, each on its own kept-alive connection
 _CALLS = 8
@@ -38,13 +41,6 @@ def _stall_or_answer() -> Behaviour:
         return True
 
     return serve
-
-
-@pytest.fixture(params=["fast", "aiohttp-only"])
-def path(request: Any, monkeypatch: pytest.MonkeyPatch) -> str:
-    if request.param == "aiohttp-only":
-        monkeypatch.setenv("COMPOSIO_AIOHTTP_ONLY", "1")
-    return str(request.param)
 
 
 @pytest.mark.parametrize("which", ["total", "read"])
