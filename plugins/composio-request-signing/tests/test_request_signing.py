@@ -564,3 +564,45 @@ def test_item9_the_host_is_written_as_the_http_libraries_write_it() -> None:
     assert _host("https://backend.example.com:8443/x") == "backend.example.com:8443"
     assert _host("http://[::1]:8080/x") == "[::1]:8080"
     assert _host("https://bücher.example/x") == "xn--bcher-kva.example"
+
+
+def test_a_path_with_its_own_query_and_params_verifies(
+    client: Composio, composio_server: LocalServer
+) -> None:
+    """The transport joins ``params`` to a path's own query with ``&``
+    (``composio._wire.full_url``); the signer mirrored it with a second ``?``, so the
+    server's query (``x=1&a=b``) was not the one signed (``x=1?a=b``)."""
+    client.request("GET", "/api/v3/toolkits?x=1", params={"a": "b c"})
+    (rec,) = composio_server.requests_to("/api/v3/toolkits")
+    assert rec.query == {"x": ["1"], "a": ["b c"]}
+    check(rec, Verifier(KEY))
+
+
+def _deep(depth: int) -> object:
+    value: object = "x"
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+def test_a_body_nested_too_deep_to_sign_is_a_validation_error(
+    client: Composio, composio_server: LocalServer
+) -> None:
+    """The signer encodes the body itself, deeper in the stack than the SDK's own check:
+    a body nested just within the check's reach raised a bare ``RecursionError`` from the
+    signer. Every depth around the limit is sent (and verifies) or refused clearly."""
+    import sys
+
+    limit = sys.getrecursionlimit()
+    outcomes: dict[str, int] = {}
+    for depth in range(limit - 200, limit + 20, 3):
+        try:
+            client.request("POST", "/echo", json={"a": _deep(depth)})
+            outcomes["sent"] = outcomes.get("sent", 0) + 1
+        except ValidationError as exc:
+            assert "nested deeper than JSON encoding can go" in str(exc)
+            outcomes["refused"] = outcomes.get("refused", 0) + 1
+    assert outcomes.get("sent") and outcomes.get("refused"), outcomes
+    for rec in composio_server.requests_to("/echo"):
+        check(rec, Verifier(KEY))
+    assert client.request("POST", "/echo", json={"a": 1}).status_code == 200
