@@ -19,6 +19,7 @@ from types import MappingProxyType, MemberDescriptorType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from composio._deferred_items import DeferredItems
+from composio._fork import module_lock
 
 if TYPE_CHECKING:
     from composio.pagination import AsyncPage, Page
@@ -239,18 +240,32 @@ class _Lazy:
 
 def _fill_later(obj: Any, plan: _Plan) -> bool:
     """Fill a lazy model's other fields and ``extra`` from its kept JSON object; False if it
-    has none (built some other way: an unset slot is then a real ``AttributeError``). Two
-    threads may both fill it: they write the same values, and the object is dropped last."""
+    has none (built some other way: an unset slot is then a real ``AttributeError``).
+
+    One fill per model, under :data:`_FILL`: two threads reading a fresh model at once
+    would otherwise both fill it, and one could return a nested model (``tool.toolkit``)
+    the other's fill then replaced -- equal, but not the object the model holds (the class
+    of break9's finding on page items). The lock is taken only by a model's first read of a
+    lazy field; what it guards builds no page and reads no lazy field, so it is never taken
+    twice by one thread."""
     try:
         data = plan.pending.__get__(obj)
     except AttributeError:
         return False
-    if data is None:  # filled meanwhile by another thread
+    if data is None:  # filled already
         return True
-    extra = _fill(type(obj), obj, plan.later, (), data, None)
-    _put_extra(plan, obj, data, extra)
-    plan.pending.__set__(obj, None)
+    with _FILL:
+        if plan.pending.__get__(obj) is None:  # filled meanwhile by another thread
+            return True
+        extra = _fill(type(obj), obj, plan.later, (), data, None)
+        _put_extra(plan, obj, data, extra)
+        plan.pending.__set__(obj, None)
     return True
+
+
+#: one lazy model's fill at a time (``_fill_later``); a module lock, so a fork while another
+#: thread holds it leaves the child's free (``composio._fork``)
+_FILL = module_lock("composio.models")
 
 
 def _fill(

@@ -115,6 +115,13 @@ def _first_read_of_a_page() -> None:
     assert Page(defer_items(Tool, [{"slug": "A_B"}], None)).items[0].slug == "A_B"
 
 
+def _first_read_of_a_model() -> None:
+    from composio.models import Tool
+
+    # a lazy model's first read of a field not required fills it under the lock
+    assert Tool.from_dict({"slug": "A_B", "name": "n"}).name == "n"
+
+
 #: The operation that takes each module lock. A new module lock fails the test below until
 #: its operation is added here.
 OPERATIONS: dict[str, Callable[[], None]] = {
@@ -123,10 +130,12 @@ OPERATIONS: dict[str, Callable[[], None]] = {
     "composio.client._logged_lock": _log_once,
     "composio.tracing": _instrument,
     "composio._deferred_items": _first_read_of_a_page,
+    "composio.models": _first_read_of_a_model,
 }
 
 
 def _ensure_imported() -> None:
+    import composio.models
     import composio.pagination
     import composio.plugins
     import composio.tracing  # noqa: F401

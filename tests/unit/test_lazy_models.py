@@ -139,3 +139,69 @@ def test_issue21_a_bad_page_item_raises_what_parse_model_raises(item: object, er
         models.parse_items(Tool, [{"slug": "OK"}, item])
     with pytest.raises(ShapeError, match=error):
         Tool.from_dict(item)
+
+
+def test_two_first_reads_of_a_lazy_model_see_the_nested_model_it_holds() -> None:
+    """Two threads read a fresh tool's ``toolkit`` at once: each must get the very
+    ``ToolkitRef`` the tool holds afterwards. Both used to fill the model, and the thread
+    whose fill was overwritten returned a ``ToolkitRef`` the tool no longer held (break9's
+    race on page items, in the models). The interleaving is forced: a trace function stops
+    this thread just before its fill writes the fields and runs the other thread's read
+    there, until it ends or reaches the line that waits for this fill."""
+    import sys
+    import threading
+
+    tool = Tool.from_dict({"slug": "A_B", "toolkit": {"slug": "kit"}})
+    code = models._fill_later.__code__
+    with open(code.co_filename, encoding="utf-8") as source:
+        lines = source.read().splitlines()
+    first = code.co_firstlineno
+    body = range(first, first + 40)
+    # the line that fills the fields: the other thread reads there, before any is written
+    fill = next(n for n in body if "extra = _fill(type(obj), obj, plan.later" in lines[n - 1])
+    waits = {n for n in body if "with _FILL" in lines[n - 1]}
+    reached = threading.Event()
+    other: list[Any] = []
+
+    def stops_at_the_wait(frame: Any, event: str, arg: Any) -> Any:
+        if frame.f_code is not code:
+            return None
+
+        def local(frame: Any, event: str, arg: Any) -> Any:
+            if event == "line" and frame.f_lineno in waits:
+                reached.set()
+            return local
+
+        return local
+
+    def read() -> None:
+        sys.settrace(stops_at_the_wait)
+        try:
+            other.append(tool.toolkit)
+        finally:
+            sys.settrace(None)
+            reached.set()
+
+    thread = threading.Thread(target=read)
+
+    def tracer(frame: Any, event: str, arg: Any) -> Any:
+        if frame.f_code is not code:
+            return None
+
+        def local(frame: Any, event: str, arg: Any) -> Any:
+            if event == "line" and frame.f_lineno == fill and not thread.is_alive():
+                thread.start()
+                reached.wait(10)
+            return local
+
+        return local
+
+    before = sys.gettrace()
+    sys.settrace(tracer)
+    try:
+        mine = tool.toolkit
+    finally:
+        sys.settrace(before)
+    thread.join(10)
+    assert other, "the other thread's read did not run"
+    assert mine is tool.toolkit and other[0] is tool.toolkit
