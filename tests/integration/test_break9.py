@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
-import threading
 from typing import Any
 from urllib.parse import urlencode
 
@@ -21,6 +19,7 @@ from composio.pagination import AsyncPage, Page
 from composio.pipeline import Request, RequestPolicy
 from composio.testing import LocalServer
 from tests._drivers import Driver
+from tests._interleave import race
 
 ITEMS = [{"slug": "GITHUB_STAR", "toolkit": {"slug": "github"}}, {"slug": "SLACK_POST"}]
 
@@ -87,59 +86,11 @@ def test_break9_a_first_read_racing_another_threads_returns_the_pages_one_tuple(
     read there, until that read ends or reaches the step that waits for this one's store."""
     client = driver.client(api_key=server.api_key, base_url=server.url, allow_tracking=False)
     page = _page(client.tools.list(limit=5))
-    other: list[tuple[Tool, ...]] = []
-    code = ItemsSlot.__get__.__code__
-    with open(code.co_filename, encoding="utf-8") as source:
-        lines = source.read().splitlines()
-    # the line that stores the built tuple: the other thread reads there
-    store = next(n for n, line in enumerate(lines, 1) if ".__set__(obj, built)" in line)
-    # a line that waits for another read's store, if ``__get__`` has one
-    waits = {n for n, line in enumerate(lines, 1) if "with _STORE" in line}
-    reached = threading.Event()
-
-    def stops_at_the_wait(frame: Any, event: str, arg: Any) -> Any:
-        if frame.f_code is not code:
-            return None
-
-        def local(frame: Any, event: str, arg: Any) -> Any:
-            if event == "line" and frame.f_lineno in waits:
-                reached.set()  # it waits for this thread's store from here
-            return local
-
-        return local
-
-    def read() -> None:
-        sys.settrace(stops_at_the_wait)
-        try:
-            other.append(page.items)
-        finally:
-            sys.settrace(None)
-            reached.set()
-
-    thread = threading.Thread(target=read)
-
-    def tracer(frame: Any, event: str, arg: Any) -> Any:
-        if frame.f_code is not code:
-            return None
-
-        def local(frame: Any, event: str, arg: Any) -> Any:
-            if event == "line" and frame.f_lineno == store and not thread.is_alive():
-                thread.start()
-                reached.wait()
-            return local
-
-        return local
-
-    before = sys.gettrace()
-    sys.settrace(tracer)
-    try:
-        mine = page.items
-    finally:
-        sys.settrace(before)
-    thread.join()
-    assert other, "the other thread's read did not run"
+    mine, other = race(
+        lambda: page.items, ItemsSlot.__get__.__code__, ".__set__(obj, built)", "with _STORE"
+    )
     assert mine is page.items
-    assert other[0] is page.items, "the reader that lost the race got a tuple of its own"
+    assert other is page.items, "the reader that lost the race got a tuple of its own"
 
 
 def _walk(page: Any) -> list[Any]:

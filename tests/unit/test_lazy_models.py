@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from composio import models
 from composio.models import ConnectedAccount, ShapeError, Tool, ToolExecution, ToolkitRef
+from tests._interleave import race
 
 _JSON_SCALARS = st.one_of(
     st.none(), st.booleans(), st.integers(-5, 5), st.floats(allow_nan=False), st.text(max_size=4)
@@ -148,60 +149,11 @@ def test_two_first_reads_of_a_lazy_model_see_the_nested_model_it_holds() -> None
     race on page items, in the models). The interleaving is forced: a trace function stops
     this thread just before its fill writes the fields and runs the other thread's read
     there, until it ends or reaches the line that waits for this fill."""
-    import sys
-    import threading
-
     tool = Tool.from_dict({"slug": "A_B", "toolkit": {"slug": "kit"}})
-    code = models._fill_later.__code__
-    with open(code.co_filename, encoding="utf-8") as source:
-        lines = source.read().splitlines()
-    first = code.co_firstlineno
-    body = range(first, first + 40)
-    # the line that fills the fields: the other thread reads there, before any is written
-    fill = next(n for n in body if "extra = _fill(type(obj), obj, plan.later" in lines[n - 1])
-    waits = {n for n in body if "with _FILL" in lines[n - 1]}
-    reached = threading.Event()
-    other: list[Any] = []
-
-    def stops_at_the_wait(frame: Any, event: str, arg: Any) -> Any:
-        if frame.f_code is not code:
-            return None
-
-        def local(frame: Any, event: str, arg: Any) -> Any:
-            if event == "line" and frame.f_lineno in waits:
-                reached.set()
-            return local
-
-        return local
-
-    def read() -> None:
-        sys.settrace(stops_at_the_wait)
-        try:
-            other.append(tool.toolkit)
-        finally:
-            sys.settrace(None)
-            reached.set()
-
-    thread = threading.Thread(target=read)
-
-    def tracer(frame: Any, event: str, arg: Any) -> Any:
-        if frame.f_code is not code:
-            return None
-
-        def local(frame: Any, event: str, arg: Any) -> Any:
-            if event == "line" and frame.f_lineno == fill and not thread.is_alive():
-                thread.start()
-                reached.wait(10)
-            return local
-
-        return local
-
-    before = sys.gettrace()
-    sys.settrace(tracer)
-    try:
-        mine = tool.toolkit
-    finally:
-        sys.settrace(before)
-    thread.join(10)
-    assert other, "the other thread's read did not run"
-    assert mine is tool.toolkit and other[0] is tool.toolkit
+    mine, other = race(
+        lambda: tool.toolkit,
+        models._fill_later.__code__,
+        "extra = _fill(type(obj), obj, plan.later",  # before the fill writes any field
+        "with _FILL",
+    )
+    assert mine is tool.toolkit and other is tool.toolkit
