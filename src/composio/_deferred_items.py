@@ -20,7 +20,7 @@ from typing import Any, Generic, TypeVar
 
 from composio._fork import module_lock
 
-__all__ = ["DeferredItems", "ItemsSlot"]
+__all__ = ["Build", "DeferredItems", "ItemsSlot", "install"]
 
 T = TypeVar("T")
 
@@ -84,10 +84,6 @@ class ItemsSlot:
 
     def __set__(self, obj: Any, value: Any) -> None:
         self.member.__set__(obj, value)
-
-    def raw(self, obj: Any) -> Any:
-        """What the slot holds, built or not: to hand a page's items on without building."""
-        return self.member.__get__(obj)
 
     def count(self, obj: Any) -> int:
         """How many items, without building them."""

@@ -77,15 +77,14 @@ class CallOptions:
         return CallOptions(self.layer, self.timeout, deadline)
 
 
-_DEFAULT_OPTIONS = CallOptions(_EMPTY, None)
 #: a call's options when it was given no ``extra_headers`` and no ``timeout`` (one object)
-NO_OPTIONS = _DEFAULT_OPTIONS
+NO_OPTIONS = CallOptions(_EMPTY, None)
 
 
 def call_options(extra_headers: HeadersArg, timeout: Any) -> CallOptions:
     """Validate the per-call keywords every method takes (SPEC §2), before anything is sent."""
     if not extra_headers and timeout is NOT_GIVEN:
-        return _DEFAULT_OPTIONS
+        return NO_OPTIONS
     layer = build_layer(extra_headers, "extra_headers") if extra_headers else _EMPTY
     return CallOptions(layer, None if timeout is NOT_GIVEN else Timeout.coerce(timeout))
 
@@ -122,7 +121,7 @@ class Operation(Generic[T]):
         *,
         query: Sequence[tuple[str, str]] | None = None,
         body: object = None,
-        options: CallOptions = _DEFAULT_OPTIONS,
+        options: CallOptions = NO_OPTIONS,
         next_page: Callable[[str], Operation[T]] | None = None,
         raw: bool = False,
         tool: str | None = None,
@@ -343,7 +342,7 @@ class ExternalOperation(Operation[T]):
         *,
         content: bytes | FileBody | None,
         headers: Mapping[str, str],
-        options: CallOptions = _DEFAULT_OPTIONS,
+        options: CallOptions = NO_OPTIONS,
         sink: FileSink | None = None,
     ) -> None:
         super().__init__(name, method, url, parse, options=options)

@@ -18,7 +18,7 @@ from dataclasses import MISSING, dataclass, field, fields
 from types import MappingProxyType, MemberDescriptorType
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from composio._deferred_items import DeferredItems
+from composio._deferred_items import Build, DeferredItems
 from composio._fork import module_lock
 
 if TYPE_CHECKING:
@@ -432,7 +432,7 @@ def _parse_each(
     return models
 
 
-_BUILDERS: dict[type, Callable[[list[Any], str | None], tuple[Any, ...]]] = {}
+_BUILDERS: dict[type, Build] = {}
 
 
 def _builder(cls: type[M]) -> Callable[[list[Any], str | None], tuple[M, ...]]:
@@ -440,8 +440,9 @@ def _builder(cls: type[M]) -> Callable[[list[Any], str | None], tuple[M, ...]]:
     required field, its kept JSON object and its request id each (a fresh lazy model has no
     nested model built yet, so one slot write stamps it, and ``_fill`` stamps its nested
     models when they are built: ``stamp_all``'s own shortcut for such a model)."""
-    ((name, _, put, _),) = _plan_of(cls).now
-    keep, new, mark = _plan_of(cls).pending.__set__, object.__new__, _put_slot
+    plan = _plan_of(cls)
+    ((name, _, put, _),) = plan.now
+    keep, new, mark = plan.pending.__set__, object.__new__, _put_slot
 
     def build(items: list[Any], request_id: str | None) -> tuple[M, ...]:
         out: list[M] = []

@@ -91,34 +91,28 @@ def list_tools(
     records each listed tool's toolkit, so ``execute`` need not look it up. ``env`` (the
     facade's call) gives both, and keeps what ``tools.list()`` without arguments is made of:
     the same for every such call of its client (issue 21)."""
-    if env is not None:
-        pins, learn = env.pins, env.toolkits
-        plain = env.plain_listing
-        if (
-            plain is not None
-            and toolkit_slug is None
-            and tool_slugs is None
-            and search is None
-            and tags is None
-            and important is None
-            and limit is None
-            and cursor is None
-            and not extra_headers
-            and timeout is NOT_GIVEN
-        ):
-            return plain.operation(None)  # type: ignore[no-any-return]
-    if (
+    unfiltered = (
         toolkit_slug is None
         and tool_slugs is None
         and search is None
         and tags is None
         and important is None
         and limit is None
-    ):
+    )
+    if env is not None:
+        pins, learn = env.pins, env.toolkits
+        plain = env.plain_listing
+        if (
+            plain is not None
+            and unfiltered
+            and cursor is None
+            and not extra_headers
+            and timeout is NOT_GIVEN
+        ):
+            return plain.operation(None)  # type: ignore[no-any-return]
+    if unfiltered:
         query: list[tuple[str, str]] = []  # no filter (the common call): nothing to check
-        query_given = False
     else:
-        query_given = True
         slugs = q_list(tool_slugs, "tools.list: tool_slugs")
         query = params(
             ("toolkit_slug", q_str(toolkit_slug, "tools.list: toolkit_slug")),
@@ -139,7 +133,7 @@ def list_tools(
         Tool._from_items if learn is None else functools.partial(_parse_and_learn, learn)
     )
     pages = CursorPages(name, "/tools", query, options, items)
-    if env is not None and not query_given and first_cursor is None and options is NO_OPTIONS:
+    if env is not None and unfiltered and first_cursor is None and options is NO_OPTIONS:
         env.plain_listing = pages
     return pages.operation(first_cursor)
 
